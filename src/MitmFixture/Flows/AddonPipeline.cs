@@ -1,0 +1,158 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MitmFixture.Flows;
+
+/// <summary>
+/// Runs the addons' hooks in their declared order. An addon that throws is logged and skipped, as
+/// mitmproxy does, so one broken script never takes the proxy down. After each hook an intercepted
+/// flow waits for its resume, which only ever parks this flow's connection.
+/// </summary>
+public sealed partial class AddonPipeline
+{
+    private readonly ProxyAddon[] _addons;
+    private readonly ILogger _logger;
+
+    public AddonPipeline(IEnumerable<ProxyAddon> addons, ILogger? logger = null)
+    {
+        _addons = addons.ToArray();
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    public IReadOnlyList<ProxyAddon> Addons => _addons;
+
+    public bool IsEmpty => _addons.Length == 0;
+
+    public async ValueTask ClientConnectedAsync(ClientConnectionInfo client, CancellationToken cancellationToken)
+    {
+        foreach (var addon in _addons)
+        {
+            try
+            {
+                await addon.ClientConnectedAsync(client, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogAddonFailed(addon.Name, nameof(ProxyAddon.ClientConnectedAsync), e);
+            }
+        }
+    }
+
+    public async ValueTask ClientDisconnectedAsync(ClientConnectionInfo client, CancellationToken cancellationToken)
+    {
+        foreach (var addon in _addons)
+        {
+            try
+            {
+                await addon.ClientDisconnectedAsync(client, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogAddonFailed(addon.Name, nameof(ProxyAddon.ClientDisconnectedAsync), e);
+            }
+        }
+    }
+
+    public ValueTask RequestHeadersAsync(Flow flow, CancellationToken cancellationToken) =>
+        RunFlowHookAsync(flow, static (a, f, ct) => a.RequestHeadersAsync(f, ct), stopWhenAnswered: true, nameof(ProxyAddon.RequestHeadersAsync), cancellationToken);
+
+    public ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken) =>
+        RunFlowHookAsync(flow, static (a, f, ct) => a.RequestAsync(f, ct), stopWhenAnswered: true, nameof(ProxyAddon.RequestAsync), cancellationToken);
+
+    public ValueTask ResponseHeadersAsync(Flow flow, CancellationToken cancellationToken) =>
+        RunFlowHookAsync(flow, static (a, f, ct) => a.ResponseHeadersAsync(f, ct), stopWhenAnswered: false, nameof(ProxyAddon.ResponseHeadersAsync), cancellationToken);
+
+    public ValueTask ResponseAsync(Flow flow, CancellationToken cancellationToken) =>
+        RunFlowHookAsync(flow, static (a, f, ct) => a.ResponseAsync(f, ct), stopWhenAnswered: false, nameof(ProxyAddon.ResponseAsync), cancellationToken);
+
+    public ValueTask WebSocketStartAsync(Flow flow, CancellationToken cancellationToken) =>
+        RunFlowHookAsync(flow, static (a, f, ct) => a.WebSocketStartAsync(f, ct), stopWhenAnswered: false, nameof(ProxyAddon.WebSocketStartAsync), cancellationToken);
+
+    public ValueTask WebSocketEndAsync(Flow flow, CancellationToken cancellationToken) =>
+        RunFlowHookAsync(flow, static (a, f, ct) => a.WebSocketEndAsync(f, ct), stopWhenAnswered: false, nameof(ProxyAddon.WebSocketEndAsync), cancellationToken);
+
+    public ValueTask ErrorAsync(Flow flow, CancellationToken cancellationToken) =>
+        RunFlowHookAsync(flow, static (a, f, ct) => a.ErrorAsync(f, ct), stopWhenAnswered: false, nameof(ProxyAddon.ErrorAsync), cancellationToken);
+
+    public async ValueTask WebSocketMessageAsync(Flow flow, WebSocketMessage message, CancellationToken cancellationToken)
+    {
+        foreach (var addon in _addons)
+        {
+            try
+            {
+                await addon.WebSocketMessageAsync(flow, message, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogAddonFailed(addon.Name, nameof(ProxyAddon.WebSocketMessageAsync), e);
+            }
+
+            if (message.Dropped || flow.Killed)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>True unless an addon says it will answer this host itself (see <see cref="ProxyAddon.WantsUpstreamFor"/>).</summary>
+    public bool WantsUpstreamFor(string host, int port)
+    {
+        foreach (var addon in _addons)
+        {
+            if (!addon.WantsUpstreamFor(host, port))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public async ValueTask DoneAsync()
+    {
+        foreach (var addon in _addons)
+        {
+            try
+            {
+                await addon.DoneAsync();
+            }
+            catch (Exception e)
+            {
+                LogAddonFailed(addon.Name, nameof(ProxyAddon.DoneAsync), e);
+            }
+        }
+    }
+
+    private async ValueTask RunFlowHookAsync(
+        Flow flow,
+        Func<ProxyAddon, Flow, CancellationToken, ValueTask> hook,
+        bool stopWhenAnswered,
+        string hookName,
+        CancellationToken cancellationToken)
+    {
+        foreach (var addon in _addons)
+        {
+            try
+            {
+                await hook(addon, flow, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogAddonFailed(addon.Name, hookName, e);
+            }
+
+            if (flow.Intercepted)
+            {
+                await flow.WaitWhileInterceptedAsync(cancellationToken);
+            }
+
+            if (flow.Killed || (stopWhenAnswered && flow.Response is not null))
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "Addon {Addon} failed in {Hook}")]
+    private partial void LogAddonFailed(string addon, string hook, Exception exception);
+}

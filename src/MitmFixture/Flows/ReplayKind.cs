@@ -1,0 +1,13 @@
+namespace MitmFixture.Flows;
+
+/// <summary>Whether a flow was replayed, and from which side (mitmproxy's <c>is_replay</c>).</summary>
+public enum ReplayKind
+{
+    None,
+
+    /// <summary>Client-side replay: the proxy re-sent a recorded request.</summary>
+    Request,
+
+    /// <summary>Server-side replay: the proxy answered with a recorded response.</summary>
+    Response,
+}

@@ -1,0 +1,49 @@
+using System.Text;
+
+namespace MitmFixture.Http;
+
+/// <summary>application/x-www-form-urlencoded and query strings as ordered pairs (WHATWG URL §5).</summary>
+public static class FormUrlEncoding
+{
+    public static IReadOnlyList<KeyValuePair<string, string>> Parse(string text)
+    {
+        var pairs = new List<KeyValuePair<string, string>>();
+        if (string.IsNullOrEmpty(text))
+        {
+            return pairs;
+        }
+
+        foreach (var part in text.Split('&'))
+        {
+            if (part.Length == 0)
+            {
+                continue;
+            }
+
+            var eq = part.IndexOf('=');
+            var key = eq < 0 ? part : part[..eq];
+            var value = eq < 0 ? "" : part[(eq + 1)..];
+            pairs.Add(new(Decode(key), Decode(value)));
+        }
+
+        return pairs;
+    }
+
+    public static string Format(IEnumerable<KeyValuePair<string, string>> pairs)
+    {
+        var builder = new StringBuilder();
+        foreach (var (key, value) in pairs)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append('&');
+            }
+
+            builder.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
+        }
+
+        return builder.ToString();
+    }
+
+    private static string Decode(string text) => Uri.UnescapeDataString(text.Replace('+', ' '));
+}

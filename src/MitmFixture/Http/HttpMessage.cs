@@ -1,0 +1,114 @@
+using System.Text;
+
+namespace MitmFixture.Http;
+
+/// <summary>What requests and responses share: version, headers, body, trailers and timestamps.</summary>
+public abstract class HttpMessage
+{
+    private byte[]? _decodedCache;
+    private byte[]? _decodedFor;
+
+    public string HttpVersion { get; set; } = "HTTP/1.1";
+
+    public HttpHeaders Headers { get; set; } = new();
+
+    /// <summary>
+    /// The body as received on the wire (still content-encoded), or null when it was streamed
+    /// through without being kept (mitmproxy's <c>raw_content is None</c>).
+    /// </summary>
+    public byte[]? Body { get; set; } = [];
+
+    /// <summary>Chunked-encoding trailers, when the message had any.</summary>
+    public HttpHeaders? Trailers { get; set; }
+
+    /// <summary>
+    /// Set by an addon in a headers hook (or by <c>stream_large_bodies</c>) so the body is forwarded
+    /// as it arrives and never buffered whole, as in the seed's "Customizing Streaming".
+    /// </summary>
+    public bool Stream { get; set; }
+
+    public DateTimeOffset? TimestampStart { get; set; }
+
+    public DateTimeOffset? TimestampEnd { get; set; }
+
+    /// <summary>The body with its Content-Encoding undone; the raw body when it cannot be decoded.</summary>
+    public byte[]? DecodedBody
+    {
+        get
+        {
+            if (Body is null)
+            {
+                return null;
+            }
+
+            if (ReferenceEquals(_decodedFor, Body) && _decodedCache is not null)
+            {
+                return _decodedCache;
+            }
+
+            var encoding = Headers.Get("Content-Encoding");
+            var decoded = ContentEncoding.TryDecode(Body, encoding, out var result) ? result : Body;
+            _decodedFor = Body;
+            _decodedCache = decoded;
+            return decoded;
+        }
+    }
+
+    /// <summary>The decoded body as text (UTF-8 unless the Content-Type names a charset).</summary>
+    public string? Text
+    {
+        get
+        {
+            var body = DecodedBody;
+            return body is null ? null : CharsetOf(Headers.Get("Content-Type")).GetString(body);
+        }
+    }
+
+    /// <summary>Replaces the body with <paramref name="decoded"/>, re-applying the message's Content-Encoding.</summary>
+    public void SetDecodedBody(byte[] decoded)
+    {
+        var encoding = Headers.Get("Content-Encoding");
+        if (string.IsNullOrEmpty(encoding) || !ContentEncoding.TryEncode(decoded, encoding, out var encoded))
+        {
+            Body = decoded;
+            if (!string.IsNullOrEmpty(encoding) && !ContentEncoding.IsIdentity(encoding))
+            {
+                // An encoding we cannot produce: send the body plain and say so.
+                Headers.Remove("Content-Encoding");
+            }
+
+            return;
+        }
+
+        Body = encoded;
+    }
+
+    public void SetText(string text) =>
+        SetDecodedBody(CharsetOf(Headers.Get("Content-Type")).GetBytes(text));
+
+    public string? ContentType => Headers.Get("Content-Type");
+
+    internal static Encoding CharsetOf(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return Encoding.UTF8;
+        }
+
+        var index = contentType.IndexOf("charset=", StringComparison.OrdinalIgnoreCase);
+        if (index < 0)
+        {
+            return Encoding.UTF8;
+        }
+
+        var name = contentType[(index + 8)..].Split(';')[0].Trim().Trim('"');
+        try
+        {
+            return Encoding.GetEncoding(name);
+        }
+        catch (ArgumentException)
+        {
+            return Encoding.UTF8;
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.Globalization;
+
+namespace MitmFixture.Http;
+
+/// <summary>An HTTP request. Host, port and scheme are the target the proxy forwards to.</summary>
+public sealed class HttpRequest : HttpMessage
+{
+    public string Method { get; set; } = "GET";
+
+    public string Scheme { get; set; } = "http";
+
+    public string Host { get; set; } = "";
+
+    public int Port { get; set; } = 80;
+
+    /// <summary>Path and query as sent (origin-form), e.g. <c>/search?q=1</c>; for CONNECT, empty.</summary>
+    public string Path { get; set; } = "/";
+
+    /// <summary>The request-target's form as the client sent it.</summary>
+    public RequestTargetForm TargetForm { get; set; } = RequestTargetForm.Origin;
+
+    /// <summary>The Host header when present, else <see cref="Host"/> (mitmproxy's <c>pretty_host</c>).</summary>
+    public string PrettyHost
+    {
+        get
+        {
+            var header = Headers.Get("Host");
+            if (string.IsNullOrEmpty(header))
+            {
+                return Host;
+            }
+
+            return HostPort.TrySplit(header, out var host, out _) ? host : header;
+        }
+    }
+
+    /// <summary>The full URL, with the port left out when it is the scheme's default.</summary>
+    public string Url => $"{Scheme}://{Authority}{Path}";
+
+    /// <summary>host[:port], the port omitted when default for the scheme; IPv6 hosts bracketed.</summary>
+    public string Authority
+    {
+        get
+        {
+            var host = Host.Contains(':') && !Host.StartsWith('[') ? $"[{Host}]" : Host;
+            return IsDefaultPort(Scheme, Port) ? host : host + ":" + Port.ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>The path without the query string.</summary>
+    public string PathOnly
+    {
+        get
+        {
+            var q = Path.IndexOf('?');
+            return q < 0 ? Path : Path[..q];
+        }
+    }
+
+    /// <summary>The query string after '?', without it; empty when none.</summary>
+    public string QueryString
+    {
+        get
+        {
+            var q = Path.IndexOf('?');
+            return q < 0 ? "" : Path[(q + 1)..];
+        }
+    }
+
+    /// <summary>Query pairs in order, percent-decoded (mitmproxy's <c>request.query</c>).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Query => FormUrlEncoding.Parse(QueryString);
+
+    public static bool IsDefaultPort(string scheme, int port) =>
+        (port == 80 && scheme.Equals("http", StringComparison.OrdinalIgnoreCase)) ||
+        (port == 443 && scheme.Equals("https", StringComparison.OrdinalIgnoreCase)) ||
+        (port == 80 && scheme.Equals("ws", StringComparison.OrdinalIgnoreCase)) ||
+        (port == 443 && scheme.Equals("wss", StringComparison.OrdinalIgnoreCase));
+
+    public static int DefaultPort(string scheme) =>
+        scheme.Equals("https", StringComparison.OrdinalIgnoreCase) || scheme.Equals("wss", StringComparison.OrdinalIgnoreCase) ? 443 : 80;
+
+    /// <summary>Builds a request from a URL, for tests, client replay and addons.</summary>
+    public static HttpRequest Create(string method, string url, byte[]? body = null, params (string Name, string Value)[] headers)
+    {
+        var uri = new Uri(url, UriKind.Absolute);
+        var request = new HttpRequest
+        {
+            Method = method,
+            Scheme = uri.Scheme,
+            Host = uri.IdnHost,
+            Port = uri.Port,
+            Path = string.IsNullOrEmpty(uri.PathAndQuery) ? "/" : uri.PathAndQuery,
+            Headers = new HttpHeaders(headers),
+            Body = body ?? [],
+        };
+        if (!request.Headers.Contains("Host"))
+        {
+            request.Headers.Set("Host", request.Authority);
+        }
+
+        return request;
+    }
+
+    public HttpRequest Clone() => new()
+    {
+        Method = Method,
+        Scheme = Scheme,
+        Host = Host,
+        Port = Port,
+        Path = Path,
+        TargetForm = TargetForm,
+        HttpVersion = HttpVersion,
+        Headers = Headers.Clone(),
+        Body = Body,
+        Trailers = Trailers?.Clone(),
+        TimestampStart = TimestampStart,
+        TimestampEnd = TimestampEnd,
+    };
+
+    public override string ToString() => $"{Method} {Url}";
+}
+
+/// <summary>RFC 9112 §3.2 request-target forms.</summary>
+public enum RequestTargetForm
+{
+    Origin,
+    Absolute,
+    Authority,
+    Asterisk,
+}
