@@ -53,6 +53,9 @@ public sealed partial class AddonPipeline
         }
     }
 
+    public ValueTask HttpConnectAsync(Flow flow, CancellationToken cancellationToken) =>
+        RunFlowHookAsync(flow, static (a, f, ct) => a.HttpConnectAsync(f, ct), stopWhenAnswered: true, nameof(ProxyAddon.HttpConnectAsync), cancellationToken);
+
     public ValueTask RequestHeadersAsync(Flow flow, CancellationToken cancellationToken) =>
         RunFlowHookAsync(flow, static (a, f, ct) => a.RequestHeadersAsync(f, ct), stopWhenAnswered: true, nameof(ProxyAddon.RequestHeadersAsync), cancellationToken);
 

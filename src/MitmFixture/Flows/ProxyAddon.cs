@@ -16,6 +16,12 @@ public abstract class ProxyAddon
 
     public virtual ValueTask ClientDisconnectedAsync(ClientConnectionInfo client, CancellationToken cancellationToken) => default;
 
+    /// <summary>
+    /// A client asked for a tunnel (CONNECT). Set <see cref="Flow.Response"/> to refuse it (proxy
+    /// authentication answers 407 here); the flow is not kept in the flow list, as in mitmproxy.
+    /// </summary>
+    public virtual ValueTask HttpConnectAsync(Flow flow, CancellationToken cancellationToken) => default;
+
     /// <summary>Request line and headers read; the body is not. Set <see cref="HttpMessage.Stream"/> here to stream it.</summary>
     public virtual ValueTask RequestHeadersAsync(Flow flow, CancellationToken cancellationToken) => default;
 

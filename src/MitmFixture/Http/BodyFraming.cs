@@ -1,0 +1,125 @@
+using System.Globalization;
+using MitmFixture.Internal;
+
+namespace MitmFixture.Http;
+
+internal enum BodyKind
+{
+    None,
+    Length,
+    Chunked,
+    UntilClose,
+}
+
+/// <summary>How a message's body is delimited on the wire (RFC 9112 §6.3).</summary>
+internal readonly record struct BodyFraming(BodyKind Kind, long Length)
+{
+    public static readonly BodyFraming Empty = new(BodyKind.None, 0);
+
+    public static BodyFraming ForRequest(HttpRequest request)
+    {
+        var hasTransferEncoding = request.Headers.Contains("Transfer-Encoding");
+        var contentLength = ContentLength(request.Headers);
+        if (hasTransferEncoding)
+        {
+            if (contentLength is not null)
+            {
+                // RFC 9112 §6.1: a sender MUST NOT send both; a proxy MUST NOT forward such a message as is.
+                ThrowHelper.Protocol(RejectionReason.ContentLengthWithTransferEncoding, "both Content-Length and Transfer-Encoding");
+            }
+
+            if (!IsChunkedOnly(request.Headers))
+            {
+                ThrowHelper.Protocol(RejectionReason.UnsupportedTransferEncoding, $"unsupported Transfer-Encoding '{request.Headers.Get("Transfer-Encoding")}'");
+            }
+
+            return new BodyFraming(BodyKind.Chunked, -1);
+        }
+
+        return contentLength is > 0 ? new BodyFraming(BodyKind.Length, contentLength.Value) : Empty;
+    }
+
+    public static BodyFraming ForResponse(HttpResponse response, string requestMethod)
+    {
+        if (requestMethod == "HEAD" || response.StatusCode is < 200 or 204 or 304 ||
+            (requestMethod == "CONNECT" && response.StatusCode is >= 200 and < 300))
+        {
+            return Empty;
+        }
+
+        if (response.Headers.Contains("Transfer-Encoding"))
+        {
+            // Chunked wins over Content-Length for responses (RFC 9112 §6.3 item 3); other codings read to close.
+            return IsChunkedFinal(response.Headers) ? new BodyFraming(BodyKind.Chunked, -1) : new BodyFraming(BodyKind.UntilClose, -1);
+        }
+
+        var contentLength = ContentLength(response.Headers);
+        if (contentLength is not null)
+        {
+            return contentLength == 0 ? Empty : new BodyFraming(BodyKind.Length, contentLength.Value);
+        }
+
+        return new BodyFraming(BodyKind.UntilClose, -1);
+    }
+
+    /// <summary>The Content-Length, or null when absent. Differing or malformed values are refused (RFC 9112 §6.3 item 5).</summary>
+    private static long? ContentLength(HttpHeaders headers)
+    {
+        long? result = null;
+        foreach (var field in headers)
+        {
+            if (!field.Name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            foreach (var part in field.Value.Split(','))
+            {
+                var text = part.Trim();
+                if (text.Length == 0 || text.Length > 18 || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+                {
+                    throw new MalformedHttpException(RejectionReason.InvalidContentLength, $"invalid Content-Length '{field.Value}'");
+                }
+
+                if (result is not null && result != value)
+                {
+                    ThrowHelper.Protocol(RejectionReason.ConflictingContentLength, "conflicting Content-Length values");
+                }
+
+                result = value;
+            }
+        }
+
+        return result;
+    }
+
+    private static bool IsChunkedOnly(HttpHeaders headers)
+    {
+        var codings = Codings(headers);
+        return codings.Count == 1 && codings[0].Equals("chunked", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool IsChunkedFinal(HttpHeaders headers)
+    {
+        var codings = Codings(headers);
+        return codings.Count > 0 && codings[^1].Equals("chunked", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static List<string> Codings(HttpHeaders headers)
+    {
+        var codings = new List<string>(1);
+        foreach (var value in headers.GetAll("Transfer-Encoding"))
+        {
+            foreach (var part in value.Split(','))
+            {
+                var coding = part.Trim();
+                if (coding.Length > 0)
+                {
+                    codings.Add(coding);
+                }
+            }
+        }
+
+        return codings;
+    }
+}

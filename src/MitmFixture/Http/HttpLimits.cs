@@ -1,0 +1,29 @@
+namespace MitmFixture.Http;
+
+/// <summary>Bounds on what the proxy accepts, with Kestrel's defaults where Kestrel has one.</summary>
+public sealed record HttpLimits
+{
+    /// <summary>Request or response line plus headers, in bytes. Default 32 KiB (Kestrel's MaxRequestHeadersTotalSize).</summary>
+    public int MaxHeadBytes { get; init; } = 32 * 1024;
+
+    /// <summary>Header fields in one message. Default 100 (Kestrel's MaxRequestHeaderCount).</summary>
+    public int MaxHeaderCount { get; init; } = 100;
+
+    /// <summary>
+    /// The largest body the proxy holds in memory. A larger one is refused with 413 (requests) or
+    /// 502 (responses) unless streaming applies. Default 256 MiB.
+    /// </summary>
+    public long MaxBufferedBodyBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>Time a client has to send a request's head once it started. Default 30 s (Kestrel's RequestHeadersTimeout).</summary>
+    public TimeSpan HeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Time an idle keep-alive client connection is kept open. Default 130 s (Kestrel's KeepAliveTimeout).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(130);
+
+    /// <summary>Time to open a TCP connection to a server. Default 10 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time the server has to start answering and between reads of a body. Default 60 s; exceeded gives a 504.</summary>
+    public TimeSpan ResponseTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
