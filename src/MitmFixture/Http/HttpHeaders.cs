@@ -85,6 +85,8 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
 
     public void Add(string name, string value) => _fields.Add(new HeaderField(name, value));
 
+    public void Insert(int index, string name, string value) => _fields.Insert(index, new HeaderField(name, value));
+
     /// <summary>Replaces every field named <paramref name="name"/> with one, kept at the first one's position.</summary>
     public void Set(string name, string value)
     {

@@ -1,0 +1,228 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using MitmFixture.Http;
+using MitmFixture.Internal;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>A body read into memory, or the first part of one that outgrew the limit and must be streamed on.</summary>
+internal readonly record struct BufferedBody(byte[] Data, bool Complete, HttpHeaders? Trailers);
+
+/// <summary>Moves message bodies between pipes: whole into memory, or streamed with constant memory.</summary>
+internal static class BodyTransfer
+{
+    /// <summary>
+    /// Reads a body into memory. Stops early, returning what it has with <c>Complete = false</c>, once
+    /// more than <paramref name="limit"/> bytes arrived; the caller then streams the rest.
+    /// </summary>
+    public static async ValueTask<BufferedBody> ReadAsync(PipeReader reader, BodyFraming framing, ChunkedDecoder? decoder, long limit, Func<CancellationToken> arm)
+    {
+        switch (framing.Kind)
+        {
+            case BodyKind.None:
+                return new BufferedBody([], true, null);
+
+            case BodyKind.Length:
+                return new BufferedBody(await ReadExactAsync(reader, framing.Length, arm), true, null);
+
+            case BodyKind.Chunked:
+                return await ReadChunkedAsync(reader, decoder!, limit, arm);
+
+            default:
+                return await ReadToEndAsync(reader, limit, arm);
+        }
+    }
+
+    /// <summary>
+    /// Streams the rest of a body from <paramref name="source"/> to <paramref name="destination"/>,
+    /// re-framing it as chunked when <paramref name="destinationChunked"/>, raw otherwise.
+    /// </summary>
+    /// <param name="remaining">For length-delimited bodies, the bytes still to come.</param>
+    /// <returns>The chunked trailers, if the source had any.</returns>
+    public static async ValueTask<HttpHeaders?> StreamAsync(
+        PipeReader source,
+        BodyFraming framing,
+        ChunkedDecoder? decoder,
+        long remaining,
+        PipeWriter destination,
+        bool destinationChunked,
+        Func<CancellationToken> arm,
+        CancellationToken writeToken)
+    {
+        HttpHeaders? trailers = null;
+        switch (framing.Kind)
+        {
+            case BodyKind.Length:
+                while (remaining > 0)
+                {
+                    var result = await source.ReadAsync(arm());
+                    var buffer = result.Buffer;
+                    var take = Math.Min(buffer.Length, remaining);
+                    Write(destination, buffer.Slice(0, take), destinationChunked);
+                    source.AdvanceTo(buffer.GetPosition(take));
+                    remaining -= take;
+                    if (remaining > 0 && result.IsCompleted)
+                    {
+                        ThrowHelper.Protocol(RejectionReason.TruncatedBody, $"connection closed with {remaining} body bytes missing");
+                    }
+
+                    await FlushAsync(destination, writeToken);
+                }
+
+                break;
+
+            case BodyKind.Chunked:
+                while (!decoder!.IsDone)
+                {
+                    var result = await source.ReadAsync(arm());
+                    var reader = new SequenceReader<byte>(result.Buffer);
+                    while (decoder.TryDecode(ref reader, out var data) && !decoder.IsDone)
+                    {
+                        Write(destination, data, destinationChunked);
+                    }
+
+                    source.AdvanceTo(reader.Position, result.Buffer.End);
+                    if (!decoder.IsDone && result.IsCompleted)
+                    {
+                        ThrowHelper.Protocol(RejectionReason.TruncatedBody, "connection closed inside a chunked body");
+                    }
+
+                    await FlushAsync(destination, writeToken);
+                }
+
+                trailers = decoder.Trailers;
+                break;
+
+            case BodyKind.UntilClose:
+                while (true)
+                {
+                    var result = await source.ReadAsync(arm());
+                    Write(destination, result.Buffer, destinationChunked);
+                    source.AdvanceTo(result.Buffer.End);
+                    await FlushAsync(destination, writeToken);
+                    if (result.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+
+                break;
+        }
+
+        if (destinationChunked)
+        {
+            Http1Writer.WriteLastChunk(destination, trailers);
+            await FlushAsync(destination, writeToken);
+        }
+
+        return trailers;
+    }
+
+    /// <summary>Reads and drops a body, keeping the connection in step (a request answered without its body).</summary>
+    public static async ValueTask DiscardAsync(PipeReader reader, BodyFraming framing, ChunkedDecoder? decoder, Func<CancellationToken> arm)
+    {
+        _ = await StreamAsync(reader, framing, decoder, framing.Length, NullPipeWriter.Instance, false, arm, CancellationToken.None);
+    }
+
+    public static void Write(PipeWriter destination, ReadOnlySequence<byte> data, bool chunked)
+    {
+        if (chunked)
+        {
+            Http1Writer.WriteChunk(destination, data);
+            return;
+        }
+
+        foreach (var segment in data)
+        {
+            destination.Write(segment.Span);
+        }
+    }
+
+    private static async ValueTask FlushAsync(PipeWriter destination, CancellationToken token)
+    {
+        var flush = await destination.FlushAsync(token);
+        if (flush.IsCompleted || flush.IsCanceled)
+        {
+            throw new IOException("the receiving side closed the connection");
+        }
+    }
+
+    private static async ValueTask<byte[]> ReadExactAsync(PipeReader reader, long length, Func<CancellationToken> arm)
+    {
+        var body = new byte[length];
+        long filled = 0;
+        while (filled < length)
+        {
+            var result = await reader.ReadAsync(arm());
+            var buffer = result.Buffer;
+            var take = Math.Min(buffer.Length, length - filled);
+            buffer.Slice(0, take).CopyTo(body.AsSpan((int)filled));
+            filled += take;
+            reader.AdvanceTo(buffer.GetPosition(take));
+            if (filled < length && result.IsCompleted)
+            {
+                ThrowHelper.Protocol(RejectionReason.TruncatedBody, $"connection closed with {length - filled} of {length} body bytes missing");
+            }
+        }
+
+        return body;
+    }
+
+    private static async ValueTask<BufferedBody> ReadChunkedAsync(PipeReader pipe, ChunkedDecoder decoder, long limit, Func<CancellationToken> arm)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        while (true)
+        {
+            var result = await pipe.ReadAsync(arm());
+            var reader = new SequenceReader<byte>(result.Buffer);
+            while (decoder.TryDecode(ref reader, out var data) && !decoder.IsDone)
+            {
+                foreach (var segment in data)
+                {
+                    output.Write(segment.Span);
+                }
+
+                if (output.WrittenCount > limit)
+                {
+                    pipe.AdvanceTo(reader.Position);
+                    return new BufferedBody(output.WrittenSpan.ToArray(), false, null);
+                }
+            }
+
+            pipe.AdvanceTo(reader.Position, result.Buffer.End);
+            if (decoder.IsDone)
+            {
+                return new BufferedBody(output.WrittenSpan.ToArray(), true, decoder.Trailers);
+            }
+
+            if (result.IsCompleted)
+            {
+                ThrowHelper.Protocol(RejectionReason.TruncatedBody, "connection closed inside a chunked body");
+            }
+        }
+    }
+
+    private static async ValueTask<BufferedBody> ReadToEndAsync(PipeReader pipe, long limit, Func<CancellationToken> arm)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        while (true)
+        {
+            var result = await pipe.ReadAsync(arm());
+            foreach (var segment in result.Buffer)
+            {
+                output.Write(segment.Span);
+            }
+
+            pipe.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                return new BufferedBody(output.WrittenSpan.ToArray(), true, null);
+            }
+
+            if (output.WrittenCount > limit)
+            {
+                return new BufferedBody(output.WrittenSpan.ToArray(), false, null);
+            }
+        }
+    }
+}

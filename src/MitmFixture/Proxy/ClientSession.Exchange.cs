@@ -1,0 +1,235 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>One request/response exchange: hooks, bodies (buffered or streamed), the server round trip.</summary>
+internal sealed partial class ClientSession
+{
+    /// <summary>
+    /// Serves one flow. Returns true when the client connection can carry another request.
+    /// <code>
+    /// request headers hook ─► [100 Continue] ─► body (buffer | stream) ─► request hook ─┬─ answered ─► response hook ─► client
+    ///                                                                                   └─ server: head ─► response headers hook ─► body ─► response hook ─► client
+    /// </code>
+    /// </summary>
+    private async ValueTask<bool> ExchangeAsync(Flow flow, DuplexConnection? client, BodyFraming framing)
+    {
+        var request = flow.Request;
+        var decoder = framing.Kind == BodyKind.Chunked ? new ChunkedDecoder(Limits) : null;
+        var body = new PendingBody(client?.Reader, framing, decoder);
+        try
+        {
+            // 1. Headers are in; addons may answer, kill, or ask for the body to be streamed.
+            await _context.Pipeline.RequestHeadersAsync(flow, Shutdown);
+            if (flow.Killed)
+            {
+                return await KilledAsync(flow);
+            }
+
+            // 2. The proxy answers Expect itself and drops it: the body must reach addons before any server sees it.
+            if (request.Headers.Contains("Expect"))
+            {
+                var wantsContinue = request.Headers.HasToken("Expect", "100-continue");
+                request.Headers.Remove("Expect");
+                if (wantsContinue && client is not null && flow.Response is null && body.Pending)
+                {
+                    Http1Writer.Write(client.Writer, "HTTP/1.1 100 Continue\r\n\r\n"u8);
+                    await client.Writer.FlushAsync(Shutdown);
+                }
+            }
+
+            // 3. The request body: in memory unless streaming was asked for or it is too large.
+            if (flow.Response is null && body.Pending && !await ReadRequestBodyAsync(flow, client!, body))
+            {
+                return false;
+            }
+
+            request.TimestampEnd ??= _context.Time.GetUtcNow();
+            if (flow.Response is null)
+            {
+                await _context.Pipeline.RequestAsync(flow, Shutdown);
+                if (flow.Killed)
+                {
+                    return await KilledAsync(flow);
+                }
+            }
+
+            // 4. The server round trip, unless an addon answered.
+            var serverKeptOpen = true;
+            if (flow.Response is null)
+            {
+                var forwarded = await ForwardAsync(flow, client, body);
+                if (forwarded is null)
+                {
+                    return false;
+                }
+
+                if (forwarded.Value.Upgraded)
+                {
+                    return false;
+                }
+
+                serverKeptOpen = forwarded.Value.KeepAlive;
+            }
+            else
+            {
+                flow.Response.TimestampStart ??= _context.Time.GetUtcNow();
+                flow.Response.TimestampEnd ??= flow.Response.TimestampStart;
+                await _context.Pipeline.ResponseAsync(flow, Shutdown);
+                if (flow.Killed)
+                {
+                    return await KilledAsync(flow);
+                }
+
+                if (client is not null)
+                {
+                    await WriteResponseAsync(client, request, flow.Response!, ClientIsHttp10(request)); // an addon answered
+                }
+            }
+
+            _ = serverKeptOpen;
+            return client is not null && !body.Pending && ClientKeepsAlive(request, flow.Response);
+        }
+        catch (MalformedHttpException e)
+        {
+            // The client's body broke the protocol: tell it, record why, and close.
+            await FailAsync(flow, e.Message);
+            if (client is not null)
+            {
+                await TryWriteErrorAsync(client, e.StatusCode, e.Message);
+            }
+
+            return false;
+        }
+        catch (UpstreamException e)
+        {
+            await DropUpstreamAsync();
+            await FailAsync(flow, e.Message);
+            if (client is not null && flow.Response is null && !body.Streaming)
+            {
+                await TryWriteErrorAsync(client, e.StatusCode, e.Message);
+                return !body.Pending && !ClientIsHttp10(request);
+            }
+
+            return false;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            await DropUpstreamAsync();
+            await FailAsync(flow, Shutdown.IsCancellationRequested ? "proxy shut down" : $"client connection failed: {e.Message}");
+            return false;
+        }
+    }
+
+    private async ValueTask<bool> ReadRequestBodyAsync(Flow flow, DuplexConnection client, PendingBody body)
+    {
+        var request = flow.Request;
+        var threshold = _context.Options.StreamLargeBodies;
+        if (!request.Stream && body.Framing.Kind == BodyKind.Length)
+        {
+            if (threshold is { } t && body.Framing.Length > t)
+            {
+                request.Stream = true;
+            }
+            else if (body.Framing.Length > Limits.MaxBufferedBodyBytes)
+            {
+                await RefuseAsync(flow, client, 413, $"request body of {body.Framing.Length} bytes exceeds the {Limits.MaxBufferedBodyBytes}-byte limit (set stream_large_bodies to stream it)");
+                return false;
+            }
+        }
+
+        if (request.Stream)
+        {
+            body.StartStreaming([]);
+            request.Body = null;
+            return true;
+        }
+
+        var read = await BodyTransfer.ReadAsync(client.Reader, body.Framing, body.Decoder, threshold ?? Limits.MaxBufferedBodyBytes, ArmClientRead);
+        if (read.Complete)
+        {
+            body.Finished();
+            request.Body = read.Data;
+            request.Trailers = read.Trailers;
+            return true;
+        }
+
+        if (threshold is null)
+        {
+            await RefuseAsync(flow, client, 413, $"request body exceeds the {Limits.MaxBufferedBodyBytes}-byte limit (set stream_large_bodies to stream it)");
+            return false;
+        }
+
+        request.Stream = true;
+        request.Body = null;
+        body.StartStreaming(read.Data);
+        return true;
+    }
+
+    private CancellationToken ArmClientRead() => _clientDeadline.Arm(Limits.ResponseTimeout);
+
+    private CancellationToken ArmServerRead() => _serverDeadline.Arm(Limits.ResponseTimeout);
+
+    private async ValueTask RefuseAsync(Flow flow, DuplexConnection client, int status, string message)
+    {
+        await FailAsync(flow, message);
+        await TryWriteErrorAsync(client, status, message);
+    }
+
+    private async ValueTask<bool> KilledAsync(Flow flow)
+    {
+        flow.Error ??= new FlowError(FlowError.KilledMessage, _context.Time.GetUtcNow());
+        await _context.Pipeline.ErrorAsync(flow, CancellationToken.None);
+        await DropUpstreamAsync();
+        return false;
+    }
+
+    private async ValueTask FailAsync(Flow flow, string message)
+    {
+        flow.Error = new FlowError(message, _context.Time.GetUtcNow());
+        ProxyLog.FlowFailed(_context.Logger, flow.Request.Method, flow.Request.Url, message);
+        await _context.Pipeline.ErrorAsync(flow, CancellationToken.None);
+    }
+
+    private static bool ClientIsHttp10(HttpRequest request) => request.HttpVersion == "HTTP/1.0";
+
+    /// <summary>HTTP/1.1 persists unless either side says close; HTTP/1.0 closes unless it asked for keep-alive (RFC 9112 §9.3).</summary>
+    private static bool ClientKeepsAlive(HttpRequest request, HttpResponse? response)
+    {
+        if (request.Headers.HasToken("Connection", "close") || (response is not null && response.Headers.HasToken("Connection", "close")))
+        {
+            return false;
+        }
+
+        return !ClientIsHttp10(request) || request.Headers.HasToken("Connection", "keep-alive");
+    }
+
+    /// <summary>Where the request body stands: still on the client's pipe, being streamed, or read.</summary>
+    private sealed class PendingBody(PipeReader? reader, BodyFraming framing, ChunkedDecoder? decoder)
+    {
+        public PipeReader? Reader { get; } = reader;
+
+        public BodyFraming Framing { get; } = framing;
+
+        public ChunkedDecoder? Decoder { get; } = decoder;
+
+        /// <summary>True while body bytes remain unread on the client connection.</summary>
+        public bool Pending { get; private set; } = reader is not null && framing.Kind != BodyKind.None;
+
+        public bool Streaming { get; private set; }
+
+        /// <summary>Bytes already read before streaming began (the body outgrew the buffer).</summary>
+        public byte[] Prefix { get; private set; } = [];
+
+        public void StartStreaming(byte[] prefix)
+        {
+            Streaming = true;
+            Prefix = prefix;
+        }
+
+        public void Finished() => Pending = false;
+    }
+}

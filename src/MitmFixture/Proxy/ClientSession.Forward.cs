@@ -1,0 +1,453 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>The server side of an exchange: sending the request, reading and relaying the response.</summary>
+internal sealed partial class ClientSession
+{
+    private readonly record struct Forwarded(bool KeepAlive, bool Upgraded);
+
+    /// <summary>
+    /// Sends the request and delivers the response to the client. Null when the client connection
+    /// must close (killed, or a streamed response whose end only a close can mark).
+    /// </summary>
+    private async ValueTask<Forwarded?> ForwardAsync(Flow flow, DuplexConnection? client, PendingBody body)
+    {
+        var request = flow.Request;
+        var key = ServerKeyFor(request);
+        UpstreamConnection upstream;
+        HttpResponse response;
+        for (var attempt = 0; ; attempt++)
+        {
+            upstream = await AcquireUpstreamAsync(key, Shutdown);
+            flow.Server = _serverInfo;
+            var reused = upstream.Requests++ > 0;
+            try
+            {
+                await SendRequestAsync(upstream.Connection, request, client, body);
+                response = await ReadResponseHeadAsync(upstream.Connection, request.Method);
+                break;
+            }
+            catch (StaleConnectionException) when (reused && attempt == 0 && !body.Streaming)
+            {
+                // A kept-alive server connection may close between requests (RFC 9112 §9.3.1): retry once on a new one.
+                await DropUpstreamAsync();
+            }
+            catch (StaleConnectionException e)
+            {
+                throw new UpstreamException(e.Message, 502, e);
+            }
+        }
+
+        flow.Response = response;
+        var serverFraming = BodyFraming.ForResponse(response, request.Method);
+        if (response.StatusCode == 101 && client is not null)
+        {
+            await RelayWebSocketAsync(flow, client, upstream);
+            return new Forwarded(false, Upgraded: true);
+        }
+
+        await _context.Pipeline.ResponseHeadersAsync(flow, Shutdown);
+        if (flow.Killed)
+        {
+            await KilledAsync(flow);
+            return null;
+        }
+
+        var serverKeepsAlive = serverFraming.Kind != BodyKind.UntilClose &&
+            !response.Headers.HasToken("Connection", "close") &&
+            !request.Headers.HasToken("Connection", "close") &&
+            (response.HttpVersion != "HTTP/1.0" || response.Headers.HasToken("Connection", "keep-alive"));
+        var decoder = serverFraming.Kind == BodyKind.Chunked ? new ChunkedDecoder(Limits) : null;
+
+        var streamed = await ReadResponseBodyAsync(flow, upstream.Connection, serverFraming, decoder);
+        if (streamed.Stream)
+        {
+            var keepClient = await StreamResponseAsync(flow, client, upstream.Connection, serverFraming, decoder, streamed.Prefix);
+            await FinishServerAsync(serverKeepsAlive);
+            response.TimestampEnd = _context.Time.GetUtcNow();
+            await _context.Pipeline.ResponseAsync(flow, Shutdown);
+            return keepClient ? new Forwarded(serverKeepsAlive, false) : null;
+        }
+
+        await FinishServerAsync(serverKeepsAlive);
+        response.TimestampEnd = _context.Time.GetUtcNow();
+        await _context.Pipeline.ResponseAsync(flow, Shutdown);
+        if (flow.Killed)
+        {
+            await KilledAsync(flow);
+            return null;
+        }
+
+        if (client is not null)
+        {
+            await WriteResponseAsync(client, request, flow.Response!, ClientIsHttp10(request)); // set above; addons may replace it, not clear it
+        }
+
+        return new Forwarded(serverKeepsAlive, false);
+    }
+
+    private async ValueTask FinishServerAsync(bool keepAlive)
+    {
+        if (!keepAlive)
+        {
+            await DropUpstreamAsync();
+        }
+    }
+
+    private ServerKey ServerKeyFor(HttpRequest request)
+    {
+        // The client's SNI goes upstream only for the host the client tunnelled to.
+        var sni = request.Scheme == "https" && _client.TlsEstablished && _client.Sni is { } name &&
+            string.Equals(_tlsHost, request.Host, StringComparison.OrdinalIgnoreCase) ? name : null;
+        return new ServerKey(request.Scheme, request.Host, request.Port, sni);
+    }
+
+    private async ValueTask SendRequestAsync(DuplexConnection server, HttpRequest request, DuplexConnection? client, PendingBody body)
+    {
+        var headers = request.Headers.Clone();
+        headers.Remove("Proxy-Connection"); // meant for us, not the server
+        if (!headers.Contains("Host"))
+        {
+            headers.Insert(0, "Host", request.Authority);
+        }
+
+        if (headers.HasToken("Upgrade", "websocket"))
+        {
+            // Extensions (permessage-deflate) would hide message contents from addons and recordings.
+            headers.Remove("Sec-WebSocket-Extensions");
+        }
+
+        var chunked = false;
+        if (body.Streaming)
+        {
+            chunked = body.Framing.Kind != BodyKind.Length;
+            if (chunked)
+            {
+                headers.Remove("Content-Length");
+                headers.Set("Transfer-Encoding", "chunked");
+            }
+        }
+        else
+        {
+            chunked = FixBufferedFraming(headers, request.Body, request.Trailers, forceLength: request.Headers.Contains("Content-Length") || request.Headers.Contains("Transfer-Encoding"));
+        }
+
+        var useAbsoluteForm = _context.Options.Mode.Kind == ProxyModeKind.Upstream && request.Scheme == "http";
+        var target = useAbsoluteForm ? request.Url : request.TargetForm == RequestTargetForm.Asterisk ? "*" : request.Path;
+        var writer = server.Writer;
+        Http1Writer.WriteRequestHead(writer, request, target, headers);
+        if (body.Streaming)
+        {
+            if (body.Prefix.Length > 0)
+            {
+                BodyTransfer.Write(writer, new ReadOnlySequence<byte>(body.Prefix), chunked);
+            }
+
+            await FlushServerAsync(server);
+            await BodyTransfer.StreamAsync(client!.Reader, body.Framing, body.Decoder, body.Framing.Length, writer, chunked, ArmClientRead, Shutdown); // streaming implies a client
+            body.Finished();
+            return;
+        }
+
+        WriteBufferedBody(writer, request.Body, request.Trailers, chunked);
+        await FlushServerAsync(server);
+    }
+
+    private async ValueTask FlushServerAsync(DuplexConnection server)
+    {
+        try
+        {
+            var result = await server.Writer.FlushAsync(Shutdown);
+            if (result.IsCompleted)
+            {
+                throw new StaleConnectionException("the server closed the connection");
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            throw new StaleConnectionException($"writing to the server failed: {e.Message}");
+        }
+    }
+
+    /// <summary>Reads the response head, skipping interim 1xx answers other than 101.</summary>
+    private async ValueTask<HttpResponse> ReadResponseHeadAsync(DuplexConnection server, string method)
+    {
+        var reader = server.Reader;
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await reader.ReadAsync(ArmServerRead());
+            }
+            catch (OperationCanceledException) when (_serverDeadline.Expired)
+            {
+                throw new UpstreamException($"the server did not answer within {Limits.ResponseTimeout.TotalSeconds:0.#} s", 504);
+            }
+            catch (Exception e) when (e is IOException or SocketException)
+            {
+                throw new StaleConnectionException($"reading from the server failed: {e.Message}");
+            }
+
+            var buffer = result.Buffer;
+            if (buffer.IsEmpty && result.IsCompleted)
+            {
+                throw new StaleConnectionException("the server closed the connection without answering");
+            }
+
+            var sequence = new SequenceReader<byte>(buffer);
+            bool parsed;
+            HttpResponse? response;
+            try
+            {
+                parsed = Http1Parser.TryParseResponseHead(ref sequence, Limits, out response);
+            }
+            catch (MalformedHttpException e)
+            {
+                throw new UpstreamException($"the server sent a malformed response: {e.Message}", 502, e);
+            }
+
+            if (parsed)
+            {
+                reader.AdvanceTo(sequence.Position);
+                if (response!.StatusCode is >= 100 and < 200 && response.StatusCode != 101)
+                {
+                    continue; // 100 Continue was answered by us; 103 Early Hints are optional (RFC 8297 §2).
+                }
+
+                response.TimestampStart = _context.Time.GetUtcNow();
+                return response;
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                throw new UpstreamException("the server closed the connection in the middle of the response head");
+            }
+        }
+    }
+
+    private readonly record struct ResponseBodyRead(bool Stream, byte[] Prefix);
+
+    private async ValueTask<ResponseBodyRead> ReadResponseBodyAsync(Flow flow, DuplexConnection server, BodyFraming framing, ChunkedDecoder? decoder)
+    {
+        var response = flow.Response!; // set by the caller
+        var threshold = _context.Options.StreamLargeBodies;
+        if (framing.Kind == BodyKind.None)
+        {
+            response.Body = [];
+            return new ResponseBodyRead(false, []);
+        }
+
+        if (!response.Stream && framing.Kind == BodyKind.Length)
+        {
+            if (threshold is { } t && framing.Length > t)
+            {
+                response.Stream = true;
+            }
+            else if (framing.Length > Limits.MaxBufferedBodyBytes)
+            {
+                throw new UpstreamException($"response body of {framing.Length} bytes exceeds the {Limits.MaxBufferedBodyBytes}-byte limit (set stream_large_bodies to stream it)");
+            }
+        }
+
+        if (response.Stream)
+        {
+            response.Body = null;
+            return new ResponseBodyRead(true, []);
+        }
+
+        BufferedBody read;
+        try
+        {
+            read = await BodyTransfer.ReadAsync(server.Reader, framing, decoder, threshold ?? Limits.MaxBufferedBodyBytes, ArmServerRead);
+        }
+        catch (OperationCanceledException) when (_serverDeadline.Expired)
+        {
+            throw new UpstreamException($"the server stopped sending the body for {Limits.ResponseTimeout.TotalSeconds:0.#} s", 504);
+        }
+        catch (MalformedHttpException e)
+        {
+            throw new UpstreamException($"the server sent a malformed body: {e.Message}", 502, e);
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            throw new UpstreamException($"reading the response body failed: {e.Message}", 502, e);
+        }
+
+        if (read.Complete)
+        {
+            response.Body = read.Data;
+            response.Trailers = read.Trailers;
+            return new ResponseBodyRead(false, []);
+        }
+
+        if (threshold is null)
+        {
+            throw new UpstreamException($"response body exceeds the {Limits.MaxBufferedBodyBytes}-byte limit (set stream_large_bodies to stream it)");
+        }
+
+        response.Stream = true;
+        response.Body = null;
+        return new ResponseBodyRead(true, read.Data);
+    }
+
+    /// <summary>Relays a streamed response with constant memory. False when only closing the connection can end it for the client.</summary>
+    private async ValueTask<bool> StreamResponseAsync(Flow flow, DuplexConnection? client, DuplexConnection server, BodyFraming framing, ChunkedDecoder? decoder, byte[] prefix)
+    {
+        var response = flow.Response!; // set by the caller
+        var clientHttp10 = ClientIsHttp10(flow.Request);
+        var destination = client?.Writer ?? NullPipeWriter.Instance;
+        var headers = response.Headers.Clone();
+        var chunked = false;
+        var closeToEnd = false;
+        if (framing.Kind != BodyKind.Length)
+        {
+            headers.Remove("Content-Length");
+            headers.Remove("Transfer-Encoding");
+            if (clientHttp10)
+            {
+                closeToEnd = true;
+                headers.Set("Connection", "close");
+            }
+            else
+            {
+                chunked = true;
+                headers.Set("Transfer-Encoding", "chunked");
+            }
+        }
+
+        Http1Writer.WriteResponseHead(destination, response.HttpVersion, response.StatusCode, response.Reason, headers);
+        if (prefix.Length > 0)
+        {
+            BodyTransfer.Write(destination, new ReadOnlySequence<byte>(prefix), chunked);
+        }
+
+        await destination.FlushAsync(Shutdown);
+        try
+        {
+            var remaining = framing.Kind == BodyKind.Length ? framing.Length : -1;
+            response.Trailers = await BodyTransfer.StreamAsync(server.Reader, framing, decoder, remaining, destination, chunked, ArmServerRead, Shutdown);
+        }
+        catch (OperationCanceledException) when (_serverDeadline.Expired)
+        {
+            throw new UpstreamException($"the server stopped sending the body for {Limits.ResponseTimeout.TotalSeconds:0.#} s", 504);
+        }
+
+        return !closeToEnd && ClientKeepsAlive(flow.Request, response);
+    }
+
+    /// <summary>Writes a whole response, with framing that matches its body as it is now (addons may have changed it).</summary>
+    private async ValueTask WriteResponseAsync(DuplexConnection connection, HttpRequest request, HttpResponse response, bool clientHttp10)
+    {
+        var headers = response.Headers.Clone();
+        var writer = connection.Writer;
+        var bodyless = request.Method == "HEAD" || response.StatusCode is < 200 or 204 or 304;
+        var chunked = false;
+        if (!bodyless)
+        {
+            var trailers = clientHttp10 ? null : response.Trailers;
+            chunked = FixBufferedFraming(headers, response.Body, trailers, forceLength: true);
+        }
+
+        Http1Writer.WriteResponseHead(writer, response.HttpVersion, response.StatusCode, response.Reason, headers);
+        if (!bodyless)
+        {
+            WriteBufferedBody(writer, response.Body, clientHttp10 ? null : response.Trailers, chunked);
+        }
+
+        await writer.FlushAsync(Shutdown);
+    }
+
+    /// <summary>Sets Content-Length for a body held in memory, or chunked framing when trailers must travel. True for chunked.</summary>
+    private static bool FixBufferedFraming(HttpHeaders headers, byte[]? body, HttpHeaders? trailers, bool forceLength)
+    {
+        headers.Remove("Transfer-Encoding");
+        if (trailers is not null)
+        {
+            headers.Remove("Content-Length");
+            headers.Set("Transfer-Encoding", "chunked");
+            return true;
+        }
+
+        var length = body?.Length ?? 0;
+        if (length > 0 || forceLength)
+        {
+            headers.Set("Content-Length", length.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return false;
+    }
+
+    private static void WriteBufferedBody(IBufferWriter<byte> writer, byte[]? body, HttpHeaders? trailers, bool chunked)
+    {
+        if (chunked)
+        {
+            Http1Writer.WriteChunk(writer, body ?? []);
+            Http1Writer.WriteLastChunk(writer, trailers);
+        }
+        else if (body is { Length: > 0 })
+        {
+            Http1Writer.Write(writer, body);
+        }
+    }
+
+    /// <summary>Answers the client with a short plain-text error, if it is still listening.</summary>
+    private async ValueTask TryWriteErrorAsync(DuplexConnection connection, int status, string message)
+    {
+        try
+        {
+            var body = System.Text.Encoding.UTF8.GetBytes($"MitmFixture: {message}\n");
+            var headers = new HttpHeaders(
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", body.Length.ToString(CultureInfo.InvariantCulture)),
+                ("Connection", status is 502 or 504 ? "keep-alive" : "close"));
+            Http1Writer.WriteResponseHead(connection.Writer, "HTTP/1.1", status, ReasonPhrases.For(status), headers);
+            Http1Writer.Write(connection.Writer, body);
+            await connection.Writer.FlushAsync(Shutdown);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            // The client is gone; the flow already records the error.
+        }
+    }
+
+    /// <summary>Passes the 101 answer to the client and relays WebSocket messages until both sides close.</summary>
+    private async ValueTask RelayWebSocketAsync(Flow flow, DuplexConnection client, UpstreamConnection upstream)
+    {
+        var response = flow.Response!; // the 101 just read
+        await _context.Pipeline.ResponseHeadersAsync(flow, Shutdown);
+        response.Body = [];
+        await _context.Pipeline.ResponseAsync(flow, Shutdown);
+        Http1Writer.WriteResponseHead(client.Writer, response.HttpVersion, response.StatusCode, response.Reason, response.Headers);
+        await client.Writer.FlushAsync(Shutdown);
+        if (!flow.Request.Headers.HasToken("Upgrade", "websocket"))
+        {
+            // Another protocol (h2c, a custom one): nothing to parse, so pass bytes through.
+            _upstream = null;
+            await using (upstream)
+            {
+                await RawRelay.RunAsync(client, upstream.Connection, Shutdown);
+            }
+
+            return;
+        }
+
+        flow.WebSocket = new WebSocketData();
+        await _context.Pipeline.WebSocketStartAsync(flow, Shutdown);
+        _upstream = null; // the connection now belongs to the relay
+        await using (upstream)
+        {
+            await new WebSocketRelay(_context, flow, client, upstream.Connection).RunAsync();
+        }
+    }
+
+    /// <summary>A reused server connection that turned out closed; safe to retry when the request was not streamed.</summary>
+    private sealed class StaleConnectionException(string message) : IOException(message);
+}

@@ -1,0 +1,459 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+using MitmFixture.Tls;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>
+/// One client connection's life, from accept to close:
+/// <code>
+/// accept ─► [reverse mode: TLS if the client starts it] ─► read request head ─┐
+///   ┌──────────────────────────────────────────────────────────────────────┘
+///   ├─ CONNECT ─► hooks ─► 200 ─► first byte ─┬─ ignore_hosts ─► raw tunnel
+///   │                                         ├─ TLS ─► sniff server cert ─► mint leaf ─► HTTPS loop
+///   │                                         └─ plain ─► HTTP loop for that host
+///   └─ request ─► flow: hooks ─► server (reused connection) ─► hooks ─► client ─► next request
+/// </code>
+/// Everything here is per connection: an intercepted flow parks only its own connection.
+/// </summary>
+internal sealed partial class ClientSession : IAsyncDisposable
+{
+    private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
+
+    private readonly ProxyContext _context;
+    private readonly Socket? _socket;
+    private readonly ClientConnectionInfo _client;
+    private readonly Deadline _clientDeadline;
+    private readonly Deadline _serverDeadline;
+    private UpstreamConnection? _upstream;
+    private ServerConnectionInfo _serverInfo = new();
+    private string? _tlsHost;
+
+    public ClientSession(ProxyContext context, Socket? socket)
+    {
+        _context = context;
+        _socket = socket;
+        _client = new ClientConnectionInfo
+        {
+            PeerAddress = socket?.RemoteEndPoint as IPEndPoint,
+            LocalAddress = socket?.LocalEndPoint as IPEndPoint,
+            TimestampStart = context.Time.GetUtcNow(),
+        };
+        _clientDeadline = new Deadline(context.Shutdown);
+        _serverDeadline = new Deadline(context.Shutdown);
+    }
+
+    private HttpLimits Limits => _context.Options.Limits;
+
+    private CancellationToken Shutdown => _context.Shutdown;
+
+    private string ClientName => _client.PeerAddress?.ToString() ?? "replay";
+
+    /// <summary>Serves the connection until either side closes it.</summary>
+    public async Task RunAsync()
+    {
+        var connection = new DuplexConnection(_socket, new NetworkStream(_socket!, ownsSocket: true));
+        try
+        {
+            ProxyLog.ClientConnected(_context.Logger, ClientName);
+            await _context.Pipeline.ClientConnectedAsync(_client, Shutdown);
+
+            // 1. Reverse mode sends everything to one server; the client may speak TLS to us first.
+            if (_context.Options.Mode is { Kind: ProxyModeKind.Reverse, Target: { } target })
+            {
+                var port = target.Port;
+                var stream = await connection.DetachAsync();
+                var (first, peeked) = await PeekAsync(stream);
+                if (peeked is null)
+                {
+                    return;
+                }
+
+                if (first == 0x16)
+                {
+                    var tls = await AcceptTlsAsync(peeked, target.IdnHost, port, upstreamScheme: target.Scheme);
+                    if (tls is null)
+                    {
+                        return;
+                    }
+
+                    connection = new DuplexConnection(_socket, tls);
+                    await ServeAsync(connection, new TunnelTarget(target.Scheme, target.IdnHost, port, ClientTls: true));
+                }
+                else
+                {
+                    connection = new DuplexConnection(_socket, peeked);
+                    await ServeAsync(connection, new TunnelTarget(target.Scheme, target.IdnHost, port, ClientTls: false));
+                }
+
+                return;
+            }
+
+            // 2. Regular and upstream modes: absolute-form requests and CONNECT.
+            await ServeAsync(connection, tunnel: null);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            ProxyLog.ClientConnectionEnded(_context.Logger, ClientName, e.Message);
+        }
+        finally
+        {
+            _client.TimestampEnd = _context.Time.GetUtcNow();
+            await connection.DisposeAsync();
+            await DisposeAsync();
+            try
+            {
+                await _context.Pipeline.ClientDisconnectedAsync(_client, CancellationToken.None);
+            }
+            finally
+            {
+                ProxyLog.ClientDisconnected(_context.Logger, ClientName);
+            }
+        }
+    }
+
+    /// <summary>Sends one request to its server as client-side replay does, with no client connection.</summary>
+    public async Task<Flow> ReplayAsync(HttpRequest request)
+    {
+        var flow = new Flow(request, _client) { Live = true, Replay = ReplayKind.Request };
+        request.TimestampStart ??= _context.Time.GetUtcNow();
+        request.TimestampEnd ??= request.TimestampStart;
+        _context.Flows.Add(flow);
+        try
+        {
+            await ExchangeAsync(flow, client: null, BodyFraming.Empty);
+        }
+        finally
+        {
+            Finish(flow);
+        }
+
+        return flow;
+    }
+
+    /// <summary>The HTTP/1.1 request loop on one connection (plain, TLS, or inside a tunnel).</summary>
+    private async Task ServeAsync(DuplexConnection connection, TunnelTarget? tunnel)
+    {
+        while (true)
+        {
+            HttpRequest? request;
+            BodyFraming framing;
+            try
+            {
+                (request, framing) = await ReadRequestAsync(connection);
+            }
+            catch (MalformedHttpException e)
+            {
+                ProxyLog.BadRequest(_context.Logger, ClientName, e.Message);
+                await TryWriteErrorAsync(connection, e.StatusCode, e.Message);
+                return;
+            }
+
+            if (request is null)
+            {
+                return;
+            }
+
+            if (request.Method == "CONNECT")
+            {
+                if (tunnel is not null)
+                {
+                    await TryWriteErrorAsync(connection, 400, "CONNECT is not allowed here");
+                    return;
+                }
+
+                if (!await HandleConnectAsync(connection, request))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (!ApplyTarget(request, tunnel, out var problem))
+            {
+                await TryWriteErrorAsync(connection, 400, problem);
+                return;
+            }
+
+            var flow = new Flow(request, _client) { Live = true };
+            _context.Flows.Add(flow);
+            bool keepAlive;
+            try
+            {
+                keepAlive = await ExchangeAsync(flow, connection, framing);
+            }
+            finally
+            {
+                Finish(flow);
+            }
+
+            if (!keepAlive)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Finish(Flow flow)
+    {
+        flow.Live = false;
+        if (flow.Response is { } response)
+        {
+            ProxyLog.FlowDone(_context.Logger, flow.Request.Method, flow.Request.Url, response.StatusCode);
+        }
+
+        _context.Flows.Complete(flow);
+    }
+
+    /// <summary>Fills in where a request goes, from the tunnel or reverse target or from its absolute-form URL.</summary>
+    private bool ApplyTarget(HttpRequest request, TunnelTarget? tunnel, out string problem)
+    {
+        problem = "";
+        if (tunnel is not null)
+        {
+            request.Scheme = tunnel.Scheme;
+            request.Host = tunnel.Host;
+            request.Port = tunnel.Port;
+            if (_context.Options.Mode.Kind == ProxyModeKind.Reverse && !_context.Options.KeepHostHeader)
+            {
+                request.Headers.Set("Host", request.Authority);
+            }
+
+            return true;
+        }
+
+        if (request.TargetForm != RequestTargetForm.Absolute)
+        {
+            problem = $"expected an absolute-form request such as 'GET http://host/path HTTP/1.1' (is the client using this as its HTTP proxy?), got '{request.Method} {request.Path}'";
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads the next request head; null when the client closed or went idle.</summary>
+    private async ValueTask<(HttpRequest? Request, BodyFraming Framing)> ReadRequestAsync(DuplexConnection connection)
+    {
+        var reader = connection.Reader;
+        var sawBytes = false;
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await reader.ReadAsync(_clientDeadline.Arm(sawBytes ? Limits.HeadersTimeout : Limits.IdleTimeout));
+            }
+            catch (OperationCanceledException) when (_clientDeadline.Expired)
+            {
+                if (sawBytes)
+                {
+                    await TryWriteErrorAsync(connection, 408, "request head not received in time");
+                }
+
+                return (null, default);
+            }
+
+            var buffer = result.Buffer;
+            if (buffer.IsEmpty && result.IsCompleted)
+            {
+                return (null, default);
+            }
+
+            sawBytes = true;
+            var sequence = new SequenceReader<byte>(buffer);
+            if (Http1Parser.TryParseRequestHead(ref sequence, Limits, out var request))
+            {
+                reader.AdvanceTo(sequence.Position);
+                request!.TimestampStart = _context.Time.GetUtcNow();
+                return (request, BodyFraming.ForRequest(request));
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                return (null, default);
+            }
+        }
+    }
+
+    /// <summary>Answers a CONNECT and serves what comes through the tunnel. False when the connection is done.</summary>
+    private async ValueTask<bool> HandleConnectAsync(DuplexConnection connection, HttpRequest request)
+    {
+        var flow = new Flow(request, _client) { Live = true };
+        await _context.Pipeline.HttpConnectAsync(flow, Shutdown);
+        if (flow.Killed)
+        {
+            return false;
+        }
+
+        if (flow.Response is { } refusal)
+        {
+            await WriteResponseAsync(connection, request, refusal, clientHttp10: false);
+            return !refusal.Headers.HasToken("Connection", "close");
+        }
+
+        Http1Writer.Write(connection.Writer, "HTTP/1.1 200 Connection established\r\n\r\n"u8);
+        await connection.Writer.FlushAsync(Shutdown);
+
+        var host = request.Host;
+        var port = request.Port;
+        var stream = await connection.DetachAsync();
+        if (_context.IsIgnored(host, port))
+        {
+            ProxyLog.Tunnelling(_context.Logger, host, port);
+            await RawTunnel.RunAsync(stream, _context, host, port, _serverInfo);
+            return false;
+        }
+
+        var (first, peeked) = await PeekAsync(stream);
+        if (peeked is null)
+        {
+            return false;
+        }
+
+        if (first == 0x16)
+        {
+            var tls = await AcceptTlsAsync(peeked, host, port, upstreamScheme: "https");
+            if (tls is null)
+            {
+                return false;
+            }
+
+            await ServeAsync(new DuplexConnection(_socket, tls), new TunnelTarget("https", host, port, ClientTls: true));
+        }
+        else
+        {
+            await ServeAsync(new DuplexConnection(_socket, peeked), new TunnelTarget("http", host, port, ClientTls: false));
+        }
+
+        return false;
+    }
+
+    /// <summary>Reads the first byte of what follows, without losing it. A TLS ClientHello starts with 0x16 (RFC 8446 §5.1).</summary>
+    private async ValueTask<(byte First, Stream? Stream)> PeekAsync(Stream stream)
+    {
+        if (stream is PrefixedStream)
+        {
+            var buffered = new byte[1];
+            var read = await stream.ReadAsync(buffered, _clientDeadline.Arm(Limits.IdleTimeout));
+            return read == 0 ? (0, null) : (buffered[0], new PrefixedStream(buffered, stream));
+        }
+
+        var first = new byte[1];
+        try
+        {
+            var n = await stream.ReadAsync(first, _clientDeadline.Arm(Limits.IdleTimeout));
+            return n == 0 ? (0, null) : (first[0], new PrefixedStream(first, stream));
+        }
+        catch (OperationCanceledException) when (_clientDeadline.Expired)
+        {
+            return (0, null);
+        }
+    }
+
+    /// <summary>
+    /// Completes the client's TLS handshake with a certificate for the host. With upstream_cert on, the
+    /// server is dialled first and its names copied (the seed's "Upstream Certificates"); when that
+    /// fails, or an addon answers this host itself (offline replay), the names come from SNI or the
+    /// CONNECT target instead, and any server error surfaces later on the flow.
+    /// </summary>
+    private async ValueTask<Stream?> AcceptTlsAsync(Stream stream, string host, int port, string upstreamScheme)
+    {
+        var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+        try
+        {
+            await tls.AuthenticateAsServerAsync(
+                async (_, hello, _, cancellationToken) =>
+                {
+                    var sni = string.IsNullOrEmpty(hello.ServerName) ? null : hello.ServerName;
+                    _client.Sni = sni;
+                    var identity = await IdentityForAsync(host, port, sni, upstreamScheme, cancellationToken);
+                    return new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = _context.Certificates.GetOrCreate(identity),
+                        ApplicationProtocols = Http11Only,
+                    };
+                },
+                null,
+                _clientDeadline.Arm(Limits.HeadersTimeout));
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException or System.ComponentModel.Win32Exception)
+        {
+            ProxyLog.ClientTlsFailed(_context.Logger, ClientName, host, e.Message);
+            await tls.DisposeAsync();
+            return null;
+        }
+
+        _tlsHost = host;
+        _client.TlsEstablished = true;
+        _client.TlsVersion = tls.SslProtocol.ToString();
+        _client.Alpn = tls.NegotiatedApplicationProtocol.ToString();
+        _client.TimestampTlsSetup = _context.Time.GetUtcNow();
+        return tls;
+    }
+
+    private async ValueTask<CertificateIdentity> IdentityForAsync(string host, int port, string? sni, string upstreamScheme, CancellationToken cancellationToken)
+    {
+        var name = sni ?? host;
+        if (!_context.Options.UpstreamCert || upstreamScheme != "https" || !_context.Pipeline.WantsUpstreamFor(host, port))
+        {
+            return CertificateIdentity.ForHost(name);
+        }
+
+        try
+        {
+            var upstream = await AcquireUpstreamAsync(new ServerKey("https", host, port, sni), cancellationToken);
+            return upstream.Certificate is { } certificate ? CertificateIdentity.FromUpstream(certificate, name) : CertificateIdentity.ForHost(name);
+        }
+        catch (UpstreamException e)
+        {
+            ProxyLog.SniffFailed(_context.Logger, host, port, e.Message);
+            return CertificateIdentity.ForHost(name);
+        }
+    }
+
+    /// <summary>The session's server connection for <paramref name="key"/>, reused when it is still open.</summary>
+    private async ValueTask<UpstreamConnection> AcquireUpstreamAsync(ServerKey key, CancellationToken cancellationToken)
+    {
+        if (_upstream is { } current)
+        {
+            if (current.Key == key)
+            {
+                return current;
+            }
+
+            _upstream = null;
+            await current.DisposeAsync();
+        }
+
+        _serverInfo = new ServerConnectionInfo();
+        _upstream = await _context.Connector.ConnectAsync(key, _serverInfo, cancellationToken);
+        return _upstream;
+    }
+
+    private async ValueTask DropUpstreamAsync()
+    {
+        if (_upstream is { } current)
+        {
+            _upstream = null;
+            await current.DisposeAsync();
+        }
+    }
+
+    /// <summary>Cuts the server connection of a replay the caller gave up on.</summary>
+    public void Abort() => _upstream?.Connection.Socket?.Dispose();
+
+    public async ValueTask DisposeAsync()
+    {
+        await DropUpstreamAsync();
+        _clientDeadline.Dispose();
+        _serverDeadline.Dispose();
+    }
+}

@@ -1,0 +1,70 @@
+using MitmFixture.Flows;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>The flows a proxy has seen, in the order they started, bounded by an optional limit.</summary>
+public sealed class FlowStore
+{
+    private readonly LinkedList<Flow> _flows = [];
+    private readonly Lock _gate = new();
+    private readonly int? _limit;
+
+    internal FlowStore(int? limit) => _limit = limit;
+
+    /// <summary>Raised when a flow finished (response sent, error, or WebSocket closed).</summary>
+    public event Action<Flow>? FlowCompleted;
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _flows.Count;
+            }
+        }
+    }
+
+    public IReadOnlyList<Flow> Snapshot()
+    {
+        lock (_gate)
+        {
+            return _flows.ToArray();
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _flows.Clear();
+        }
+    }
+
+    public bool Remove(Flow flow)
+    {
+        lock (_gate)
+        {
+            return _flows.Remove(flow);
+        }
+    }
+
+    internal void Add(Flow flow)
+    {
+        if (_limit == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _flows.AddLast(flow);
+            if (_limit is { } limit && _flows.Count > limit)
+            {
+                _flows.RemoveFirst();
+            }
+        }
+    }
+
+    internal void Complete(Flow flow) => FlowCompleted?.Invoke(flow);
+}

@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using MitmFixture.Flows;
+using MitmFixture.Tls;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>What every client session of one proxy shares; built once at start-up.</summary>
+internal sealed class ProxyContext
+{
+    public ProxyContext(ProxyOptions options, CertificateAuthority ca, ILogger logger, CancellationToken shutdown)
+    {
+        Options = options;
+        CertificateAuthority = ca;
+        Logger = logger;
+        Shutdown = shutdown;
+        Time = options.TimeProvider;
+        Pipeline = new AddonPipeline(options.Addons, logger);
+        Connector = new UpstreamConnector(options, Time);
+        Certificates = new LeafCertificateCache(ca, Time);
+        Flows = new FlowStore(options.FlowLimit);
+        IgnoreHosts = options.IgnoreHosts
+            .Select(p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)))
+            .ToArray();
+    }
+
+    public ProxyOptions Options { get; }
+
+    public CertificateAuthority CertificateAuthority { get; }
+
+    public ILogger Logger { get; }
+
+    public CancellationToken Shutdown { get; }
+
+    public TimeProvider Time { get; }
+
+    public AddonPipeline Pipeline { get; }
+
+    public UpstreamConnector Connector { get; }
+
+    public LeafCertificateCache Certificates { get; }
+
+    public FlowStore Flows { get; }
+
+    public IReadOnlyList<Regex> IgnoreHosts { get; }
+
+    /// <summary>mitmproxy matches ignore_hosts against <c>host:port</c>.</summary>
+    public bool IsIgnored(string host, int port)
+    {
+        if (IgnoreHosts.Count == 0)
+        {
+            return false;
+        }
+
+        var address = Http.HostPort.Format(host, port);
+        foreach (var regex in IgnoreHosts)
+        {
+            try
+            {
+                if (regex.IsMatch(address))
+                {
+                    return true;
+                }
+            }
+            catch (RegexMatchTimeoutException)
+            {
+            }
+        }
+
+        return false;
+    }
+}

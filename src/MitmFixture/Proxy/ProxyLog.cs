@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>The proxy's log messages, source-generated, with stable event ids.</summary>
+internal static partial class ProxyLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Proxy listening at {Endpoint} in {Mode} mode")]
+    public static partial void Listening(ILogger logger, string endpoint, string mode);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Proxy listens on {Host}, beyond loopback, without proxy authentication: anyone who can reach it can use it")]
+    public static partial void ListeningBeyondLoopback(ILogger logger, string host);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Client {Client} connected")]
+    public static partial void ClientConnected(ILogger logger, string client);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Client {Client} disconnected")]
+    public static partial void ClientDisconnected(ILogger logger, string client);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Client {Client} sent a malformed request: {Reason}")]
+    public static partial void BadRequest(ILogger logger, string client, string reason);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Client {Client} connection ended: {Reason}")]
+    public static partial void ClientConnectionEnded(ILogger logger, string client, string reason);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "TLS handshake with client {Client} for {Host} failed: {Reason}")]
+    public static partial void ClientTlsFailed(ILogger logger, string client, string host, string reason);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "Upstream certificate sniffing for {Host}:{Port} failed: {Reason}")]
+    public static partial void SniffFailed(ILogger logger, string host, int port, string reason);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Debug, Message = "Tunnelling {Host}:{Port} untouched (ignore_hosts)")]
+    public static partial void Tunnelling(ILogger logger, string host, int port);
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "{Method} {Url} failed: {Error}")]
+    public static partial void FlowFailed(ILogger logger, string method, string url, string error);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Debug, Message = "{Method} {Url} -> {Status}")]
+    public static partial void FlowDone(ILogger logger, string method, string url, int status);
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Debug, Message = "WebSocket {Url} closed: {Reason}")]
+    public static partial void WebSocketClosed(ILogger logger, string url, string reason);
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "WebSocket {Url} protocol violation: {Reason}")]
+    public static partial void WebSocketViolation(ILogger logger, string url, string reason);
+}

@@ -1,0 +1,94 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+using MitmFixture.Tls;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>Everything the proxy engine needs to start. Validated once by <see cref="ProxyServer.StartAsync"/>.</summary>
+public sealed record ProxyOptions
+{
+    /// <summary>Address to listen on. Default <c>127.0.0.1</c>: the proxy never listens beyond loopback unless told to.</summary>
+    public string ListenHost { get; init; } = "127.0.0.1";
+
+    /// <summary>Port to listen on. Default 8080; 0 picks a free port (see <see cref="ProxyServer.Endpoint"/>).</summary>
+    public int ListenPort { get; init; } = 8080;
+
+    /// <summary>Regular, reverse or upstream. Default regular.</summary>
+    public ProxyMode Mode { get; init; } = ProxyMode.Regular;
+
+    /// <summary>The CA that signs interception certificates. Default: loaded or created in <see cref="CertificateDirectory"/>.</summary>
+    public CertificateAuthority? CertificateAuthority { get; init; }
+
+    /// <summary>Where the CA lives when <see cref="CertificateAuthority"/> is not given. Default <c>~/.mitmfixture</c>.</summary>
+    public string? CertificateDirectory { get; init; }
+
+    /// <summary>Copy the upstream certificate's names into the interception certificate (mitmproxy's <c>upstream_cert</c>). Default true.</summary>
+    public bool UpstreamCert { get; init; } = true;
+
+    /// <summary>Do not verify upstream server certificates (mitmproxy's <c>ssl_insecure</c>). Default false.</summary>
+    public bool SslInsecure { get; init; }
+
+    /// <summary>Extra roots trusted for upstream servers besides the system store (mitmproxy's <c>ssl_verify_upstream_trusted_ca</c>).</summary>
+    public IReadOnlyList<X509Certificate2> UpstreamTrustedCertificates { get; init; } = [];
+
+    /// <summary>Regexes matched against <c>host:port</c>; matching CONNECTs are tunnelled untouched (mitmproxy's <c>ignore_hosts</c>).</summary>
+    public IReadOnlyList<string> IgnoreHosts { get; init; } = [];
+
+    /// <summary>Bodies larger than this many bytes are streamed, not buffered (mitmproxy's <c>stream_large_bodies</c>). Default null: never.</summary>
+    public long? StreamLargeBodies { get; init; }
+
+    /// <summary>Forward WebSocket frames at once; messages are still recorded (mitmproxy's <c>stream_websockets</c>). Default false.</summary>
+    public bool StreamWebSockets { get; init; }
+
+    /// <summary>Reverse mode: keep the client's Host header instead of rewriting it to the target (mitmproxy's <c>keep_host_header</c>). Default false.</summary>
+    public bool KeepHostHeader { get; init; }
+
+    /// <summary>Size limits and timeouts.</summary>
+    public HttpLimits Limits { get; init; } = new();
+
+    /// <summary>Addons in the order their hooks run.</summary>
+    public IReadOnlyList<ProxyAddon> Addons { get; init; } = [];
+
+    /// <summary>How many finished flows <see cref="ProxyServer.Flows"/> keeps; older ones are dropped. Default null: all.</summary>
+    public int? FlowLimit { get; init; }
+
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Every problem with these options, empty when they are valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (ListenPort is < 0 or > 65535)
+        {
+            errors.Add($"listen_port: {ListenPort} is not a port (0-65535)");
+        }
+
+        if (StreamLargeBodies is <= 0)
+        {
+            errors.Add($"stream_large_bodies: {StreamLargeBodies} must be positive");
+        }
+
+        if (FlowLimit is < 0)
+        {
+            errors.Add($"flow limit: {FlowLimit} must not be negative");
+        }
+
+        foreach (var pattern in IgnoreHosts)
+        {
+            try
+            {
+                _ = new System.Text.RegularExpressions.Regex(pattern);
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add($"ignore_hosts: '{pattern}' is not a valid regex: {e.Message}");
+            }
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+using MitmFixture.Tls;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>
+/// A running proxy: a listening socket, one <see cref="ClientSession"/> per client connection, and
+/// the flows they produced. Start it with <see cref="StartAsync"/>; dispose it to stop.
+/// </summary>
+public sealed class ProxyServer : IAsyncDisposable
+{
+    private readonly Socket _listener;
+    private readonly ProxyContext _context;
+    private readonly CancellationTokenSource _shutdown;
+    private readonly ConcurrentDictionary<Task, byte> _sessions = new();
+    private readonly Task _acceptLoop;
+    private readonly bool _ownsAuthority;
+    private int _disposed;
+
+    private ProxyServer(Socket listener, ProxyContext context, CancellationTokenSource shutdown, bool ownsAuthority)
+    {
+        _listener = listener;
+        _context = context;
+        _shutdown = shutdown;
+        _ownsAuthority = ownsAuthority;
+        Endpoint = (IPEndPoint)listener.LocalEndPoint!; // a bound socket has one
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    /// <summary>Where the proxy listens; with port 0 in the options, the port the system picked.</summary>
+    public IPEndPoint Endpoint { get; }
+
+    public int Port => Endpoint.Port;
+
+    /// <summary>The proxy's address as a URL, for <c>HttpClientHandler.Proxy</c> or <c>curl -x</c>.</summary>
+    public Uri Url => new($"http://{HostPort.Format(Endpoint.Address.ToString(), Endpoint.Port)}/");
+
+    public ProxyOptions Options => _context.Options;
+
+    /// <summary>The CA that signs the certificates clients see; clients must trust it for HTTPS.</summary>
+    public CertificateAuthority CertificateAuthority => _context.CertificateAuthority;
+
+    public FlowStore Flows => _context.Flows;
+
+    /// <summary>Validates the options (reporting every problem at once), binds the socket and starts accepting.</summary>
+    public static Task<ProxyServer> StartAsync(ProxyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("invalid proxy options:\n  " + string.Join("\n  ", errors), nameof(options));
+        }
+
+        var logger = options.LoggerFactory?.CreateLogger("MitmFixture.Proxy") ?? NullLogger.Instance;
+        var authority = options.CertificateAuthority ?? CertificateAuthority.LoadOrCreate(options.CertificateDirectory, options.TimeProvider);
+        var address = ResolveListenAddress(options.ListenHost);
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            listener.Bind(new IPEndPoint(address, options.ListenPort));
+            listener.Listen(512);
+        }
+        catch (SocketException e)
+        {
+            listener.Dispose();
+            throw new InvalidOperationException($"cannot listen on {HostPort.Format(options.ListenHost, options.ListenPort)}: {e.Message}", e);
+        }
+
+        var shutdown = new CancellationTokenSource();
+        var context = new ProxyContext(options, authority, logger, shutdown.Token);
+        var server = new ProxyServer(listener, context, shutdown, ownsAuthority: options.CertificateAuthority is null);
+        ProxyLog.Listening(logger, server.Url.ToString(), options.Mode.ToString());
+        if (!IPAddress.IsLoopback(address))
+        {
+            ProxyLog.ListeningBeyondLoopback(logger, options.ListenHost);
+        }
+
+        return Task.FromResult(server);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="request"/> to its server through the proxy's addons and records the
+    /// flow, as client-side replay does. Errors are on the returned flow, not thrown.
+    /// </summary>
+    public async Task<Flow> ReplayAsync(HttpRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await using var session = new ClientSession(_context, socket: null);
+        using var registration = cancellationToken.Register(static s => ((ClientSession)s!).Abort(), session);
+        return await session.ReplayAsync(request);
+    }
+
+    private static IPAddress ResolveListenAddress(string host)
+    {
+        if (host.Length == 0 || host == "*")
+        {
+            return IPAddress.IPv6Any;
+        }
+
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
+        {
+            return address;
+        }
+
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return IPAddress.Loopback;
+        }
+
+        return Dns.GetHostAddresses(host).FirstOrDefault() ?? throw new InvalidOperationException($"listen_host '{host}' does not resolve");
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_shutdown.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(_shutdown.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                if (_shutdown.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                continue; // a client that reset before we accepted it; keep serving
+            }
+
+            socket.NoDelay = true;
+            var session = new ClientSession(_context, socket);
+            var task = Task.Run(session.RunAsync);
+            _sessions.TryAdd(task, 0);
+            _ = task.ContinueWith(t => _sessions.TryRemove(t, out _), TaskScheduler.Default);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _shutdown.CancelAsync();
+        _listener.Dispose();
+        await _acceptLoop;
+        try
+        {
+            await Task.WhenAll(_sessions.Keys).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException or IOException)
+        {
+            // Sessions stuck in I/O end when their sockets close with the process; do not hang the caller.
+        }
+
+        await _context.Pipeline.DoneAsync();
+        _context.Certificates.Dispose();
+        if (_ownsAuthority)
+        {
+            _context.CertificateAuthority.Dispose();
+        }
+
+        _shutdown.Dispose();
+    }
+}

@@ -1,0 +1,172 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>Opens server connections: TCP, through the upstream proxy when chaining, then TLS when the scheme asks.</summary>
+internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
+{
+    private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
+
+    /// <param name="rawTunnel">For ignore_hosts: a plain TCP stream to the server, through the upstream proxy's CONNECT when chaining.</param>
+    public async ValueTask<UpstreamConnection> ConnectAsync(ServerKey key, ServerConnectionInfo info, CancellationToken cancellationToken, bool rawTunnel = false)
+    {
+        var viaProxy = options.Mode.Kind == ProxyModeKind.Upstream ? options.Mode.Target : null;
+        var dialHost = viaProxy?.IdnHost ?? key.Host;
+        var dialPort = viaProxy?.Port ?? key.Port;
+        info.Address = HostPort.Format(dialHost, dialPort);
+        info.TimestampStart = time.GetUtcNow();
+
+        var socket = await DialAsync(dialHost, dialPort, cancellationToken);
+        info.PeerAddress = socket.RemoteEndPoint as IPEndPoint;
+        info.TimestampTcpSetup = time.GetUtcNow();
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        try
+        {
+            if (viaProxy is not null && (key.IsTls || rawTunnel))
+            {
+                await OpenTunnelAsync(stream, key, cancellationToken);
+            }
+
+            if (!key.IsTls || rawTunnel)
+            {
+                return new UpstreamConnection(key, new DuplexConnection(socket, stream), null);
+            }
+
+            var sni = key.Sni ?? (IPAddress.TryParse(key.Host, out _) ? null : key.Host);
+            var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(options.Limits.ConnectTimeout);
+                await tls.AuthenticateAsClientAsync(
+                    new SslClientAuthenticationOptions
+                    {
+                        TargetHost = sni ?? key.Host,
+                        ApplicationProtocols = Http11Only,
+                        RemoteCertificateValidationCallback = ValidateServerCertificate,
+                    },
+                    timeout.Token);
+            }
+            catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                await tls.DisposeAsync();
+                throw new UpstreamException($"TLS handshake with {key.Host}:{key.Port} failed: {Describe(e)}", 502, e);
+            }
+
+            info.Sni = sni;
+            info.TlsEstablished = true;
+            info.TlsVersion = tls.SslProtocol.ToString();
+            info.Alpn = tls.NegotiatedApplicationProtocol.ToString();
+            info.TimestampTlsSetup = time.GetUtcNow();
+            var certificate = tls.RemoteCertificate as X509Certificate2 ?? (tls.RemoteCertificate is { } c ? new X509Certificate2(c) : null);
+            return new UpstreamConnection(key, new DuplexConnection(socket, tls), certificate);
+        }
+        catch
+        {
+            await stream.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async ValueTask<Socket> DialAsync(string host, int port, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Limits.ConnectTimeout);
+        try
+        {
+            await socket.ConnectAsync(host, port, timeout.Token);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            var what = e.SocketErrorCode switch
+            {
+                SocketError.ConnectionRefused => $"connection to {host}:{port} refused",
+                SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => $"DNS lookup for {host} failed",
+                SocketError.NetworkUnreachable or SocketError.HostUnreachable => $"{host}:{port} is unreachable",
+                _ => $"connecting to {host}:{port} failed: {e.Message}",
+            };
+            throw new UpstreamException(what, 502, e);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new UpstreamException($"connecting to {host}:{port} timed out after {options.Limits.ConnectTimeout.TotalSeconds:0.#} s", 504);
+        }
+    }
+
+    /// <summary>Asks the upstream proxy for a tunnel to the real server (RFC 9110 §9.3.6).</summary>
+    private async ValueTask OpenTunnelAsync(Stream stream, ServerKey key, CancellationToken cancellationToken)
+    {
+        var authority = HostPort.Format(key.Host, key.Port);
+        var head = System.Text.Encoding.ASCII.GetBytes($"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n");
+        await stream.WriteAsync(head, cancellationToken);
+        var buffer = new byte[options.Limits.MaxHeadBytes];
+        var filled = 0;
+        while (true)
+        {
+            // Byte by byte so nothing past the CONNECT answer (the server's TLS bytes) is swallowed.
+            var n = await stream.ReadAsync(buffer.AsMemory(filled, 1), cancellationToken);
+            if (n == 0)
+            {
+                throw new UpstreamException($"upstream proxy closed the connection while opening a tunnel to {authority}");
+            }
+
+            filled++;
+            if (filled >= 4 && buffer.AsSpan(filled - 4, 4).SequenceEqual("\r\n\r\n"u8))
+            {
+                break;
+            }
+
+            if (filled == buffer.Length)
+            {
+                throw new UpstreamException("upstream proxy sent an oversized CONNECT answer");
+            }
+        }
+
+        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(buffer, 0, filled));
+        if (!Http1Parser.TryParseResponseHead(ref reader, options.Limits, out var response) || response!.StatusCode is < 200 or >= 300)
+        {
+            throw new UpstreamException($"upstream proxy refused the tunnel to {authority}: {response?.StatusCode} {response?.Reason}");
+        }
+    }
+
+    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (options.SslInsecure || errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+
+        if (certificate is null || options.UpstreamTrustedCertificates.Count == 0 || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        {
+            return false;
+        }
+
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        custom.ChainPolicy.CustomTrustStore.AddRange(options.UpstreamTrustedCertificates.ToArray());
+        if (chain is not null)
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
+        return custom.Build(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
+    }
+
+    private static string Describe(Exception e) =>
+        e is OperationCanceledException ? "timed out" : e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+}

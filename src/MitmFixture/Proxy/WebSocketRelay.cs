@@ -1,0 +1,190 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Text;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>
+/// Relays a WebSocket connection after the 101 answer: one pump per direction reassembles
+/// messages, records them on the flow and runs the message hook (which may change or drop them),
+/// then sends each as a single frame. Ping and pong pass straight through. With stream_websockets
+/// frames are forwarded as they arrive and messages are recorded without running the hook.
+/// </summary>
+internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConnection client, DuplexConnection server)
+{
+    /// <summary>How long the second close frame may take once the first passed (RFC 6455 §7.1.1 leaves it to us).</summary>
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+
+    private readonly WebSocketData _data = flow.WebSocket ??= new WebSocketData();
+
+    public async Task RunAsync()
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.Shutdown);
+        var fromClient = PumpAsync(client.Reader, server.Writer, fromClient: true, stop);
+        var fromServer = PumpAsync(server.Reader, client.Writer, fromClient: false, stop);
+        var first = await Task.WhenAny(fromClient, fromServer);
+        if (!first.Result)
+        {
+            await stop.CancelAsync(); // one side vanished without a close handshake
+        }
+        else
+        {
+            stop.CancelAfter(CloseGrace);
+        }
+
+        await Task.WhenAll(fromClient, fromServer);
+        _data.TimestampEnd = context.Time.GetUtcNow();
+        ProxyLog.WebSocketClosed(context.Logger, flow.Request.Url, _data.CloseCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no close frame");
+        await context.Pipeline.WebSocketEndAsync(flow, CancellationToken.None);
+    }
+
+    /// <summary>Pumps one direction; true when it ended with a close frame, false when the connection dropped.</summary>
+    private async Task<bool> PumpAsync(PipeReader source, PipeWriter destination, bool fromClient, CancellationTokenSource stop)
+    {
+        var maxMessage = context.Options.Limits.MaxBufferedBodyBytes;
+        var fragments = new ArrayBufferWriter<byte>();
+        var messageType = WebSocketOpcode.Text;
+        try
+        {
+            while (true)
+            {
+                var result = await source.ReadAsync(stop.Token);
+                var frames = ParseFrames(result.Buffer, fromClient, maxMessage, out var consumed);
+                foreach (var frame in frames)
+                {
+                    if (frame.IsControl)
+                    {
+                        WebSocketFrame.Write(destination, true, frame.Opcode, frame.Payload, mask: fromClient);
+                        if (frame.Opcode == WebSocketOpcode.Close)
+                        {
+                            RecordClose(frame.Payload, fromClient);
+                            source.AdvanceTo(result.Buffer.End);
+                            await destination.FlushAsync(stop.Token);
+                            return true;
+                        }
+
+                        continue;
+                    }
+
+                    if (frame.Opcode != WebSocketOpcode.Continuation)
+                    {
+                        if (fragments.WrittenCount > 0)
+                        {
+                            throw new WebSocketProtocolException(1002, "new message started inside a fragmented one");
+                        }
+
+                        messageType = frame.Opcode;
+                    }
+
+                    if (context.Options.StreamWebSockets)
+                    {
+                        WebSocketFrame.Write(destination, frame.Fin, frame.Opcode, frame.Payload, mask: fromClient);
+                    }
+
+                    fragments.Write(frame.Payload);
+                    if (fragments.WrittenCount > maxMessage)
+                    {
+                        throw new WebSocketProtocolException(1009, $"message exceeds the {maxMessage}-byte limit");
+                    }
+
+                    if (frame.Fin)
+                    {
+                        await DeliverAsync(fragments.WrittenSpan.ToArray(), messageType, fromClient, destination, stop.Token);
+                        fragments.ResetWrittenCount();
+                    }
+                }
+
+                source.AdvanceTo(consumed, result.Buffer.End);
+                await destination.FlushAsync(stop.Token);
+                if (result.IsCompleted)
+                {
+                    return false;
+                }
+            }
+        }
+        catch (WebSocketProtocolException e)
+        {
+            ProxyLog.WebSocketViolation(context.Logger, flow.Request.Url, $"{(fromClient ? "client" : "server")}: {e.Message}");
+            flow.Error = new FlowError($"WebSocket protocol error from the {(fromClient ? "client" : "server")}: {e.Message}", context.Time.GetUtcNow());
+            _data.CloseCode = e.CloseCode;
+            _data.CloseReason = e.Message;
+            await TrySendCloseAsync(client.Writer, e.CloseCode, e.Message, mask: false);
+            await TrySendCloseAsync(server.Writer, e.CloseCode, e.Message, mask: true);
+            await stop.CancelAsync();
+            return false;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static List<WebSocketFrame> ParseFrames(ReadOnlySequence<byte> buffer, bool fromClient, long maxPayload, out SequencePosition consumed)
+    {
+        var frames = new List<WebSocketFrame>();
+        var reader = new SequenceReader<byte>(buffer);
+        while (WebSocketFrame.TryParse(ref reader, expectMasked: fromClient, maxPayload, out var frame))
+        {
+            frames.Add(frame);
+        }
+
+        consumed = reader.Position;
+        return frames;
+    }
+
+    private async ValueTask DeliverAsync(byte[] content, WebSocketOpcode opcode, bool fromClient, PipeWriter destination, CancellationToken cancellationToken)
+    {
+        var type = opcode == WebSocketOpcode.Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
+        var message = new WebSocketMessage(type, fromClient, content, context.Time.GetUtcNow());
+        _data.Add(message);
+        if (context.Options.StreamWebSockets)
+        {
+            return; // already forwarded frame by frame
+        }
+
+        await context.Pipeline.WebSocketMessageAsync(flow, message, cancellationToken);
+        if (flow.Killed)
+        {
+            throw new OperationCanceledException("flow killed");
+        }
+
+        if (!message.Dropped)
+        {
+            var outgoing = message.Type == WebSocketMessageType.Binary ? WebSocketOpcode.Binary : WebSocketOpcode.Text;
+            WebSocketFrame.Write(destination, true, outgoing, message.Content, mask: fromClient);
+        }
+    }
+
+    private void RecordClose(byte[] payload, bool fromClient)
+    {
+        if (_data.CloseCode is not null)
+        {
+            return;
+        }
+
+        _data.ClosedByClient = fromClient;
+        _data.CloseCode = payload.Length >= 2 ? (payload[0] << 8) | payload[1] : 1005; // 1005: no status given (RFC 6455 §7.4.1)
+        _data.CloseReason = payload.Length > 2 ? Encoding.UTF8.GetString(payload, 2, payload.Length - 2) : "";
+    }
+
+    private static async ValueTask TrySendCloseAsync(PipeWriter writer, int code, string reason, bool mask)
+    {
+        try
+        {
+            var text = Encoding.UTF8.GetBytes(reason.Length > 100 ? reason[..100] : reason);
+            var payload = new byte[2 + text.Length];
+            payload[0] = (byte)(code >> 8);
+            payload[1] = (byte)code;
+            text.CopyTo(payload, 2);
+            WebSocketFrame.Write(writer, true, WebSocketOpcode.Close, payload, mask);
+            await writer.FlushAsync();
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The peer is already gone.
+        }
+    }
+}

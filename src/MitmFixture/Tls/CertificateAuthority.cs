@@ -1,0 +1,160 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace MitmFixture.Tls;
+
+/// <summary>
+/// The certificate authority that signs interception certificates. Stored in a directory
+/// (default <c>~/.mitmfixture</c>) as mitmproxy stores its own:
+/// <list type="bullet">
+/// <item><c>mitmfixture-ca.pem</c>: private key and certificate, readable by the owner only;</item>
+/// <item><c>mitmfixture-ca-cert.pem</c> and <c>mitmfixture-ca-cert.cer</c>: the certificate alone,
+/// PEM and DER, to install in clients' trust stores.</item>
+/// </list>
+/// </summary>
+public sealed class CertificateAuthority : IDisposable
+{
+    public const string KeyFileName = "mitmfixture-ca.pem";
+    public const string CertificatePemFileName = "mitmfixture-ca-cert.pem";
+    public const string CertificateDerFileName = "mitmfixture-ca-cert.cer";
+    public const string DefaultCommonName = "MitmFixture CA";
+
+    private CertificateAuthority(X509Certificate2 certificate, string? directory)
+    {
+        Certificate = certificate;
+        Directory = directory;
+    }
+
+    /// <summary>The CA certificate, with its private key.</summary>
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>Where the CA is stored; null for an ephemeral one.</summary>
+    public string? Directory { get; }
+
+    public string CertificatePem => Certificate.ExportCertificatePem();
+
+    public byte[] CertificateDer => Certificate.Export(X509ContentType.Cert);
+
+    /// <summary>The default directory: <c>~/.mitmfixture</c>.</summary>
+    public static string DefaultDirectory =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".mitmfixture");
+
+    /// <summary>Loads the CA from <paramref name="directory"/>, creating and saving a new one when there is none.</summary>
+    public static CertificateAuthority LoadOrCreate(string? directory = null, TimeProvider? time = null)
+    {
+        directory ??= DefaultDirectory;
+        var keyFile = Path.Combine(directory, KeyFileName);
+        if (File.Exists(keyFile))
+        {
+            return Load(directory);
+        }
+
+        var created = new CertificateAuthority(Generate(DefaultCommonName, time ?? TimeProvider.System), directory);
+        created.Save();
+        return created;
+    }
+
+    /// <summary>Loads the CA saved in <paramref name="directory"/>; the error names the file and what is wrong.</summary>
+    public static CertificateAuthority Load(string directory)
+    {
+        var keyFile = Path.Combine(directory, KeyFileName);
+        try
+        {
+            var pem = File.ReadAllText(keyFile);
+            var certificate = X509Certificate2.CreateFromPem(pem, pem);
+            if (!certificate.HasPrivateKey)
+            {
+                throw new InvalidDataException("no private key");
+            }
+
+            return new CertificateAuthority(certificate, directory);
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException or InvalidDataException)
+        {
+            throw new InvalidDataException(
+                $"{keyFile}: expected a PEM certificate and its private key (run 'mitmfixture ca regenerate' to replace it): {e.Message}", e);
+        }
+    }
+
+    /// <summary>Replaces the CA in <paramref name="directory"/> with a new one. Clients must trust the new certificate.</summary>
+    public static CertificateAuthority Regenerate(string? directory = null, TimeProvider? time = null)
+    {
+        var created = new CertificateAuthority(Generate(DefaultCommonName, time ?? TimeProvider.System), directory ?? DefaultDirectory);
+        created.Save();
+        return created;
+    }
+
+    /// <summary>A CA that lives in memory only, for tests that must not touch the user's files.</summary>
+    public static CertificateAuthority CreateEphemeral(string commonName = DefaultCommonName, TimeProvider? time = null) =>
+        new(Generate(commonName, time ?? TimeProvider.System), directory: null);
+
+    /// <summary>
+    /// A server-certificate check for clients of the proxy (HttpClient, ClientWebSocket) that trusts
+    /// this CA only, besides the host name check the platform already did.
+    /// </summary>
+    public RemoteCertificateValidationCallback CreateValidationCallback() =>
+        (_, certificate, chain, errors) => IsTrusted(certificate, chain, errors);
+
+    /// <summary>The same check as <see cref="CreateValidationCallback"/>, for HttpClientHandler's callback shape.</summary>
+    public bool IsTrusted(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+        {
+            return false;
+        }
+
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        custom.ChainPolicy.CustomTrustStore.Add(Certificate);
+        return custom.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+    }
+
+    private void Save()
+    {
+        var directory = Directory!; // only called on stored authorities
+        System.IO.Directory.CreateDirectory(directory);
+        using var key = Certificate.GetECDsaPrivateKey();
+        var keyPem = key!.ExportPkcs8PrivateKeyPem() + "\n" + CertificatePem + "\n"; // Generate always makes an ECDSA key
+        WriteAtomically(Path.Combine(directory, KeyFileName), keyPem, ownerOnly: true);
+        WriteAtomically(Path.Combine(directory, CertificatePemFileName), CertificatePem + "\n", ownerOnly: false);
+        var derFile = Path.Combine(directory, CertificateDerFileName);
+        File.WriteAllBytes(derFile + ".tmp", CertificateDer);
+        File.Move(derFile + ".tmp", derFile, overwrite: true);
+    }
+
+    private static void WriteAtomically(string path, string content, bool ownerOnly)
+    {
+        var temporary = path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (ownerOnly && !OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temporary, options))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(content);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static X509Certificate2 Generate(string commonName, TimeProvider time)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var subject = new X500DistinguishedName($"CN={commonName}, O=MitmFixture");
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: true, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
+        var now = time.GetUtcNow();
+
+        // Backdated two days like mitmproxy's CA, so clients with a slow clock still accept it.
+        return request.CreateSelfSigned(now.AddDays(-2), now.AddYears(10));
+    }
+
+    public void Dispose() => Certificate.Dispose();
+}
