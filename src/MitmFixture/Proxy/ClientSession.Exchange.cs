@@ -20,6 +20,7 @@ internal sealed partial class ClientSession
         var request = flow.Request;
         var decoder = framing.Kind == BodyKind.Chunked ? new ChunkedDecoder(Limits) : null;
         var body = new PendingBody(client?.Reader, framing, decoder);
+        _responseStarted = false;
         try
         {
             // 1. Headers are in; addons may answer, kill, or ask for the body to be streamed.
@@ -108,7 +109,7 @@ internal sealed partial class ClientSession
         {
             await DropUpstreamAsync();
             await FailAsync(flow, e.Message);
-            if (client is not null && flow.Response is null && !body.Streaming)
+            if (client is not null && !_responseStarted)
             {
                 await TryWriteErrorAsync(client, e.StatusCode, e.Message);
                 return !body.Pending && !ClientIsHttp10(request);

@@ -12,6 +12,9 @@ internal sealed partial class ClientSession
 {
     private readonly record struct Forwarded(bool KeepAlive, bool Upgraded);
 
+    /// <summary>True once any byte of the current response went to the client; after that an error can only close.</summary>
+    private bool _responseStarted;
+
     /// <summary>
     /// Sends the request and delivers the response to the client. Null when the client connection
     /// must close (killed, or a streamed response whose end only a close can mark).
@@ -323,6 +326,7 @@ internal sealed partial class ClientSession
             }
         }
 
+        _responseStarted = true;
         Http1Writer.WriteResponseHead(destination, response.HttpVersion, response.StatusCode, response.Reason, headers);
         if (prefix.Length > 0)
         {
@@ -356,6 +360,7 @@ internal sealed partial class ClientSession
             chunked = FixBufferedFraming(headers, response.Body, trailers, forceLength: true);
         }
 
+        _responseStarted = true;
         Http1Writer.WriteResponseHead(writer, response.HttpVersion, response.StatusCode, response.Reason, headers);
         if (!bodyless)
         {
@@ -425,6 +430,7 @@ internal sealed partial class ClientSession
         await _context.Pipeline.ResponseHeadersAsync(flow, Shutdown);
         response.Body = [];
         await _context.Pipeline.ResponseAsync(flow, Shutdown);
+        _responseStarted = true;
         Http1Writer.WriteResponseHead(client.Writer, response.HttpVersion, response.StatusCode, response.Reason, response.Headers);
         await client.Writer.FlushAsync(Shutdown);
         if (!flow.Request.Headers.HasToken("Upgrade", "websocket"))

@@ -1,0 +1,117 @@
+using System.Net;
+using MitmFixture.Proxy;
+using MitmFixture.Tests.Support;
+
+namespace MitmFixture.Tests.Proxy;
+
+public sealed class ModeTests(UpstreamFixture fixture) : IClassFixture<UpstreamFixture>
+{
+    private TestUpstream Upstream => fixture.Upstream;
+
+    [Fact]
+    public async Task Reverse_PlainTarget_ForwardsOriginFormRequestsAndRewritesHost()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Mode = ProxyMode.Reverse(Upstream.HttpUrl) });
+        var client = harness.CreateClient(useProxy: false);
+
+        var text = await client.GetStringAsync($"http://127.0.0.1:{harness.Proxy.Port}/echo/rev", TestContext.Current.CancellationToken);
+
+        Assert.StartsWith("GET /echo/rev", text, StringComparison.Ordinal);
+        Assert.Contains($"Host: 127.0.0.1:{Upstream.HttpPort}", text, StringComparison.Ordinal);
+        var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
+        Assert.Equal(Upstream.HttpPort, flow.Request.Port);
+    }
+
+    [Fact]
+    public async Task Reverse_KeepHostHeader_LeavesTheClientsHost()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Mode = ProxyMode.Reverse(Upstream.HttpUrl), KeepHostHeader = true });
+        var client = harness.CreateClient(useProxy: false);
+
+        var text = await client.GetStringAsync($"http://127.0.0.1:{harness.Proxy.Port}/echo/rev", TestContext.Current.CancellationToken);
+
+        Assert.Contains($"Host: 127.0.0.1:{harness.Proxy.Port}", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reverse_HttpsTargetWithTlsClient_BothSidesEncrypted()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Mode = ProxyMode.Reverse(Upstream.HttpsUrl) });
+        var client = harness.CreateClient(useProxy: false);
+
+        var text = await client.GetStringAsync($"https://localhost:{harness.Proxy.Port}/echo/rev-tls", TestContext.Current.CancellationToken);
+
+        Assert.StartsWith("GET /echo/rev-tls", text, StringComparison.Ordinal);
+        var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
+        Assert.True(flow.Client.TlsEstablished);
+        Assert.Equal("https", flow.Request.Scheme);
+    }
+
+    [Fact]
+    public async Task Reverse_WithCurl_PlainClientToHttpsTarget()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Mode = ProxyMode.Reverse(Upstream.HttpsUrl) });
+
+        var result = await Curl.RunAsync($"http://127.0.0.1:{harness.Proxy.Port}/echo/curl-rev");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("GET /echo/curl-rev", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reverse_AbsentServer_Gives502()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Mode = ProxyMode.Reverse($"http://127.0.0.1:{ForwardProxyTests.FreePort()}") });
+        var client = harness.CreateClient(useProxy: false);
+
+        using var response = await client.GetAsync($"http://127.0.0.1:{harness.Proxy.Port}/x", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Upstream_ChainsThroughAnotherProxy(bool https)
+    {
+        await using var outer = await ProxyHarness.StartAsync(Upstream);
+        await using var inner = await ProxyHarness.StartAsync(Upstream, o => o with
+        {
+            Mode = ProxyMode.Upstream(outer.Proxy.Url.ToString().TrimEnd('/')),
+            UpstreamTrustedCertificates = [outer.Authority.Certificate],
+        });
+        var client = inner.CreateClient();
+        var url = https ? $"{Upstream.HttpsUrl}/echo/chain" : $"{Upstream.HttpUrl}/echo/chain";
+
+        var text = await client.GetStringAsync(url, TestContext.Current.CancellationToken);
+
+        Assert.StartsWith("GET /echo/chain", text, StringComparison.Ordinal);
+        Assert.Single(inner.Proxy.Flows.Snapshot());
+        Assert.Equal(https ? "https" : "http", Assert.Single(outer.Proxy.Flows.Snapshot()).Request.Scheme);
+    }
+
+    [Theory]
+    [InlineData("regular", ProxyModeKind.Regular, null)]
+    [InlineData("reverse:https://example.com", ProxyModeKind.Reverse, "https://example.com/")]
+    [InlineData("reverse:example.com:8443", ProxyModeKind.Reverse, "https://example.com:8443/")]
+    [InlineData("upstream:http://127.0.0.1:3128", ProxyModeKind.Upstream, "http://127.0.0.1:3128/")]
+    public void Parse_ValidSpecs(string spec, ProxyModeKind kind, string? target)
+    {
+        var mode = ProxyMode.Parse(spec);
+
+        Assert.Equal(kind, mode.Kind);
+        Assert.Equal(target, mode.Target?.ToString());
+    }
+
+    [Theory]
+    [InlineData("transparent", "expected regular, reverse:URL or upstream:URL")]
+    [InlineData("reverse:", "expected regular, reverse:URL or upstream:URL")]
+    [InlineData("reverse:ftp://x", "expected reverse:http(s)://host[:port]")]
+    [InlineData("upstream:https://proxy:1", "must be reached over http://")]
+    public void Parse_InvalidSpecs_SayWhatWasExpected(string spec, string message)
+    {
+        var error = Assert.Throws<FormatException>(() => ProxyMode.Parse(spec));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+}
