@@ -1,0 +1,37 @@
+using System.Globalization;
+using MitmFixture.Cli.Settings;
+using MitmFixture.Flows;
+
+namespace MitmFixture.Cli.Output;
+
+/// <summary>The one line mitmfixture dump prints per finished flow: client, method, URL, status, size, duration.</summary>
+internal static class FlowLine
+{
+    public static string Format(Flow flow)
+    {
+        var request = flow.Request;
+        var client = flow.Client.PeerAddress?.ToString() ?? "replay";
+        var start = request.TimestampStart;
+        var end = flow.Response?.TimestampEnd ?? flow.Error?.Timestamp;
+        var duration = start is { } s && end is { } e ? FormatDuration(e - s) : "-";
+        string outcome;
+        if (flow.Response is { } response)
+        {
+            var size = response.Body is { } body ? SizeParser.Format(body.Length) : "streamed";
+            var websocket = flow.WebSocket is { } ws ? $" websocket {ws.Messages.Count} messages" : "";
+            outcome = $"{response.StatusCode} {response.Reason} {size}{websocket}";
+        }
+        else
+        {
+            outcome = $"error: {flow.Error?.Message ?? "no response"}";
+        }
+
+        var replay = flow.Replay == ReplayKind.None ? "" : " [replay]";
+        return $"{client} {request.Method} {request.Url} << {outcome} {duration}{replay}";
+    }
+
+    private static string FormatDuration(TimeSpan span) =>
+        span.TotalMilliseconds < 1000
+            ? span.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + "ms"
+            : span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s";
+}

@@ -1,0 +1,42 @@
+using System.Threading.Channels;
+
+namespace MitmFixture.Cli.Output;
+
+/// <summary>
+/// Writes lines to stdout from a background task, so a slow terminal never holds up a proxied
+/// request; flushes whenever the queue runs dry.
+/// </summary>
+internal sealed class LineWriter : IAsyncDisposable
+{
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TextWriter _output;
+    private readonly Task _pump;
+
+    public LineWriter(TextWriter output)
+    {
+        _output = output;
+        _pump = PumpAsync();
+    }
+
+    public void WriteLine(string line) => _lines.Writer.TryWrite(line);
+
+    private async Task PumpAsync()
+    {
+        var reader = _lines.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            while (reader.TryRead(out var line))
+            {
+                await _output.WriteLineAsync(line);
+            }
+
+            await _output.FlushAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _lines.Writer.TryComplete();
+        await _pump;
+    }
+}

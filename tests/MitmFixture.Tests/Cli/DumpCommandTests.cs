@@ -1,0 +1,80 @@
+using System.Net;
+using MitmFixture.Tests.Proxy;
+using MitmFixture.Tests.Support;
+
+namespace MitmFixture.Tests.Cli;
+
+public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<UpstreamFixture>, IDisposable
+{
+    private readonly string _confdir = Directory.CreateTempSubdirectory("mitmfixture-cli-").FullName;
+
+    private TestUpstream Upstream => fixture.Upstream;
+
+    [Fact]
+    public async Task Dump_PrintsOneLinePerFlowAndStopsOnSigterm()
+    {
+        await using var cli = CliProcess.Start("dump", "--listen", "127.0.0.1:0", "--set", $"confdir={_confdir}");
+        var url = await cli.WaitListeningAsync();
+        using var client = new HttpClient(new HttpClientHandler { Proxy = new WebProxy(url), UseProxy = true });
+
+        await client.GetStringAsync($"{Upstream.HttpUrl}/echo/dumped", TestContext.Current.CancellationToken);
+        await WaitForAsync(() => cli.Lines.Any(l => l.Contains("/echo/dumped", StringComparison.Ordinal)));
+        cli.Terminate();
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Equal(0, exit);
+        var line = cli.Lines.Single(l => l.Contains("/echo/dumped", StringComparison.Ordinal));
+        Assert.Matches(@"^127\.0\.0\.1:\d+ GET http://127\.0\.0\.1:\d+/echo/dumped << 200 OK \d+b \d+ms$", line);
+        Assert.True(File.Exists(Path.Combine(_confdir, "mitmfixture-ca-cert.pem")));
+    }
+
+    [Fact]
+    public async Task Dump_BadOptions_ListsEveryErrorAndExits2()
+    {
+        await using var cli = CliProcess.Start("dump", "--listen", "nowhere", "--set", "stream_large_bodies=lots", "--set", "nonsense=1");
+
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, exit);
+        await WaitForAsync(() => cli.Stderr.Length > 0);
+        Assert.Contains("--listen 'nowhere': expected HOST:PORT", cli.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--set stream_large_bodies=lots: expected a size", cli.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--set nonsense: unknown option", cli.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dump_OneGibibyteStreamedBody_PeakMemoryStaysUnder200MB()
+    {
+        const long size = 1024L * 1024 * 1024;
+        await using var cli = CliProcess.Start("dump", "--listen", "127.0.0.1:0", "--set", $"confdir={_confdir}", "--set", "stream_large_bodies=1m");
+        var url = await cli.WaitListeningAsync();
+        using var client = new HttpClient(new HttpClientHandler { Proxy = new WebProxy(url), UseProxy = true }) { Timeout = TimeSpan.FromMinutes(3) };
+
+        using var response = await client.GetAsync($"{Upstream.HttpUrl}/bytes/{size}", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        await using var body = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
+        var buffer = new byte[256 * 1024];
+        long total = 0;
+        int n;
+        while ((n = await body.ReadAsync(buffer, TestContext.Current.CancellationToken)) > 0)
+        {
+            total += n;
+        }
+
+        var peak = cli.PeakResidentBytes();
+        Assert.Equal(size, total);
+        Assert.True(peak < 200L * 1024 * 1024, $"peak resident memory {peak / (1024 * 1024)} MB");
+        await WaitForAsync(() => cli.Lines.Any(l => l.Contains("streamed", StringComparison.Ordinal)));
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(condition(), "condition not met within 10 s");
+    }
+
+    public void Dispose() => Directory.Delete(_confdir, recursive: true);
+}
