@@ -46,7 +46,7 @@ internal static class DumpCommand
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace) // stdout is for flows
             .AddSimpleConsole(o => o.SingleLine = true)
             .AddFilter(level => level >= (verbose ? LogLevel.Debug : LogLevel.Warning)));
-        await using var output = new LineWriter(Console.Out);
+        await using var output = LineWriter.ForStandardOutput();
 
         // dump keeps no flow list: each flow is printed when it finishes and then forgotten.
         options = options with { LoggerFactory = logging, FlowLimit = 0 };

@@ -18,6 +18,10 @@ internal sealed class LineWriter : IAsyncDisposable
         _pump = PumpAsync();
     }
 
+    /// <summary>Standard output with a large buffer and no flush per line (Console.Out flushes every write).</summary>
+    public static LineWriter ForStandardOutput() =>
+        new(new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 64 * 1024) { AutoFlush = false });
+
     public void WriteLine(string line) => _lines.Writer.TryWrite(line);
 
     private async Task PumpAsync()
@@ -38,5 +42,6 @@ internal sealed class LineWriter : IAsyncDisposable
     {
         _lines.Writer.TryComplete();
         await _pump;
+        await _output.FlushAsync();
     }
 }

@@ -1,35 +1,89 @@
+using System.Collections.Concurrent;
+
 namespace MitmFixture.Proxy;
 
 /// <summary>
-/// A reusable per-connection timeout: arming it returns a token that fires after the given time or
-/// when the proxy shuts down. One source per connection, reset between reads, so the hot path does
-/// not allocate a token source per request.
+/// A reusable per-connection timeout: arming it returns a token that fires once the time is up or
+/// the proxy shuts down. Arming only stores an expiry time; one shared heartbeat checks every
+/// deadline four times a second (Kestrel's heartbeat does the same), because a timer per read cost
+/// a measurable share of a proxied request.
 /// </summary>
 internal sealed class Deadline : IDisposable
 {
+    private static readonly ConcurrentDictionary<Deadline, byte> Active = new();
+    private static readonly Timer Heartbeat = new(static _ => Tick(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+
     private readonly CancellationToken _shutdown;
+    private readonly Lock _gate = new();
     private CancellationTokenSource _source;
+    private long _expiresAt = long.MaxValue;
+    private bool _expired;
 
     public Deadline(CancellationToken shutdown)
     {
+        _ = Heartbeat; // started on first use
         _shutdown = shutdown;
         _source = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        Active.TryAdd(this, 0);
     }
 
     /// <summary>True when the last armed token fired because time ran out rather than shutdown.</summary>
-    public bool Expired => _source.IsCancellationRequested && !_shutdown.IsCancellationRequested;
+    public bool Expired => _expired && !_shutdown.IsCancellationRequested;
 
     public CancellationToken Arm(TimeSpan timeout)
     {
-        if (!_source.TryReset())
+        lock (_gate)
         {
-            _source.Dispose();
-            _source = CancellationTokenSource.CreateLinkedTokenSource(_shutdown);
-        }
+            if (_source.IsCancellationRequested)
+            {
+                _source.Dispose();
+                _source = CancellationTokenSource.CreateLinkedTokenSource(_shutdown);
+            }
 
-        _source.CancelAfter(timeout);
-        return _source.Token;
+            _expired = false;
+            _expiresAt = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+            return _source.Token;
+        }
     }
 
-    public void Dispose() => _source.Dispose();
+    private static void Tick()
+    {
+        var now = Environment.TickCount64;
+        foreach (var deadline in Active.Keys)
+        {
+            deadline.ExpireIfDue(now);
+        }
+    }
+
+    private void ExpireIfDue(long now)
+    {
+        // Cancelled under the lock so an Arm racing with this tick cannot have its fresh read
+        // cancelled; Lock is reentrant if a continuation runs inline and arms again.
+        lock (_gate)
+        {
+            if (now < _expiresAt || _source.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _expired = true;
+            _expiresAt = long.MaxValue;
+            try
+            {
+                _source.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        Active.TryRemove(this, out _);
+        lock (_gate)
+        {
+            _source.Dispose();
+        }
+    }
 }
