@@ -48,7 +48,18 @@ internal sealed partial class ClientSession
         }
 
         flow.Response = response;
-        var serverFraming = BodyFraming.ForResponse(response, request.Method);
+        BodyFraming serverFraming;
+        try
+        {
+            serverFraming = BodyFraming.ForResponse(response, request.Method);
+        }
+        catch (MalformedHttpException e)
+        {
+            // The server broke framing rules, not the client: a 502, not a 400.
+            await DropUpstreamAsync();
+            throw new UpstreamException($"the server sent a malformed response: {e.Message}", 502, e);
+        }
+
         if (response.StatusCode == 101 && client is not null)
         {
             await RelayWebSocketAsync(flow, client, upstream);

@@ -1,0 +1,114 @@
+using System.Net.Sockets;
+using System.Text;
+using MitmFixture.Tests.Proxy;
+using MitmFixture.Tests.Support;
+
+namespace MitmFixture.Tests.Hardening;
+
+/// <summary>Hostile clients: each gets a defined answer or a closed connection, and the next client is served.</summary>
+public sealed class ClientAbuseTests(UpstreamFixture fixture) : IClassFixture<UpstreamFixture>
+{
+    private TestUpstream Upstream => fixture.Upstream;
+
+    public static TheoryData<string, string> Requests => new()
+    {
+        { "GET http://x/ HTTP/1.1\r\nTransfer-Encoding: chunked, identity\r\n\r\n", "501" },
+        { "GET http://x/ HTTP/1.1\r\nTransfer-Encoding: xchunked\r\n\r\n", "501" },
+        { "GET http://x/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", "501" },
+        { "GET http://x/ HTTP/1.1\r\nContent-Length: 1,2\r\n\r\n", "400" },
+        { "GET http://x/ HTTP/1.1\r\nContent-Length: +5\r\n\r\n", "400" },
+        { "GET http://x/ HTTP/1.1\r\nX: a\0b\r\n\r\n", "400" },
+        { "GET http://x/\0 HTTP/1.1\r\n\r\n", "400" },
+        { "CONNECT nohost HTTP/1.1\r\n\r\n", "400" },
+        { "CONNECT :443 HTTP/1.1\r\n\r\n", "400" },
+        { "CONNECT host:99999 HTTP/1.1\r\n\r\n", "400" },
+        { "GET http://x/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\n", "400" },
+        { "GET http://x/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;\x01\r\nhello\r\n0\r\n\r\n", "400" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Requests))]
+    public async Task HostileRequest_GetsDefinedAnswer(string request, string status)
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream);
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+
+        await raw.SendAsync(request);
+
+        Assert.StartsWith($"HTTP/1.1 {status} ", await raw.ReadAsync(), StringComparison.Ordinal);
+        Assert.StartsWith("GET /echo/ok", await harness.CreateClient().GetStringAsync($"{Upstream.HttpUrl}/echo/ok", TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TooManyHeaders_Gets431()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream);
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+        var headers = string.Concat(Enumerable.Range(0, 150).Select(i => $"X-{i}: v\r\n"));
+
+        await raw.SendAsync($"GET http://x/ HTTP/1.1\r\n{headers}\r\n");
+
+        Assert.StartsWith("HTTP/1.1 431 ", await raw.ReadAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TlsGarbageAfterConnect_ClosesThatConnectionOnly()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream);
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+
+        await raw.SendAsync($"CONNECT localhost:{Upstream.HttpsPort} HTTP/1.1\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200", await raw.ReadAsync("\r\n\r\n"), StringComparison.Ordinal);
+        await raw.Stream.WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5, 6, 7, 8, 9 }, TestContext.Current.CancellationToken);
+        var rest = await raw.ReadAsync(timeoutMs: 5000);
+
+        Assert.DoesNotContain("HTTP/", rest, StringComparison.Ordinal);
+        Assert.StartsWith("GET /echo/ok", await harness.CreateClient().GetStringAsync($"{Upstream.HttpsUrl}/echo/ok", TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TruncatedRequestBody_ClosesWithoutContactingServerTwice()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream);
+        var before = Upstream.Requests;
+        var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+
+        await raw.SendAsync($"POST {Upstream.HttpUrl}/echo/t HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly some");
+        raw.Stream.Socket.Shutdown(SocketShutdown.Send);
+        var answer = await raw.ReadAsync(timeoutMs: 5000);
+        await raw.DisposeAsync();
+
+        Assert.True(answer.Length == 0 || answer.StartsWith("HTTP/1.1 400", StringComparison.Ordinal), answer);
+        Assert.Equal(before, Upstream.Requests);
+        await WaitAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault()?.Error is not null);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x81, 0x05, (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o' }, "not masked")]
+    [InlineData(new byte[] { 0x83, 0x80, 0, 0, 0, 0 }, "unknown opcode")]
+    [InlineData(new byte[] { 0x89, 0xFE, 0x00, 0x80, 0, 0, 0, 0 }, "control frame")]
+    [InlineData(new byte[] { 0xC1, 0x80, 0, 0, 0, 0 }, "reserved bits")]
+    public async Task WebSocketViolation_ClosesWith1002AndRecordsWhy(byte[] frame, string reason)
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream);
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+        await raw.SendAsync($"GET {Upstream.HttpUrl}/ws HTTP/1.1\r\nHost: 127.0.0.1:{Upstream.HttpPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 101", await raw.ReadAsync("\r\n\r\n"), StringComparison.Ordinal);
+
+        await raw.Stream.WriteAsync(frame, TestContext.Current.CancellationToken);
+        var close = Encoding.Latin1.GetBytes(await raw.ReadAsync(timeoutMs: 5000));
+
+        Assert.True(close.Length >= 4 && close[0] == 0x88 && ((close[2] << 8) | close[3]) == 1002, Convert.ToHexString(close));
+        await WaitAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault()?.Error?.Message.Contains(reason, StringComparison.Ordinal) == true);
+    }
+
+    private static async Task WaitAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 100 && !condition(); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(condition());
+    }
+}

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using MitmFixture.Tests.Proxy;
+using MitmFixture.Tests.Support;
+
+namespace MitmFixture.Tests.Hardening;
+
+/// <summary>Servers that lie, stall or vanish: the client gets a 502/504 with the reason on the flow, never a hang.</summary>
+public sealed class ServerFaultTests(UpstreamFixture fixture) : IClassFixture<UpstreamFixture>
+{
+    public static TheoryData<string, string> BrokenResponses => new()
+    {
+        { "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort", "missing" },
+        { "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", "chunked body" },
+        { "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "malformed body" },
+        { "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", "malformed response" },
+        { "HTTP/1.1 abc OK\r\n\r\n", "malformed response" },
+        { "", "without answering" },
+        { "HTTP/1.1 200 OK\r\nContent-Le", "middle of the response head" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenResponses))]
+    public async Task BrokenResponse_Gives502WithReason(string response, string reason)
+    {
+        await using var server = new RawServer(response, closeAfter: true);
+        await using var harness = await ProxyHarness.StartAsync(fixture.Upstream);
+        var client = harness.CreateClient();
+
+        using var answer = await client.GetAsync($"{server.Url}/x", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadGateway, answer.StatusCode);
+        Assert.All(harness.Proxy.Flows.Snapshot(), f => Assert.Contains(reason, f.Error!.Message, StringComparison.Ordinal));
+        Assert.StartsWith("GET /echo/after", await client.GetStringAsync($"{fixture.Upstream.HttpUrl}/echo/after", TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ServerNeverAnswers_Gives504AfterTheResponseTimeout()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var accepted = listener.AcceptTcpClientAsync(TestContext.Current.CancellationToken); // accepts, reads nothing, says nothing
+        await using var harness = await ProxyHarness.StartAsync(fixture.Upstream, o => o with { Limits = o.Limits with { ResponseTimeout = TimeSpan.FromMilliseconds(500) } });
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+
+        using var answer = await harness.CreateClient().GetAsync($"http://127.0.0.1:{port}/", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, answer.StatusCode);
+        Assert.Contains("did not answer", Assert.Single(harness.Proxy.Flows.Snapshot()).Error!.Message, StringComparison.Ordinal);
+        (await accepted).Dispose();
+    }
+
+    [Fact]
+    public async Task ServerResetsMidBody_StreamedResponseEndsAndFlowHasError()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serve = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync(TestContext.Current.CancellationToken);
+            var buffer = new byte[4096];
+            await socket.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
+            await socket.SendAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n" + new string('x', 100_000)), TestContext.Current.CancellationToken);
+            socket.LingerState = new LingerOption(true, 0); // close with RST
+        }, TestContext.Current.CancellationToken);
+        await using var harness = await ProxyHarness.StartAsync(fixture.Upstream, o => o with { StreamLargeBodies = 1024 });
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => harness.CreateClient().GetByteArrayAsync($"http://127.0.0.1:{port}/", TestContext.Current.CancellationToken));
+        await serve;
+
+        await WaitAsync(() => harness.Proxy.Flows.Snapshot().All(f => f.Error is not null));
+    }
+
+    private static async Task WaitAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 100 && !condition(); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(condition());
+    }
+}
