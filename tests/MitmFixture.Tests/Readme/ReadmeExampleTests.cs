@@ -1,0 +1,82 @@
+using System.Text.RegularExpressions;
+using MitmFixture.Proxy;
+using MitmFixture.Tests.Proxy;
+
+namespace MitmFixture.Tests.Readme;
+
+/// <summary>
+/// The README's code runs here: the body of <see cref="EmbeddingExampleAsync"/> between the snippet
+/// markers must equal the README's C# block line for line, and the test runs it against a real server.
+/// </summary>
+public sealed partial class ReadmeExampleTests(UpstreamFixture fixture) : IClassFixture<UpstreamFixture>
+{
+    [Fact]
+    public async Task EmbeddingExample_RunsAndRecordsTheFlow()
+    {
+        var output = new StringWriter();
+        var previous = Console.Out;
+        Console.SetOut(output);
+        try
+        {
+            await EmbeddingExampleAsync($"{fixture.Upstream.HttpUrl}/echo/readme");
+        }
+        finally
+        {
+            Console.SetOut(previous);
+        }
+
+        Assert.Contains($"GET {fixture.Upstream.HttpUrl}/echo/readme -> 200", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EmbeddingExample_MatchesTheReadme()
+    {
+        var root = FindRepositoryRoot();
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var block = ReadmeBlock().Match(readme).Groups[1].Value;
+        var source = File.ReadAllText(Path.Combine(root, "tests", "MitmFixture.Tests", "Readme", "ReadmeExampleTests.cs"));
+        var snippet = SnippetRegion().Match(source).Groups[1].Value;
+
+        var expected = Normalize(block.Replace("var url = \"https://example.com/\";\n", "", StringComparison.Ordinal).Replace("using MitmFixture.Proxy;\n", "", StringComparison.Ordinal));
+        Assert.Equal(expected, Normalize(snippet));
+    }
+
+    private static async Task EmbeddingExampleAsync(string url)
+    {
+        // begin-snippet: embedding
+        await using var proxy = await ProxyServer.StartAsync(new ProxyOptions { ListenPort = 0 });
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            Proxy = new System.Net.WebProxy(proxy.Url),
+            SslOptions = { RemoteCertificateValidationCallback = proxy.CertificateAuthority.CreateValidationCallback() },
+        });
+        var body = await client.GetStringAsync(url);
+        foreach (var flow in proxy.Flows.Snapshot())
+        {
+            Console.WriteLine($"{flow.Request.Method} {flow.Request.Url} -> {flow.Response?.StatusCode}");
+        }
+
+        // end-snippet
+        Assert.NotEmpty(body);
+    }
+
+    private static string Normalize(string code) =>
+        string.Join('\n', code.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
+
+    internal static string FindRepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "MitmFixture.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("MitmFixture.sln not found");
+    }
+
+    [GeneratedRegex("## Embedding the engine\\s+```csharp\\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex ReadmeBlock();
+
+    [GeneratedRegex("// begin-snippet: embedding\\n(.*?)// end-snippet", RegexOptions.Singleline)]
+    private static partial Regex SnippetRegion();
+}
