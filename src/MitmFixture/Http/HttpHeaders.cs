@@ -87,6 +87,9 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
 
     public void Insert(int index, string name, string value) => _fields.Insert(index, new HeaderField(name, value));
 
+    /// <summary>Replaces the field at <paramref name="index"/>, keeping its position.</summary>
+    public void ReplaceAt(int index, string name, string value) => _fields[index] = new HeaderField(name, value);
+
     /// <summary>Replaces every field named <paramref name="name"/> with one, kept at the first one's position.</summary>
     public void Set(string name, string value)
     {

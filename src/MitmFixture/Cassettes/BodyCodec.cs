@@ -1,0 +1,156 @@
+using System.Text;
+using System.Text.Json;
+using MitmFixture.Http;
+
+namespace MitmFixture.Cassettes;
+
+/// <summary>
+/// How bodies are stored: decoded; JSON as embedded JSON when that round-trips byte for byte,
+/// other text (by content type, valid UTF-8) as text, everything else as base64.
+/// </summary>
+internal static class BodyCodec
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static BodyRecord? Encode(HttpMessage message)
+    {
+        if (message.Body is null)
+        {
+            return message.Stream ? new BodyRecord { Streamed = true } : null;
+        }
+
+        if (message.Body.Length == 0)
+        {
+            return null;
+        }
+
+        var encoding = message.Headers.Get("Content-Encoding");
+        byte[] content = message.Body;
+        string? storedEncoding = null;
+        if (!ContentEncoding.IsIdentity(encoding) && ContentEncoding.TryDecode(message.Body, encoding, out var decoded))
+        {
+            content = decoded;
+            storedEncoding = encoding;
+        }
+
+        var contentType = message.Headers.Get("Content-Type");
+        if (LooksLikeJson(contentType) && TryEmbedJson(content, out var json))
+        {
+            return new BodyRecord { Encoding = storedEncoding, Json = json };
+        }
+
+        if (TryText(content, out var text) && (IsTextual(contentType) || contentType is null))
+        {
+            return new BodyRecord { Encoding = storedEncoding, Text = text };
+        }
+
+        return new BodyRecord { Encoding = storedEncoding, Base64 = Convert.ToBase64String(content) };
+    }
+
+    /// <summary>The body bytes as they go on the wire: decoded content, re-encoded when an encoding is noted.</summary>
+    public static byte[]? Decode(BodyRecord? record, string location)
+    {
+        if (record is null)
+        {
+            return [];
+        }
+
+        if (record.Streamed == true)
+        {
+            return null;
+        }
+
+        var kinds = (record.Text is not null ? 1 : 0) + (record.Json is not null ? 1 : 0) + (record.Base64 is not null ? 1 : 0);
+        if (kinds != 1)
+        {
+            throw new CassetteFormatException(location, "expected exactly one of \"text\", \"json\" or \"base64\"");
+        }
+
+        byte[] content;
+        if (record.Text is { } text)
+        {
+            content = Encoding.UTF8.GetBytes(text);
+        }
+        else if (record.Json is { } json)
+        {
+            content = JsonSerializer.SerializeToUtf8Bytes(json, JsonElementContext.Default.JsonElement);
+        }
+        else
+        {
+            try
+            {
+                content = Convert.FromBase64String(record.Base64!); // exactly one kind is set
+            }
+            catch (FormatException)
+            {
+                throw new CassetteFormatException(location + ".base64", "expected base64 text");
+            }
+        }
+
+        if (record.Encoding is { } encoding && !ContentEncoding.IsIdentity(encoding))
+        {
+            if (!ContentEncoding.TryEncode(content, encoding, out var encoded))
+            {
+                throw new CassetteFormatException(location + ".encoding", $"cannot re-apply Content-Encoding '{encoding}'");
+            }
+
+            return encoded;
+        }
+
+        return content;
+    }
+
+    private static bool TryEmbedJson(byte[] content, out JsonElement json)
+    {
+        json = default;
+        try
+        {
+            using var document = JsonDocument.Parse(content);
+            var compact = JsonSerializer.SerializeToUtf8Bytes(document.RootElement, JsonElementContext.Default.JsonElement);
+            if (!compact.AsSpan().SequenceEqual(content))
+            {
+                return false; // pretty-printed or unusually escaped: keep the exact text instead
+            }
+
+            json = document.RootElement.Clone();
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static bool TryText(byte[] content, out string text)
+    {
+        try
+        {
+            text = StrictUtf8.GetString(content);
+            return !text.Contains('\0', StringComparison.Ordinal);
+        }
+        catch (DecoderFallbackException)
+        {
+            text = "";
+            return false;
+        }
+    }
+
+    private static bool LooksLikeJson(string? contentType) =>
+        contentType is not null && (contentType.Contains("json", StringComparison.OrdinalIgnoreCase));
+
+    private static bool IsTextual(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return false;
+        }
+
+        var type = contentType.Split(';')[0].Trim().ToLowerInvariant();
+        return type.StartsWith("text/", StringComparison.Ordinal) || type.Contains("json", StringComparison.Ordinal) ||
+            type.Contains("xml", StringComparison.Ordinal) || type.Contains("javascript", StringComparison.Ordinal) ||
+            type is "application/x-www-form-urlencoded" or "application/graphql" or "application/yaml";
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(JsonElement))]
+internal sealed partial class JsonElementContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,76 @@
+using System.Text;
+using MitmFixture.Flows;
+
+namespace MitmFixture.Cassettes;
+
+/// <summary>
+/// A recording: flows in the order they happened, stored as one indented JSON file with a format
+/// version. Load one to replay it; save flows to make one (atomically: a temp file, then a rename).
+/// </summary>
+public sealed class Cassette
+{
+    /// <summary>The format version this build writes; older versions are migrated on load, newer refused.</summary>
+    public const int CurrentVersion = 1;
+
+    private Cassette(string? path, IReadOnlyList<Flow> flows, IReadOnlyList<string?> modes)
+    {
+        Path = path;
+        Flows = flows;
+        Modes = modes;
+    }
+
+    /// <summary>Where it was loaded from; null for one built in memory.</summary>
+    public string? Path { get; }
+
+    public IReadOnlyList<Flow> Flows { get; }
+
+    /// <summary>The proxy mode each flow was recorded in (same order as <see cref="Flows"/>).</summary>
+    public IReadOnlyList<string?> Modes { get; }
+
+    public static Cassette FromFlows(IEnumerable<Flow> flows, string? mode = null)
+    {
+        var list = flows.ToList();
+        return new Cassette(null, list, list.Select(_ => mode).ToList());
+    }
+
+    /// <summary>Reads a cassette; a broken or foreign file throws a <see cref="CassetteFormatException"/> naming the file, line, JSON path and what was expected.</summary>
+    public static Cassette Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CassetteFormatException(path, $"cannot read the cassette: {e.Message}", e);
+        }
+
+        var file = CassetteSerializer.Deserialize(bytes, path);
+        var flows = new List<Flow>(file.Flows.Count);
+        var modes = new List<string?>(file.Flows.Count);
+        for (var i = 0; i < file.Flows.Count; i++)
+        {
+            flows.Add(FlowMapper.ToFlow(file.Flows[i], $"{path}: $.flows[{i}]"));
+            modes.Add(file.Flows[i].Mode);
+        }
+
+        return new Cassette(path, flows, modes);
+    }
+
+    /// <summary>Writes the flows to <paramref name="path"/> atomically, redacting secrets unless <paramref name="redactor"/> says otherwise.</summary>
+    public static void Save(string path, IEnumerable<Flow> flows, Redactor? redactor = null, string? mode = null)
+    {
+        redactor ??= Redactor.Default;
+        var fragments = flows.Select(f => CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redactor.Redact(f), mode))).ToList();
+        AtomicFile.Write(path, CassetteSerializer.Compose(fragments));
+    }
+
+    /// <summary>The cassette as it would be written, for snapshot comparisons.</summary>
+    public static string ToJson(IEnumerable<Flow> flows, Redactor? redactor = null, string? mode = null)
+    {
+        redactor ??= Redactor.Default;
+        var fragments = flows.Select(f => CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redactor.Redact(f), mode))).ToList();
+        return Encoding.UTF8.GetString(CassetteSerializer.Compose(fragments));
+    }
+}

@@ -1,0 +1,160 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MitmFixture.Cassettes;
+
+// The on-disk shape of a cassette. Property order here is the order in the file, so a reviewer
+// reads each flow top to bottom: request, then response or error, then WebSocket messages.
+
+/// <summary>A cassette file: a format version and the flows in recording order.</summary>
+internal sealed record CassetteFile
+{
+    [JsonPropertyOrder(0)]
+    public required int Version { get; init; }
+
+    [JsonPropertyOrder(1)]
+    public required List<FlowRecord> Flows { get; init; }
+}
+
+internal sealed record FlowRecord
+{
+    public required string Id { get; init; }
+
+    /// <summary>The proxy mode it was recorded in (<c>regular</c>, <c>reverse:https://host</c>, ...).</summary>
+    public string? Mode { get; init; }
+
+    public required RequestRecord Request { get; init; }
+
+    public ResponseRecord? Response { get; init; }
+
+    public ErrorRecord? Error { get; init; }
+
+    public WebSocketRecord? WebSocket { get; init; }
+
+    public string? Replay { get; init; }
+
+    public string? Marked { get; init; }
+
+    public string? Comment { get; init; }
+}
+
+internal sealed record RequestRecord
+{
+    public required string Method { get; init; }
+
+    public required string Scheme { get; init; }
+
+    public required string Host { get; init; }
+
+    public required int Port { get; init; }
+
+    public required string Path { get; init; }
+
+    public string HttpVersion { get; init; } = "HTTP/1.1";
+
+    /// <summary>"Name: value" lines in the order received, duplicates and case kept.</summary>
+    public List<string> Headers { get; init; } = [];
+
+    public BodyRecord? Body { get; init; }
+
+    public List<string>? Trailers { get; init; }
+
+    public DateTimeOffset? TimestampStart { get; init; }
+
+    public DateTimeOffset? TimestampEnd { get; init; }
+}
+
+internal sealed record ResponseRecord
+{
+    public required int StatusCode { get; init; }
+
+    public string Reason { get; init; } = "";
+
+    public string HttpVersion { get; init; } = "HTTP/1.1";
+
+    public List<string> Headers { get; init; } = [];
+
+    public BodyRecord? Body { get; init; }
+
+    public List<string>? Trailers { get; init; }
+
+    public DateTimeOffset? TimestampStart { get; init; }
+
+    public DateTimeOffset? TimestampEnd { get; init; }
+}
+
+internal sealed record ErrorRecord
+{
+    public required string Message { get; init; }
+
+    public DateTimeOffset? Timestamp { get; init; }
+}
+
+/// <summary>
+/// A body, exactly one of <see cref="Text"/>, <see cref="Json"/> or <see cref="Base64"/>; stored
+/// decoded, with <see cref="Encoding"/> naming the Content-Encoding to apply again on replay.
+/// </summary>
+internal sealed record BodyRecord
+{
+    public string? Encoding { get; init; }
+
+    public string? Text { get; init; }
+
+    public JsonElement? Json { get; init; }
+
+    public string? Base64 { get; init; }
+
+    /// <summary>Set when the body was streamed and not kept.</summary>
+    public bool? Streamed { get; init; }
+}
+
+internal sealed record WebSocketRecord
+{
+    public List<WebSocketMessageRecord> Messages { get; init; } = [];
+
+    public int? CloseCode { get; init; }
+
+    public string? CloseReason { get; init; }
+
+    public bool ClosedByClient { get; init; }
+
+    public DateTimeOffset? TimestampEnd { get; init; }
+}
+
+internal sealed record WebSocketMessageRecord
+{
+    /// <summary><c>client</c> or <c>server</c>.</summary>
+    public required string From { get; init; }
+
+    public string? Text { get; init; }
+
+    public string? Base64 { get; init; }
+
+    public DateTimeOffset? Timestamp { get; init; }
+}
+
+[JsonSourceGenerationOptions(
+    WriteIndented = true,
+    NewLine = "\n",
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    AllowTrailingCommas = false,
+    ReadCommentHandling = JsonCommentHandling.Disallow)]
+[JsonSerializable(typeof(CassetteFile))]
+[JsonSerializable(typeof(FlowRecord))]
+internal sealed partial class CassetteJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// The context cassettes are written with: &lt;, &gt;, &amp;, quotes and non-ASCII letters stay as
+/// themselves rather than \u escapes, so placeholders like &lt;AUTHORIZATION&gt; and non-English text
+/// read naturally in a diff. Cassettes are data files, never embedded in HTML, so the HTML-safe
+/// default buys nothing here. (A holder class: the generated context's own statics must exist first.)
+/// </summary>
+internal static class ReadableCassetteJson
+{
+    public static CassetteJsonContext Context { get; } = new(new JsonSerializerOptions(CassetteJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

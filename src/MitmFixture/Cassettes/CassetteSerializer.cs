@@ -1,0 +1,128 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace MitmFixture.Cassettes;
+
+/// <summary>Reads and writes the cassette JSON, version checks and migrations included.</summary>
+internal static class CassetteSerializer
+{
+    private static readonly byte[] Indent = "    "u8.ToArray();
+
+    public static CassetteFile Deserialize(byte[] bytes, string path)
+    {
+        var version = ReadVersion(bytes, path);
+        if (version > Cassette.CurrentVersion)
+        {
+            throw new CassetteFormatException($"{path}: $.version", $"format version {version} was written by a newer MitmFixture; this one reads versions up to {Cassette.CurrentVersion}");
+        }
+
+        if (version < 1)
+        {
+            throw new CassetteFormatException($"{path}: $.version", $"expected a format version of 1 or more, got {version}");
+        }
+
+        try
+        {
+            if (version < Cassette.CurrentVersion)
+            {
+                var node = JsonNode.Parse(bytes) ?? throw new CassetteFormatException(path, "expected a JSON object");
+                bytes = JsonSerializer.SerializeToUtf8Bytes(CassetteMigrations.Migrate(node.AsObject(), version, path), CassetteNodeContext.Default.JsonObject);
+            }
+
+            return JsonSerializer.Deserialize(bytes, CassetteJsonContext.Default.CassetteFile)
+                ?? throw new CassetteFormatException(path, "expected a JSON object with \"version\" and \"flows\"");
+        }
+        catch (JsonException e)
+        {
+            throw Describe(e, path);
+        }
+    }
+
+    /// <summary>One flow as indented JSON, indented one level further to sit inside the "flows" array.</summary>
+    public static byte[] SerializeFlow(FlowRecord record)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(record, ReadableCassetteJson.Context.FlowRecord);
+
+        // JSON strings never hold a raw newline, so indenting every line is safe.
+        var output = new MemoryStream(json.Length + 256);
+        output.Write(Indent);
+        foreach (var b in json)
+        {
+            output.WriteByte(b);
+            if (b == (byte)'\n')
+            {
+                output.Write(Indent);
+            }
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary>The whole file: the version, then the flows one after another, LF line ends.</summary>
+    public static byte[] Compose(IReadOnlyList<byte[]> flows)
+    {
+        var output = new MemoryStream();
+        output.Write(Encoding.UTF8.GetBytes($"{{\n  \"version\": {Cassette.CurrentVersion},\n  \"flows\": ["));
+        for (var i = 0; i < flows.Count; i++)
+        {
+            output.Write(i == 0 ? "\n"u8 : ",\n"u8);
+            output.Write(flows[i]);
+        }
+
+        output.Write(flows.Count == 0 ? "]\n}\n"u8 : "\n  ]\n}\n"u8);
+        return output.ToArray();
+    }
+
+    private static int ReadVersion(byte[] bytes, string path)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(bytes);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new CassetteFormatException($"{path}:1", "expected a JSON object with \"version\" and \"flows\" (is this a cassette?)");
+            }
+
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
+                {
+                    var isVersion = reader.ValueTextEquals("version"u8);
+                    reader.Read();
+                    if (isVersion)
+                    {
+                        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var version)
+                            ? version
+                            : throw new CassetteFormatException($"{path}: $.version", "expected an integer format version");
+                    }
+
+                    reader.Skip();
+                }
+            }
+
+            throw new CassetteFormatException($"{path}: $", "expected a \"version\" property (is this a cassette?)");
+        }
+        catch (JsonException e)
+        {
+            throw Describe(e, path);
+        }
+    }
+
+    private static CassetteFormatException Describe(JsonException e, string path)
+    {
+        var line = e.LineNumber is { } l ? $":{l + 1}" : "";
+        var where = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path}";
+        var message = e.Message;
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut > 0)
+        {
+            message = message[..cut];
+        }
+
+        return new CassetteFormatException($"{path}{line}{where}", message, e);
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(JsonObject))]
+internal sealed partial class CassetteNodeContext : System.Text.Json.Serialization.JsonSerializerContext;

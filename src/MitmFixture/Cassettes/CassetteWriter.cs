@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using MitmFixture.Flows;
+
+namespace MitmFixture.Cassettes;
+
+/// <summary>
+/// Records flows into a cassette as they finish. Each flow is redacted and serialized at once;
+/// the file is rewritten atomically in the background after every batch, so readers and crashes
+/// only ever see a complete cassette that lacks at most the flows still in the queue.
+/// </summary>
+public sealed class CassetteWriter : IAsyncDisposable
+{
+    private static readonly ConcurrentDictionary<string, CassetteWriter> Open = new(StringComparer.Ordinal);
+
+    private readonly List<byte[]> _fragments = [];
+    private readonly Lock _gate = new();
+    private readonly Redactor _redactor;
+    private readonly string? _mode;
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly Task _pump;
+    private volatile bool _closing;
+    private int _written;
+    private Exception? _failure;
+
+    private CassetteWriter(string path, Redactor redactor, string? mode, IEnumerable<byte[]> existing)
+    {
+        Path = path;
+        _redactor = redactor;
+        _mode = mode;
+        _fragments.AddRange(existing);
+        _pump = Task.Run(PumpAsync);
+    }
+
+    public string Path { get; }
+
+    /// <summary>Flows appended so far (including any kept from an existing file).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _fragments.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts recording into <paramref name="path"/>, replacing it, or appending to its flows when
+    /// <paramref name="append"/> is set. Only one writer per file at a time.
+    /// </summary>
+    public static CassetteWriter Create(string path, Redactor? redactor = null, string? mode = null, bool append = false)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        IEnumerable<byte[]> existing = [];
+        if (append && File.Exists(full))
+        {
+            existing = Cassette.Load(full).Flows.Select(f => CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(f, mode))).ToList();
+        }
+
+        var writer = new CassetteWriter(full, redactor ?? Redactor.Default, mode, existing);
+        if (!Open.TryAdd(full, writer))
+        {
+            writer._closing = true;
+            writer._signal.Release();
+            throw new InvalidOperationException($"{full} is already being recorded by another writer in this process");
+        }
+
+        writer.Schedule(); // an empty cassette exists from the start
+        return writer;
+    }
+
+    /// <summary>Queues a finished flow. Throws if an earlier write failed (disk full, folder read-only), naming the file.</summary>
+    public void Append(Flow flow)
+    {
+        ThrowIfFailed();
+        var fragment = CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(_redactor.Redact(flow), _mode));
+        lock (_gate)
+        {
+            _fragments.Add(fragment);
+        }
+
+        Schedule();
+    }
+
+    /// <summary>Waits until everything appended so far is on disk.</summary>
+    public async Task FlushAsync()
+    {
+        int target;
+        lock (_gate)
+        {
+            target = _fragments.Count;
+        }
+
+        while (Volatile.Read(ref _written) < target && _failure is null && !_pump.IsCompleted)
+        {
+            await Task.Delay(5);
+        }
+
+        ThrowIfFailed();
+    }
+
+    private void Schedule()
+    {
+        if (_signal.CurrentCount == 0)
+        {
+            _signal.Release();
+        }
+    }
+
+    private async Task PumpAsync()
+    {
+        while (true)
+        {
+            await _signal.WaitAsync();
+            byte[][] snapshot;
+            lock (_gate)
+            {
+                snapshot = _fragments.ToArray();
+            }
+
+            try
+            {
+                AtomicFile.Write(Path, CassetteSerializer.Compose(snapshot));
+                Volatile.Write(ref _written, snapshot.Length);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _failure = e;
+            }
+
+            if (_closing && _signal.CurrentCount == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_failure is { } failure)
+        {
+            throw new IOException($"{Path}: recording failed, the cassette on disk keeps its last complete version: {failure.Message}", failure);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_closing)
+        {
+            return;
+        }
+
+        _closing = true;
+        _signal.Release();
+        await _pump;
+        Open.TryRemove(new KeyValuePair<string, CassetteWriter>(Path, this));
+        _signal.Dispose();
+        ThrowIfFailed();
+    }
+}

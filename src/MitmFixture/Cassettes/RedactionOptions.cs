@@ -1,0 +1,37 @@
+namespace MitmFixture.Cassettes;
+
+/// <summary>
+/// What is kept out of cassettes. Each secret found is replaced by a placeholder such as
+/// <c>&lt;AUTHORIZATION&gt;</c>, everywhere in the flow it appears: as is, URL-encoded,
+/// JSON-escaped or base64-encoded.
+/// </summary>
+public sealed record RedactionOptions
+{
+    /// <summary>Header names whose values are secrets. Default: Authorization, Proxy-Authorization, Cookie, Set-Cookie.</summary>
+    public IReadOnlyList<string> Headers { get; init; } = ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"];
+
+    /// <summary>Query parameter names whose values are secrets. Default none.</summary>
+    public IReadOnlyList<string> QueryParameters { get; init; } = [];
+
+    /// <summary>URL-encoded form field names whose values are secrets. Default none.</summary>
+    public IReadOnlyList<string> FormFields { get; init; } = [];
+
+    /// <summary>JSON body fields by path (<c>token</c>, <c>auth.password</c>, <c>$.items[0].key</c>). Default none.</summary>
+    public IReadOnlyList<string> JsonFields { get; init; } = [];
+
+    /// <summary>
+    /// Named secrets with a source for their real value (an environment variable, a fixture option).
+    /// Their value is replaced by <c>&lt;NAME&gt;</c> on write and put back on replay, so a test that
+    /// needs the real token gets it while the cassette never holds it.
+    /// </summary>
+    public IReadOnlyDictionary<string, Func<string?>> Placeholders { get; init; } = new Dictionary<string, Func<string?>>();
+
+    /// <summary>Secrets shorter than this are not searched for elsewhere (too likely to hit innocent text). Default 4.</summary>
+    public int MinimumSecretLength { get; init; } = 4;
+
+    /// <summary>A placeholder for every value of environment variable <paramref name="variable"/>, named after it.</summary>
+    public RedactionOptions WithEnvironmentVariable(string variable) => this with
+    {
+        Placeholders = new Dictionary<string, Func<string?>>(Placeholders) { [variable] = () => Environment.GetEnvironmentVariable(variable) },
+    };
+}

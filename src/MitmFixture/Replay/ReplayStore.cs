@@ -1,0 +1,129 @@
+using MitmFixture.Flows;
+using MitmFixture.Http;
+
+namespace MitmFixture.Replay;
+
+/// <summary>
+/// The recorded flows that server replay can answer from, hashed by <see cref="RequestFingerprint"/>
+/// for O(1) lookup. Identical requests get the recorded responses one by one in recording order,
+/// or the first again and again with <see cref="ServerReplayOptions.Reuse"/>.
+/// </summary>
+public sealed class ReplayStore
+{
+    private readonly Lock _gate = new();
+    private readonly List<(Flow Flow, string? Mode)> _recorded;
+    private Dictionary<string, Queue<Flow>> _byKey = [];
+    private ServerReplayOptions _options;
+
+    public ReplayStore(IEnumerable<Flow> flows, ServerReplayOptions? options = null, IEnumerable<string?>? modes = null)
+    {
+        var list = flows.ToList();
+        var modeList = modes?.ToList() ?? [];
+        _recorded = list.Select((f, i) => (f, i < modeList.Count ? modeList[i] : null)).Where(x => x.f.Response is not null).ToList();
+        _options = options ?? new ServerReplayOptions();
+        Rehash();
+    }
+
+    public ServerReplayOptions Options
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _options;
+            }
+        }
+
+        set
+        {
+            // A changed option changes every key: rehash what is still unserved.
+            lock (_gate)
+            {
+                _options = value;
+                Rehash();
+            }
+        }
+    }
+
+    /// <summary>Recorded responses not yet served (all of them with reuse on).</summary>
+    public int Remaining
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _byKey.Values.Sum(q => q.Count);
+            }
+        }
+    }
+
+    public IReadOnlyList<Flow> Recorded => _recorded.Select(r => r.Flow).ToList();
+
+    /// <summary>True when a recorded flow exists for this host and port (so no server connection is needed to serve it).</summary>
+    public bool HasHost(string host, int port) =>
+        _recorded.Any(r => (Options.IgnoreHost || string.Equals(r.Flow.Request.Host, host, StringComparison.OrdinalIgnoreCase)) && (Options.IgnorePort || r.Flow.Request.Port == port));
+
+    /// <summary>The recorded flow answering <paramref name="request"/>, taking it out unless reuse is on.</summary>
+    public bool TryTake(HttpRequest request, out Flow? recorded)
+    {
+        lock (_gate)
+        {
+            var key = RequestFingerprint.Of(request, _options).Key;
+            recorded = null;
+            if (!_byKey.TryGetValue(key, out var queue) || queue.Count == 0)
+            {
+                return false;
+            }
+
+            recorded = _options.Reuse ? queue.Peek() : queue.Dequeue();
+            if (!_options.Reuse)
+            {
+                _served.Add(recorded);
+            }
+
+            return true;
+        }
+    }
+
+    private readonly HashSet<Flow> _served = [];
+
+    /// <summary>Recorded flows never served (for "unused interaction" checks).</summary>
+    public IReadOnlyList<Flow> Unused()
+    {
+        lock (_gate)
+        {
+            return _byKey.Values.SelectMany(q => q).Where(f => !_served.Contains(f)).Distinct().ToList();
+        }
+    }
+
+    /// <summary>Why <paramref name="request"/> matches nothing: the closest recorded request and what differs.</summary>
+    public string Explain(HttpRequest request)
+    {
+        lock (_gate)
+        {
+            return NearestMatch.Explain(request, _recorded, _options, _served);
+        }
+    }
+
+    private void Rehash()
+    {
+        var map = new Dictionary<string, Queue<Flow>>(StringComparer.Ordinal);
+        foreach (var (flow, _) in _recorded)
+        {
+            if (_served.Contains(flow))
+            {
+                continue;
+            }
+
+            var key = RequestFingerprint.Of(flow.Request, _options).Key;
+            if (!map.TryGetValue(key, out var queue))
+            {
+                map[key] = queue = new Queue<Flow>();
+            }
+
+            queue.Enqueue(flow);
+        }
+
+        _byKey = map;
+    }
+}

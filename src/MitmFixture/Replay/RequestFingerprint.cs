@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MitmFixture.Cassettes;
+using MitmFixture.Http;
+
+namespace MitmFixture.Replay;
+
+/// <summary>
+/// The parts of a request that replay matches on (mitmproxy's <c>ServerPlayback._hash</c>), kept
+/// apart so an unmatched request can be told which part differs, and hashed for O(1) lookup.
+/// </summary>
+internal sealed record RequestFingerprint(
+    string Scheme,
+    string Method,
+    string Host,
+    string Port,
+    string Path,
+    IReadOnlyList<KeyValuePair<string, string>> Query,
+    string Body,
+    IReadOnlyList<KeyValuePair<string, string>> Headers)
+{
+    public string Key { get; } = ComputeKey(Scheme, Method, Host, Port, Path, Query, Body, Headers);
+
+    public static RequestFingerprint Of(HttpRequest request, ServerReplayOptions options)
+    {
+        var query = request.Query.Where(p => !options.IgnoreParams.Contains(p.Key, StringComparer.Ordinal)).ToList();
+        var headers = options.UseHeaders.Select(h => new KeyValuePair<string, string>(h.ToLowerInvariant(), request.Headers.Get(h) ?? "")).ToList();
+        return new RequestFingerprint(
+            request.Scheme.ToLowerInvariant(),
+            request.Method.ToUpperInvariant(),
+            options.IgnoreHost ? "" : request.Host.ToLowerInvariant(),
+            options.IgnorePort ? "" : request.Port.ToString(CultureInfo.InvariantCulture),
+            request.PathOnly,
+            query,
+            options.IgnoreContent ? "" : BodyKey(request, options),
+            headers);
+    }
+
+    /// <summary>The body as matching sees it: JSON canonical (key order and spacing ignored), multipart without its boundary, forms filtered.</summary>
+    private static string BodyKey(HttpRequest request, ServerReplayOptions options)
+    {
+        var body = request.DecodedBody ?? [];
+        if (body.Length == 0)
+        {
+            return "";
+        }
+
+        var contentType = request.ContentType ?? "";
+        if (contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) && options.IgnorePayloadParams.Count > 0)
+        {
+            var pairs = FormUrlEncoding.Parse(Encoding.UTF8.GetString(body)).Where(p => !options.IgnorePayloadParams.Contains(p.Key, StringComparer.Ordinal));
+            return "form:" + FormUrlEncoding.Format(pairs);
+        }
+
+        if (contentType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) && Multipart.TryParse(contentType, body, out var parts))
+        {
+            var kept = parts.Where(p => p.Name is null || !options.IgnorePayloadParams.Contains(p.Name, StringComparer.Ordinal));
+            return "multipart:" + string.Join("\n", kept.Select(p => $"{p.Name}|{p.FileName}|{p.ContentType}|{Convert.ToHexString(SHA256.HashData(p.Content))}"));
+        }
+
+        if (contentType.Contains("json", StringComparison.OrdinalIgnoreCase) && TryCanonicalJson(body, options.IgnoreJsonFields, out var canonical))
+        {
+            return "json:" + canonical;
+        }
+
+        return "raw:" + Convert.ToHexString(SHA256.HashData(body));
+    }
+
+    private static bool TryCanonicalJson(byte[] body, IReadOnlyList<string> ignore, out string canonical)
+    {
+        canonical = "";
+        try
+        {
+            var node = JsonNode.Parse(body);
+            foreach (var path in ignore)
+            {
+                JsonPath.Remove(node, path);
+            }
+
+            var builder = new StringBuilder();
+            Canonical(node, builder);
+            canonical = builder.ToString();
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static void Canonical(JsonNode? node, StringBuilder output)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                output.Append('{');
+                foreach (var (key, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    output.Append(JsonSerializer.Serialize(key, JsonElementStringContext.Default.String)).Append(':');
+                    Canonical(value, output);
+                    output.Append(',');
+                }
+
+                output.Append('}');
+                break;
+            case JsonArray array:
+                output.Append('[');
+                foreach (var item in array)
+                {
+                    Canonical(item, output);
+                    output.Append(',');
+                }
+
+                output.Append(']');
+                break;
+            case null:
+                output.Append("null");
+                break;
+            default:
+                output.Append(node.ToJsonString());
+                break;
+        }
+    }
+
+    private static string ComputeKey(string scheme, string method, string host, string port, string path, IReadOnlyList<KeyValuePair<string, string>> query, string body, IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        var text = new StringBuilder();
+        foreach (var part in new[] { scheme, method, host, port, path, body })
+        {
+            text.Append(part.Length).Append(':').Append(part).Append('|');
+        }
+
+        foreach (var (key, value) in query.Concat(headers))
+        {
+            text.Append(key.Length).Append(':').Append(key).Append('=').Append(value.Length).Append(':').Append(value).Append('|');
+        }
+
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+internal sealed partial class JsonElementStringContext : System.Text.Json.Serialization.JsonSerializerContext;
