@@ -1,0 +1,241 @@
+using System.Text;
+using MitmFixture.Cassettes;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+
+namespace MitmFixture.Tests.Cassettes;
+
+public sealed class CassetteTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-cassette-").FullName;
+
+    private string FilePath(string name = "c.json") => Path.Combine(_directory, name);
+
+    private static Flow FlowWith(string contentType, byte[] body, string? encoding = null)
+    {
+        var response = HttpResponse.Create(200, null, ("Content-Type", contentType));
+        if (encoding is not null)
+        {
+            response.Headers.Add("Content-Encoding", encoding);
+        }
+
+        response.SetDecodedBody(body);
+        return new Flow(HttpRequest.Create("GET", "http://a.test/x?y=1", null, ("Host", "a.test"), ("X-Dup", "1"), ("x-dup", "2"))) { Response = response };
+    }
+
+    [Theory]
+    [InlineData("application/json", "{\"a\":1,\"b\":[true,null]}", "\"json\": {")]
+    [InlineData("application/json", "{ \"pretty\": 1 }", "\"text\": \"{ \\\"pretty\\\": 1 }\"")]
+    [InlineData("text/html; charset=utf-8", "<p>héllo</p>", "\"text\": \"<p>héllo</p>\"")]
+    [InlineData("image/png", "\u0089PNG", "\"base64\":")]
+    public void RoundTrip_BodyKinds_StoredReadablyAndRestoredExactly(string contentType, string body, string expectedInFile)
+    {
+        var bytes = contentType == "image/png" ? [0x89, 0x50, 0x4E, 0x47, 0x00, 0xFF] : Encoding.UTF8.GetBytes(body);
+        var flow = FlowWith(contentType, bytes);
+
+        Cassette.Save(FilePath(), [flow]);
+        var text = File.ReadAllText(FilePath());
+        var loaded = Assert.Single(Cassette.Load(FilePath()).Flows);
+
+        Assert.Contains(expectedInFile, text, StringComparison.Ordinal);
+        Assert.Equal(bytes, loaded.Response!.Body);
+        Assert.Equal(["Host", "X-Dup", "x-dup"], loaded.Request.Headers.Select(h => h.Name));
+        Assert.DoesNotContain("\r\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CompressedBody_StoredDecodedWithEncodingNoted_ReencodedOnLoad()
+    {
+        var flow = FlowWith("application/json", "{\"zip\":true}"u8.ToArray(), "gzip");
+
+        Cassette.Save(FilePath(), [flow]);
+        var text = File.ReadAllText(FilePath());
+        var loaded = Assert.Single(Cassette.Load(FilePath()).Flows);
+
+        Assert.Contains("\"encoding\": \"gzip\"", text, StringComparison.Ordinal);
+        Assert.Contains("\"zip\": true", text, StringComparison.Ordinal);
+        Assert.Equal("{\"zip\":true}", loaded.Response!.Text);
+        Assert.Equal(0x1f, loaded.Response.Body![0]); // gzip magic: encoded again for the wire
+    }
+
+    [Fact]
+    public void Save_IsStableAndDeterministic()
+    {
+        var flow = FlowWith("text/plain", "same"u8.ToArray());
+
+        Cassette.Save(FilePath("a.json"), [flow]);
+        Cassette.Save(FilePath("b.json"), [flow]);
+
+        Assert.Equal(File.ReadAllText(FilePath("a.json")), File.ReadAllText(FilePath("b.json")));
+        Assert.StartsWith("{\n  \"version\": 1,\n  \"flows\": [\n    {\n      \"id\":", File.ReadAllText(FilePath("a.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_TruncatedFile_NamesFileLineAndProblem()
+    {
+        Cassette.Save(FilePath(), [FlowWith("text/plain", "x"u8.ToArray())]);
+        var text = File.ReadAllText(FilePath());
+        File.WriteAllText(FilePath(), text[..(text.Length / 2)]);
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(FilePath()));
+
+        Assert.StartsWith(FilePath() + ":", error.Message, StringComparison.Ordinal);
+        Assert.Matches(@":\d+", error.Location);
+    }
+
+    [Fact]
+    public void Load_MissingRequiredProperty_NamesThePath()
+    {
+        File.WriteAllText(FilePath(), "{\n  \"version\": 1,\n  \"flows\": [\n    {\n      \"id\": \"x\",\n      \"request\": { \"scheme\": \"http\", \"host\": \"a\", \"port\": 80, \"path\": \"/\" }\n    }\n  ]\n}\n");
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(FilePath()));
+
+        Assert.Contains("method", error.Message, StringComparison.Ordinal);
+        Assert.Contains(FilePath(), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_UnknownProperty_IsRefusedByName()
+    {
+        File.WriteAllText(FilePath(), "{\"version\": 1, \"flows\": [], \"extra\": 1}");
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(FilePath()));
+
+        Assert.Contains("extra", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_NewerVersion_IsRefusedClearly()
+    {
+        File.WriteAllText(FilePath(), "{\"version\": 99, \"flows\": []}");
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(FilePath()));
+
+        Assert.Contains("format version 99 was written by a newer MitmFixture", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[]", "expected a JSON object")]
+    [InlineData("{\"flows\": []}", "expected a \"version\" property")]
+    [InlineData("not json", "")]
+    public void Load_ForeignFile_SaysWhatWasExpected(string content, string expected)
+    {
+        File.WriteAllText(FilePath(), content);
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(FilePath()));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(FilePath(), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Writer_IsIncrementalAndLeavesNoTempFiles()
+    {
+        await using (var writer = CassetteWriter.Create(FilePath()))
+        {
+            writer.Append(FlowWith("text/plain", "one"u8.ToArray()));
+            await writer.FlushAsync();
+            Assert.Single(Cassette.Load(FilePath()).Flows); // readable while recording
+
+            writer.Append(FlowWith("text/plain", "two"u8.ToArray()));
+        }
+
+        Assert.Equal(2, Cassette.Load(FilePath()).Flows.Count);
+        Assert.Equal(["c.json"], Directory.GetFiles(_directory).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Writer_SecondWriterOnSameFile_IsRefused()
+    {
+        await using var first = CassetteWriter.Create(FilePath());
+
+        var error = Assert.Throws<InvalidOperationException>(() => CassetteWriter.Create(FilePath()));
+
+        Assert.Contains("already being recorded", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Writers_ManyFilesAtOnce_AllComplete()
+    {
+        var tasks = Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+        {
+            await using var writer = CassetteWriter.Create(FilePath($"c{i}.json"));
+            for (var j = 0; j < 25; j++)
+            {
+                writer.Append(FlowWith("text/plain", Encoding.UTF8.GetBytes($"{i}-{j}")));
+            }
+        }));
+
+        await Task.WhenAll(tasks);
+
+        for (var i = 0; i < 16; i++)
+        {
+            Assert.Equal(25, Cassette.Load(FilePath($"c{i}.json")).Flows.Count);
+        }
+    }
+
+    [Fact]
+    public async Task Writer_FolderGone_FailsNamingTheFileAndLeavesNoPartialCassette()
+    {
+        var folder = Path.Combine(_directory, "rec");
+        var path = Path.Combine(folder, "c.json");
+        var writer = CassetteWriter.Create(path);
+        writer.Append(FlowWith("text/plain", "one"u8.ToArray()));
+        await writer.FlushAsync();
+
+        // The recordings folder turns into something unwritable (here: a file of the same name).
+        Directory.Delete(folder, recursive: true);
+        await File.WriteAllTextAsync(folder, "not a folder", TestContext.Current.CancellationToken);
+        writer.Append(FlowWith("text/plain", "two"u8.ToArray()));
+        var error = await Assert.ThrowsAsync<IOException>(writer.FlushAsync);
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("recording failed", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<IOException>(async () => await writer.DisposeAsync());
+    }
+
+    [Fact]
+    public void Redaction_SecretInEveryEncoding_IsReplaced()
+    {
+        const string secret = "tok/en+42 x";
+        var request = HttpRequest.Create("POST", $"http://a.test/p?t={Uri.EscapeDataString(secret)}", Encoding.UTF8.GetBytes($"{{\"t\":\"{secret}\",\"b\":\"{Convert.ToBase64String(Encoding.UTF8.GetBytes(secret))}\"}}"), ("Authorization", $"Bearer {secret}"), ("Content-Type", "application/json"));
+        var flow = new Flow(request) { Response = HttpResponse.Create(200, $"echo {secret}") };
+
+        var json = Cassette.ToJson([flow]);
+
+        Assert.DoesNotContain("tok/en", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("tok%2Fen", json, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)), json, StringComparison.Ordinal);
+        Assert.Contains("<AUTHORIZATION>", json, StringComparison.Ordinal);
+        Assert.Equal($"Bearer {secret}", flow.Request.Headers["Authorization"]); // the live flow is untouched
+    }
+
+    [Fact]
+    public void Redaction_PlaceholderWithValueSource_RestoredOnReplay()
+    {
+        var options = new RedactionOptions { Placeholders = new Dictionary<string, Func<string?>> { ["API_KEY"] = () => "k-123456" } };
+        var redactor = new Redactor(options);
+        var flow = new Flow(HttpRequest.Create("GET", "http://a.test/?key=k-123456")) { Response = HttpResponse.Create(200, "your key is k-123456") };
+
+        var redacted = redactor.Redact(flow);
+        Assert.Equal("/?key=<API_KEY>", redacted.Request.Path);
+        Assert.Equal("your key is <API_KEY>", redacted.Response!.Text);
+
+        redactor.Restore(redacted.Response);
+        Assert.Equal("your key is k-123456", redacted.Response.Text);
+    }
+
+    [Fact]
+    public void Redaction_QueryFormAndJsonFieldsByName()
+    {
+        var redactor = new Redactor(new RedactionOptions { QueryParameters = ["sig"], JsonFields = ["auth.password"] });
+        var request = HttpRequest.Create("POST", "http://a.test/?sig=abcdef", "{\"auth\":{\"password\":\"hunter22\"}}"u8.ToArray(), ("Content-Type", "application/json"));
+
+        var redacted = redactor.Redact(new Flow(request));
+
+        Assert.Equal("/?sig=<SIG>", redacted.Request.Path);
+        Assert.Equal("{\"auth\":{\"password\":\"<PASSWORD>\"}}", redacted.Request.Text);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
