@@ -15,5 +15,8 @@ var root = new RootCommand("MitmFixture: a record/replay intercepting HTTP(S) pr
 {
     DumpCommand.Create(),
     CaCommand.Create(),
+    RecordCommand.Create(),
+    ReplayCommand.Create(),
+    ClientReplayCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

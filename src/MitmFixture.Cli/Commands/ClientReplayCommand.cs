@@ -1,0 +1,63 @@
+using System.CommandLine;
+using MitmFixture.Cassettes;
+using MitmFixture.Cli.Output;
+using MitmFixture.Proxy;
+using MitmFixture.Replay;
+
+namespace MitmFixture.Cli.Commands;
+
+/// <summary><c>mitmfixture client-replay CASSETTE</c>: send the recorded requests again, one by one.</summary>
+internal static class ClientReplayCommand
+{
+    public static Command Create()
+    {
+        var shared = new ProxyCommandOptions();
+        var cassette = new Argument<string>("cassette") { Description = "The cassette whose requests are sent again." };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the new flows to this cassette." };
+        var stopOnError = new Option<bool>("--stop-on-error") { Description = "Stop at the first failed request." };
+        var command = new Command("client-replay", "Replay a cassette's requests to their servers, one at a time, and report each result.")
+        {
+            cassette, output, stopOnError,
+        };
+        shared.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var errors = new List<string>();
+            Cassette? recorded = null;
+            try
+            {
+                recorded = Cassette.Load(parse.GetValue(cassette)!);
+            }
+            catch (CassetteFormatException e)
+            {
+                errors.Add(e.Message);
+            }
+
+            var options = shared.Build(parse, errors);
+            if (options is null || recorded is null)
+            {
+                return 2;
+            }
+
+            // Nothing listens for clients here: the proxy only lends its addons and server connections.
+            await using var proxy = await ProxyServer.StartAsync(options with { ListenPort = 0, ListenHost = "127.0.0.1" });
+            var quiet = parse.GetValue(shared.Quiet);
+            var progress = new InlineProgress<ClientReplayProgress>(p =>
+            {
+                if (!quiet)
+                {
+                    Console.WriteLine($"[{p.Done}/{p.Total}] {FlowLine.Format(p.Latest)}");
+                }
+            });
+            var result = await ClientReplayer.RunAsync(recorded.Flows, proxy.ReplayAsync, progress, parse.GetValue(stopOnError), cancellationToken);
+            if (parse.GetValue(output) is { } path)
+            {
+                Cassette.Save(path, result.Flows);
+            }
+
+            Console.WriteLine($"{result.Flows.Count - result.Failed} of {recorded.Flows.Count} requests answered, {result.Failed} failed{(result.Stopped ? ", stopped at the first error" : "")}");
+            return result.Failed == 0 ? 0 : 1;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Net;
+using MitmFixture.Proxy;
+
+namespace MitmFixture.Cli.Commands;
+
+/// <summary>Starts the proxy on a free port, fetches URLs through it with a client that trusts its CA, prints what came back.</summary>
+internal static class FetchThrough
+{
+    public static async Task<int> RunAsync(ProxyOptions options, IReadOnlyList<string> urls, CancellationToken cancellationToken)
+    {
+        await using var proxy = await ProxyServer.StartAsync(options with { ListenHost = "127.0.0.1", ListenPort = 0, FlowLimit = 0 });
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            Proxy = new WebProxy(proxy.Url),
+            UseProxy = true,
+            AutomaticDecompression = DecompressionMethods.All,
+            SslOptions = { RemoteCertificateValidationCallback = proxy.CertificateAuthority.CreateValidationCallback() },
+        })
+        { Timeout = TimeSpan.FromSeconds(30) };
+        var failures = 0;
+        foreach (var url in urls)
+        {
+            try
+            {
+                using var response = await client.GetAsync(url, cancellationToken);
+                var body = await response.Content.ReadAsStringAsync(cancellationToken);
+                Console.WriteLine($"GET {url} -> {(int)response.StatusCode} {response.ReasonPhrase} ({response.Content.Headers.ContentType?.MediaType ?? "no content type"})");
+                Console.WriteLine(body.TrimEnd());
+                Console.WriteLine();
+                if (!response.IsSuccessStatusCode)
+                {
+                    failures++;
+                }
+            }
+            catch (HttpRequestException e)
+            {
+                Console.Error.WriteLine($"error: GET {url}: {e.Message}");
+                failures++;
+            }
+        }
+
+        return failures == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Logging;
+using MitmFixture.Cli.Output;
+using MitmFixture.Proxy;
+
+namespace MitmFixture.Cli.Commands;
+
+/// <summary>Runs a proxy until Ctrl+C or SIGTERM, printing finished flows; shared by dump, record and replay.</summary>
+internal static class ProxyRunner
+{
+    public static async Task<int> RunAsync(ProxyOptions options, bool quiet, bool verbose, string banner, CancellationToken cancellationToken, Func<ProxyServer, string?>? describe = null)
+    {
+        using var logging = LoggerFactory.Create(b => b
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace) // stdout is for flows
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .AddFilter(level => level >= (verbose ? LogLevel.Debug : LogLevel.Warning)));
+        await using var output = LineWriter.ForStandardOutput();
+
+        // The command line keeps no flow list: each flow is printed when it finishes and then forgotten.
+        options = options with { LoggerFactory = logging, FlowLimit = 0 };
+        ProxyServer proxy;
+        try
+        {
+            proxy = await ProxyServer.StartAsync(options);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidDataException)
+        {
+            await Console.Error.WriteLineAsync("error: " + e.Message);
+            return 1;
+        }
+
+        await using (proxy)
+        {
+            if (!quiet)
+            {
+                proxy.Flows.FlowCompleted += flow => output.WriteLine(FlowLine.Format(flow));
+            }
+
+            var ca = proxy.CertificateAuthority.Directory is { } directory
+                ? Path.Combine(directory, Tls.CertificateAuthority.CertificatePemFileName)
+                : "in memory";
+            output.WriteLine($"{banner} listening at {proxy.Url} ({options.Mode}); CA certificate: {ca}");
+            if (describe?.Invoke(proxy) is { } extra)
+            {
+                output.WriteLine(extra);
+            }
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C or SIGTERM: stop cleanly; disposing the proxy finishes the addons (cassettes flushed).
+            }
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,81 @@
+using MitmFixture.Cassettes;
+using MitmFixture.Tests.Readme;
+using MitmFixture.Tests.Support;
+
+namespace MitmFixture.Tests.Cli;
+
+/// <summary>The tool driven as a process: record with curl through it, stop it with SIGTERM, replay with the server gone.</summary>
+public sealed class RecordReplayCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-cli-rr-").FullName;
+
+    [Fact]
+    public async Task Record_CurlThroughIt_SigtermLeavesCompleteCassette_ReplayServesItOffline()
+    {
+        var cassette = Path.Combine(_directory, "recorded.json");
+        var upstream = await TestUpstream.StartAsync();
+        var url = $"{upstream.HttpUrl}/echo/recorded?x=1";
+        string recordedBody;
+        await using (var record = CliProcess.Start("record", "-o", cassette, "--listen", "127.0.0.1:0", "--set", $"confdir={_directory}"))
+        {
+            var proxy = await record.WaitListeningAsync();
+            var curl = await Curl.RunAsync("-x", proxy.ToString(), url);
+            Assert.Equal(0, curl.ExitCode);
+            recordedBody = curl.Stdout;
+            record.Terminate();
+            Assert.Equal(0, await record.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+            Assert.Contains("1 flows recorded", record.Stderr, StringComparison.Ordinal);
+        }
+
+        await upstream.DisposeAsync();
+        Assert.Single(Cassette.Load(cassette).Flows);
+
+        await using var replay = CliProcess.Start("replay", cassette, "--kill-extra", "--set", $"confdir={_directory}", "--fetch", url);
+        Assert.Equal(0, await replay.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains($"GET {url} -> 200 OK", string.Join("\n", replay.Lines), StringComparison.Ordinal);
+        Assert.Contains(recordedBody.Split('\n')[0], string.Join("\n", replay.Lines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_ServerProxy_CurlGetsRecordedAnswerAndUnmatchedExplained()
+    {
+        var sample = Path.Combine(ReadmeExampleTests.FindRepositoryRoot(), "recordings", "sample.json");
+        await using var replay = CliProcess.Start("replay", sample, "--listen", "127.0.0.1:0", "--server-replay-extra", "404", "--set", $"confdir={_directory}");
+        var proxy = await replay.WaitListeningAsync();
+        var ca = Path.Combine(_directory, "mitmfixture-ca-cert.pem");
+
+        var hit = await Curl.RunAsync("-x", proxy.ToString(), "--cacert", ca, "https://api.example.com/users/1");
+        var miss = await Curl.RunAsync("-x", proxy.ToString(), "--cacert", ca, "https://api.example.com/users/9");
+
+        Assert.Equal("{\"id\":1,\"name\":\"Ada Lovelace\",\"email\":\"ada@example.com\"}", hit.Stdout);
+        Assert.Contains("path (/users/9 vs recorded /users/1)", miss.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "replay", "missing.json" }, "cannot read the cassette")]
+    [InlineData(new[] { "replay", "x.json", "--server-replay-extra", "302" }, "expected forward, kill, 204, 400, 404 or 500")]
+    [InlineData(new[] { "record" }, "--output")]
+    public async Task BadArguments_ExitWithAClearMessage(string[] arguments, string message)
+    {
+        await using var cli = CliProcess.Start(arguments);
+
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+
+        Assert.Contains(exit, new[] { 1, 2 });
+        Assert.Contains(message, cli.Stderr + string.Join("\n", cli.Lines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadmeFirstCommand_ReplaysTheSampleCassette()
+    {
+        var sample = Path.Combine(ReadmeExampleTests.FindRepositoryRoot(), "recordings", "sample.json");
+        await using var cli = CliProcess.Start("replay", sample, "--fetch", "https://api.example.com/users/1", "--fetch", "http://api.example.com/health", "--set", $"confdir={_directory}");
+
+        Assert.Equal(0, await cli.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("GET https://api.example.com/users/1 -> 200 OK (application/json)", cli.Lines);
+        Assert.Contains("ok", cli.Lines);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
