@@ -197,6 +197,32 @@ public sealed class RecordReplayTests : IDisposable
         Assert.Equal("answer 1", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task ReverseMode_RecordedAndReplayedInReverseMode_AndMisuseExplained()
+    {
+        await using var server = new CountingServer();
+        var writer = CassetteWriter.Create(CassettePath, mode: $"reverse:{server.Url}");
+        await using (var harness = await ProxyHarness.StartAsync(null, o => o with { Mode = MitmFixture.Proxy.ProxyMode.Reverse(server.Url), Addons = [new RecordingAddon(writer)] }))
+        {
+            await harness.CreateClient(useProxy: false).GetStringAsync($"http://127.0.0.1:{harness.Proxy.Port}/rev", TestContext.Current.CancellationToken);
+        }
+
+        await writer.DisposeAsync();
+        var cassette = Cassette.Load(CassettePath);
+
+        var replayStore = new ReplayStore(cassette.Flows, new ServerReplayOptions { Extra = UnmatchedPolicy.NotFound404 }, cassette.Modes);
+        await using (var reverse = await ProxyHarness.StartAsync(null, o => o with { Mode = MitmFixture.Proxy.ProxyMode.Reverse(server.Url), Addons = [new ServerReplayAddon(replayStore)] }))
+        {
+            var text = await reverse.CreateClient(useProxy: false).GetStringAsync($"http://127.0.0.1:{reverse.Proxy.Port}/rev", TestContext.Current.CancellationToken);
+            Assert.Equal("answer 1", text);
+        }
+
+        var misuse = new ReplayStore(cassette.Flows, new ServerReplayOptions(), cassette.Modes);
+        var why = misuse.Explain(MitmFixture.Http.HttpRequest.Create("GET", "http://other.test/rev"));
+        Assert.Contains("recorded in reverse:", why, StringComparison.Ordinal);
+        Assert.Contains("replay it in the same mode", why, StringComparison.Ordinal);
+    }
+
     private async Task<T> RecordAsync<T>(TestUpstream? upstream, Func<HttpClient, Task<T>> traffic)
     {
         var writer = CassetteWriter.Create(CassettePath);
