@@ -1,0 +1,54 @@
+using MitmFixture.Cassettes;
+using MitmFixture.Flows;
+using MitmFixture.Proxy;
+using MitmFixture.Replay;
+
+namespace MitmFixture.Xunit.Session;
+
+/// <summary>Everything the fixture can be told; every property's doc states its default.</summary>
+public sealed record FixtureOptions
+{
+    /// <summary>Record, Replay, Auto or Passthrough. Default Auto; overridden by MITMFIXTURE_MODE or -p:MitmFixtureMode.</summary>
+    public RecordMode Mode { get; init; } = RecordMode.Auto;
+
+    /// <summary>Where cassettes live. Default: <c>recordings/</c> beside the test project.</summary>
+    public string? CassetteFolder { get; init; }
+
+    /// <summary>Where <c>.verified.json</c> snapshots live. Default: <c>snapshots/</c> beside the test project.</summary>
+    public string? SnapshotFolder { get; init; }
+
+    /// <summary>Server replay matching and refresh (mitmproxy's server_replay_* options). Default: mitmproxy's defaults.</summary>
+    public ServerReplayOptions Replay { get; init; } = new();
+
+    /// <summary>What is kept out of cassettes. Default: Authorization, Proxy-Authorization, Cookie, Set-Cookie.</summary>
+    public RedactionOptions Redaction { get; init; } = new();
+
+    /// <summary>Fail a test whose cassette holds recorded requests it no longer makes. Default false.</summary>
+    public bool FailOnUnusedInteractions { get; init; }
+
+    /// <summary>Cassettes older than this get <see cref="StaleCassettePolicy"/>. Default: no limit.</summary>
+    public TimeSpan? MaxCassetteAge { get; init; }
+
+    /// <summary>What an old cassette gets. Default Warn.</summary>
+    public StaleCassettePolicy StaleCassettePolicy { get; init; } = StaleCassettePolicy.Warn;
+
+    /// <summary>Extra addons (the counterpart of mitmproxy scripts), run before replay and recording.</summary>
+    public IReadOnlyList<ProxyAddon> Addons { get; init; } = [];
+
+    /// <summary>Engine options: mode, streaming, TLS, ignore_hosts, limits. Listen port and CA are chosen by the fixture.</summary>
+    public ProxyOptions Proxy { get; init; } = new();
+
+    /// <summary>Whether this is a CI run, where Auto never records. Default: the CI environment variable is "true".</summary>
+    public bool ContinuousIntegration { get; init; } = ModeResolver.IsContinuousIntegration;
+
+    /// <summary>Accept traffic snapshots as they are (write .verified.json). Default: the MITMFIXTURE_ACCEPT environment variable is "1" or "true".</summary>
+    public bool AcceptSnapshots { get; init; } = Environment.GetEnvironmentVariable("MITMFIXTURE_ACCEPT") is "1" or "true";
+}
+
+/// <summary>What happens when a cassette is older than <see cref="FixtureOptions.MaxCassetteAge"/>.</summary>
+public enum StaleCassettePolicy
+{
+    Warn,
+    Fail,
+    ReRecord,
+}
