@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using MitmFixture.Flows;
@@ -55,21 +56,44 @@ internal static class FlowText
         return Display(HostPort.TrySplit(hostHeader, out var host, out _) ? host : hostHeader);
     }
 
-    /// <summary>mitmproxy's <c>bytes(headers)</c>: <c>Name: value\r\n</c> per field, in wire order and case.</summary>
-    public static string HeaderBlock(HttpHeaders headers)
+    /// <summary>
+    /// Searches mitmproxy's <c>bytes(headers)</c>: <c>Name: value\r\n</c> per field, in wire order and
+    /// case, built in a pooled buffer because header filters run on every flow.
+    /// </summary>
+    public static bool SearchHeaderBlock(FilterRegex regex, HttpHeaders headers)
     {
-        if (headers.Count == 0)
-        {
-            return "";
-        }
-
-        var builder = new StringBuilder(headers.Count * 32);
+        var length = 0;
         foreach (var field in headers)
         {
-            builder.Append(field.Name).Append(": ").Append(field.Value).Append("\r\n");
+            length += field.Name.Length + field.Value.Length + 4;
         }
 
-        return builder.ToString();
+        char[]? rented = null;
+        var buffer = length <= 1024 ? stackalloc char[length] : (rented = ArrayPool<char>.Shared.Rent(length));
+        try
+        {
+            var written = 0;
+            foreach (var field in headers)
+            {
+                field.Name.CopyTo(buffer[written..]);
+                written += field.Name.Length;
+                ": ".CopyTo(buffer[written..]);
+                written += 2;
+                field.Value.CopyTo(buffer[written..]);
+                written += field.Value.Length;
+                "\r\n".CopyTo(buffer[written..]);
+                written += 2;
+            }
+
+            return regex.IsMatch(buffer[..written]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary><c>f"{peername[0]}:{peername[1]}"</c> of the client connection; null when unknown.</summary>

@@ -129,8 +129,8 @@ internal sealed class HeaderNode(FilterRegex regex) : RegexNode(regex), IRegexOp
     public static FilterNode Create(FilterRegex regex) => new HeaderNode(regex);
 
     public override bool Matches(Flow flow) =>
-        Regex.IsMatch(FlowText.HeaderBlock(flow.Request.Headers)) ||
-        (flow.Response is { } response && Regex.IsMatch(FlowText.HeaderBlock(response.Headers)));
+        FlowText.SearchHeaderBlock(Regex, flow.Request.Headers) ||
+        (flow.Response is { } response && FlowText.SearchHeaderBlock(Regex, response.Headers));
 }
 
 /// <summary><c>~hq rex</c>: a request header line.</summary>
@@ -146,7 +146,7 @@ internal sealed class RequestHeaderNode(FilterRegex regex) : RegexNode(regex), I
 
     public static FilterNode Create(FilterRegex regex) => new RequestHeaderNode(regex);
 
-    public override bool Matches(Flow flow) => Regex.IsMatch(FlowText.HeaderBlock(flow.Request.Headers));
+    public override bool Matches(Flow flow) => FlowText.SearchHeaderBlock(Regex, flow.Request.Headers);
 }
 
 /// <summary><c>~hs rex</c>: a response header line.</summary>
@@ -163,5 +163,5 @@ internal sealed class ResponseHeaderNode(FilterRegex regex) : RegexNode(regex), 
     public static FilterNode Create(FilterRegex regex) => new ResponseHeaderNode(regex);
 
     public override bool Matches(Flow flow) =>
-        flow.Response is { } response && Regex.IsMatch(FlowText.HeaderBlock(response.Headers));
+        flow.Response is { } response && FlowText.SearchHeaderBlock(Regex, response.Headers);
 }

@@ -32,8 +32,17 @@ internal sealed class DomainNode(FilterRegex regex) : RegexNode(regex), IRegexOp
 
     public static FilterNode Create(FilterRegex regex) => new DomainNode(regex);
 
-    public override bool Matches(Flow flow) =>
-        Regex.IsMatch(FlowText.Display(flow.Request.Host)) || Regex.IsMatch(FlowText.PrettyHost(flow.Request));
+    public override bool Matches(Flow flow)
+    {
+        var host = FlowText.Display(flow.Request.Host);
+        if (Regex.IsMatch(host))
+        {
+            return true;
+        }
+
+        var prettyHost = FlowText.PrettyHost(flow.Request);
+        return !string.Equals(prettyHost, host, StringComparison.Ordinal) && Regex.IsMatch(prettyHost);
+    }
 }
 
 /// <summary><c>~u rex</c>, or a bare regex: the request URL as mitmproxy's <c>pretty_url</c> (Host header's host).</summary>
