@@ -1,22 +1,119 @@
 using System.CommandLine;
+using MitmFixture.Addons;
+using MitmFixture.Cassettes;
+using MitmFixture.Cli.Output;
+using MitmFixture.Filters;
+using MitmFixture.Flows;
 
 namespace MitmFixture.Cli.Commands;
 
-/// <summary><c>mitmfixture dump</c>: run the proxy and print one line per finished flow, like mitmdump.</summary>
+/// <summary>
+/// <c>mitmfixture dump [FILTER]</c>: mitmdump's job. Run the proxy (or read a cassette with -r) and
+/// print one line per flow that matches the filter; -w writes the matching flows to a cassette.
+/// </summary>
 internal static class DumpCommand
 {
     public static Command Create()
     {
         var shared = new ProxyCommandOptions();
-        var command = new Command("dump", "Run the proxy and print each finished flow, mitmdump-style. Stops on Ctrl+C or SIGTERM.");
+        var filter = new Argument<string[]>("filter") { Description = "A mitmproxy filter expression choosing the flows shown and written, e.g. '~d example.com & ~c 404'.", Arity = ArgumentArity.ZeroOrMore };
+        var read = new Option<string?>("--rfile", "-r") { Description = "Read flows from this cassette instead of running the proxy." };
+        var write = new Option<string?>("--wfile", "-w") { Description = "Write the matching flows to this cassette." };
+        var detail = new Option<int>("--flow-detail") { Description = "0: nothing per flow, 1: one line (default), 2: plus headers, 3: plus bodies (truncated), 4: plus full bodies.", DefaultValueFactory = _ => 1 };
+        var command = new Command("dump", "Run the proxy and print each finished flow, mitmdump-style. Stops on Ctrl+C or SIGTERM.")
+        {
+            filter, read, write, detail,
+        };
         shared.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var options = shared.Build(parse);
-            return options is null
-                ? 2
-                : await ProxyRunner.RunAsync(options, parse.GetValue(shared.Quiet), parse.GetValue(shared.Verbose), "Proxy", cancellationToken);
+            var errors = new List<string>();
+            FlowFilter? matcher = null;
+            var expression = string.Join(' ', parse.GetValue(filter) ?? []);
+            if (expression.Length > 0 && !FlowFilter.TryParse(expression, out matcher, out var error))
+            {
+                errors.Add($"filter '{expression}': {error.Message}");
+            }
+
+            var level = parse.GetValue(detail);
+            if (level is < 0 or > 4)
+            {
+                errors.Add($"--flow-detail {level}: expected 0 to 4");
+            }
+
+            var options = shared.Build(parse, errors);
+            if (options is null)
+            {
+                return 2;
+            }
+
+            if (parse.GetValue(read) is { } input)
+            {
+                return ReadCassette(input, matcher, parse.GetValue(write), level);
+            }
+
+            CassetteWriter? writer = null;
+            if (parse.GetValue(write) is { } output)
+            {
+                writer = CassetteWriter.Create(output, Redactor.Default, options.Mode.ToString());
+                options = options with { Addons = [.. options.Addons, new FilteredRecording(writer, matcher)] };
+            }
+
+            var quiet = parse.GetValue(shared.Quiet) || level == 0;
+            var code = await ProxyRunner.RunAsync(options, quiet, parse.GetValue(shared.Verbose), "Proxy", cancellationToken, flowFilter: matcher, detail: level);
+            if (writer is not null)
+            {
+                await writer.DisposeAsync();
+            }
+
+            return code;
         });
         return command;
+    }
+
+    private static int ReadCassette(string path, FlowFilter? matcher, string? output, int level)
+    {
+        Cassette cassette;
+        try
+        {
+            cassette = Cassette.Load(path);
+        }
+        catch (CassetteFormatException e)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return 1;
+        }
+
+        var selected = cassette.Flows.Where(f => matcher?.Matches(f) ?? true).ToList();
+        if (level > 0)
+        {
+            foreach (var flow in selected)
+            {
+                Console.WriteLine(FlowDetail.Format(flow, level));
+            }
+        }
+
+        if (output is not null)
+        {
+            Cassette.Save(output, selected, Redactor.Default);
+        }
+
+        Console.Error.WriteLine($"{selected.Count} of {cassette.Flows.Count} flows matched");
+        return 0;
+    }
+
+    /// <summary>Records only the flows the filter selects.</summary>
+    private sealed class FilteredRecording(CassetteWriter writer, FlowFilter? matcher) : ProxyAddon
+    {
+        private readonly RecordingAddon _inner = new(writer);
+
+        public override ValueTask ResponseAsync(Flow flow, CancellationToken cancellationToken) =>
+            matcher?.Matches(flow) == false ? default : _inner.ResponseAsync(flow, cancellationToken);
+
+        public override ValueTask ErrorAsync(Flow flow, CancellationToken cancellationToken) =>
+            matcher?.Matches(flow) == false ? default : _inner.ErrorAsync(flow, cancellationToken);
+
+        public override ValueTask WebSocketEndAsync(Flow flow, CancellationToken cancellationToken) =>
+            matcher?.Matches(flow) == false ? default : _inner.WebSocketEndAsync(flow, cancellationToken);
     }
 }

@@ -7,7 +7,7 @@ namespace MitmFixture.Cli.Commands;
 /// <summary>Runs a proxy until Ctrl+C or SIGTERM, printing finished flows; shared by dump, record and replay.</summary>
 internal static class ProxyRunner
 {
-    public static async Task<int> RunAsync(ProxyOptions options, bool quiet, bool verbose, string banner, CancellationToken cancellationToken, Func<ProxyServer, string?>? describe = null)
+    public static async Task<int> RunAsync(ProxyOptions options, bool quiet, bool verbose, string banner, CancellationToken cancellationToken, Func<ProxyServer, string?>? describe = null, Filters.FlowFilter? flowFilter = null, int detail = 1)
     {
         using var logging = LoggerFactory.Create(b => b
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace) // stdout is for flows
@@ -32,7 +32,13 @@ internal static class ProxyRunner
         {
             if (!quiet)
             {
-                proxy.Flows.FlowCompleted += flow => output.WriteLine(FlowLine.Format(flow));
+                proxy.Flows.FlowCompleted += flow =>
+                {
+                    if (flowFilter?.Matches(flow) != false)
+                    {
+                        output.WriteLine(FlowDetail.Format(flow, detail));
+                    }
+                };
             }
 
             var ca = proxy.CertificateAuthority.Directory is { } directory

@@ -10,7 +10,7 @@ internal static class FlowLine
     public static string Format(Flow flow)
     {
         var request = flow.Request;
-        var client = flow.Client.PeerAddress?.ToString() ?? "replay";
+        var client = flow.Client.PeerAddress?.ToString() ?? "-";
         var start = request.TimestampStart;
         var end = flow.Response?.TimestampEnd ?? flow.Error?.Timestamp;
         var duration = start is { } s && end is { } e ? FormatDuration(e - s) : "-";

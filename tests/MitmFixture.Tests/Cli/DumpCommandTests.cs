@@ -66,6 +66,30 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
         await WaitForAsync(() => cli.Lines.Any(l => l.Contains("streamed", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task Dump_ReadsACassetteWithAFilterAndWritesTheMatches()
+    {
+        var sample = Path.Combine(Readme.ReadmeExampleTests.FindRepositoryRoot(), "recordings", "sample.json");
+        var output = Path.Combine(_confdir, "health.json");
+        await using var cli = CliProcess.Start("dump", "-r", sample, "-w", output, "~u health & ~c 200", "--flow-detail", "2");
+
+        Assert.Equal(0, await cli.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(cli.Lines, l => l.StartsWith("- GET http://api.example.com/health << 200 OK", StringComparison.Ordinal));
+        Assert.Contains("    << Content-Type: text/plain; charset=utf-8", cli.Lines);
+        Assert.DoesNotContain(cli.Lines, l => l.Contains("/users/1", StringComparison.Ordinal));
+        Assert.Equal("/health", Assert.Single(MitmFixture.Cassettes.Cassette.Load(output).Flows).Request.Path);
+    }
+
+    [Fact]
+    public async Task Dump_BadFilter_PointsAtTheColumnAndExits2()
+    {
+        await using var cli = CliProcess.Start("dump", "-r", "x.json", "~q & (");
+
+        Assert.Equal(2, await cli.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        await WaitForAsync(() => cli.Stderr.Length > 0);
+        Assert.Contains("expected an expression at column 6", cli.Stderr, StringComparison.Ordinal);
+    }
+
     private static async Task WaitForAsync(Func<bool> condition)
     {
         for (var i = 0; i < 200 && !condition(); i++)
