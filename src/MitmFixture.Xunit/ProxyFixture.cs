@@ -71,12 +71,19 @@ public class ProxyFixture : IAsyncLifetime
         {
             // An in-memory CA per fixture: nothing is written to the user's home, and startup stays fast.
             _authority = CertificateAuthority.CreateEphemeral("MitmFixture Test CA");
+            var errors = new List<string>();
+            var features = Options.Features.Build(Options.Proxy.Mode, errors, Options.Proxy.TimeProvider);
+            if (errors.Count > 0)
+            {
+                throw new ArgumentException("invalid fixture options:\n  " + string.Join("\n  ", errors));
+            }
+
             var options = Options.Proxy with
             {
                 ListenHost = "127.0.0.1",
                 ListenPort = 0,
                 CertificateAuthority = _authority,
-                Addons = [.. Options.Addons, .. Options.Proxy.Addons, _session],
+                Addons = [.. features, .. Options.Addons, .. Options.Proxy.Addons, _session],
             };
             _proxy = await ProxyServer.StartAsync(options);
             _caFile = Path.Combine(Path.GetTempPath(), $"mitmfixture-ca-{Environment.ProcessId}-{_proxy.Port}.pem");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MitmFixture.Addons;
 using MitmFixture.Cli.Settings;
 using MitmFixture.Proxy;
 
@@ -15,6 +16,22 @@ internal sealed class ProxyCommandOptions
 
     public Option<string[]> Set { get; } = new("--set", "-s") { Description = "Set an option: name=value (" + string.Join(", ", ProxySettings.Known.Keys) + ")." };
 
+    public Option<bool> Anticache { get; } = new("--anticache") { Description = "Strip If-None-Match and If-Modified-Since so servers always send bodies." };
+
+    public Option<bool> Anticomp { get; } = new("--anticomp") { Description = "Ask servers for uncompressed bodies." };
+
+    public Option<string?> ProxyAuth { get; } = new("--proxyauth") { Description = "Require proxy authentication: user:pass, @htpasswd (SHA1 entries) or any." };
+
+    public Option<string[]> ModifyHeaders { get; } = new("--modify-headers", "--setheaders", "-H") { Description = "/filter/name/value: replace (or with an empty value remove) a header (repeatable)." };
+
+    public Option<string[]> ModifyBody { get; } = new("--modify-body", "--replacements", "-B") { Description = "/filter/regex/replacement on decoded bodies; @file for the replacement (repeatable)." };
+
+    public Option<string[]> MapRemote { get; } = new("--map-remote", "-M") { Description = "/filter/url-regex/replacement: send matching requests elsewhere (repeatable)." };
+
+    public Option<string?> StickyCookie { get; } = new("--stickycookie") { Description = "Filter: requests that get the cookies servers set earlier." };
+
+    public Option<string?> StickyAuth { get; } = new("--stickyauth") { Description = "Filter: requests that get the last Authorization header seen for their host." };
+
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Do not print flows." };
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log connection details to stderr." };
@@ -25,6 +42,14 @@ internal sealed class ProxyCommandOptions
         command.Add(Mode);
         command.Add(SslInsecure);
         command.Add(Set);
+        command.Add(Anticache);
+        command.Add(Anticomp);
+        command.Add(ProxyAuth);
+        command.Add(ModifyHeaders);
+        command.Add(ModifyBody);
+        command.Add(MapRemote);
+        command.Add(StickyCookie);
+        command.Add(StickyAuth);
         command.Add(Quiet);
         command.Add(Verbose);
     }
@@ -34,9 +59,21 @@ internal sealed class ProxyCommandOptions
     {
         errors ??= [];
         var options = ProxySettings.Build(parse.GetValue(Listen)!, parse.GetValue(Mode)!, parse.GetValue(SslInsecure), parse.GetValue(Set) ?? [], errors);
+        var features = new FeatureOptions
+        {
+            Anticache = parse.GetValue(Anticache),
+            Anticomp = parse.GetValue(Anticomp),
+            ProxyAuth = parse.GetValue(ProxyAuth),
+            ModifyHeaders = parse.GetValue(ModifyHeaders) ?? [],
+            ModifyBody = parse.GetValue(ModifyBody) ?? [],
+            MapRemote = parse.GetValue(MapRemote) ?? [],
+            StickyCookie = parse.GetValue(StickyCookie),
+            StickyAuth = parse.GetValue(StickyAuth),
+        };
+        var addons = features.Build(options.Mode, errors);
         if (errors.Count == 0)
         {
-            return options;
+            return options with { Addons = [.. addons, .. options.Addons] };
         }
 
         foreach (var error in errors)

@@ -1,3 +1,4 @@
+using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
 using MitmFixture.Proxy;
@@ -31,6 +32,9 @@ public sealed record FixtureOptions
 
     /// <summary>What an old cassette gets. Default Warn.</summary>
     public StaleCassettePolicy StaleCassettePolicy { get; init; } = StaleCassettePolicy.Warn;
+
+    /// <summary>anticache, anticomp, proxyauth, modify_headers, modify_body, map_remote, stickycookie, stickyauth (mitmproxy syntax). Default: all off.</summary>
+    public FeatureOptions Features { get; init; } = new();
 
     /// <summary>Extra addons (the counterpart of mitmproxy scripts), run before replay and recording.</summary>
     public IReadOnlyList<ProxyAddon> Addons { get; init; } = [];

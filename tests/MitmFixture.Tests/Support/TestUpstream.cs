@@ -108,6 +108,12 @@ public sealed class TestUpstream : IAsyncDisposable
             await context.Response.WriteAsync(text.ToString());
         });
 
+        app.MapGet("/setcookie/{name}/{value}", (HttpContext context, string name, string value) =>
+        {
+            context.Response.Headers.Append("Set-Cookie", $"{name}={value}; Path=/");
+            return Results.Text("cookie set");
+        });
+
         app.Map("/status/{code:int}", (int code) => code is 204 or 304 ? Results.StatusCode(code) : Results.Text($"status {code}", statusCode: code));
 
         // A chunked body written in pieces.

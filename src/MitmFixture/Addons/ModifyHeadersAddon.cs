@@ -1,0 +1,38 @@
+using MitmFixture.Addons.Specs;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+
+namespace MitmFixture.Addons;
+
+/// <summary>
+/// <c>modify_headers</c> (alias <c>setheaders</c>), <c>/filter/name/value</c>: matching requests and
+/// responses get the header replaced (earlier values removed); an empty value removes it.
+/// </summary>
+public sealed class ModifyHeadersAddon(IReadOnlyList<ModifySpec> specs) : ProxyAddon
+{
+    public override ValueTask RequestHeadersAsync(Flow flow, CancellationToken cancellationToken)
+    {
+        Apply(flow, flow.Request.Headers);
+        return default;
+    }
+
+    public override ValueTask ResponseHeadersAsync(Flow flow, CancellationToken cancellationToken)
+    {
+        Apply(flow, flow.Response!.Headers); // the response hook always has a response
+        return default;
+    }
+
+    private void Apply(Flow flow, HttpHeaders headers)
+    {
+        var matching = specs.Where(s => s.Matches(flow)).ToList();
+        foreach (var spec in matching)
+        {
+            headers.Remove(spec.Subject);
+        }
+
+        foreach (var spec in matching.Where(s => s.Replacement.Length > 0))
+        {
+            headers.Add(spec.Subject, spec.Replacement);
+        }
+    }
+}
