@@ -28,6 +28,39 @@ internal static class AtomicFile
         }
     }
 
+    /// <summary>Removes temp files a killed writer of <paramref name="path"/> left behind (their PID no longer runs).</summary>
+    public static void RemoveStaleTemporaries(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full)!; // a full path has a directory
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(directory, $".{Path.GetFileName(full)}.*.tmp"))
+        {
+            var parts = Path.GetFileName(file).Split('.');
+            if (parts.Length >= 4 && int.TryParse(parts[^3], out var pid) && !IsRunning(pid))
+            {
+                TryDelete(file);
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     private static void TryDelete(string path)
     {
         try

@@ -52,6 +52,7 @@ public sealed class CassetteWriter : IAsyncDisposable
     public static CassetteWriter Create(string path, Redactor? redactor = null, string? mode = null, bool append = false)
     {
         var full = System.IO.Path.GetFullPath(path);
+        AtomicFile.RemoveStaleTemporaries(full);
         IEnumerable<byte[]> existing = [];
         if (append && File.Exists(full))
         {

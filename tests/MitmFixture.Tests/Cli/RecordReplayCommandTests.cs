@@ -37,6 +37,34 @@ public sealed class RecordReplayCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Record_KilledWithSigkill_CassetteOnDiskIsTheLastCompleteVersion()
+    {
+        var cassette = Path.Combine(_directory, "killed.json");
+        await using var server = new CountingServer();
+        await using var record = CliProcess.Start("record", "-o", cassette, "--listen", "127.0.0.1:0", "--set", $"confdir={_directory}");
+        var proxy = await record.WaitListeningAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(0, (await Curl.RunAsync("-x", proxy.ToString(), $"{server.Url}/n{i}")).ExitCode);
+        }
+
+        System.Diagnostics.Process.GetProcessById(record.Id).Kill(); // SIGKILL: no chance to flush
+        await record.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+        var flows = Cassette.Load(cassette).Flows; // parses: never half-written
+        Assert.InRange(flows.Count, 15, 20);
+        Assert.Equal(Enumerable.Range(0, flows.Count).Select(i => $"/n{i}"), flows.Select(f => f.Request.Path));
+
+        // A temp file the killed writer may have left is cleaned up by the next writer of that cassette.
+        await using (var next = CassetteWriter.Create(cassette, append: true))
+        {
+            Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
+        }
+
+        Assert.Equal(flows.Count, Cassette.Load(cassette).Flows.Count);
+    }
+
+    [Fact]
     public async Task Replay_ServerProxy_CurlGetsRecordedAnswerAndUnmatchedExplained()
     {
         var sample = Path.Combine(ReadmeExampleTests.FindRepositoryRoot(), "recordings", "sample.json");
