@@ -18,5 +18,6 @@ var root = new RootCommand("MitmFixture: a record/replay intercepting HTTP(S) pr
     RecordCommand.Create(),
     ReplayCommand.Create(),
     ClientReplayCommand.Create(),
+    ConvertCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

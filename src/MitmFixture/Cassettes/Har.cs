@@ -1,0 +1,184 @@
+using System.Text;
+using System.Text.Json;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+
+namespace MitmFixture.Cassettes;
+
+/// <summary>
+/// HAR 1.2 import and export, the format browsers' dev tools save. What HAR cannot hold and is lost
+/// on a round trip: chunked trailers, markers and comments, the original compressed bytes (HAR keeps
+/// decoded text; the encoding is re-applied from Content-Encoding on import).
+/// </summary>
+public static class Har
+{
+    public static void Export(string path, IEnumerable<Flow> flows, Redactor? redactor = null)
+    {
+        redactor ??= Redactor.Default;
+        var file = new HarFile { Log = new HarLog { Entries = flows.Select(f => ToEntry(redactor.Redact(f))).ToList() } };
+        AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(file, HarJsonContext.Default.HarFile));
+    }
+
+    public static IReadOnlyList<Flow> Import(string path)
+    {
+        HarFile? file;
+        try
+        {
+            file = JsonSerializer.Deserialize(File.ReadAllBytes(path), HarJsonContext.Default.HarFile);
+        }
+        catch (JsonException e)
+        {
+            throw new CassetteFormatException($"{path}:{(e.LineNumber ?? 0) + 1}{(e.Path is { } p ? " at " + p : "")}", "expected a HAR 1.2 file: " + e.Message.Split(" Path:")[0], e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CassetteFormatException(path, $"cannot read the HAR file: {e.Message}", e);
+        }
+
+        if (file?.Log is null)
+        {
+            throw new CassetteFormatException(path, "expected a HAR object with a \"log\"");
+        }
+
+        return file.Log.Entries.Select((e, i) => ToFlow(e, $"{path}: $.log.entries[{i}]")).ToList();
+    }
+
+    private static HarEntry ToEntry(Flow flow)
+    {
+        var request = flow.Request;
+        var start = request.TimestampStart ?? DateTimeOffset.UnixEpoch;
+        var response = flow.Response;
+        var requestBody = request.DecodedBody ?? [];
+        return new HarEntry
+        {
+            StartedDateTime = start,
+            Time = ((response?.TimestampEnd ?? request.TimestampEnd ?? start) - start).TotalMilliseconds,
+            Request = new HarRequest
+            {
+                Method = request.Method,
+                Url = request.Url,
+                HttpVersion = request.HttpVersion,
+                Headers = request.Headers.Select(h => new HarNameValue { Name = h.Name, Value = h.Value }).ToList(),
+                QueryString = request.Query.Select(q => new HarNameValue { Name = q.Key, Value = q.Value }).ToList(),
+                PostData = requestBody.Length == 0 ? null : Content(requestBody, request.ContentType ?? "", out var pe) is var text ? new HarPostData { MimeType = request.ContentType ?? "", Text = text, Encoding = pe } : null,
+                BodySize = request.Body?.Length ?? 0,
+            },
+            Response = response is null
+                ? new HarResponse { Status = 0, StatusText = "" }
+                : new HarResponse
+                {
+                    Status = response.StatusCode,
+                    StatusText = response.Reason,
+                    HttpVersion = response.HttpVersion,
+                    Headers = response.Headers.Select(h => new HarNameValue { Name = h.Name, Value = h.Value }).ToList(),
+                    Content = response.DecodedBody is { } body
+                        ? new HarContent { Size = body.Length, MimeType = response.ContentType ?? "", Text = Content(body, response.ContentType ?? "", out var e), Encoding = e }
+                        : new HarContent { MimeType = response.ContentType ?? "" },
+                    RedirectUrl = response.Headers.Get("Location") ?? "",
+                    BodySize = response.Body?.Length ?? -1,
+                },
+            Timings = new HarTimings
+            {
+                Send = 0,
+                Wait = response?.TimestampStart is { } rs ? (rs - (request.TimestampEnd ?? start)).TotalMilliseconds : 0,
+                Receive = response?.TimestampEnd is { } re && response.TimestampStart is { } rs2 ? (re - rs2).TotalMilliseconds : 0,
+            },
+            ServerIpAddress = flow.Server.PeerAddress?.Address.ToString(),
+            WebSocketMessages = flow.WebSocket?.Messages.Select(m => new HarWebSocketMessage
+            {
+                Type = m.FromClient ? "send" : "receive",
+                Time = m.Timestamp.ToUnixTimeMilliseconds() / 1000.0,
+                Opcode = m.IsText ? 1 : 2,
+                Data = m.IsText ? m.Text : Convert.ToBase64String(m.Content),
+            }).ToList(),
+            Error = flow.Error?.Message,
+        };
+    }
+
+    private static Flow ToFlow(HarEntry entry, string location)
+    {
+        if (!Uri.TryCreate(entry.Request.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https" or "ws" or "wss"))
+        {
+            throw new CassetteFormatException(location + ".request.url", $"expected an absolute http(s) URL, got '{entry.Request.Url}'");
+        }
+
+        var scheme = url.Scheme is "ws" ? "http" : url.Scheme is "wss" ? "https" : url.Scheme;
+        var request = new HttpRequest
+        {
+            Method = entry.Request.Method,
+            Scheme = scheme,
+            Host = url.IdnHost,
+            Port = url.IsDefaultPort ? HttpRequest.DefaultPort(scheme) : url.Port,
+            Path = url.PathAndQuery,
+            HttpVersion = NormalizeVersion(entry.Request.HttpVersion),
+            TargetForm = RequestTargetForm.Absolute,
+            TimestampStart = entry.StartedDateTime,
+            TimestampEnd = entry.StartedDateTime,
+        };
+        foreach (var header in entry.Request.Headers.Where(h => !h.Name.StartsWith(':')))
+        {
+            request.Headers.Add(header.Name, header.Value); // HTTP/2 pseudo-headers (":path") dropped
+        }
+
+        request.Body = entry.Request.PostData is { Text: { } text } post ? Bytes(text, post.Encoding) : [];
+        var flow = new Flow(request);
+        if (entry.Response.Status > 0)
+        {
+            var response = new HttpResponse
+            {
+                StatusCode = entry.Response.Status,
+                Reason = entry.Response.StatusText.Length > 0 ? entry.Response.StatusText : ReasonPhrases.For(entry.Response.Status),
+                HttpVersion = NormalizeVersion(entry.Response.HttpVersion),
+                TimestampStart = entry.StartedDateTime.AddMilliseconds(entry.Time - entry.Timings.Receive),
+                TimestampEnd = entry.StartedDateTime.AddMilliseconds(entry.Time),
+            };
+            foreach (var header in entry.Response.Headers.Where(h => !h.Name.StartsWith(':')))
+            {
+                response.Headers.Add(header.Name, header.Value);
+            }
+
+            // HAR holds decoded content; compress it again as the headers say it was sent.
+            response.SetDecodedBody(entry.Response.Content.Text is { } content ? Bytes(content, entry.Response.Content.Encoding) : []);
+            flow.Response = response;
+        }
+
+        if (entry.Error is { } error)
+        {
+            flow.Error = new FlowError(error, entry.StartedDateTime);
+        }
+
+        if (entry.WebSocketMessages is { Count: > 0 } messages)
+        {
+            var data = new WebSocketData();
+            foreach (var m in messages)
+            {
+                var binary = m.Opcode == 2;
+                data.Add(new WebSocketMessage(binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, m.Type == "send", binary ? Convert.FromBase64String(m.Data) : Encoding.UTF8.GetBytes(m.Data), DateTimeOffset.FromUnixTimeMilliseconds((long)(m.Time * 1000))));
+            }
+
+            flow.WebSocket = data;
+        }
+
+        return flow;
+    }
+
+    /// <summary>Browsers write "http/2.0" or "h3"; the proxy speaks HTTP/1.1 to clients, so that is what a replay answers with.</summary>
+    private static string NormalizeVersion(string version) => version.StartsWith("HTTP/1.", StringComparison.OrdinalIgnoreCase) ? version.ToUpperInvariant() : "HTTP/1.1";
+
+    private static string Content(byte[] body, string contentType, out string? encoding)
+    {
+        try
+        {
+            encoding = null;
+            return new UTF8Encoding(false, true).GetString(body);
+        }
+        catch (DecoderFallbackException)
+        {
+            encoding = "base64";
+            return Convert.ToBase64String(body);
+        }
+    }
+
+    private static byte[] Bytes(string text, string? encoding) =>
+        encoding == "base64" ? Convert.FromBase64String(text) : Encoding.UTF8.GetBytes(text);
+}

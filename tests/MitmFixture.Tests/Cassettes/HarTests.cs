@@ -1,0 +1,123 @@
+using System.Text.Json;
+using MitmFixture.Addons;
+using MitmFixture.Cassettes;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+using MitmFixture.Replay;
+using MitmFixture.Tests.Support;
+
+namespace MitmFixture.Tests.Cassettes;
+
+public sealed class HarTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-har-").FullName;
+
+    private static Flow Sample()
+    {
+        var request = HttpRequest.Create("POST", "https://api.example.com/items?x=1", "{\"a\":1}"u8.ToArray(), ("Host", "api.example.com"), ("Content-Type", "application/json"), ("X-Dup", "1"), ("x-dup", "2"));
+        request.TimestampStart = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        request.TimestampEnd = request.TimestampStart;
+        var response = HttpResponse.Create(201, null, ("Content-Type", "application/json"), ("Content-Encoding", "gzip"));
+        response.SetDecodedBody("{\"id\":7}"u8.ToArray());
+        response.TimestampStart = request.TimestampStart.Value.AddMilliseconds(30);
+        response.TimestampEnd = request.TimestampStart.Value.AddMilliseconds(35);
+        var flow = new Flow(request) { Response = response };
+        var ws = new WebSocketData();
+        ws.Add(new WebSocketMessage(WebSocketMessageType.Text, true, "hi"u8.ToArray(), request.TimestampStart.Value.AddSeconds(1)));
+        ws.Add(new WebSocketMessage(WebSocketMessageType.Binary, false, [1, 2, 3], request.TimestampStart.Value.AddSeconds(2)));
+        flow.WebSocket = ws;
+        return flow;
+    }
+
+    [Fact]
+    public void Export_HasTheHar12StructureViewersNeed()
+    {
+        var path = Path.Combine(_directory, "out.har");
+
+        Har.Export(path, [Sample()]);
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        var log = document.RootElement.GetProperty("log");
+        var entry = log.GetProperty("entries")[0];
+
+        Assert.Equal("1.2", log.GetProperty("version").GetString());
+        Assert.Equal("MitmFixture", log.GetProperty("creator").GetProperty("name").GetString());
+        foreach (var name in new[] { "startedDateTime", "time", "request", "response", "cache", "timings" })
+        {
+            Assert.True(entry.TryGetProperty(name, out _), name);
+        }
+
+        foreach (var name in new[] { "method", "url", "httpVersion", "cookies", "headers", "queryString", "headersSize", "bodySize" })
+        {
+            Assert.True(entry.GetProperty("request").TryGetProperty(name, out _), name);
+        }
+
+        Assert.Equal("{\"id\":7}", entry.GetProperty("response").GetProperty("content").GetProperty("text").GetString());
+        Assert.Equal("send", entry.GetProperty("_webSocketMessages")[0].GetProperty("type").GetString());
+        Assert.Equal(2, entry.GetProperty("_webSocketMessages")[1].GetProperty("opcode").GetInt32());
+    }
+
+    [Fact]
+    public void RoundTrip_CassetteToHarToCassette_KeepsWhatHarHolds()
+    {
+        var har = Path.Combine(_directory, "x.har");
+        var original = Sample();
+
+        Har.Export(har, [original]);
+        var back = Assert.Single(Har.Import(har));
+
+        Assert.Equal(original.Request.Url, back.Request.Url);
+        Assert.Equal(original.Request.Headers.Select(h => h.ToString()), back.Request.Headers.Select(h => h.ToString()));
+        Assert.Equal(original.Request.Body, back.Request.Body);
+        Assert.Equal(original.Response!.StatusCode, back.Response!.StatusCode);
+        Assert.Equal("{\"id\":7}", back.Response.Text);
+        Assert.Equal("gzip", back.Response.Headers["Content-Encoding"]);
+        Assert.Equal([1, 2, 3], back.WebSocket!.Messages[1].Content);
+        Assert.True(back.WebSocket.Messages[0].FromClient);
+    }
+
+    [Fact]
+    public async Task BrowserStyleHar_ImportsAndReplaysThroughTheProxy()
+    {
+        // As Chrome saves it: HTTP/2 pseudo-headers, decoded content for a br-encoded response.
+        var har = Path.Combine(_directory, "browser.har");
+        await File.WriteAllTextAsync(har, """
+            {"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "pages": [],
+             "entries": [{
+               "startedDateTime": "2026-11-20T10:00:00.000Z", "time": 42.5,
+               "request": {"method": "GET", "url": "https://shop.example.com/api/cart?id=9", "httpVersion": "http/2.0",
+                 "headers": [{"name": ":authority", "value": "shop.example.com"}, {"name": "accept", "value": "application/json"}],
+                 "queryString": [{"name": "id", "value": "9"}], "cookies": [], "headersSize": -1, "bodySize": 0},
+               "response": {"status": 200, "statusText": "", "httpVersion": "http/2.0",
+                 "headers": [{"name": "content-type", "value": "application/json"}, {"name": "content-encoding", "value": "br"}],
+                 "cookies": [], "content": {"size": 20, "mimeType": "application/json", "text": "{\"items\":[1,2,3]}"},
+                 "redirectURL": "", "headersSize": -1, "bodySize": -1, "_transferSize": 120},
+               "cache": {}, "timings": {"blocked": 1, "dns": -1, "ssl": -1, "connect": -1, "send": 0.1, "wait": 40, "receive": 1.4}
+             }]}}
+            """, TestContext.Current.CancellationToken);
+
+        var flows = Har.Import(har);
+        var addon = new ServerReplayAddon(new ReplayStore(flows, new ServerReplayOptions { KillExtra = true }));
+        await using var harness = await ProxyHarness.StartAsync(null, o => o with { Addons = [addon] });
+        var client = harness.CreateClient();
+
+        var text = await client.GetStringAsync("https://shop.example.com/api/cart?id=9", TestContext.Current.CancellationToken);
+        var raw = Assert.Single(harness.Proxy.Flows.Snapshot()).Response!;
+
+        Assert.Equal("br", raw.Headers["content-encoding"]);
+        Assert.Equal("{\"items\":[1,2,3]}", raw.Text);
+        Assert.NotNull(text);
+    }
+
+    [Fact]
+    public void Import_NotAHar_SaysWhatWasExpected()
+    {
+        var path = Path.Combine(_directory, "bad.har");
+        File.WriteAllText(path, "{\"log\": {\"entries\": [{\"request\": {}}]}}");
+
+        var error = Assert.Throws<CassetteFormatException>(() => Har.Import(path));
+
+        Assert.StartsWith(path, error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
