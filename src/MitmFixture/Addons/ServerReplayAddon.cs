@@ -36,6 +36,11 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
             response.TimestampEnd = response.TimestampStart;
             flow.Response = response;
             flow.Replay = ReplayKind.Response;
+            if (recorded.WebSocket is { } ws && response.StatusCode == 101)
+            {
+                flow.WebSocketPlayback = new WebSocketPlayback(ws.Messages, Store.Options.WebSocketMatchByOrder, Store.Options.WebSocketPlayDelays);
+            }
+
             return default;
         }
 

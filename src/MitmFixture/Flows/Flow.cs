@@ -34,6 +34,9 @@ public sealed class Flow
 
     public ReplayKind Replay { get; set; }
 
+    /// <summary>When set on an answered WebSocket upgrade, the proxy plays these recorded messages (server replay).</summary>
+    public WebSocketPlayback? WebSocketPlayback { get; set; }
+
     /// <summary>A marker character or name, empty when unmarked (mitmproxy's <c>flow.marked</c>).</summary>
     public string Marked { get; set; } = "";
 

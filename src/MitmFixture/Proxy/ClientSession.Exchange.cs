@@ -85,6 +85,12 @@ internal sealed partial class ClientSession
                     return await KilledAsync(flow);
                 }
 
+                if (client is not null && flow.WebSocketPlayback is { } playback && flow.Response!.StatusCode == 101)
+                {
+                    await PlayWebSocketAsync(flow, client, playback);
+                    return false;
+                }
+
                 if (client is not null)
                 {
                     await WriteResponseAsync(client, request, flow.Response!, ClientIsHttp10(request)); // an addon answered
@@ -168,6 +174,28 @@ internal sealed partial class ClientSession
         request.Body = null;
         body.StartStreaming(read.Data);
         return true;
+    }
+
+    /// <summary>Completes the handshake for the client's own key (RFC 6455 §4.2.2) and plays the recorded conversation.</summary>
+    private async ValueTask PlayWebSocketAsync(Flow flow, DuplexConnection client, WebSocketPlayback playback)
+    {
+        var response = flow.Response!; // checked by the caller
+        response.Headers.Remove("Sec-WebSocket-Extensions");
+        if (flow.Request.Headers.Get("Sec-WebSocket-Key") is { } key)
+        {
+#pragma warning disable CA5350 // SHA1 is what RFC 6455 prescribes for the accept value, not a security choice
+            var accept = Convert.ToBase64String(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.ASCII.GetBytes(key.Trim() + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+#pragma warning restore CA5350
+            response.Headers.Set("Sec-WebSocket-Accept", accept);
+        }
+
+        _responseStarted = true;
+        Http1Writer.WriteResponseHead(client.Writer, response.HttpVersion, response.StatusCode, response.Reason, response.Headers);
+        await client.Writer.FlushAsync(Shutdown);
+        flow.WebSocket = new WebSocketData();
+        await _context.Pipeline.WebSocketStartAsync(flow, Shutdown);
+        await new WebSocketPlayer(_context, flow, client, playback).RunAsync();
+        await _context.Pipeline.WebSocketEndAsync(flow, CancellationToken.None);
     }
 
     private CancellationToken ArmClientRead() => _clientDeadline.Arm(Limits.ResponseTimeout);

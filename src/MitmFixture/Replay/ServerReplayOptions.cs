@@ -64,6 +64,12 @@ public sealed record ServerReplayOptions
     /// <summary><c>server_replay_kill_extra</c>: kill unmatched requests (the same as <c>Extra = Kill</c>).</summary>
     public bool KillExtra { get; init; }
 
+    /// <summary>WebSocket replay: accept any client message where the recording has one, instead of requiring the same content. Default false.</summary>
+    public bool WebSocketMatchByOrder { get; init; }
+
+    /// <summary>WebSocket replay: wait the recorded time before each server message (capped at 10 s). Default true; false plays them at once.</summary>
+    public bool WebSocketPlayDelays { get; init; } = true;
+
     internal UnmatchedPolicy EffectiveExtra => KillExtra ? UnmatchedPolicy.Kill : Extra;
 
     /// <summary>Parses mitmproxy's spelling of <c>server_replay_extra</c>: forward, kill, 204, 400, 404, 500.</summary>

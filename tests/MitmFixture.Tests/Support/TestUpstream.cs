@@ -171,6 +171,24 @@ public sealed class TestUpstream : IAsyncDisposable
             return Results.Text("slow");
         });
 
+        // Pushes three messages without being asked, then waits for the client to close.
+        app.Map("/ws-push", async (HttpContext context) =>
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            for (var i = 1; i <= 3; i++)
+            {
+                await Task.Delay(50);
+                await socket.SendAsync(Encoding.UTF8.GetBytes($"tick {i}"), WebSocketMessageType.Text, true, CancellationToken.None);
+            }
+
+            var buffer = new byte[1024];
+            while ((await socket.ReceiveAsync(buffer, CancellationToken.None)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+        });
+
         app.Map("/ws", async (HttpContext context) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)

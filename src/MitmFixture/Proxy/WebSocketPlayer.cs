@@ -1,0 +1,151 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Text;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>Plays a recorded WebSocket conversation to a live client with no server (see <see cref="WebSocketPlayback"/>).</summary>
+internal sealed class WebSocketPlayer(ProxyContext context, Flow flow, DuplexConnection client, WebSocketPlayback playback)
+{
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(10);
+    private readonly WebSocketData _data = flow.WebSocket ??= new WebSocketData();
+
+    public async Task RunAsync()
+    {
+        var recorded = playback.Recorded;
+        var i = 0;
+        var previous = recorded.Count > 0 ? recorded[0].Timestamp : default;
+        try
+        {
+            while (true)
+            {
+                // 1. Everything the server said next, in order, with its recorded pauses.
+                while (i < recorded.Count && !recorded[i].FromClient)
+                {
+                    var message = recorded[i++];
+                    var delay = message.Timestamp - previous;
+                    previous = message.Timestamp;
+                    if (playback.PlayDelays && delay > TimeSpan.Zero)
+                    {
+                        await Task.Delay(delay < MaxDelay ? delay : MaxDelay, context.Time, context.Shutdown);
+                    }
+
+                    WebSocketFrame.Write(client.Writer, true, message.IsText ? WebSocketOpcode.Text : WebSocketOpcode.Binary, message.Content, mask: false);
+                    await client.Writer.FlushAsync(context.Shutdown);
+                    _data.Add(new WebSocketMessage(message.Type, false, message.Content, context.Time.GetUtcNow()));
+                }
+
+                // 2. The client's next message (or its close).
+                var incoming = await ReadMessageAsync();
+                if (incoming is null)
+                {
+                    return;
+                }
+
+                _data.Add(incoming);
+                if (i >= recorded.Count || !Expected(recorded[i], incoming))
+                {
+                    var expected = i < recorded.Count ? $"'{Describe(recorded[i])}'" : "no more client messages";
+                    var reason = $"unexpected message '{Describe(incoming)}'; the recording expects {expected}";
+                    flow.Error = new FlowError($"WebSocket replay: {reason}", context.Time.GetUtcNow());
+                    await CloseAsync(1008, reason);
+                    return;
+                }
+
+                previous = recorded[i].Timestamp;
+                i++;
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or WebSocketProtocolException)
+        {
+            // The client went away or broke the protocol; the flow keeps what was exchanged.
+        }
+        finally
+        {
+            _data.TimestampEnd = context.Time.GetUtcNow();
+        }
+    }
+
+    private bool Expected(WebSocketMessage recorded, WebSocketMessage incoming) =>
+        recorded.FromClient && (playback.MatchByOrder || (recorded.Type == incoming.Type && recorded.Content.AsSpan().SequenceEqual(incoming.Content)));
+
+    /// <summary>Reads one whole client message; null when the client closed (its close is answered).</summary>
+    private async Task<WebSocketMessage?> ReadMessageAsync()
+    {
+        var reader = client.Reader;
+        var fragments = new ArrayBufferWriter<byte>();
+        var type = WebSocketOpcode.Text;
+        while (true)
+        {
+            var result = await reader.ReadAsync(context.Shutdown);
+            var frames = Parse(result.Buffer, out var consumed);
+            reader.AdvanceTo(consumed, result.Buffer.End);
+            foreach (var frame in frames)
+            {
+                switch (frame.Opcode)
+                {
+                    case WebSocketOpcode.Close:
+                        _data.ClosedByClient = true;
+                        _data.CloseCode = frame.Payload.Length >= 2 ? (frame.Payload[0] << 8) | frame.Payload[1] : 1005;
+                        WebSocketFrame.Write(client.Writer, true, WebSocketOpcode.Close, frame.Payload, mask: false);
+                        await client.Writer.FlushAsync(context.Shutdown);
+                        return null;
+                    case WebSocketOpcode.Ping:
+                        WebSocketFrame.Write(client.Writer, true, WebSocketOpcode.Pong, frame.Payload, mask: false);
+                        await client.Writer.FlushAsync(context.Shutdown);
+                        continue;
+                    case WebSocketOpcode.Pong:
+                        continue;
+                    case WebSocketOpcode.Text or WebSocketOpcode.Binary:
+                        type = frame.Opcode;
+                        break;
+                }
+
+                fragments.Write(frame.Payload);
+                if (frame.Fin)
+                {
+                    return new WebSocketMessage(type == WebSocketOpcode.Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, fragments.WrittenSpan.ToArray(), context.Time.GetUtcNow());
+                }
+            }
+
+            if (result.IsCompleted)
+            {
+                return null;
+            }
+        }
+    }
+
+    private List<WebSocketFrame> Parse(ReadOnlySequence<byte> buffer, out SequencePosition consumed)
+    {
+        var frames = new List<WebSocketFrame>();
+        var sequence = new SequenceReader<byte>(buffer);
+        while (WebSocketFrame.TryParse(ref sequence, expectMasked: true, context.Options.Limits.MaxBufferedBodyBytes, out var frame))
+        {
+            frames.Add(frame);
+        }
+
+        consumed = sequence.Position;
+        return frames;
+    }
+
+    private async Task CloseAsync(int code, string reason)
+    {
+        var text = Encoding.UTF8.GetBytes(reason.Length > 120 ? reason[..120] : reason);
+        var payload = new byte[2 + text.Length];
+        payload[0] = (byte)(code >> 8);
+        payload[1] = (byte)code;
+        text.CopyTo(payload, 2);
+        WebSocketFrame.Write(client.Writer, true, WebSocketOpcode.Close, payload, mask: false);
+        await client.Writer.FlushAsync(context.Shutdown);
+        _data.CloseCode = code;
+        _data.CloseReason = reason;
+    }
+
+    private static string Describe(WebSocketMessage message)
+    {
+        var text = message.IsText ? message.Text : Convert.ToHexString(message.Content);
+        return text.Length > 40 ? text[..40] + "…" : text;
+    }
+}

@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using MitmFixture.Addons;
+using MitmFixture.Cassettes;
+using MitmFixture.Replay;
+using MitmFixture.Tests.Support;
+
+namespace MitmFixture.Tests.Replay;
+
+/// <summary>WebSocket replay with the server stopped, which mitmproxy cannot do (its issue #5248).</summary>
+public sealed class WebSocketReplayTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-wsreplay-").FullName;
+
+    private string CassettePath => Path.Combine(_directory, "ws.json");
+
+    [Fact]
+    public async Task ChatExchange_RecordedThenReplayedWithServerStopped()
+    {
+        var upstream = await TestUpstream.StartAsync();
+        var url = $"ws://127.0.0.1:{upstream.HttpPort}/ws";
+        await RecordAsync(async socket =>
+        {
+            Assert.Equal("echo: one", await ExchangeAsync(socket, "one"));
+            Assert.Equal("echo: two", await ExchangeAsync(socket, "two"));
+        }, url);
+        await upstream.DisposeAsync();
+
+        var recorded = Assert.Single(Cassette.Load(CassettePath).Flows);
+        Assert.Equal(4, recorded.WebSocket!.Messages.Count);
+
+        await using var harness = await ReplayAsync(new ServerReplayOptions { KillExtra = true });
+        using var replayed = await ConnectAsync(harness, url);
+        Assert.Equal("echo: one", await ExchangeAsync(replayed, "one"));
+        Assert.Equal("echo: two", await ExchangeAsync(replayed, "two"));
+        await replayed.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task ServerPush_PlayedWithoutTheClientAsking()
+    {
+        var upstream = await TestUpstream.StartAsync();
+        var url = $"ws://127.0.0.1:{upstream.HttpPort}/ws-push";
+        await RecordAsync(async socket =>
+        {
+            for (var i = 1; i <= 3; i++)
+            {
+                Assert.Equal($"tick {i}", await ReceiveAsync(socket));
+            }
+        }, url);
+        await upstream.DisposeAsync();
+
+        await using var harness = await ReplayAsync(new ServerReplayOptions { KillExtra = true, WebSocketPlayDelays = false });
+        using var replayed = await ConnectAsync(harness, url);
+
+        Assert.Equal(["tick 1", "tick 2", "tick 3"], [await ReceiveAsync(replayed), await ReceiveAsync(replayed), await ReceiveAsync(replayed)]);
+    }
+
+    [Fact]
+    public async Task UnexpectedClientMessage_ClosesWith1008AndTheReason()
+    {
+        var upstream = await TestUpstream.StartAsync();
+        var url = $"ws://127.0.0.1:{upstream.HttpPort}/ws";
+        await RecordAsync(async socket => await ExchangeAsync(socket, "expected"), url);
+        await upstream.DisposeAsync();
+
+        await using var harness = await ReplayAsync(new ServerReplayOptions { KillExtra = true });
+        using var replayed = await ConnectAsync(harness, url);
+        await replayed.SendAsync("surprise"u8.ToArray(), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+        var result = await replayed.ReceiveAsync(new byte[1024], TestContext.Current.CancellationToken);
+
+        Assert.Equal(WebSocketMessageType.Close, result.MessageType);
+        Assert.Equal((WebSocketCloseStatus)1008, replayed.CloseStatus);
+        Assert.Contains("unexpected message 'surprise'; the recording expects 'expected'", replayed.CloseStatusDescription, StringComparison.Ordinal);
+    }
+
+    private async Task RecordAsync(Func<ClientWebSocket, Task> conversation, string url)
+    {
+        var writer = CassetteWriter.Create(CassettePath);
+        await using (var harness = await ProxyHarness.StartAsync(null, o => o with { Addons = [new RecordingAddon(writer)] }))
+        {
+            using var socket = await ConnectAsync(harness, url);
+            await conversation(socket);
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", TestContext.Current.CancellationToken);
+            for (var i = 0; i < 100 && writer.Count == 0; i++)
+            {
+                await Task.Delay(20, TestContext.Current.CancellationToken); // the flow is written when the socket has closed
+            }
+        }
+
+        await writer.DisposeAsync();
+    }
+
+    private async Task<ProxyHarness> ReplayAsync(ServerReplayOptions options)
+    {
+        var cassette = Cassette.Load(CassettePath);
+        return await ProxyHarness.StartAsync(null, o => o with { Addons = [new ServerReplayAddon(new ReplayStore(cassette.Flows, options))] });
+    }
+
+    private static async Task<ClientWebSocket> ConnectAsync(ProxyHarness harness, string url)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.Proxy = new WebProxy(harness.Proxy.Url);
+        await socket.ConnectAsync(new Uri(url), TestContext.Current.CancellationToken);
+        return socket;
+    }
+
+    private static async Task<string> ExchangeAsync(ClientWebSocket socket, string text)
+    {
+        await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+        return await ReceiveAsync(socket);
+    }
+
+    private static async Task<string> ReceiveAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[4096];
+        var result = await socket.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
+        return Encoding.UTF8.GetString(buffer, 0, result.Count);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
