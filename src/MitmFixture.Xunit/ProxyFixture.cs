@@ -1,5 +1,6 @@
 using System.Net;
 using System.Reflection;
+using Microsoft.Extensions.Logging;
 using MitmFixture.Proxy;
 using MitmFixture.Tls;
 using MitmFixture.Xunit.Session;
@@ -32,6 +33,7 @@ public class ProxyFixture : IAsyncLifetime
     private CertificateAuthority? _authority;
     private Exception? _startFailure;
     private string? _caFile;
+    private ILoggerFactory? _logging;
 
     public ProxyFixture()
         : this(new FixtureOptions())
@@ -78,8 +80,10 @@ public class ProxyFixture : IAsyncLifetime
                 throw new ArgumentException("invalid fixture options:\n  " + string.Join("\n  ", errors));
             }
 
+            _logging = Options.Proxy.LoggerFactory is null ? LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(Options.LogLevel))) : null;
             var options = Options.Proxy with
             {
+                LoggerFactory = Options.Proxy.LoggerFactory ?? _logging,
                 ListenHost = "127.0.0.1",
                 ListenPort = 0,
                 CertificateAuthority = _authority,
@@ -172,6 +176,7 @@ public class ProxyFixture : IAsyncLifetime
         }
 
         _authority?.Dispose();
+        _logging?.Dispose();
         if (_caFile is not null)
         {
             File.Delete(_caFile);

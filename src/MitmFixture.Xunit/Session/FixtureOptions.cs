@@ -45,6 +45,9 @@ public sealed record FixtureOptions
     /// <summary>Whether this is a CI run, where Auto never records. Default: the CI environment variable is "true".</summary>
     public bool ContinuousIntegration { get; init; } = ModeResolver.IsContinuousIntegration;
 
+    /// <summary>The proxy log level written to the running test's output. Default Information (each flow, errors).</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
     /// <summary>Accept traffic snapshots as they are (write .verified.json). Default: the MITMFIXTURE_ACCEPT environment variable is "1" or "true".</summary>
     public bool AcceptSnapshots { get; init; } = Environment.GetEnvironmentVariable("MITMFIXTURE_ACCEPT") is "1" or "true";
 }

@@ -35,7 +35,7 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "{Method} {Url} failed: {Error}")]
     public static partial void FlowFailed(ILogger logger, string method, string url, string error);
 
-    [LoggerMessage(EventId = 31, Level = LogLevel.Debug, Message = "{Method} {Url} -> {Status}")]
+    [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "{Method} {Url} -> {Status}")]
     public static partial void FlowDone(ILogger logger, string method, string url, int status);
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Debug, Message = "WebSocket {Url} closed: {Reason}")]

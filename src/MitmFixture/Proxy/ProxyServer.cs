@@ -76,7 +76,7 @@ public sealed class ProxyServer : IAsyncDisposable
         var context = new ProxyContext(options, authority, logger, shutdown.Token);
         var server = new ProxyServer(listener, context, shutdown, ownsAuthority: options.CertificateAuthority is null);
         ProxyLog.Listening(logger, server.Url.ToString(), options.Mode.ToString());
-        if (!IPAddress.IsLoopback(address))
+        if (!IPAddress.IsLoopback(address) && !options.Addons.Any(a => a is Addons.ProxyAuthAddon))
         {
             ProxyLog.ListeningBeyondLoopback(logger, options.ListenHost);
         }

@@ -198,6 +198,22 @@ public sealed class ProxyFixtureTests : IDisposable
     }
 
     [Fact]
+    public async Task ProxyLog_GoesToTheRunningTestsOutput()
+    {
+        await using var server = new CountingServer();
+        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        await using var cassette = await fixture.UseCassetteAsync("logged");
+
+        await fixture.CreateClient().GetStringAsync(server.Url + "/logged", TestContext.Current.CancellationToken);
+        for (var i = 0; i < 100 && !TestContext.Current.TestOutputHelper!.Output.Contains("/logged -> 200", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken); // logged once the answer has gone out
+        }
+
+        Assert.Contains($"GET {server.Url}/logged -> 200", TestContext.Current.TestOutputHelper!.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MsBuildProperty_BakesTheModeIntoTheTestAssembly()
     {
         var project = Path.Combine(_folder, "sample");
