@@ -1,0 +1,50 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace MitmFixture.Bench;
+
+/// <summary>
+/// Micro-benchmarks of the engine: <c>bench/filters.sh</c>, or <c>dotnet run -c Release -- --filter '*Filter*'</c>.
+/// Everything runs in process with short jobs, so a run takes a minute or two on a 2-core machine
+/// instead of BenchmarkDotNet's default several.
+/// </summary>
+public static class Program
+{
+    public static void Main(string[] args)
+    {
+        var config = DefaultConfig.Instance
+            .AddDiagnoser(MemoryDiagnoser.Default)
+            .WithArtifactsPath(Path.Combine("bench", "out", "BenchmarkDotNet.Artifacts"))
+            .WithOptions(ConfigOptions.JoinSummary);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+    }
+}
+
+/// <summary>
+/// For benchmarks whose one invocation already runs 100,000 operations: one invocation per
+/// iteration, no forced GC between iterations (a full collection of a heap holding 100,000 flows
+/// takes about a second, which made the run last ten minutes), and enough warm-up passes for the
+/// tiered JIT to replace the regex engine's ready-to-run code (with two, matches measured 5-10x slower).
+/// </summary>
+public sealed class OnePassConfig : ManualConfig
+{
+    public OnePassConfig() =>
+        AddJob(Job.Default
+            .WithToolchain(InProcessEmitToolchain.Instance)
+            .WithInvocationCount(1)
+            .WithUnrollFactor(1)
+            .WithGcForce(false)
+            .WithWarmupCount(8)
+            .WithIterationCount(7)
+            .WithLaunchCount(1));
+}
+
+/// <summary>For fast single operations: BenchmarkDotNet's short run, in process.</summary>
+public sealed class ShortConfig : ManualConfig
+{
+    public ShortConfig() =>
+        AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
+}
