@@ -1,14 +1,63 @@
-using MitmFixture.Bench;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
-// Micro-benchmarks of engine parts, run in Release:
-//   dotnet run -c Release --project bench/MitmFixture.Bench -- certs|cassettes [cassette-output-path]
-var name = args.Length > 0 ? args[0] : "all";
-if (name is "certs" or "all")
+namespace MitmFixture.Bench;
+
+/// <summary>
+/// Micro-benchmarks of the engine: <c>bench/filters.sh</c>, or <c>dotnet run -c Release -- --filter '*Filter*'</c>;
+/// <c>-- certs</c> and <c>-- cassettes [path]</c> run the plain timed certificate and cassette measurements.
+/// Everything runs in process with short jobs, so a run takes a minute or two on a 2-core machine
+/// instead of BenchmarkDotNet's default several.
+/// </summary>
+public static class Program
 {
-    CertificateMinting.Run();
+    public static void Main(string[] args)
+    {
+        if (args is ["certs", ..])
+        {
+            CertificateMinting.Run();
+            return;
+        }
+
+        if (args is ["cassettes", .. var rest])
+        {
+            CassetteLoading.Run(rest.Length > 0 ? rest[0] : null);
+            return;
+        }
+
+        var config = DefaultConfig.Instance
+            .AddDiagnoser(MemoryDiagnoser.Default)
+            .WithArtifactsPath(Path.Combine("bench", "out", "BenchmarkDotNet.Artifacts"))
+            .WithOptions(ConfigOptions.JoinSummary);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+    }
 }
 
-if (name is "cassettes" or "all")
+/// <summary>
+/// For benchmarks whose one invocation already runs 100,000 operations: one invocation per
+/// iteration, no forced GC between iterations (a full collection of a heap holding 100,000 flows
+/// takes about a second, which made the run last ten minutes), and enough warm-up passes for the
+/// tiered JIT to replace the regex engine's ready-to-run code (with two, matches measured 5-10x slower).
+/// </summary>
+public sealed class OnePassConfig : ManualConfig
 {
-    CassetteLoading.Run(args.Length > 1 ? args[1] : null);
+    public OnePassConfig() =>
+        AddJob(Job.Default
+            .WithToolchain(InProcessEmitToolchain.Instance)
+            .WithInvocationCount(1)
+            .WithUnrollFactor(1)
+            .WithGcForce(false)
+            .WithWarmupCount(8)
+            .WithIterationCount(7)
+            .WithLaunchCount(1));
+}
+
+/// <summary>For fast single operations: BenchmarkDotNet's short run, in process.</summary>
+public sealed class ShortConfig : ManualConfig
+{
+    public ShortConfig() =>
+        AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
 }
