@@ -3,7 +3,6 @@ using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Cli.Output;
 using MitmFixture.Filters;
-using MitmFixture.Flows;
 
 namespace MitmFixture.Cli.Commands;
 
@@ -56,7 +55,7 @@ internal static class DumpCommand
             if (parse.GetValue(write) is { } output)
             {
                 writer = CassetteWriter.Create(output, Redactor.Default, options.Mode.ToString());
-                options = options with { Addons = [.. options.Addons, new FilteredRecording(writer, matcher)] };
+                options = options with { Addons = [.. options.Addons, new RecordingAddon(writer, matcher is null ? null : matcher.Matches)] };
             }
 
             var quiet = parse.GetValue(shared.Quiet) || level == 0;
@@ -100,20 +99,5 @@ internal static class DumpCommand
 
         Console.Error.WriteLine($"{selected.Count} of {cassette.Flows.Count} flows matched");
         return 0;
-    }
-
-    /// <summary>Records only the flows the filter selects.</summary>
-    private sealed class FilteredRecording(CassetteWriter writer, FlowFilter? matcher) : ProxyAddon
-    {
-        private readonly RecordingAddon _inner = new(writer);
-
-        public override ValueTask ResponseAsync(Flow flow, CancellationToken cancellationToken) =>
-            matcher?.Matches(flow) == false ? default : _inner.ResponseAsync(flow, cancellationToken);
-
-        public override ValueTask ErrorAsync(Flow flow, CancellationToken cancellationToken) =>
-            matcher?.Matches(flow) == false ? default : _inner.ErrorAsync(flow, cancellationToken);
-
-        public override ValueTask WebSocketEndAsync(Flow flow, CancellationToken cancellationToken) =>
-            matcher?.Matches(flow) == false ? default : _inner.WebSocketEndAsync(flow, cancellationToken);
     }
 }

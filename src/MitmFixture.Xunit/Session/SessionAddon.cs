@@ -9,7 +9,7 @@ namespace MitmFixture.Xunit.Session;
 /// watches (passthrough), and keeps the flows of the current scope. One per proxy; tests that share
 /// a proxy run one after another, so the current scope is swapped between them.
 /// </summary>
-internal sealed class SessionAddon : ProxyAddon
+internal sealed class SessionAddon : FinishedFlowAddon
 {
     private readonly Lock _gate = new();
     private CassetteScope? _scope;
@@ -47,31 +47,7 @@ internal sealed class SessionAddon : ProxyAddon
     public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken) =>
         Current?.Replay is { } replay ? replay.RequestAsync(flow, cancellationToken) : default;
 
-    public override ValueTask ResponseAsync(Flow flow, CancellationToken cancellationToken)
-    {
-        if (flow.Response?.StatusCode != 101)
-        {
-            Current?.Finished(flow);
-        }
-
-        return default;
-    }
-
-    public override ValueTask ErrorAsync(Flow flow, CancellationToken cancellationToken)
-    {
-        if (flow.WebSocket is null)
-        {
-            Current?.Finished(flow);
-        }
-
-        return default;
-    }
-
-    public override ValueTask WebSocketEndAsync(Flow flow, CancellationToken cancellationToken)
-    {
-        Current?.Finished(flow);
-        return default;
-    }
+    protected override void OnFinished(Flow flow) => Current?.Finished(flow);
 
     public override bool WantsUpstreamFor(string host, int port) =>
         Current?.Replay is not { } replay || replay.WantsUpstreamFor(host, port);

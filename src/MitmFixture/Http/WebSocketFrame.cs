@@ -169,6 +169,37 @@ internal readonly record struct WebSocketFrame(bool Fin, WebSocketOpcode Opcode,
         }
     }
 
+    /// <summary>Every whole frame in <paramref name="buffer"/>; <paramref name="consumed"/> is where the next begins.</summary>
+    public static List<WebSocketFrame> ParseAll(ReadOnlySequence<byte> buffer, bool expectMasked, long maxPayload, out SequencePosition consumed)
+    {
+        var frames = new List<WebSocketFrame>();
+        var reader = new SequenceReader<byte>(buffer);
+        while (TryParse(ref reader, expectMasked, maxPayload, out var frame))
+        {
+            frames.Add(frame);
+        }
+
+        consumed = reader.Position;
+        return frames;
+    }
+
+    /// <summary>A close frame with a status code and a reason cut to fit a control frame (RFC 6455 §5.5.1).</summary>
+    public static void WriteClose(IBufferWriter<byte> output, int code, string reason, bool mask)
+    {
+        // A control frame carries at most 125 bytes: 2 for the code, 123 for the reason, cut on a character boundary.
+        while (System.Text.Encoding.UTF8.GetByteCount(reason) > 123)
+        {
+            reason = reason[..^1];
+        }
+
+        var text = System.Text.Encoding.UTF8.GetBytes(reason);
+        var payload = new byte[2 + text.Length];
+        payload[0] = (byte)(code >> 8);
+        payload[1] = (byte)code;
+        text.CopyTo(payload, 2);
+        Write(output, true, WebSocketOpcode.Close, payload, mask);
+    }
+
     private static bool Rewind(ref SequenceReader<byte> reader, SequencePosition start)
     {
         reader = new SequenceReader<byte>(reader.Sequence);

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.Sockets;
-using System.Text;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
@@ -80,7 +79,7 @@ internal sealed class WebSocketPlayer(ProxyContext context, Flow flow, DuplexCon
         while (true)
         {
             var result = await reader.ReadAsync(context.Shutdown);
-            var frames = Parse(result.Buffer, out var consumed);
+            var frames = WebSocketFrame.ParseAll(result.Buffer, expectMasked: true, context.Options.Limits.MaxBufferedBodyBytes, out var consumed);
             reader.AdvanceTo(consumed, result.Buffer.End);
             foreach (var frame in frames)
             {
@@ -117,27 +116,9 @@ internal sealed class WebSocketPlayer(ProxyContext context, Flow flow, DuplexCon
         }
     }
 
-    private List<WebSocketFrame> Parse(ReadOnlySequence<byte> buffer, out SequencePosition consumed)
-    {
-        var frames = new List<WebSocketFrame>();
-        var sequence = new SequenceReader<byte>(buffer);
-        while (WebSocketFrame.TryParse(ref sequence, expectMasked: true, context.Options.Limits.MaxBufferedBodyBytes, out var frame))
-        {
-            frames.Add(frame);
-        }
-
-        consumed = sequence.Position;
-        return frames;
-    }
-
     private async Task CloseAsync(int code, string reason)
     {
-        var text = Encoding.UTF8.GetBytes(reason.Length > 120 ? reason[..120] : reason);
-        var payload = new byte[2 + text.Length];
-        payload[0] = (byte)(code >> 8);
-        payload[1] = (byte)code;
-        text.CopyTo(payload, 2);
-        WebSocketFrame.Write(client.Writer, true, WebSocketOpcode.Close, payload, mask: false);
+        WebSocketFrame.WriteClose(client.Writer, code, reason, mask: false);
         await client.Writer.FlushAsync(context.Shutdown);
         _data.CloseCode = code;
         _data.CloseReason = reason;

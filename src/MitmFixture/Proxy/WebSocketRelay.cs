@@ -52,7 +52,7 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
             while (true)
             {
                 var result = await source.ReadAsync(stop.Token);
-                var frames = ParseFrames(result.Buffer, fromClient, maxMessage, out var consumed);
+                var frames = WebSocketFrame.ParseAll(result.Buffer, fromClient, maxMessage, out var consumed);
                 foreach (var frame in frames)
                 {
                     if (frame.IsControl)
@@ -122,19 +122,6 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
         }
     }
 
-    private static List<WebSocketFrame> ParseFrames(ReadOnlySequence<byte> buffer, bool fromClient, long maxPayload, out SequencePosition consumed)
-    {
-        var frames = new List<WebSocketFrame>();
-        var reader = new SequenceReader<byte>(buffer);
-        while (WebSocketFrame.TryParse(ref reader, expectMasked: fromClient, maxPayload, out var frame))
-        {
-            frames.Add(frame);
-        }
-
-        consumed = reader.Position;
-        return frames;
-    }
-
     private async ValueTask DeliverAsync(byte[] content, WebSocketOpcode opcode, bool fromClient, PipeWriter destination, CancellationToken cancellationToken)
     {
         var type = opcode == WebSocketOpcode.Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
@@ -174,12 +161,7 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
     {
         try
         {
-            var text = Encoding.UTF8.GetBytes(reason.Length > 100 ? reason[..100] : reason);
-            var payload = new byte[2 + text.Length];
-            payload[0] = (byte)(code >> 8);
-            payload[1] = (byte)code;
-            text.CopyTo(payload, 2);
-            WebSocketFrame.Write(writer, true, WebSocketOpcode.Close, payload, mask);
+            WebSocketFrame.WriteClose(writer, code, reason, mask);
             await writer.FlushAsync();
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
