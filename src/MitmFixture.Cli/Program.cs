@@ -19,5 +19,8 @@ var root = new RootCommand("MitmFixture: a record/replay intercepting HTTP(S) pr
     ReplayCommand.Create(),
     ClientReplayCommand.Create(),
     ConvertCommand.Create(),
+    CassetteUpkeepCommands.Redact(),
+    CassetteUpkeepCommands.Scan(),
+    CassetteUpkeepCommands.Prune(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using MitmFixture.Cassettes;
+using MitmFixture.Filters;
+
+namespace MitmFixture.Cli.Commands;
+
+/// <summary>Cassette upkeep without re-recording: redact, scan (for CI) and prune.</summary>
+internal static class CassetteUpkeepCommands
+{
+    public static Command Redact()
+    {
+        var cassettes = new Argument<string[]>("cassette") { Arity = ArgumentArity.OneOrMore, Description = "Cassettes to rewrite in place." };
+        var headers = new Option<string[]>("--header") { Description = "More header names to redact (Authorization, Proxy-Authorization, Cookie and Set-Cookie always are)." };
+        var query = new Option<string[]>("--query") { Description = "Query parameter names to redact." };
+        var form = new Option<string[]>("--form") { Description = "Form field names to redact." };
+        var json = new Option<string[]>("--json-field") { Description = "JSON body fields (paths) to redact." };
+        var env = new Option<string[]>("--env") { Description = "Environment variables whose values become <NAME> placeholders." };
+        var command = new Command("redact", "Apply today's redaction rules to existing cassettes, atomically.") { cassettes, headers, query, form, json, env };
+        command.SetAction(parse =>
+        {
+            var options = new RedactionOptions
+            {
+                Headers = [.. new RedactionOptions().Headers, .. parse.GetValue(headers) ?? []],
+                QueryParameters = parse.GetValue(query) ?? [],
+                FormFields = parse.GetValue(form) ?? [],
+                JsonFields = parse.GetValue(json) ?? [],
+            };
+            foreach (var variable in parse.GetValue(env) ?? [])
+            {
+                options = options.WithEnvironmentVariable(variable);
+            }
+
+            var redactor = new Redactor(options);
+            return ForEach(parse.GetValue(cassettes)!, (path, cassette) =>
+            {
+                Cassette.Save(path, cassette.Flows, redactor);
+                Console.WriteLine($"{path}: {cassette.Flows.Count} flows redacted");
+                return 0;
+            });
+        });
+        return command;
+    }
+
+    public static Command Scan()
+    {
+        var cassettes = new Argument<string[]>("cassette") { Arity = ArgumentArity.OneOrMore, Description = "Cassettes to check." };
+        var env = new Option<string[]>("--env") { Description = "Environment variables whose values must not appear (repeatable)." };
+        var command = new Command("scan", "Fail (exit 1) when a cassette holds something that looks like a secret or equals a named environment variable's value.") { cassettes, env };
+        command.SetAction(parse =>
+        {
+            var values = (parse.GetValue(env) ?? [])
+                .Select(name => (name, Environment.GetEnvironmentVariable(name)))
+                .Where(p => p.Item2 is { Length: >= 4 })
+                .Select(p => (p.name, p.Item2!))
+                .ToList();
+            var found = 0;
+            var code = ForEach(parse.GetValue(cassettes)!, (path, _) =>
+            {
+                foreach (var finding in SecretScanner.Scan(File.ReadAllText(path), values))
+                {
+                    Console.WriteLine($"{path}:{finding.Line}: {finding.What}");
+                    found++;
+                }
+
+                return 0;
+            });
+            if (code != 0)
+            {
+                return code;
+            }
+
+            Console.Error.WriteLine(found == 0 ? "no secrets found" : $"{found} possible secret(s) found; run 'mitmfixture redact' (with --env/--header as needed) and commit again");
+            return found == 0 ? 0 : 1;
+        });
+        return command;
+    }
+
+    public static Command Prune()
+    {
+        var cassette = new Argument<string>("cassette") { Description = "The cassette to rewrite in place." };
+        var filter = new Argument<string[]>("filter") { Arity = ArgumentArity.OneOrMore, Description = "A filter expression: matching flows are dropped." };
+        var command = new Command("prune", "Drop the flows that match a filter from a cassette, atomically.") { cassette, filter };
+        command.SetAction(parse =>
+        {
+            var expression = string.Join(' ', parse.GetValue(filter)!);
+            if (!FlowFilter.TryParse(expression, out var matcher, out var error))
+            {
+                Console.Error.WriteLine($"error: filter '{expression}': {error.Message}");
+                return 2;
+            }
+
+            return ForEach([parse.GetValue(cassette)!], (path, loaded) =>
+            {
+                var kept = loaded.Flows.Where(f => !matcher.Matches(f)).ToList();
+                Cassette.Save(path, kept, Redactor.None); // already redacted when written; nothing new to find
+                Console.WriteLine($"{path}: {loaded.Flows.Count - kept.Count} of {loaded.Flows.Count} flows dropped");
+                return 0;
+            });
+        });
+        return command;
+    }
+
+    private static int ForEach(IEnumerable<string> paths, Func<string, Cassette, int> action)
+    {
+        foreach (var path in paths)
+        {
+            try
+            {
+                var code = action(path, Cassette.Load(path));
+                if (code != 0)
+                {
+                    return code;
+                }
+            }
+            catch (Exception e) when (e is CassetteFormatException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine("error: " + e.Message);
+                return 1;
+            }
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,77 @@
+using MitmFixture.Cassettes;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+using MitmFixture.Tests.Support;
+
+namespace MitmFixture.Tests.Cli;
+
+/// <summary>redact, scan and prune on a cassette that leaked secrets, driven as a process as CI would.</summary>
+public sealed class UpkeepCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-upkeep-").FullName;
+
+    private string Leaky()
+    {
+        var path = Path.Combine(_directory, "leaky.json");
+        var login = new Flow(HttpRequest.Create("POST", "https://api.example.com/login", "{\"key\":\"AKIAABCDEFGHIJKLMNOP\"}"u8.ToArray(), ("Authorization", "Bearer live-token-123456"), ("Content-Type", "application/json")))
+        {
+            Response = HttpResponse.Create(200, "ok"),
+        };
+        var health = new Flow(HttpRequest.Create("GET", "https://api.example.com/health")) { Response = HttpResponse.Create(200, "fine") };
+        Cassette.Save(path, [login, health], Redactor.None); // as an old tool without redaction would have
+        return path;
+    }
+
+    [Fact]
+    public async Task Scan_FindsLeaks_RedactFixesThem_ScanThenPasses()
+    {
+        var path = Leaky();
+
+        await using (var scan = CliProcess.Start("scan", path))
+        {
+            Assert.Equal(1, await scan.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains(scan.Lines, l => l.Contains("a credential header that is not a placeholder", StringComparison.Ordinal));
+            Assert.Contains(scan.Lines, l => l.Contains("an AWS access key id", StringComparison.Ordinal));
+        }
+
+        await using (var redact = CliProcess.Start("redact", path, "--json-field", "key"))
+        {
+            Assert.Equal(0, await redact.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        var text = await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
+        Assert.DoesNotContain("live-token-123456", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("AKIAABCDEFGHIJKLMNOP", text, StringComparison.Ordinal);
+        await using var again = CliProcess.Start("scan", path);
+        Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Scan_NamedEnvironmentValue_IsReported()
+    {
+        var path = Path.Combine(_directory, "env.json");
+        Cassette.Save(path, [new Flow(HttpRequest.Create("GET", "https://a.test/?k=value-of-my-key")) { Response = HttpResponse.Create(200, "x") }], Redactor.None);
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [CliProcess.Dll, "scan", path, "--env", "MY_TEST_KEY"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["MY_TEST_KEY"] = "value-of-my-key";
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("the value of $MY_TEST_KEY", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prune_DropsMatchingFlows()
+    {
+        var path = Leaky();
+
+        await using var prune = CliProcess.Start("prune", path, "~u health");
+
+        Assert.Equal(0, await prune.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("/login", Assert.Single(Cassette.Load(path).Flows).Request.Path);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
