@@ -23,4 +23,17 @@ var root = new RootCommand("MitmFixture: a record/replay intercepting HTTP(S) pr
     CassetteUpkeepCommands.Scan(),
     CassetteUpkeepCommands.Prune(),
 };
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // Usage errors: one line each on stderr and exit code 2 (runtime failures use 1).
+    foreach (var error in parsed.Errors)
+    {
+        await Console.Error.WriteLineAsync("error: " + error.Message);
+    }
+
+    await Console.Error.WriteLineAsync("Run 'mitmfixture --help' for usage.");
+    return 2;
+}
+
+return await parsed.InvokeAsync();

@@ -28,7 +28,13 @@ internal static class DumpCommand
         {
             var errors = new List<string>();
             FlowFilter? matcher = null;
-            var expression = string.Join(' ', parse.GetValue(filter) ?? []);
+            var tokens = parse.GetValue(filter) ?? [];
+            foreach (var token in tokens.Where(t => t.StartsWith("--", StringComparison.Ordinal)))
+            {
+                errors.Add($"unknown option '{token}' (a filter expression never starts with --)");
+            }
+
+            var expression = string.Join(' ', tokens);
             if (expression.Length > 0 && !FlowFilter.TryParse(expression, out matcher, out var error))
             {
                 errors.Add($"filter '{expression}': {error.Message}");
