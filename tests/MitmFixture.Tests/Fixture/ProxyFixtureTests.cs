@@ -198,6 +198,46 @@ public sealed class ProxyFixtureTests : IDisposable
     }
 
     [Fact]
+    public async Task HttpClientFactory_PrimaryHandlerFromTheFixture_GoesThroughTheProxy()
+    {
+        await using var server = new CountingServer();
+        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        await using var cassette = await fixture.UseCassetteAsync("factory");
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Microsoft.Extensions.DependencyInjection.HttpClientBuilderExtensions.ConfigurePrimaryHttpMessageHandler(
+            Microsoft.Extensions.DependencyInjection.HttpClientFactoryServiceCollectionExtensions.AddHttpClient(services, "api"),
+            fixture.CreateHandler);
+        using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+        var factory = (IHttpClientFactory)provider.GetService(typeof(IHttpClientFactory))!;
+
+        await factory.CreateClient("api").GetStringAsync(server.Url + "/via-factory", TestContext.Current.CancellationToken);
+
+        Assert.Equal("/via-factory", Assert.Single(cassette.Flows).Request.Path);
+    }
+
+    [Fact]
+    public async Task FlowHooks_LambdaAddonAnswersARequestItself()
+    {
+        var hooks = new FlowHooks
+        {
+            OnRequest = flow =>
+            {
+                if (flow.Request.Path == "/stubbed")
+                {
+                    flow.Response = MitmFixture.Http.HttpResponse.Create(418, "stubbed by the test");
+                }
+            },
+        };
+        await using var fixture = await StartAsync(Options(RecordMode.Passthrough) with { Addons = [hooks] });
+        await using var cassette = await fixture.UseCassetteAsync("hooks");
+
+        using var response = await fixture.CreateClient().GetAsync("http://nowhere.invalid/stubbed", TestContext.Current.CancellationToken);
+
+        Assert.Equal(418, (int)response.StatusCode);
+        Assert.Equal("stubbed by the test", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task ProxyLog_GoesToTheRunningTestsOutput()
     {
         await using var server = new CountingServer();
