@@ -73,6 +73,30 @@ public sealed class ServerFaultTests(UpstreamFixture fixture) : IClassFixture<Up
         await WaitAsync(() => harness.Proxy.Flows.Snapshot().All(f => f.Error is not null));
     }
 
+    [Fact]
+    public async Task UnresolvableHost_Gives502NamingTheDnsFailure()
+    {
+        await using var harness = await ProxyHarness.StartAsync(fixture.Upstream);
+
+        using var answer = await harness.CreateClient().GetAsync("http://no-such-host.invalid/", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadGateway, answer.StatusCode);
+        Assert.Contains("DNS lookup for no-such-host.invalid failed", Assert.Single(harness.Proxy.Flows.Snapshot()).Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientDisconnectsMidResponse_FlowRecordsItAndProxyServesOthers()
+    {
+        await using var harness = await ProxyHarness.StartAsync(fixture.Upstream, o => o with { StreamLargeBodies = 64 * 1024 });
+        var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+        await raw.SendAsync($"GET {fixture.Upstream.HttpUrl}/bytes/{500L * 1024 * 1024} HTTP/1.1\r\nHost: x\r\n\r\n");
+        await raw.ReadAsync("\r\n\r\n");
+        await raw.DisposeAsync(); // gone, 500 MB still to come
+
+        await WaitAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault()?.Error is not null);
+        Assert.StartsWith("GET /echo/next", await harness.CreateClient().GetStringAsync($"{fixture.Upstream.HttpUrl}/echo/next", TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
     private static async Task WaitAsync(Func<bool> condition)
     {
         for (var i = 0; i < 100 && !condition(); i++)
