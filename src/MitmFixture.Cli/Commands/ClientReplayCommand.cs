@@ -42,14 +42,33 @@ internal static class ClientReplayCommand
             // Nothing listens for clients here: the proxy only lends its addons and server connections.
             await using var proxy = await ProxyServer.StartAsync(options with { ListenPort = 0, ListenHost = "127.0.0.1" });
             var quiet = parse.GetValue(shared.Quiet);
-            var progress = new InlineProgress<ClientReplayProgress>(p =>
+            ClientReplayResult result;
+            if (!quiet && !Console.IsOutputRedirected)
             {
-                if (!quiet)
+                // On a terminal: a progress bar, with each finished flow printed above it.
+                result = await Spectre.Console.AnsiConsole.Progress().StartAsync(async context =>
                 {
-                    Console.WriteLine($"[{p.Done}/{p.Total}] {FlowLine.Format(p.Latest)}");
-                }
-            });
-            var result = await ClientReplayer.RunAsync(recorded.Flows, proxy.ReplayAsync, progress, parse.GetValue(stopOnError), cancellationToken);
+                    var task = context.AddTask("client replay", maxValue: recorded.Flows.Count);
+                    var bar = new InlineProgress<ClientReplayProgress>(p =>
+                    {
+                        Spectre.Console.AnsiConsole.MarkupLineInterpolated($"[grey][[{p.Done}/{p.Total}]][/] {FlowLine.Format(p.Latest)}");
+                        task.Increment(1);
+                    });
+                    return await ClientReplayer.RunAsync(recorded.Flows, proxy.ReplayAsync, bar, parse.GetValue(stopOnError), cancellationToken);
+                });
+            }
+            else
+            {
+                var lines = new InlineProgress<ClientReplayProgress>(p =>
+                {
+                    if (!quiet)
+                    {
+                        Console.WriteLine($"[{p.Done}/{p.Total}] {FlowLine.Format(p.Latest)}");
+                    }
+                });
+                result = await ClientReplayer.RunAsync(recorded.Flows, proxy.ReplayAsync, lines, parse.GetValue(stopOnError), cancellationToken);
+            }
+
             if (parse.GetValue(output) is { } path)
             {
                 Cassette.Save(path, result.Flows);

@@ -16,6 +16,8 @@ internal sealed class ProxyCommandOptions
 
     public Option<string[]> Set { get; } = new("--set", "-s") { Description = "Set an option: name=value (" + string.Join(", ", ProxySettings.Known.Keys) + ")." };
 
+    public Option<string?> OptionsPath { get; } = new("--options") { Description = "A JSON file of mitmproxy option names (mode, listen, anticache, modify_headers, ...); flags add to it." };
+
     public Option<bool> Anticache { get; } = new("--anticache") { Description = "Strip If-None-Match and If-Modified-Since so servers always send bodies." };
 
     public Option<bool> Anticomp { get; } = new("--anticomp") { Description = "Ask servers for uncompressed bodies." };
@@ -42,6 +44,7 @@ internal sealed class ProxyCommandOptions
         command.Add(Mode);
         command.Add(SslInsecure);
         command.Add(Set);
+        command.Add(OptionsPath);
         command.Add(Anticache);
         command.Add(Anticomp);
         command.Add(ProxyAuth);
@@ -58,17 +61,20 @@ internal sealed class ProxyCommandOptions
     public ProxyOptions? Build(ParseResult parse, List<string>? errors = null)
     {
         errors ??= [];
-        var options = ProxySettings.Build(parse.GetValue(Listen)!, parse.GetValue(Mode)!, parse.GetValue(SslInsecure), parse.GetValue(Set) ?? [], errors);
+        var file = parse.GetValue(OptionsPath) is { } path ? OptionsFile.Load(path, errors) : new OptionsFile();
+        var listen = parse.GetResult(Listen) is { Implicit: false } || file.Listen is null ? parse.GetValue(Listen)! : file.Listen;
+        var mode = parse.GetResult(Mode) is { Implicit: false } || file.Mode is null ? parse.GetValue(Mode)! : file.Mode;
+        var options = ProxySettings.Build(listen, mode, parse.GetValue(SslInsecure), [.. file.Sets, .. parse.GetValue(Set) ?? []], errors);
         var features = new FeatureOptions
         {
-            Anticache = parse.GetValue(Anticache),
-            Anticomp = parse.GetValue(Anticomp),
-            ProxyAuth = parse.GetValue(ProxyAuth),
-            ModifyHeaders = parse.GetValue(ModifyHeaders) ?? [],
-            ModifyBody = parse.GetValue(ModifyBody) ?? [],
-            MapRemote = parse.GetValue(MapRemote) ?? [],
-            StickyCookie = parse.GetValue(StickyCookie),
-            StickyAuth = parse.GetValue(StickyAuth),
+            Anticache = parse.GetValue(Anticache) || file.Anticache,
+            Anticomp = parse.GetValue(Anticomp) || file.Anticomp,
+            ProxyAuth = parse.GetValue(ProxyAuth) ?? file.ProxyAuth,
+            ModifyHeaders = [.. file.ModifyHeaders, .. parse.GetValue(ModifyHeaders) ?? []],
+            ModifyBody = [.. file.ModifyBody, .. parse.GetValue(ModifyBody) ?? []],
+            MapRemote = [.. file.MapRemote, .. parse.GetValue(MapRemote) ?? []],
+            StickyCookie = parse.GetValue(StickyCookie) ?? file.StickyCookie,
+            StickyAuth = parse.GetValue(StickyAuth) ?? file.StickyAuth,
         };
         var addons = features.Build(options.Mode, errors);
         if (errors.Count == 0)

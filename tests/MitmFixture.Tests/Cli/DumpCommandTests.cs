@@ -81,6 +81,28 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
     }
 
     [Fact]
+    public async Task OptionsFile_ConfiguresFeaturesAndReportsUnknownKeys()
+    {
+        var good = Path.Combine(_confdir, "options.json");
+        await File.WriteAllTextAsync(good, "{ \"listen\": \"127.0.0.1:0\", \"modify_headers\": [\"/~q/X-From-File/yes\"], \"confdir\": \"" + _confdir + "\" }", TestContext.Current.CancellationToken);
+        await using (var cli = CliProcess.Start("dump", "--options", good))
+        {
+            var url = await cli.WaitListeningAsync();
+            using var client = new HttpClient(new HttpClientHandler { Proxy = new WebProxy(url), UseProxy = true });
+            var text = await client.GetStringAsync($"{Upstream.HttpUrl}/echo/options", TestContext.Current.CancellationToken);
+            Assert.Contains("X-From-File: yes", text, StringComparison.Ordinal);
+        }
+
+        var bad = Path.Combine(_confdir, "bad.json");
+        await File.WriteAllTextAsync(bad, "{ \"anticache\": \"yes\", \"colour\": 1 }", TestContext.Current.CancellationToken);
+        await using var refused = CliProcess.Start("dump", "--options", bad);
+        Assert.Equal(2, await refused.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        await WaitForAsync(() => refused.Stderr.Contains("colour", StringComparison.Ordinal));
+        Assert.Contains("\"anticache\": expected true or false", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("\"colour\": unknown option", refused.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Dump_BadFilter_PointsAtTheColumnAndExits2()
     {
         await using var cli = CliProcess.Start("dump", "-r", "x.json", "~q & (");

@@ -107,5 +107,25 @@ public sealed class RecordReplayCommandTests : IDisposable
         Assert.Contains("ok", cli.Lines);
     }
 
+    [Fact]
+    public async Task ClientReplay_SendsEachRecordedRequestAgainAndWritesTheNewFlows()
+    {
+        await using var server = new CountingServer();
+        var recorded = Path.Combine(_directory, "to-replay.json");
+        var again = Path.Combine(_directory, "again.json");
+        Cassette.Save(recorded, [
+            new MitmFixture.Flows.Flow(MitmFixture.Http.HttpRequest.Create("GET", server.Url + "/one")),
+            new MitmFixture.Flows.Flow(MitmFixture.Http.HttpRequest.Create("POST", server.Url + "/two", "body"u8.ToArray())),
+        ]);
+
+        await using var cli = CliProcess.Start("client-replay", recorded, "-o", again, "--set", $"confdir={_directory}");
+
+        Assert.Equal(0, await cli.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(cli.Lines, l => l.StartsWith("[1/2] - GET " + server.Url + "/one << 200 OK", StringComparison.Ordinal));
+        Assert.Contains("2 of 2 requests answered, 0 failed", cli.Lines);
+        Assert.Equal(["answer 1", "answer 2"], Cassette.Load(again).Flows.Select(f => f.Response!.Text));
+        Assert.Equal(2, server.Requests);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
