@@ -116,18 +116,23 @@ public class ProxyFixture : IAsyncLifetime
     /// <paramref name="name"/> is given (several tests may share one by name). Dispose it at the end
     /// of the test.
     /// </summary>
-    public async Task<CassetteScope> UseCassetteAsync(string? name = null)
+    public Task<CassetteScope> UseCassetteAsync(string? name = null)
     {
-        _ = Proxy; // rethrows a start-up failure here, in the test
-        var testName = name ?? TestContext.Current.Test?.TestDisplayName
-            ?? throw new InvalidOperationException("no running test to name the cassette after; pass a name");
-        var folder = Options.CassetteFolder ?? CassetteNaming.DefaultFolder(AppContext.BaseDirectory);
-        var path = CassetteNaming.PathFor(folder, name is null ? CassetteNaming.FileNameFor(testName) : name);
-        var mode = EffectiveMode(path);
-        var scope = new CassetteScope(_session, Options, testName, path, mode);
-        scope.Start();
-        await Task.CompletedTask;
-        return scope;
+        try
+        {
+            _ = Proxy; // rethrows a start-up failure here, in the test
+            var testName = name ?? TestContext.Current.Test?.TestDisplayName
+                ?? throw new InvalidOperationException("no running test to name the cassette after; pass a name");
+            var folder = Options.CassetteFolder ?? CassetteNaming.DefaultFolder(AppContext.BaseDirectory);
+            var path = CassetteNaming.PathFor(folder, name is null ? CassetteNaming.FileNameFor(testName) : name);
+            var scope = new CassetteScope(_session, Options, testName, path, EffectiveMode(path));
+            scope.Start();
+            return Task.FromResult(scope);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<CassetteScope>(e); // failures surface when the test awaits, like any async call
+        }
     }
 
     private RecordMode EffectiveMode(string path)

@@ -86,7 +86,11 @@ public sealed class CassetteScope : IAsyncDisposable
     /// and failing with a unified diff when they differ (Verify's conventions).
     /// </summary>
     public Task VerifyTrafficAsync(SnapshotOptions? snapshot = null) =>
-        TrafficSnapshot.VerifyAsync(Flows, _options.SnapshotFolder ?? CassetteNaming.DefaultFolder(AppContext.BaseDirectory).Replace("recordings", "snapshots", StringComparison.Ordinal), Name, snapshot ?? new SnapshotOptions(), _options.AcceptSnapshots);
+        TrafficSnapshot.VerifyAsync(Flows, _options.SnapshotFolder ?? DefaultSnapshotFolder(), Name, snapshot ?? new SnapshotOptions(), _options.AcceptSnapshots);
+
+    /// <summary><c>snapshots/</c> beside <c>recordings/</c>, next to the test project.</summary>
+    private static string DefaultSnapshotFolder() =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(CassetteNaming.DefaultFolder(AppContext.BaseDirectory))!, "snapshots"); // the recordings folder always has a parent
 
     public async ValueTask DisposeAsync()
     {

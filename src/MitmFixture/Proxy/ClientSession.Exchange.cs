@@ -59,21 +59,12 @@ internal sealed partial class ClientSession
             }
 
             // 4. The server round trip, unless an addon answered.
-            var serverKeptOpen = true;
             if (flow.Response is null)
             {
-                var forwarded = await ForwardAsync(flow, client, body);
-                if (forwarded is null)
+                if (!await ForwardAsync(flow, client, body))
                 {
                     return false;
                 }
-
-                if (forwarded.Value.Upgraded)
-                {
-                    return false;
-                }
-
-                serverKeptOpen = forwarded.Value.KeepAlive;
             }
             else
             {
@@ -97,7 +88,6 @@ internal sealed partial class ClientSession
                 }
             }
 
-            _ = serverKeptOpen;
             return client is not null && !body.Pending && ClientKeepsAlive(request, flow.Response);
         }
         catch (MalformedHttpException e)

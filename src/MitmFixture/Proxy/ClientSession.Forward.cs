@@ -10,16 +10,14 @@ namespace MitmFixture.Proxy;
 /// <summary>The server side of an exchange: sending the request, reading and relaying the response.</summary>
 internal sealed partial class ClientSession
 {
-    private readonly record struct Forwarded(bool KeepAlive, bool Upgraded);
-
     /// <summary>True once any byte of the current response went to the client; after that an error can only close.</summary>
     private bool _responseStarted;
 
     /// <summary>
-    /// Sends the request and delivers the response to the client. Null when the client connection
-    /// must close (killed, or a streamed response whose end only a close can mark).
+    /// Sends the request and delivers the response to the client. False when the client connection
+    /// must close (killed, upgraded to a WebSocket, or a streamed response whose end only a close can mark).
     /// </summary>
-    private async ValueTask<Forwarded?> ForwardAsync(Flow flow, DuplexConnection? client, PendingBody body)
+    private async ValueTask<bool> ForwardAsync(Flow flow, DuplexConnection? client, PendingBody body)
     {
         var request = flow.Request;
         var key = ServerKeyFor(request);
@@ -63,14 +61,14 @@ internal sealed partial class ClientSession
         if (response.StatusCode == 101 && client is not null)
         {
             await RelayWebSocketAsync(flow, client, upstream);
-            return new Forwarded(false, Upgraded: true);
+            return false;
         }
 
         await _context.Pipeline.ResponseHeadersAsync(flow, Shutdown);
         if (flow.Killed)
         {
             await KilledAsync(flow);
-            return null;
+            return false;
         }
 
         var serverKeepsAlive = serverFraming.Kind != BodyKind.UntilClose &&
@@ -86,7 +84,7 @@ internal sealed partial class ClientSession
             await FinishServerAsync(serverKeepsAlive);
             response.TimestampEnd = _context.Time.GetUtcNow();
             await _context.Pipeline.ResponseAsync(flow, Shutdown);
-            return keepClient ? new Forwarded(serverKeepsAlive, false) : null;
+            return keepClient;
         }
 
         await FinishServerAsync(serverKeepsAlive);
@@ -95,7 +93,7 @@ internal sealed partial class ClientSession
         if (flow.Killed)
         {
             await KilledAsync(flow);
-            return null;
+            return false;
         }
 
         if (client is not null)
@@ -103,7 +101,7 @@ internal sealed partial class ClientSession
             await WriteResponseAsync(client, request, flow.Response!, ClientIsHttp10(request)); // set above; addons may replace it, not clear it
         }
 
-        return new Forwarded(serverKeepsAlive, false);
+        return true;
     }
 
     private async ValueTask FinishServerAsync(bool keepAlive)
