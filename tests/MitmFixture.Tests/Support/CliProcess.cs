@@ -46,7 +46,19 @@ public sealed partial class CliProcess : IAsyncDisposable
         }
     }
 
-    public string Stderr { get; private set; } = "";
+    private readonly System.Text.StringBuilder _stderr = new();
+
+    /// <summary>Standard error so far (complete once <see cref="WaitForExitAsync"/> returned).</summary>
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
 
     /// <summary>Starts the command; for a command that listens, wait for <see cref="WaitListeningAsync"/>.</summary>
     public static CliProcess Start(params string[] arguments)
@@ -83,7 +95,17 @@ public sealed partial class CliProcess : IAsyncDisposable
             }
         };
         process.BeginOutputReadLine();
-        _ = Task.Run(async () => cli.Stderr = await process.StandardError.ReadToEndAsync());
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (cli._stderr)
+                {
+                    cli._stderr.Append(e.Data).Append('\n');
+                }
+            }
+        };
+        process.BeginErrorReadLine();
         return cli;
     }
 
@@ -104,6 +126,7 @@ public sealed partial class CliProcess : IAsyncDisposable
     {
         using var cancel = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cancel.Token);
+        _process.WaitForExit(); // also drains the asynchronous stdout and stderr readers
         return _process.ExitCode;
     }
 
