@@ -40,7 +40,14 @@ public class ProxyFixture : IAsyncLifetime
     {
     }
 
-    public ProxyFixture(FixtureOptions options) => Options = options;
+    /// <summary>
+    /// For a fixture with options, derive from this class (xunit needs one public constructor):
+    /// <c>public sealed class ApiProxy() : ProxyFixture(new FixtureOptions { Mode = RecordMode.Replay });</c>
+    /// </summary>
+    protected ProxyFixture(FixtureOptions options) => Options = options;
+
+    /// <summary>A fixture with options, for code that manages the lifetime itself (call InitializeAsync and DisposeAsync).</summary>
+    public static ProxyFixture WithOptions(FixtureOptions options) => new(options);
 
     public FixtureOptions Options { get; }
 

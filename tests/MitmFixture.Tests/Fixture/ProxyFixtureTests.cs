@@ -16,7 +16,7 @@ public sealed class ProxyFixtureTests : IDisposable
 
     private static async Task<ProxyFixture> StartAsync(FixtureOptions options)
     {
-        var fixture = new ProxyFixture(options);
+        var fixture = ProxyFixture.WithOptions(options);
         await fixture.InitializeAsync();
         return fixture;
     }

@@ -41,6 +41,19 @@ public sealed partial class ReadmeExampleTests(UpstreamFixture fixture) : IClass
         Assert.Equal(expected, Normalize(snippet));
     }
 
+    [Fact]
+    public void FixtureExample_MatchesTheSampleProjectThatRunsIt()
+    {
+        var root = FindRepositoryRoot();
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var block = FixtureBlock().Match(readme).Groups[1].Value;
+        var sample = File.ReadAllText(Path.Combine(root, "tests", "MitmFixture.Sample.Tests", "WeatherTests.cs"));
+        var snippet = FixtureSnippet().Match(sample).Groups[1].Value;
+
+        Assert.NotEmpty(snippet);
+        Assert.Equal(Normalize(snippet), Normalize(block.Replace("using MitmFixture.Xunit;\n", "", StringComparison.Ordinal)));
+    }
+
     private static async Task EmbeddingExampleAsync(string url)
     {
         // begin-snippet: embedding
@@ -76,6 +89,12 @@ public sealed partial class ReadmeExampleTests(UpstreamFixture fixture) : IClass
 
     [GeneratedRegex("## Embedding the engine\\s+```csharp\\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex ReadmeBlock();
+
+    [GeneratedRegex("## The xunit fixture.*?```csharp\\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex FixtureBlock();
+
+    [GeneratedRegex("// begin-snippet: fixture\\n(.*?)// end-snippet", RegexOptions.Singleline)]
+    private static partial Regex FixtureSnippet();
 
     [GeneratedRegex("// begin-snippet: embedding\\n(.*?)// end-snippet", RegexOptions.Singleline)]
     private static partial Regex SnippetRegion();
