@@ -73,5 +73,29 @@ public sealed class UpkeepCommandTests : IDisposable
         Assert.Equal("/login", Assert.Single(Cassette.Load(path).Flows).Request.Path);
     }
 
+    [Fact]
+    public async Task Convert_CassetteToHarAndBack_KeepsTheFlows()
+    {
+        var sample = Path.Combine(Readme.ReadmeExampleTests.FindRepositoryRoot(), "recordings", "sample.json");
+        var har = Path.Combine(_directory, "sample.har");
+        var back = Path.Combine(_directory, "back.json");
+
+        await using (var toHar = CliProcess.Start("convert", sample, har))
+        {
+            Assert.Equal(0, await toHar.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        await using (var toCassette = CliProcess.Start("convert", har, back))
+        {
+            Assert.Equal(0, await toCassette.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains("2 flows written to " + back, toCassette.Lines);
+        }
+
+        var original = Cassette.Load(sample).Flows;
+        var roundTripped = Cassette.Load(back).Flows;
+        Assert.Equal(original.Select(f => f.Request.Url), roundTripped.Select(f => f.Request.Url));
+        Assert.Equal(original.Select(f => f.Response!.Text), roundTripped.Select(f => f.Response!.Text));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
