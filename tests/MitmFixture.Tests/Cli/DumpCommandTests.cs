@@ -18,7 +18,7 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
         using var client = new HttpClient(new HttpClientHandler { Proxy = new WebProxy(url), UseProxy = true });
 
         await client.GetStringAsync($"{Upstream.HttpUrl}/echo/dumped", TestContext.Current.CancellationToken);
-        await WaitForAsync(() => cli.Lines.Any(l => l.Contains("/echo/dumped", StringComparison.Ordinal)));
+        await Eventually.TrueAsync(() => cli.Lines.Any(l => l.Contains("/echo/dumped", StringComparison.Ordinal)), 10000);
         cli.Terminate();
         var exit = await cli.WaitForExitAsync(TimeSpan.FromSeconds(15));
 
@@ -36,7 +36,7 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
         var exit = await cli.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(2, exit);
-        await WaitForAsync(() => cli.Stderr.Length > 0);
+        await Eventually.TrueAsync(() => cli.Stderr.Length > 0, 10000);
         Assert.Contains("--listen 'nowhere': expected HOST:PORT", cli.Stderr, StringComparison.Ordinal);
         Assert.Contains("--set stream_large_bodies=lots: expected a size", cli.Stderr, StringComparison.Ordinal);
         Assert.Contains("--set nonsense: unknown option", cli.Stderr, StringComparison.Ordinal);
@@ -63,7 +63,7 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
         var peak = cli.PeakResidentBytes();
         Assert.Equal(size, total);
         Assert.True(peak < 200L * 1024 * 1024, $"peak resident memory {peak / (1024 * 1024)} MB");
-        await WaitForAsync(() => cli.Lines.Any(l => l.Contains("streamed", StringComparison.Ordinal)));
+        await Eventually.TrueAsync(() => cli.Lines.Any(l => l.Contains("streamed", StringComparison.Ordinal)), 10000);
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
         await File.WriteAllTextAsync(bad, "{ \"anticache\": \"yes\", \"colour\": 1 }", TestContext.Current.CancellationToken);
         await using var refused = CliProcess.Start("dump", "--options", bad);
         Assert.Equal(2, await refused.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        await WaitForAsync(() => refused.Stderr.Contains("colour", StringComparison.Ordinal));
+        await Eventually.TrueAsync(() => refused.Stderr.Contains("colour", StringComparison.Ordinal), 10000);
         Assert.Contains("\"anticache\": expected true or false", refused.Stderr, StringComparison.Ordinal);
         Assert.Contains("\"colour\": unknown option", refused.Stderr, StringComparison.Ordinal);
     }
@@ -108,18 +108,8 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
         await using var cli = CliProcess.Start("dump", "-r", "x.json", "~q & (");
 
         Assert.Equal(2, await cli.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        await WaitForAsync(() => cli.Stderr.Length > 0);
+        await Eventually.TrueAsync(() => cli.Stderr.Length > 0, 10000);
         Assert.Contains("expected an expression at column 6", cli.Stderr, StringComparison.Ordinal);
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-
-        Assert.True(condition(), "condition not met within 10 s");
     }
 
     public void Dispose() => Directory.Delete(_confdir, recursive: true);

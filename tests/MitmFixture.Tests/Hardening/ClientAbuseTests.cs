@@ -80,7 +80,7 @@ public sealed class ClientAbuseTests(UpstreamFixture fixture) : IClassFixture<Up
 
         Assert.True(answer.Length == 0 || answer.StartsWith("HTTP/1.1 400", StringComparison.Ordinal), answer);
         Assert.Equal(before, Upstream.Requests);
-        await WaitAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault()?.Error is not null);
+        await Eventually.TrueAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault()?.Error is not null);
     }
 
     [Theory]
@@ -99,16 +99,6 @@ public sealed class ClientAbuseTests(UpstreamFixture fixture) : IClassFixture<Up
         var close = Encoding.Latin1.GetBytes(await raw.ReadAsync(timeoutMs: 5000));
 
         Assert.True(close.Length >= 4 && close[0] == 0x88 && ((close[2] << 8) | close[3]) == 1002, Convert.ToHexString(close));
-        await WaitAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault()?.Error?.Message.Contains(reason, StringComparison.Ordinal) == true);
-    }
-
-    private static async Task WaitAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 100 && !condition(); i++)
-        {
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-
-        Assert.True(condition());
+        await Eventually.TrueAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault()?.Error?.Message.Contains(reason, StringComparison.Ordinal) == true);
     }
 }

@@ -70,7 +70,7 @@ public sealed class ServerFaultTests(UpstreamFixture fixture) : IClassFixture<Up
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => harness.CreateClient().GetByteArrayAsync($"http://127.0.0.1:{port}/", TestContext.Current.CancellationToken));
         await serve;
 
-        await WaitAsync(() => harness.Proxy.Flows.Snapshot().All(f => f.Error is not null));
+        await Eventually.TrueAsync(() => harness.Proxy.Flows.Snapshot().All(f => f.Error is not null));
     }
 
     [Fact]
@@ -93,17 +93,7 @@ public sealed class ServerFaultTests(UpstreamFixture fixture) : IClassFixture<Up
         await raw.ReadAsync("\r\n\r\n");
         await raw.DisposeAsync(); // gone, 500 MB still to come
 
-        await WaitAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault()?.Error is not null);
+        await Eventually.TrueAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault()?.Error is not null);
         Assert.StartsWith("GET /echo/next", await harness.CreateClient().GetStringAsync($"{fixture.Upstream.HttpUrl}/echo/next", TestContext.Current.CancellationToken), StringComparison.Ordinal);
-    }
-
-    private static async Task WaitAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 100 && !condition(); i++)
-        {
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-
-        Assert.True(condition());
     }
 }
