@@ -11,7 +11,15 @@ public sealed class FlowStore
 
     internal FlowStore(int? limit) => _limit = limit;
 
-    /// <summary>Raised when a flow finished (response sent, error, or WebSocket closed).</summary>
+    /// <summary>
+    /// Raised when a flow starts and is kept: its request head is read (or a replay began), no hook
+    /// has run yet. Raised on the thread serving that connection (or the replay's caller), outside the
+    /// store's lock so a handler may call <see cref="Snapshot"/>; it holds up that flow, so return
+    /// quickly. Not raised when the limit is 0 (nothing is kept).
+    /// </summary>
+    public event Action<Flow>? FlowAdded;
+
+    /// <summary>Raised when a flow finished (response sent, error, or WebSocket closed), whether or not the store still keeps it.</summary>
     public event Action<Flow>? FlowCompleted;
 
     public int Count
@@ -64,6 +72,8 @@ public sealed class FlowStore
                 _flows.RemoveFirst();
             }
         }
+
+        FlowAdded?.Invoke(flow);
     }
 
     internal void Complete(Flow flow) => FlowCompleted?.Invoke(flow);

@@ -51,7 +51,10 @@ public sealed record ProxyOptions
     /// <summary>Addons in the order their hooks run.</summary>
     public IReadOnlyList<ProxyAddon> Addons { get; init; } = [];
 
-    /// <summary>How many finished flows <see cref="ProxyServer.Flows"/> keeps; older ones are dropped. Default null: all.</summary>
+    /// <summary>
+    /// How many flows <see cref="ProxyServer.Flows"/> keeps, counted as they start (live ones included);
+    /// when a new one would exceed it, the oldest is dropped. 0 keeps none. Default null: all.
+    /// </summary>
     public int? FlowLimit { get; init; }
 
     public ILoggerFactory? LoggerFactory { get; init; }

@@ -85,8 +85,11 @@ public sealed class ProxyServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends <paramref name="request"/> to its server through the proxy's addons and records the
-    /// flow, as client-side replay does. Errors are on the returned flow, not thrown.
+    /// Sends <paramref name="request"/> to its server through the proxy's addons, as client-side
+    /// replay does. The flow is marked <see cref="ReplayKind.Request"/> (a client replay: <c>~replayq</c>
+    /// matches it and <see cref="Addons.InterceptAddon"/> lets it through), added to <see cref="Flows"/>
+    /// (raising <see cref="FlowStore.FlowAdded"/>) and completed there (<see cref="FlowStore.FlowCompleted"/>)
+    /// like a flow from a client. Errors are on the returned flow, not thrown.
     /// </summary>
     public async Task<Flow> ReplayAsync(HttpRequest request, CancellationToken cancellationToken = default)
     {
