@@ -12,16 +12,31 @@ public sealed partial class AddonPipeline
 {
     private readonly ProxyAddon[] _addons;
     private readonly ILogger _logger;
+    private readonly Func<Flow, CancellationToken, ValueTask>? _waitWhilePaused;
 
     public AddonPipeline(IEnumerable<ProxyAddon> addons, ILogger? logger = null)
+        : this(addons.ToArray(), logger ?? NullLogger.Instance, waitWhilePaused: null)
     {
-        _addons = addons.ToArray();
-        _logger = logger ?? NullLogger.Instance;
+    }
+
+    private AddonPipeline(ProxyAddon[] addons, ILogger logger, Func<Flow, CancellationToken, ValueTask>? waitWhilePaused)
+    {
+        _addons = addons;
+        _logger = logger;
+        _waitWhilePaused = waitWhilePaused;
     }
 
     public IReadOnlyList<ProxyAddon> Addons => _addons;
 
     public bool IsEmpty => _addons.Length == 0;
+
+    /// <summary>
+    /// The same addons, with paused flows waited for by <paramref name="waitWhilePaused"/> instead of
+    /// <see cref="Flow.WaitWhileInterceptedAsync"/>: a client session uses it to watch its socket
+    /// meanwhile, so a client that leaves is noticed (see ClientSession.Pause.cs).
+    /// </summary>
+    internal AddonPipeline WithPauseWait(Func<Flow, CancellationToken, ValueTask> waitWhilePaused) =>
+        new(_addons, _logger, waitWhilePaused);
 
     public async ValueTask ClientConnectedAsync(ClientConnectionInfo client, CancellationToken cancellationToken)
     {
@@ -146,7 +161,14 @@ public sealed partial class AddonPipeline
 
             if (flow.Intercepted)
             {
-                await flow.WaitWhileInterceptedAsync(cancellationToken);
+                if (_waitWhilePaused is { } wait)
+                {
+                    await wait(flow, cancellationToken);
+                }
+                else
+                {
+                    await flow.WaitWhileInterceptedAsync(cancellationToken);
+                }
             }
 
             if (flow.Killed || (stopWhenAnswered && flow.Response is not null))

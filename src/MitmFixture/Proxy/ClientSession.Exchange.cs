@@ -24,7 +24,7 @@ internal sealed partial class ClientSession
         try
         {
             // 1. Headers are in; addons may answer, kill, or ask for the body to be streamed.
-            await _context.Pipeline.RequestHeadersAsync(flow, Shutdown);
+            await _pipeline.RequestHeadersAsync(flow, Shutdown);
             if (flow.Killed)
             {
                 return await KilledAsync(flow);
@@ -51,7 +51,7 @@ internal sealed partial class ClientSession
             request.TimestampEnd ??= _context.Time.GetUtcNow();
             if (flow.Response is null)
             {
-                await _context.Pipeline.RequestAsync(flow, Shutdown);
+                await _pipeline.RequestAsync(flow, Shutdown);
                 if (flow.Killed)
                 {
                     return await KilledAsync(flow);
@@ -70,7 +70,7 @@ internal sealed partial class ClientSession
             {
                 flow.Response.TimestampStart ??= _context.Time.GetUtcNow();
                 flow.Response.TimestampEnd ??= flow.Response.TimestampStart;
-                await _context.Pipeline.ResponseAsync(flow, Shutdown);
+                await _pipeline.ResponseAsync(flow, Shutdown);
                 if (flow.Killed)
                 {
                     return await KilledAsync(flow);
@@ -183,9 +183,9 @@ internal sealed partial class ClientSession
         Http1Writer.WriteResponseHead(client.Writer, response.HttpVersion, response.StatusCode, response.Reason, response.Headers);
         await client.Writer.FlushAsync(Shutdown);
         flow.WebSocket = new WebSocketData();
-        await _context.Pipeline.WebSocketStartAsync(flow, Shutdown);
+        await _pipeline.WebSocketStartAsync(flow, Shutdown);
         await new WebSocketPlayer(_context, flow, client, playback).RunAsync();
-        await _context.Pipeline.WebSocketEndAsync(flow, CancellationToken.None);
+        await _pipeline.WebSocketEndAsync(flow, CancellationToken.None);
     }
 
     private CancellationToken ArmClientRead() => _clientDeadline.Arm(Limits.ResponseTimeout);
@@ -201,7 +201,7 @@ internal sealed partial class ClientSession
     private async ValueTask<bool> KilledAsync(Flow flow)
     {
         flow.Error ??= new FlowError(FlowError.KilledMessage, _context.Time.GetUtcNow());
-        await _context.Pipeline.ErrorAsync(flow, CancellationToken.None);
+        await _pipeline.ErrorAsync(flow, CancellationToken.None);
         await DropUpstreamAsync();
         return false;
     }
@@ -210,7 +210,7 @@ internal sealed partial class ClientSession
     {
         flow.Error = new FlowError(message, _context.Time.GetUtcNow());
         ProxyLog.FlowFailed(_context.Logger, flow.Request.Method, flow.Request.Url, message);
-        await _context.Pipeline.ErrorAsync(flow, CancellationToken.None);
+        await _pipeline.ErrorAsync(flow, CancellationToken.None);
     }
 
     private static bool ClientIsHttp10(HttpRequest request) => request.HttpVersion == "HTTP/1.0";

@@ -64,7 +64,7 @@ internal sealed partial class ClientSession
             return false;
         }
 
-        await _context.Pipeline.ResponseHeadersAsync(flow, Shutdown);
+        await _pipeline.ResponseHeadersAsync(flow, Shutdown);
         if (flow.Killed)
         {
             await KilledAsync(flow);
@@ -83,13 +83,20 @@ internal sealed partial class ClientSession
             var keepClient = await StreamResponseAsync(flow, client, upstream.Connection, serverFraming, decoder, streamed.Prefix);
             await FinishServerAsync(serverKeepsAlive);
             response.TimestampEnd = _context.Time.GetUtcNow();
-            await _context.Pipeline.ResponseAsync(flow, Shutdown);
+            await _pipeline.ResponseAsync(flow, Shutdown);
+            if (flow.Killed)
+            {
+                // Too late to hold the response back (it is already sent), but a kill still closes the connection.
+                await KilledAsync(flow);
+                return false;
+            }
+
             return keepClient;
         }
 
         await FinishServerAsync(serverKeepsAlive);
         response.TimestampEnd = _context.Time.GetUtcNow();
-        await _context.Pipeline.ResponseAsync(flow, Shutdown);
+        await _pipeline.ResponseAsync(flow, Shutdown);
         if (flow.Killed)
         {
             await KilledAsync(flow);
@@ -436,9 +443,19 @@ internal sealed partial class ClientSession
     private async ValueTask RelayWebSocketAsync(Flow flow, DuplexConnection client, UpstreamConnection upstream)
     {
         var response = flow.Response!; // the 101 just read
-        await _context.Pipeline.ResponseHeadersAsync(flow, Shutdown);
+        await _pipeline.ResponseHeadersAsync(flow, Shutdown);
         response.Body = [];
-        await _context.Pipeline.ResponseAsync(flow, Shutdown);
+        if (!flow.Killed)
+        {
+            await _pipeline.ResponseAsync(flow, Shutdown);
+        }
+
+        if (flow.Killed)
+        {
+            await KilledAsync(flow); // the client never sees the 101
+            return;
+        }
+
         _responseStarted = true;
         Http1Writer.WriteResponseHead(client.Writer, response.HttpVersion, response.StatusCode, response.Reason, response.Headers);
         await client.Writer.FlushAsync(Shutdown);
@@ -455,7 +472,7 @@ internal sealed partial class ClientSession
         }
 
         flow.WebSocket = new WebSocketData();
-        await _context.Pipeline.WebSocketStartAsync(flow, Shutdown);
+        await _pipeline.WebSocketStartAsync(flow, Shutdown);
         _upstream = null; // the connection now belongs to the relay
         await using (upstream)
         {

@@ -20,13 +20,15 @@ namespace MitmFixture.Proxy;
 ///   │                                         └─ plain ─► HTTP loop for that host
 ///   └─ request ─► flow: hooks ─► server (reused connection) ─► hooks ─► client ─► next request
 /// </code>
-/// Everything here is per connection: an intercepted flow parks only its own connection.
+/// Everything here is per connection: an intercepted flow parks only its own connection, which is
+/// watched meanwhile so a client that leaves ends its paused flow (ClientSession.Pause.cs).
 /// </summary>
 internal sealed partial class ClientSession : IAsyncDisposable
 {
     private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
 
     private readonly ProxyContext _context;
+    private readonly AddonPipeline _pipeline;
     private readonly Socket? _socket;
     private readonly ClientConnectionInfo _client;
     private readonly Deadline _clientDeadline;
@@ -38,6 +40,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
     public ClientSession(ProxyContext context, Socket? socket)
     {
         _context = context;
+        _pipeline = context.Pipeline.WithPauseWait(WaitWhilePausedAsync);
         _socket = socket;
         _client = new ClientConnectionInfo
         {
@@ -62,7 +65,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
         try
         {
             ProxyLog.ClientConnected(_context.Logger, ClientName);
-            await _context.Pipeline.ClientConnectedAsync(_client, Shutdown);
+            await _pipeline.ClientConnectedAsync(_client, Shutdown);
 
             // 1. Reverse mode sends everything to one server; the client may speak TLS to us first.
             if (_context.Options.Mode is { Kind: ProxyModeKind.Reverse, Target: { } target })
@@ -109,7 +112,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
             await DisposeAsync();
             try
             {
-                await _context.Pipeline.ClientDisconnectedAsync(_client, CancellationToken.None);
+                await _pipeline.ClientDisconnectedAsync(_client, CancellationToken.None);
             }
             finally
             {
@@ -140,6 +143,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
     /// <summary>The HTTP/1.1 request loop on one connection (plain, TLS, or inside a tunnel).</summary>
     private async Task ServeAsync(DuplexConnection connection, TunnelTarget? tunnel)
     {
+        _connection = connection;
         while (true)
         {
             HttpRequest? request;
@@ -289,7 +293,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
     private async ValueTask<bool> HandleConnectAsync(DuplexConnection connection, HttpRequest request)
     {
         var flow = new Flow(request, _client) { Live = true };
-        await _context.Pipeline.HttpConnectAsync(flow, Shutdown);
+        await _pipeline.HttpConnectAsync(flow, Shutdown);
         if (flow.Killed)
         {
             return false;
@@ -307,6 +311,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
         var host = request.Host;
         var port = request.Port;
         var stream = await connection.DetachAsync();
+        _connection = null; // its reader is done; the tunnel's own connection is watched from here on
         if (_context.IsIgnored(host, port))
         {
             ProxyLog.Tunnelling(_context.Logger, host, port);
@@ -404,7 +409,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
     private async ValueTask<CertificateIdentity> IdentityForAsync(string host, int port, string? sni, string upstreamScheme, CancellationToken cancellationToken)
     {
         var name = sni ?? host;
-        if (!_context.Options.UpstreamCert || upstreamScheme != "https" || !_context.Pipeline.WantsUpstreamFor(host, port))
+        if (!_context.Options.UpstreamCert || upstreamScheme != "https" || !_pipeline.WantsUpstreamFor(host, port))
         {
             return CertificateIdentity.ForHost(name);
         }

@@ -38,6 +38,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "{Method} {Url} -> {Status}")]
     public static partial void FlowDone(ILogger logger, string method, string url, int status);
 
+    [LoggerMessage(EventId = 32, Level = LogLevel.Information, Message = "Client {Client} disconnected while {Method} {Url} was paused; it will not be sent on")]
+    public static partial void ClientLeftWhilePaused(ILogger logger, string client, string method, string url);
+
     [LoggerMessage(EventId = 40, Level = LogLevel.Debug, Message = "WebSocket {Url} closed: {Reason}")]
     public static partial void WebSocketClosed(ILogger logger, string url, string reason);
 
