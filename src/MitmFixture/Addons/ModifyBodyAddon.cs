@@ -9,14 +9,28 @@ namespace MitmFixture.Addons;
 /// <summary>
 /// <c>modify_body</c> (alias <c>replacements</c>), <c>/filter/regex/replacement</c>: a regex
 /// replacement on decoded bodies, re-encoded after; requests on request, responses on response, as
-/// the filter selects.
+/// the filter selects. The rules may start empty and be swapped while the proxy runs (<see cref="Replace"/>).
 /// </summary>
 public sealed class ModifyBodyAddon : ProxyAddon
 {
-    private readonly List<(ModifySpec Spec, Regex Regex, string Replacement)> _specs;
+    private const string OptionName = "modify_body";
 
-    public ModifyBodyAddon(IReadOnlyList<ModifySpec> specs) =>
-        _specs = specs.Select(s => (s, s.SubjectRegex("modify_body"), s.DotNetReplacement)).ToList();
+    // Replaced whole, never changed in place: a hook reads the field once and uses one set of rules.
+    private volatile Rule[] _rules;
+
+    /// <summary>Applies <paramref name="specs"/> in order; an empty list is allowed (rules can come later, see <see cref="Replace"/>).</summary>
+    /// <exception cref="FormatException">A subject is not a valid regex.</exception>
+    public ModifyBodyAddon(IReadOnlyList<ModifySpec> specs) => _rules = Compile(specs);
+
+    /// <summary>The rules now in force, in order.</summary>
+    public IReadOnlyList<ModifySpec> Specs => Array.ConvertAll(_rules, r => r.Spec);
+
+    /// <summary>
+    /// Swaps every rule at once; safe from any thread while the proxy runs. A body being rewritten
+    /// uses the old rules or the new ones, never a mix.
+    /// </summary>
+    /// <exception cref="FormatException">A subject is not a valid regex; the rules in force stay as they were.</exception>
+    public void Replace(IReadOnlyList<ModifySpec> specs) => _rules = Compile(specs);
 
     public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken)
     {
@@ -36,14 +50,15 @@ public sealed class ModifyBodyAddon : ProxyAddon
 
     private void Apply(Flow flow, HttpMessage message)
     {
-        if (message.DecodedBody is not { } body)
+        var rules = _rules;
+        if (rules.Length == 0 || message.DecodedBody is not { } body)
         {
-            return; // streamed: nothing held to change
+            return; // no rules, or streamed: nothing held to change
         }
 
         var text = Encoding.Latin1.GetString(body); // byte-preserving, so binary bodies survive
         var changed = text;
-        foreach (var (spec, regex, replacement) in _specs)
+        foreach (var (spec, regex, replacement) in rules)
         {
             if (spec.Matches(flow))
             {
@@ -56,4 +71,12 @@ public sealed class ModifyBodyAddon : ProxyAddon
             message.SetDecodedBody(Encoding.Latin1.GetBytes(changed));
         }
     }
+
+    private static Rule[] Compile(IReadOnlyList<ModifySpec> specs)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        return specs.Select(s => new Rule(s, s.SubjectRegex(OptionName), s.DotNetReplacement)).ToArray();
+    }
+
+    private sealed record Rule(ModifySpec Spec, Regex Regex, string Replacement);
 }

@@ -8,12 +8,22 @@ namespace MitmFixture.Addons.Specs;
 /// One <c>/filter/subject/replacement</c> option string as mitmproxy parses it (modify_body,
 /// modify_headers, map_remote): the first character is the separator; with two parts the filter is
 /// <c>~all</c>; a replacement starting with <c>@</c> is read from that file (<c>~</c> expanded).
+/// A UI shows the three parts as <see cref="Filter"/>'s <see cref="FlowFilter.Expression"/> (null:
+/// every flow), <see cref="Subject"/> and <see cref="ReplacementSource"/>, and builds a spec back
+/// from them with <see cref="Create"/>.
 /// </summary>
 public sealed record ModifySpec(string Option, FlowFilter? Filter, string Subject, string Replacement)
 {
+    // Tried in order by Create for a separator that occurs in none of the parts.
+    private const string Separators = "/|:#!;,%^=@`'\"*+&<>?$-_.";
+
+    /// <summary>The replacement as written: <c>@path</c> for one read from a file, else the same as <see cref="Replacement"/>.</summary>
+    public string ReplacementSource { get; init; } = Replacement;
+
     public bool Matches(Flow flow) => Filter?.Matches(flow) ?? true;
 
     /// <summary>Parses <paramref name="option"/>; the exception message quotes it and says what is wrong.</summary>
+    /// <exception cref="FormatException">The option is malformed, its filter invalid, or its replacement file unreadable.</exception>
     public static ModifySpec Parse(string option, string optionName)
     {
         if (string.IsNullOrEmpty(option) || option.Length < 2)
@@ -28,24 +38,42 @@ public sealed record ModifySpec(string Option, FlowFilter? Filter, string Subjec
         }
 
         var parts = option[1..].Split(separator, 3);
-        FlowFilter? filter = null;
-        string subject;
-        string replacement;
-        switch (parts.Length)
+        return parts.Length switch
         {
-            case 2:
-                (subject, replacement) = (parts[0], parts[1]);
-                break;
-            case 3:
-                if (!FlowFilter.TryParse(parts[0], out filter, out var error))
-                {
-                    throw new FormatException($"{optionName} '{option}': invalid filter '{parts[0]}': {error.Message}");
-                }
+            2 => Build(option, null, parts[0], parts[1], optionName),
+            3 => Build(option, parts[0], parts[1], parts[2], optionName),
+            _ => throw new FormatException($"{optionName} '{option}': expected 2 or 3 parts separated by '{separator}', got {parts.Length}"),
+        };
+    }
 
-                (subject, replacement) = (parts[1], parts[2]);
-                break;
-            default:
-                throw new FormatException($"{optionName} '{option}': expected 2 or 3 parts separated by '{separator}', got {parts.Length}");
+    /// <summary>
+    /// Builds a spec from its three parts (a console's grid row), validated as <see cref="Parse"/>
+    /// validates; a null or blank <paramref name="filter"/> means every flow. <see cref="Option"/> is
+    /// the equivalent option string, with a separator that occurs in none of the parts.
+    /// </summary>
+    /// <exception cref="FormatException">The filter is invalid, the subject empty, the replacement file unreadable, or every separator occurs in the parts.</exception>
+    public static ModifySpec Create(string? filter, string subject, string replacement, string optionName)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(replacement);
+        filter = string.IsNullOrWhiteSpace(filter) ? null : filter;
+        string[] parts = filter is null ? [subject, replacement] : [filter, subject, replacement];
+        var separator = Separators.FirstOrDefault(c => !parts.Any(p => p.Contains(c, StringComparison.Ordinal)));
+        if (separator == default)
+        {
+            throw new FormatException($"{optionName}: no separator character is free: each of {Separators} occurs in the filter, subject or replacement");
+        }
+
+        var option = separator + string.Join(separator, parts);
+        return Build(option, filter, subject, replacement, optionName);
+    }
+
+    private static ModifySpec Build(string option, string? filterText, string subject, string replacementSource, string optionName)
+    {
+        FlowFilter? filter = null;
+        if (filterText is not null && !FlowFilter.TryParse(filterText, out filter, out var error))
+        {
+            throw new FormatException($"{optionName} '{option}': invalid filter '{filterText}': {error.Message}");
         }
 
         if (subject.Length == 0)
@@ -53,9 +81,10 @@ public sealed record ModifySpec(string Option, FlowFilter? Filter, string Subjec
             throw new FormatException($"{optionName} '{option}': the subject (between the separators) is empty");
         }
 
-        if (replacement.StartsWith('@'))
+        var replacement = replacementSource;
+        if (replacementSource.StartsWith('@'))
         {
-            var path = replacement[1..];
+            var path = replacementSource[1..];
             if (path.StartsWith('~'))
             {
                 path = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) + path[1..];
@@ -71,7 +100,7 @@ public sealed record ModifySpec(string Option, FlowFilter? Filter, string Subjec
             }
         }
 
-        return new ModifySpec(option, filter, subject, replacement);
+        return new ModifySpec(option, filter, subject, replacement) { ReplacementSource = replacementSource };
     }
 
     /// <summary>The subject as a .NET regex (Python syntax accepted), with a timeout guard.</summary>
