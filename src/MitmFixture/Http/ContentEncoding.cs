@@ -37,7 +37,9 @@ public static class ContentEncoding
 
             return true;
         }
-        catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException)
+        // BrotliStream reports corrupt input as InvalidOperationException ("Decoder ran into
+        // invalid data"), where the zlib family uses InvalidDataException.
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or InvalidOperationException)
         {
             decoded = body;
             return false;
