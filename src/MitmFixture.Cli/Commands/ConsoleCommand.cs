@@ -1,0 +1,130 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using MitmFixture.Addons;
+using MitmFixture.Cassettes;
+using MitmFixture.Cli.ConsoleUi;
+using MitmFixture.Flows;
+using MitmFixture.Proxy;
+
+namespace MitmFixture.Cli.Commands;
+
+/// <summary>
+/// <c>mitmfixture console</c>: mitmproxy's interactive console. Runs the proxy with the same mode
+/// and feature flags as <c>record</c>, keeps every flow in memory and lets the user look at, filter,
+/// intercept, edit, replay and save them.
+/// </summary>
+internal static class ConsoleCommand
+{
+    public static Command Create()
+    {
+        var shared = new ProxyCommandOptions();
+        var read = new Option<string[]>("--rfile", "-r") { Description = "Open these cassettes into the flow list (repeatable)." };
+        var save = new Option<string>("--wfile", "-w") { Description = "The file 'w' offers to save to.", DefaultValueFactory = _ => "flows.json" };
+        var intercept = new Option<string?>("--intercept", "-i") { Description = "Start with this interception filter (e.g. ~q pauses every request)." };
+        var viewFilter = new Option<string?>("--view-filter") { Description = "Start with this view filter." };
+        var command = new Command("console", "Interactive console: a full-screen flow list with flow view, filters, interception, editing, replay and saving (mitmproxy's console).")
+        {
+            read, save, intercept, viewFilter,
+        };
+        shared.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var errors = new List<string>();
+            var interceptAddon = new InterceptAddon();
+            if (!interceptAddon.TrySetFilter(parse.GetValue(intercept), out var interceptError))
+            {
+                errors.Add($"--intercept: {interceptError}");
+            }
+
+            Filters.FlowFilter? view = null;
+            if (parse.GetValue(viewFilter) is { Length: > 0 } viewText && !Filters.FlowFilter.TryParse(viewText, out view, out var viewError))
+            {
+                errors.Add($"--view-filter '{viewText}': {viewError.Message}");
+            }
+
+            var loaded = new List<Flow>();
+            foreach (var path in parse.GetValue(read) ?? [])
+            {
+                try
+                {
+                    loaded.AddRange(Cassette.Load(path).Flows);
+                }
+                catch (CassetteFormatException e)
+                {
+                    errors.Add(e.Message);
+                }
+            }
+
+            var options = shared.Build(parse, errors);
+            if (options is null)
+            {
+                return 2;
+            }
+
+            if (ConsoleRunner.WhyNoTerminal() is { } why)
+            {
+                await Console.Error.WriteLineAsync("error: " + why);
+                return 1;
+            }
+
+            var replacements = options.Addons.OfType<ModifyBodyAddon>().FirstOrDefault() ?? new ModifyBodyAddon([]);
+            var features = options.Addons.Select(FeatureName).OfType<string>().ToList();
+            var addons = options.Addons.Contains(replacements) ? options.Addons : [.. options.Addons, replacements];
+            var events = new EventLog();
+            using var logging = LoggerFactory.Create(b => b.AddProvider(events).SetMinimumLevel(parse.GetValue(shared.Verbose) ? LogLevel.Debug : LogLevel.Information));
+
+            // Interception runs last so the user sees what every other addon did (as in mitmproxy's console).
+            options = options with { LoggerFactory = logging, FlowLimit = null, Addons = [.. addons, interceptAddon] };
+            ProxyServer proxy;
+            try
+            {
+                proxy = await ProxyServer.StartAsync(options);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidDataException)
+            {
+                await Console.Error.WriteLineAsync("error: " + e.Message);
+                return 1;
+            }
+
+            await using (proxy)
+            {
+                var backend = new ConsoleBackend
+                {
+                    Proxy = proxy,
+                    Intercept = interceptAddon,
+                    Replacements = replacements,
+                    Features = features,
+                    SavePath = parse.GetValue(save)!,
+                };
+                var app = new ConsoleApp(backend, events);
+                app.Load(loaded);
+                app.Flows.SetFilter(view);
+                events.Info($"Listening at {proxy.Url} ({options.Mode}); {loaded.Count} flows loaded");
+                await new ConsoleRunner(app).RunAsync(cancellationToken);
+
+                // Paused clients would otherwise wait for the proxy's shutdown timeout.
+                foreach (var flow in proxy.Flows.Snapshot().Where(f => f.Intercepted))
+                {
+                    flow.Kill();
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The mitmproxy option name of a feature addon, for the status bar.</summary>
+    private static string? FeatureName(ProxyAddon addon) => addon switch
+    {
+        AnticacheAddon => "anticache",
+        AnticompAddon => "anticomp",
+        ProxyAuthAddon => "proxyauth",
+        ModifyHeadersAddon => "modify_headers",
+        MapRemoteAddon => "map_remote",
+        StickyCookieAddon => "stickycookie",
+        StickyAuthAddon => "stickyauth",
+        ServerReplayAddon => "server_replay",
+        _ => null,
+    };
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace MitmFixture.Cli.ConsoleUi;
+
+/// <summary>Opens text in the user's editor and returns what they saved, or null when they gave up.</summary>
+internal interface IExternalEditor
+{
+    /// <param name="text">The text to edit.</param>
+    /// <param name="extension">A file extension (".json", ".txt") so the editor picks a mode.</param>
+    string? Edit(string text, string extension);
+}
+
+/// <summary>
+/// Runs <c>$VISUAL</c>, then <c>$EDITOR</c>, then <c>vi</c> on a temporary file, as mitmproxy's
+/// <c>spawn_editor</c> does; the console hands the terminal over while it runs.
+/// </summary>
+internal sealed class ProcessEditor(string? command = null) : IExternalEditor
+{
+    /// <summary>The editor command; null reads <c>$VISUAL</c>, <c>$EDITOR</c>, then takes <c>vi</c>.</summary>
+    public string Command => command
+        ?? (Environment.GetEnvironmentVariable("VISUAL") is { Length: > 0 } visual ? visual
+        : Environment.GetEnvironmentVariable("EDITOR") is { Length: > 0 } editor ? editor
+        : "vi");
+
+    public string? Edit(string text, string extension)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mitmfixture-{Guid.NewGuid():N}{extension}");
+        File.WriteAllText(path, text);
+        try
+        {
+            // Through the shell so "code --wait" or "nano -w" in $EDITOR work as they do for git.
+            var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(Command + " \"$1\"");
+            start.ArgumentList.Add("editor");
+            start.ArgumentList.Add(path);
+            using var process = Process.Start(start);
+            if (process is null)
+            {
+                return null;
+            }
+
+            process.WaitForExit();
+            return process.ExitCode == 0 ? File.ReadAllText(path) : null;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using MitmFixture.Filters;
+using MitmFixture.Flows;
+
+namespace MitmFixture.Cli.ConsoleUi;
+
+/// <summary>
+/// The flows the console keeps in memory, in the order they started, the view filter over them and
+/// the focused one (mitmproxy's view addon). Only the UI thread touches it; new flows arrive through
+/// <see cref="Add"/> from the proxy's store.
+/// </summary>
+internal sealed class FlowList
+{
+    private readonly List<Flow> _all = [];
+    private readonly HashSet<Flow> _seen = [];
+    private List<Flow> _visible = [];
+    private Flow? _focused;
+
+    public FlowFilter? Filter { get; private set; }
+
+    /// <summary>All flows, filtered or not.</summary>
+    public IReadOnlyList<Flow> All => _all;
+
+    /// <summary>The flows the view filter lets through, as of the last <see cref="Recompute"/>.</summary>
+    public IReadOnlyList<Flow> Visible => _visible;
+
+    public Flow? Focused => _focused;
+
+    public int FocusIndex { get; private set; }
+
+    /// <summary>Adds a flow once; a flow deleted earlier stays deleted even if the store still has it.</summary>
+    public bool Add(Flow flow)
+    {
+        if (!_seen.Add(flow))
+        {
+            return false;
+        }
+
+        _all.Add(flow);
+        return true;
+    }
+
+    public void Remove(Flow flow)
+    {
+        _all.Remove(flow);
+        Recompute();
+    }
+
+    public void Clear()
+    {
+        _all.Clear();
+        Recompute();
+    }
+
+    public void SetFilter(FlowFilter? filter)
+    {
+        Filter = filter;
+        Recompute();
+    }
+
+    /// <summary>Applies the view filter again (flows change as responses arrive) and keeps the focus on the same flow where it can.</summary>
+    public void Recompute()
+    {
+        var filter = Filter;
+        _visible = filter is null ? [.. _all] : _all.Where(f => SafeMatch(filter, f)).ToList();
+        var index = _focused is null ? -1 : _visible.IndexOf(_focused);
+        Focus(index >= 0 ? index : FocusIndex);
+    }
+
+    public void Focus(int index)
+    {
+        if (_visible.Count == 0)
+        {
+            FocusIndex = 0;
+            _focused = null;
+            return;
+        }
+
+        FocusIndex = Math.Clamp(index, 0, _visible.Count - 1);
+        _focused = _visible[FocusIndex];
+    }
+
+    public void FocusFlow(Flow flow)
+    {
+        var index = _visible.IndexOf(flow);
+        if (index >= 0)
+        {
+            Focus(index);
+        }
+    }
+
+    public void Move(int delta) => Focus(FocusIndex + delta);
+
+    private static bool SafeMatch(FlowFilter filter, Flow flow)
+    {
+        try
+        {
+            return filter.Matches(flow);
+        }
+        catch (Exception e) when (e is System.Text.RegularExpressions.RegexMatchTimeoutException or InvalidOperationException)
+        {
+            return false; // a runaway regex or a flow changing under us hides the flow rather than stopping the UI
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using MitmFixture.Http;
+
+namespace MitmFixture.Cli.ConsoleUi.Rendering;
+
+/// <summary>The flow view: summary, Request/Response tabs with the view mode, then the start line, headers and body, scrolled.</summary>
+internal static class FlowDetailView
+{
+    public static IEnumerable<ScreenLine> Build(FlowViewScreen view, int width, int height)
+    {
+        var flow = view.Flow;
+        yield return FlowRow.Build(flow, width, focused: false);
+        yield return Tabs(view);
+        var content = Content(view);
+        view.Scroll = Math.Clamp(view.Scroll, 0, Math.Max(0, content.Count - (height - 2)));
+        foreach (var line in content.Skip(view.Scroll).Take(height - 2))
+        {
+            yield return line;
+        }
+    }
+
+    private static ScreenLine Tabs(FlowViewScreen view)
+    {
+        var line = new ScreenLine();
+        line.Add(" Request ", view.Tab == FlowTab.Request ? Palette.TabActive : Palette.Dim);
+        line.Add(" ");
+        line.Add(" Response ", view.Tab == FlowTab.Response ? Palette.TabActive : Palette.Dim);
+        if (view.Flow.Intercepted)
+        {
+            line.Add("  ⏸ intercepted: a accepts, x kills", Palette.Intercepted);
+        }
+
+        line.Add($"  [m:{view.Mode.ToString().ToLowerInvariant()}]", Palette.Dim);
+        return line;
+    }
+
+    private static List<ScreenLine> Content(FlowViewScreen view)
+    {
+        var lines = new List<ScreenLine>();
+        var flow = view.Flow;
+        if (view.Message is not { } message)
+        {
+            lines.Add(flow.Error is { } error
+                ? ScreenLine.Of("Error: " + error.Message, Palette.Error)
+                : ScreenLine.Of(flow.Intercepted ? "The request is paused; the response comes after it is accepted (a)." : "No response yet.", Palette.Dim));
+            return lines;
+        }
+
+        lines.Add(message is HttpRequest request
+            ? new ScreenLine().Add(request.Method, Palette.Method).Add(" " + request.Url + " " + request.HttpVersion)
+            : ScreenLine.Of($"{message.HttpVersion} {((HttpResponse)message).StatusCode} {((HttpResponse)message).Reason}", Palette.ForStatus(((HttpResponse)message).StatusCode)));
+        foreach (var header in message.Headers)
+        {
+            lines.Add(new ScreenLine().Add(header.Name, Palette.HeaderName).Add(": " + header.Value));
+        }
+
+        lines.Add(new ScreenLine());
+        var body = view.RenderBody(message);
+        lines.Add(ScreenLine.Of($"── {body.Description} ──", Palette.Dim));
+        lines.AddRange(body.Lines.Select(l => ScreenLine.Of(l)));
+        if (flow.Error is { } failure && view.Tab == FlowTab.Response)
+        {
+            lines.Add(ScreenLine.Of("Error: " + failure.Message, Palette.Error));
+        }
+
+        return lines;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Globalization;
+using MitmFixture.Cli.Settings;
+using MitmFixture.Flows;
+using Spectre.Console;
+
+namespace MitmFixture.Cli.ConsoleUi.Rendering;
+
+/// <summary>
+/// One flow as a row of the flow list (and the flow view's summary): method, URL, status, type,
+/// size and duration; replayed flows marked ↻, intercepted flows in orange, killed ones in red.
+/// </summary>
+internal static class FlowRow
+{
+    private const int RightWidth = 38;
+
+    public static ScreenLine Build(Flow flow, int width, bool focused)
+    {
+        var request = flow.Request;
+        var paused = flow.Intercepted;
+        var line = new ScreenLine();
+        line.Add(focused ? ">>" : "  ", Palette.Focus);
+        line.Add(flow.Replay != ReplayKind.None ? "↻" : " ", Palette.Replay);
+        line.Add(" ");
+        line.Add(request.Method.PadRight(7), paused ? Palette.Intercepted : Palette.Method);
+        line.Add(" ");
+        var urlWidth = Math.Max(10, width - 12 - RightWidth);
+        line.Add(Fit(request.Url, urlWidth), paused ? Palette.Intercepted : focused ? Palette.Focus : Palette.Url);
+        line.Add(" ");
+        AddOutcome(line, flow, paused);
+        return line;
+    }
+
+    private static void AddOutcome(ScreenLine line, Flow flow, bool paused)
+    {
+        if (paused && flow.Response is null)
+        {
+            line.Add("⏸ request paused".PadRight(RightWidth), Palette.Intercepted);
+            return;
+        }
+
+        if (flow.Response is { } response)
+        {
+            var status = response.StatusCode.ToString(CultureInfo.InvariantCulture).PadLeft(3);
+            line.Add(status, paused ? Palette.Intercepted : Palette.ForStatus(response.StatusCode));
+            line.Add(" ");
+            line.Add(Fit(ShortType(response.ContentType), 16).PadRight(16), paused ? Palette.Intercepted : Palette.Dim);
+            line.Add(" ");
+            var size = response.Body is { } body ? SizeParser.Format(body.Length) : "stream";
+            line.Add(size.PadLeft(7), paused ? Palette.Intercepted : Style.Plain);
+            line.Add(" ");
+            line.Add((paused ? "⏸ resp" : Duration(flow)).PadLeft(8), paused ? Palette.Intercepted : Palette.Dim);
+            return;
+        }
+
+        if (flow.Error is { } error)
+        {
+            line.Add(Fit(error.Message, RightWidth), Palette.Error);
+            return;
+        }
+
+        line.Add("...", Palette.Dim);
+    }
+
+    public static string Duration(Flow flow)
+    {
+        var start = flow.Request.TimestampStart;
+        var end = flow.Response?.TimestampEnd ?? flow.Error?.Timestamp;
+        if (start is not { } s || end is not { } e)
+        {
+            return "";
+        }
+
+        var span = e - s;
+        return span.TotalMilliseconds < 1000
+            ? span.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + "ms"
+            : span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s";
+    }
+
+    private static string ShortType(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return "";
+        }
+
+        var semicolon = contentType.IndexOf(';');
+        return (semicolon >= 0 ? contentType[..semicolon] : contentType).Trim();
+    }
+
+    /// <summary>Cuts <paramref name="text"/> to <paramref name="width"/> characters with an ellipsis and pads it.</summary>
+    public static string Fit(string text, int width)
+    {
+        if (width <= 0)
+        {
+            return "";
+        }
+
+        return text.Length <= width ? text.PadRight(width) : text[..(width - 1)] + "…";
+    }
+}

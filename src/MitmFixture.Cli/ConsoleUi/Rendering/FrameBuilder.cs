@@ -1,0 +1,145 @@
+using Microsoft.Extensions.Logging;
+
+namespace MitmFixture.Cli.ConsoleUi.Rendering;
+
+/// <summary>
+/// Lays out a whole frame for the console's state: the current screen above, the status bar, then
+/// the prompt or message line. Exactly <c>height</c> lines, none wider than <c>width</c> once drawn.
+/// </summary>
+internal static class FrameBuilder
+{
+    public static IReadOnlyList<ScreenLine> Build(ConsoleApp app, int width, int height)
+    {
+        width = Math.Max(width, 40);
+        height = Math.Max(height, 6);
+        var bodyHeight = height - 2;
+        var lines = new List<ScreenLine>(height);
+        switch (app.Current)
+        {
+            case FlowListScreen list:
+                var logHeight = app.ShowEventLog ? Math.Clamp(bodyHeight / 3, 3, 12) : 0;
+                list.PageSize = Math.Max(1, bodyHeight - logHeight - 1);
+                lines.AddRange(FlowListView.Build(app, width, bodyHeight - logHeight));
+                if (logHeight > 0)
+                {
+                    lines.AddRange(EventLogView(app, logHeight));
+                }
+
+                break;
+            case FlowViewScreen view:
+                view.PageSize = Math.Max(1, bodyHeight - 3);
+                lines.AddRange(FlowDetailView.Build(view, width, bodyHeight));
+                break;
+            case GridEditorScreen grid:
+                lines.AddRange(GridView.Build(grid, width, bodyHeight));
+                break;
+            case HelpScreen help:
+                lines.AddRange(HelpView.Build(help, width, bodyHeight));
+                break;
+            case OptionsScreen options:
+                lines.AddRange(HelpView.BuildOptions(options, width, bodyHeight));
+                break;
+        }
+
+        while (lines.Count < bodyHeight)
+        {
+            lines.Add(new ScreenLine());
+        }
+
+        lines.RemoveRange(bodyHeight, lines.Count - bodyHeight);
+        lines.Add(StatusBar(app, width));
+        lines.Add(BottomLine(app));
+        return lines;
+    }
+
+    private static IEnumerable<ScreenLine> EventLogView(ConsoleApp app, int height)
+    {
+        yield return new ScreenLine(Palette.StatusBar).Add(" Event log", Palette.StatusBar);
+        var events = app.Events.Snapshot();
+        foreach (var e in events.Skip(Math.Max(0, events.Count - (height - 1))))
+        {
+            var style = e.Level >= LogLevel.Error ? Palette.Error : e.Level >= LogLevel.Warning ? Palette.ClientError : Palette.Dim;
+            yield return new ScreenLine().Add(e.Time.ToLocalTime().ToString("HH:mm:ss ", System.Globalization.CultureInfo.InvariantCulture), Palette.Dim).Add(e.Text, style);
+        }
+    }
+
+    /// <summary>Flow count, interception pattern, view filter, features, and the bind address on the right.</summary>
+    public static ScreenLine StatusBar(ConsoleApp app, int width)
+    {
+        var line = new ScreenLine(Palette.StatusBar);
+        var flows = app.Flows;
+        var count = flows.Filter is null ? $"[{FocusText(flows)}{flows.All.Count}]" : $"[{FocusText(flows)}{flows.Visible.Count} of {flows.All.Count}]";
+        line.Add(count, Palette.StatusBarStrong);
+        var paused = flows.All.Count(f => f.Intercepted);
+        if (paused > 0)
+        {
+            line.Add($" [{paused} paused]", Palette.StatusBarStrong);
+        }
+
+        if (app.Backend.Intercept.Expression is { } intercept)
+        {
+            line.Add($" [i:{intercept}]", Palette.StatusBar);
+        }
+
+        if (flows.Filter is { } filter)
+        {
+            line.Add($" [f:{filter.Expression}]", Palette.StatusBar);
+        }
+
+        foreach (var feature in app.Backend.Features)
+        {
+            line.Add($" [{feature}]", Palette.StatusBar);
+        }
+
+        if (app.Backend.Replacements.Specs.Count > 0)
+        {
+            line.Add($" [replacements:{app.Backend.Replacements.Specs.Count}]", Palette.StatusBar);
+        }
+
+        if (app.PendingReplays > 0)
+        {
+            line.Add($" [replaying:{app.PendingReplays}]", Palette.StatusBar);
+        }
+
+        var right = $"{app.Current.Title}  [{app.Backend.Proxy.Options.Mode}] listening {app.Backend.Proxy.Endpoint} ";
+        var used = line.Text.Length;
+        line.Add(new string(' ', Math.Max(1, width - used - right.Length)), Palette.StatusBar);
+        line.Add(right, Palette.StatusBar);
+        return line;
+    }
+
+    private static string FocusText(FlowList flows) => flows.Visible.Count == 0 ? "" : $"{flows.FocusIndex + 1}/";
+
+    private static ScreenLine BottomLine(ConsoleApp app)
+    {
+        if (app.Confirmation is { } confirmation)
+        {
+            return ScreenLine.Of(confirmation.Question, Palette.Title);
+        }
+
+        if (app.Prompt is { } prompt)
+        {
+            var editor = prompt.Editor;
+            var line = new ScreenLine().Add(prompt.Label + ": ", Palette.Title).Add(editor.Text[..editor.Cursor]);
+            line.Add(editor.Cursor < editor.Text.Length ? editor.Text[editor.Cursor].ToString() : " ", Palette.Cursor);
+            if (editor.Cursor + 1 < editor.Text.Length)
+            {
+                line.Add(editor.Text[(editor.Cursor + 1)..]);
+            }
+
+            if (prompt.Error is { } error)
+            {
+                line.Add("  " + error, Palette.Error);
+            }
+
+            return line;
+        }
+
+        if (app.Message is { } message)
+        {
+            return ScreenLine.Of(message);
+        }
+
+        return ScreenLine.Of("?:help  q:back/quit", Palette.Dim);
+    }
+}
