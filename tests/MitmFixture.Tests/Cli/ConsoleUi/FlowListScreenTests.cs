@@ -1,0 +1,203 @@
+using MitmFixture.Cassettes;
+using MitmFixture.Cli.ConsoleUi;
+using MitmFixture.Flows;
+using MitmFixture.Tests.Support;
+
+namespace MitmFixture.Tests.Cli.ConsoleUi;
+
+public class FlowListScreenTests
+{
+    private static Flow[] ThreeFlows() =>
+    [
+        TestFlows.Get("http://one.test/a").Respond(200, "{\"a\":1}", "application/json"),
+        TestFlows.PostJson("http://two.test/b", "{}").Respond(404, "missing"),
+        TestFlows.Get("http://three.test/c").Fail("connection refused"),
+    ];
+
+    [Fact]
+    public async Task Rows_ShowMethodUrlStatusSizeInOrder()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        var screen = console.Screen();
+        Assert.StartsWith(">>", screen[0]);
+        Assert.Contains("GET", screen[0]);
+        Assert.Contains("http://one.test/a", screen[0]);
+        Assert.Contains("200 application/json", screen[0]);
+        Assert.Contains("7b", screen[0]);
+        Assert.Contains("30ms", screen[0]);
+        Assert.Contains("POST", screen[1]);
+        Assert.Contains("404", screen[1]);
+        Assert.Contains("connection refused", screen[2]);
+    }
+
+    [Fact]
+    public async Task JAndK_AndArrows_MoveTheFocus()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        console.Keys("jj");
+        Assert.Equal(2, console.App.Flows.FocusIndex);
+        console.Keys("j");
+        Assert.Equal(2, console.App.Flows.FocusIndex);
+        console.Press(Keys.Up);
+        Assert.Equal(1, console.App.Flows.FocusIndex);
+        console.Keys("k").Press(Keys.Up);
+        Assert.Equal(0, console.App.Flows.FocusIndex);
+        console.Keys("G");
+        Assert.Equal(2, console.App.Flows.FocusIndex);
+        Assert.StartsWith(">>", console.Screen()[2]);
+    }
+
+    [Fact]
+    public async Task Enter_OpensTheFocusedFlow_QGoesBack()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        console.Keys("j").Press(Keys.Enter);
+        var view = Assert.IsType<FlowViewScreen>(console.App.Current);
+        Assert.Equal("http://two.test/b", view.Flow.Request.Url);
+        console.Keys("q");
+        Assert.IsType<FlowListScreen>(console.App.Current);
+    }
+
+    [Fact]
+    public async Task D_DeletesTheFocusedFlow_Z_ClearsAll()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        console.Keys("jd");
+        Assert.Equal(["http://one.test/a", "http://three.test/c"], console.App.Flows.All.Select(f => f.Request.Url));
+        Assert.Equal("http://three.test/c", console.App.Flows.Focused?.Request.Url);
+        console.Keys("z");
+        Assert.Empty(console.App.Flows.All);
+        Assert.Contains("No flows yet", console.Screen()[0]);
+    }
+
+    [Fact]
+    public async Task F_SetsTheViewFilter_ShownInTheStatusBar_AndPrefilledNextTime()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        console.Keys("f~m POST").Press(Keys.Enter);
+        Assert.Equal(["http://two.test/b"], console.App.Flows.Visible.Select(f => f.Request.Url));
+        var screen = console.Screen();
+        Assert.Contains("[f:~m POST]", screen[^2]);
+        Assert.Contains("[1/1 of 3]", screen[^2]);
+        console.Keys("f");
+        Assert.Equal("~m POST", console.App.Prompt?.Editor.Text);
+        console.Press(Keys.Control('u'), Keys.Enter);
+        Assert.Null(console.App.Flows.Filter);
+        Assert.Equal(3, console.App.Flows.Visible.Count);
+    }
+
+    [Fact]
+    public async Task F_WithABadFilter_KeepsThePromptAndSaysWhy()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        console.Keys("f~nonsense").Press(Keys.Enter);
+        Assert.NotNull(console.App.Prompt);
+        Assert.NotNull(console.App.Prompt!.Error);
+        Assert.Contains("Filter: ~nonsense", console.Screen()[^1]);
+        console.Press(Keys.Escape);
+        Assert.Null(console.App.Prompt);
+        Assert.Null(console.App.Flows.Filter);
+    }
+
+    [Fact]
+    public async Task I_SetsTheInterceptionPattern_ShownInTheStatusBar()
+    {
+        await using var console = await ConsoleHarness.StartAsync();
+        console.Keys("i~q").Press(Keys.Enter);
+        Assert.Equal("~q", console.Intercept.Expression);
+        Assert.Contains("[i:~q]", console.Screen()[^2]);
+        console.Keys("i").Press(Keys.Control('u'), Keys.Enter);
+        Assert.Null(console.Intercept.Expression);
+        Assert.DoesNotContain("[i:", console.Screen()[^2]);
+    }
+
+    [Fact]
+    public async Task W_SavesTheListedFlowsToACassette()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        var path = Path.Combine(console.Directory, "subset.json");
+        console.Keys("f!~m POST").Press(Keys.Enter).Keys("w");
+        Assert.Equal(console.App.Backend.SavePath, console.App.Prompt?.Editor.Text);
+        console.Press(Keys.Control('u')).Keys(path).Press(Keys.Enter);
+        Assert.Null(console.App.Prompt);
+        var saved = Cassette.Load(path);
+        Assert.Equal(["http://one.test/a", "http://three.test/c"], saved.Flows.Select(f => f.Request.Url));
+        Assert.Contains("Saved 2 flows", console.Screen()[^1]);
+    }
+
+    [Fact]
+    public async Task W_ToAnUnwritablePlace_SaysWhyAndKeepsThePrompt()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        console.Keys("w").Press(Keys.Control('u')).Keys("/proc/no/such/dir/x.json").Press(Keys.Enter);
+        Assert.Contains("cannot save", console.App.Prompt?.Error);
+    }
+
+    [Fact]
+    public async Task E_TogglesTheEventLogPane()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        console.App.Events.Error("upstream certificate rejected for bad.test");
+        Assert.DoesNotContain(console.Screen(), l => l.Contains("Event log"));
+        console.Keys("e");
+        var screen = console.Screen();
+        Assert.Contains(screen, l => l.Contains("Event log"));
+        Assert.Contains(screen, l => l.Contains("upstream certificate rejected for bad.test"));
+        console.Keys("e");
+        Assert.DoesNotContain(console.Screen(), l => l.Contains("Event log"));
+    }
+
+    [Fact]
+    public async Task QuestionMark_ShowsTheListKeysAndFilterSyntax()
+    {
+        await using var console = await ConsoleHarness.StartAsync();
+        console.Keys("?");
+        var help = Assert.IsType<HelpScreen>(console.App.Current);
+        var text = string.Join("\n", console.Screen(height: 200));
+        Assert.Contains("Help: Flow list", text);
+        Assert.Contains("set the interception filter", text);
+        Assert.Contains("Filter expressions", text);
+        Assert.Contains("~q", text);
+        console.Keys("q");
+        Assert.IsType<FlowListScreen>(console.App.Current);
+        Assert.NotNull(help);
+    }
+
+    [Fact]
+    public async Task Q_AsksBeforeQuitting_NKeepsRunning_YQuits()
+    {
+        await using var console = await ConsoleHarness.StartAsync();
+        console.Keys("q");
+        Assert.Contains("Quit mitmfixture? (y/n)", console.Screen()[^1]);
+        console.Keys("n");
+        Assert.False(console.App.QuitRequested);
+        console.Keys("qy");
+        Assert.True(console.App.QuitRequested);
+    }
+
+    [Fact]
+    public async Task CapitalQ_AndControlC_QuitAtOnce()
+    {
+        await using (var console = await ConsoleHarness.StartAsync())
+        {
+            console.Keys("Q");
+            Assert.True(console.App.QuitRequested);
+        }
+
+        await using (var console = await ConsoleHarness.StartAsync())
+        {
+            console.Press(Keys.Control('c'));
+            Assert.True(console.App.QuitRequested);
+        }
+    }
+
+    [Fact]
+    public async Task StatusBar_ShowsCountFeaturesAndBindAddress()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        var status = console.Screen()[^2];
+        Assert.Contains("[1/3]", status);
+        Assert.Contains("[anticache]", status);
+        Assert.Contains($"listening 127.0.0.1:{console.Proxy.Proxy.Port}", status);
+    }
+}

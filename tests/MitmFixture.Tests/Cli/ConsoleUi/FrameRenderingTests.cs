@@ -1,0 +1,54 @@
+using MitmFixture.Cli.ConsoleUi;
+using MitmFixture.Cli.ConsoleUi.Rendering;
+using MitmFixture.Tests.Support;
+
+namespace MitmFixture.Tests.Cli.ConsoleUi;
+
+public class FrameRenderingTests
+{
+    [Theory]
+    [InlineData(40, 6)]
+    [InlineData(80, 24)]
+    [InlineData(200, 60)]
+    public async Task Frame_FillsTheTerminalExactly_NoLineWider(int width, int height)
+    {
+        var flows = Enumerable.Range(0, 100).Select(i => TestFlows.Get($"http://host{i}.test/{new string('p', i * 3)}").Respond(200, "ok")).ToArray();
+        await using var console = await ConsoleHarness.StartAsync(loaded: flows);
+        foreach (var keys in new[] { "", "G", "?", "q\r", "\r\t", "m" })
+        {
+            console.Keys(keys);
+            var screen = console.Screen(width, height);
+            Assert.Equal(height, screen.Count);
+            Assert.All(screen, line => Assert.Equal(width, line.Length));
+        }
+    }
+
+    [Fact]
+    public async Task LongUrl_IsCutWithAnEllipsis_TheStatusStaysVisible()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: [TestFlows.Get("http://long.test/" + new string('x', 300)).Respond(503, "down")]);
+        var row = console.Screen(100, 10)[0];
+        Assert.Contains("…", row);
+        Assert.Contains("503", row);
+    }
+
+    [Fact]
+    public async Task ControlCharactersAndWideText_DoNotBreakTheLayout()
+    {
+        var flow = TestFlows.Get("http://wide.test/").Respond(200, "a\tb\u0007c\r\n日本語のテキスト" + new string('字', 100));
+        await using var console = await ConsoleHarness.StartAsync(loaded: [flow]);
+        console.Press(Keys.Enter).Keys("m"); // raw view
+        var frame = new SpectreFrame(Spectre.Console.ColorSystemSupport.NoColors).Render(console.Lines(60, 12), 60);
+        Assert.All(frame, line => Assert.DoesNotContain('\u0007', line));
+        Assert.All(frame, line => Assert.True(new Spectre.Console.Rendering.Segment(line).CellCount() <= 60, line));
+    }
+
+    [Fact]
+    public async Task Colours_AreAnsiWhenAsked()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: [TestFlows.Get("http://c.test/").Respond(404, "no")]);
+        var coloured = new SpectreFrame(Spectre.Console.ColorSystemSupport.TrueColor).Render(console.Lines(80, 8), 80);
+        Assert.Contains("\u001b[", coloured[0]);
+        Assert.DoesNotContain("\u001b[", console.Screen(80, 8)[0]);
+    }
+}
