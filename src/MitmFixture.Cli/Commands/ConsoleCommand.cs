@@ -5,6 +5,7 @@ using MitmFixture.Cassettes;
 using MitmFixture.Cli.ConsoleUi;
 using MitmFixture.Flows;
 using MitmFixture.Proxy;
+using MitmFixture.Replay;
 
 namespace MitmFixture.Cli.Commands;
 
@@ -22,9 +23,11 @@ internal static class ConsoleCommand
         var save = new Option<string>("--wfile", "-w") { Description = "The file 'w' offers to save to.", DefaultValueFactory = _ => "flows.json" };
         var intercept = new Option<string?>("--intercept", "-i") { Description = "Start with this interception filter (e.g. ~q pauses every request)." };
         var viewFilter = new Option<string?>("--view-filter") { Description = "Start with this view filter." };
+        var serverReplay = new Option<string[]>("--server-replay", "-S") { Description = "Answer matching requests from these cassettes (server-side replay, as 'replay' does; repeatable)." };
+        var reuse = new Option<bool>("--server-replay-reuse", "--server-replay-nopop") { Description = "Serve a recorded response more than once." };
         var command = new Command("console", "Interactive console: a full-screen flow list with flow view, filters, interception, editing, replay and saving (mitmproxy's console).")
         {
-            read, save, intercept, viewFilter,
+            read, save, intercept, viewFilter, serverReplay, reuse,
         };
         shared.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -55,10 +58,33 @@ internal static class ConsoleCommand
                 }
             }
 
+            var replayFlows = new List<Flow>();
+            var replayModes = new List<string?>();
+            foreach (var path in parse.GetValue(serverReplay) ?? [])
+            {
+                try
+                {
+                    var cassette = Cassette.Load(path);
+                    replayFlows.AddRange(cassette.Flows);
+                    replayModes.AddRange(cassette.Modes);
+                }
+                catch (CassetteFormatException e)
+                {
+                    errors.Add(e.Message);
+                }
+            }
+
             var options = shared.Build(parse, errors);
             if (options is null)
             {
                 return 2;
+            }
+
+            ReplayStore? store = null;
+            if (parse.GetValue(serverReplay) is { Length: > 0 })
+            {
+                store = new ReplayStore(replayFlows, new ServerReplayOptions { Reuse = parse.GetValue(reuse) }, replayModes);
+                options = options with { Addons = [new ServerReplayAddon(store, options.TimeProvider, Redactor.Default), .. options.Addons] };
             }
 
             if (ConsoleRunner.WhyNoTerminal() is { } why)
@@ -94,6 +120,7 @@ internal static class ConsoleCommand
                     Intercept = interceptAddon,
                     Replacements = replacements,
                     Features = features,
+                    ServerReplay = store,
                     SavePath = parse.GetValue(save)!,
                 };
                 var app = new ConsoleApp(backend, events);
@@ -124,7 +151,6 @@ internal static class ConsoleCommand
         MapRemoteAddon => "map_remote",
         StickyCookieAddon => "stickycookie",
         StickyAuthAddon => "stickyauth",
-        ServerReplayAddon => "server_replay",
         _ => null,
     };
 }

@@ -1,6 +1,7 @@
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Proxy;
+using MitmFixture.Replay;
 
 namespace MitmFixture.Cli.ConsoleUi;
 
@@ -14,6 +15,9 @@ internal sealed class ConsoleBackend
 
     /// <summary>The replacement patterns (modify_body) edited with <c>o</c> then <c>R</c>.</summary>
     public required ModifyBodyAddon Replacements { get; init; }
+
+    /// <summary>The recorded responses served when the console runs with --server-replay, or null.</summary>
+    public ReplayStore? ServerReplay { get; init; }
 
     public IExternalEditor Editor { get; init; } = new ProcessEditor();
 

@@ -91,6 +91,11 @@ internal static class FrameBuilder
             line.Add($" [{feature}]", Palette.StatusBar);
         }
 
+        if (app.Backend.ServerReplay is { } replay)
+        {
+            line.Add($" [server replay:{replay.Remaining} left]", Palette.StatusBar);
+        }
+
         if (app.Backend.Replacements.Specs.Count > 0)
         {
             line.Add($" [replacements:{app.Backend.Replacements.Specs.Count}]", Palette.StatusBar);

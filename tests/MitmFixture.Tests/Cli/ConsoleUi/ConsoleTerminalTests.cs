@@ -113,6 +113,23 @@ public sealed partial class ConsoleTerminalTests : IDisposable
         await tmux.WaitForExitAsync();
     }
 
+    [Fact]
+    public async Task ServerReplay_AnswersFromTheCassette_MarksTheFlow_StatusBarCountsDown()
+    {
+        var sample = Path.Combine(CliProcess.Dll.Split("/src/")[0], "recordings", "sample.json");
+        using var tmux = StartConsole($"-S '{sample}'");
+        var port = await ProxyPortAsync(tmux);
+        await tmux.WaitForAsync("[server replay:2 left]");
+
+        var curl = await Curl.RunAsync("-x", $"http://127.0.0.1:{port}", "http://api.example.com/health");
+        Assert.Equal("ok", curl.Stdout.Trim());
+        var screen = await tmux.WaitForAsync("[server replay:1 left]");
+        Assert.Contains(screen.Split('\n'), line => line.Contains("↻", StringComparison.Ordinal) && line.Contains("http://api.example.com/health", StringComparison.Ordinal));
+
+        tmux.SendKeys("Q");
+        await tmux.WaitForExitAsync();
+    }
+
     [GeneratedRegex(@"listening 127\.0\.0\.1:(\d+)")]
     private static partial Regex ListeningPort();
 }
