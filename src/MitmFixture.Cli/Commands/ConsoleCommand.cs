@@ -4,7 +4,6 @@ using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Cli.ConsoleUi;
 using MitmFixture.Flows;
-using MitmFixture.Proxy;
 using MitmFixture.Replay;
 
 namespace MitmFixture.Cli.Commands;
@@ -45,35 +44,8 @@ internal static class ConsoleCommand
                 errors.Add($"--view-filter '{viewText}': {viewError.Message}");
             }
 
-            var loaded = new List<Flow>();
-            foreach (var path in parse.GetValue(read) ?? [])
-            {
-                try
-                {
-                    loaded.AddRange(Cassette.Load(path).Flows);
-                }
-                catch (CassetteFormatException e)
-                {
-                    errors.Add(e.Message);
-                }
-            }
-
-            var replayFlows = new List<Flow>();
-            var replayModes = new List<string?>();
-            foreach (var path in parse.GetValue(serverReplay) ?? [])
-            {
-                try
-                {
-                    var cassette = Cassette.Load(path);
-                    replayFlows.AddRange(cassette.Flows);
-                    replayModes.AddRange(cassette.Modes);
-                }
-                catch (CassetteFormatException e)
-                {
-                    errors.Add(e.Message);
-                }
-            }
-
+            var loaded = CassetteInputs.Load(parse.GetValue(read) ?? [], errors).Flows;
+            var replayInputs = CassetteInputs.Load(parse.GetValue(serverReplay) ?? [], errors);
             var options = shared.Build(parse, errors);
             if (options is null)
             {
@@ -83,7 +55,7 @@ internal static class ConsoleCommand
             ReplayStore? store = null;
             if (parse.GetValue(serverReplay) is { Length: > 0 })
             {
-                store = new ReplayStore(replayFlows, new ServerReplayOptions { Reuse = parse.GetValue(reuse) }, replayModes);
+                store = new ReplayStore(replayInputs.Flows, new ServerReplayOptions { Reuse = parse.GetValue(reuse) }, replayInputs.Modes);
                 options = options with { Addons = [new ServerReplayAddon(store, options.TimeProvider, Redactor.Default), .. options.Addons] };
             }
 
@@ -101,14 +73,8 @@ internal static class ConsoleCommand
 
             // Interception runs last so the user sees what every other addon did (as in mitmproxy's console).
             options = options with { LoggerFactory = logging, FlowLimit = null, Addons = [.. addons, interceptAddon] };
-            ProxyServer proxy;
-            try
+            if (await ProxyRunner.TryStartAsync(options) is not { } proxy)
             {
-                proxy = await ProxyServer.StartAsync(options);
-            }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidDataException)
-            {
-                await Console.Error.WriteLineAsync("error: " + e.Message);
                 return 1;
             }
 

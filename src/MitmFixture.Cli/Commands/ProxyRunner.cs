@@ -7,6 +7,20 @@ namespace MitmFixture.Cli.Commands;
 /// <summary>Runs a proxy until Ctrl+C or SIGTERM, printing finished flows; shared by dump, record and replay.</summary>
 internal static class ProxyRunner
 {
+    /// <summary>Starts the proxy, or prints why it cannot start (the port is taken, say) and returns null.</summary>
+    public static async Task<ProxyServer?> TryStartAsync(ProxyOptions options)
+    {
+        try
+        {
+            return await ProxyServer.StartAsync(options);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidDataException)
+        {
+            await Console.Error.WriteLineAsync("error: " + e.Message);
+            return null;
+        }
+    }
+
     public static async Task<int> RunAsync(ProxyOptions options, bool quiet, bool verbose, string banner, CancellationToken cancellationToken, Func<ProxyServer, string?>? describe = null, Filters.FlowFilter? flowFilter = null, int detail = 1)
     {
         using var logging = LoggerFactory.Create(b => b
@@ -17,14 +31,8 @@ internal static class ProxyRunner
 
         // The command line keeps no flow list: each flow is printed when it finishes and then forgotten.
         options = options with { LoggerFactory = logging, FlowLimit = 0 };
-        ProxyServer proxy;
-        try
+        if (await TryStartAsync(options) is not { } proxy)
         {
-            proxy = await ProxyServer.StartAsync(options);
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidDataException)
-        {
-            await Console.Error.WriteLineAsync("error: " + e.Message);
             return 1;
         }
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
-using MitmFixture.Flows;
 using MitmFixture.Replay;
 
 namespace MitmFixture.Cli.Commands;
@@ -42,22 +41,7 @@ internal static class ReplayCommand
                 errors.Add("--server-replay-extra: " + e.Message);
             }
 
-            var flows = new List<Flow>();
-            var modes = new List<string?>();
-            foreach (var path in parse.GetValue(cassettes)!)
-            {
-                try
-                {
-                    var cassette = Cassette.Load(path);
-                    flows.AddRange(cassette.Flows);
-                    modes.AddRange(cassette.Modes);
-                }
-                catch (CassetteFormatException e)
-                {
-                    errors.Add(e.Message);
-                }
-            }
-
+            var inputs = CassetteInputs.Load(parse.GetValue(cassettes)!, errors);
             var options = shared.Build(parse, errors);
             if (options is null)
             {
@@ -77,7 +61,7 @@ internal static class ReplayCommand
                 KillExtra = parse.GetValue(killExtra),
                 Extra = policy,
             };
-            var store = new ReplayStore(flows, replayOptions, modes);
+            var store = new ReplayStore(inputs.Flows, replayOptions, inputs.Modes);
             var addon = new ServerReplayAddon(store, options.TimeProvider, Redactor.Default);
             addon.Unmatched += (flow, why) => Console.Error.WriteLine($"unmatched: {why}");
             options = options with { Addons = [addon, .. options.Addons] };
