@@ -60,6 +60,10 @@ internal sealed class EventLog : ILoggerProvider
 
     private sealed class Logger(EventLog log) : ILogger
     {
+        // The engine's "{Method} {Url} -> {Status}" line: the flow list shows that already, and the
+        // pane is for what does not become a flow (mitmproxy's event log).
+        private const int FlowFinishedEventId = 31;
+
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
@@ -67,7 +71,7 @@ internal sealed class EventLog : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (!IsEnabled(logLevel))
+            if (!IsEnabled(logLevel) || eventId.Id == FlowFinishedEventId)
             {
                 return;
             }

@@ -57,11 +57,34 @@ internal static class FlowDetailView
         var body = view.RenderBody(message);
         lines.Add(ScreenLine.Of($"── {body.Description} ──", Palette.Dim));
         lines.AddRange(body.Lines.Select(l => ScreenLine.Of(l)));
+        if (flow.WebSocket is { } websocket && view.Tab == FlowTab.Response)
+        {
+            AddWebSocket(lines, websocket);
+        }
+
         if (flow.Error is { } failure && view.Tab == FlowTab.Response)
         {
             lines.Add(ScreenLine.Of("Error: " + failure.Message, Palette.Error));
         }
 
         return lines;
+    }
+
+    /// <summary>After an upgrade, the messages both ways (client → server, server ← client), as mitmproxy's WebSocket tab lists them.</summary>
+    private static void AddWebSocket(List<ScreenLine> lines, Flows.WebSocketData websocket)
+    {
+        lines.Add(new ScreenLine());
+        lines.Add(ScreenLine.Of($"── WebSocket: {websocket.Messages.Count} messages ──", Palette.Dim));
+        foreach (var message in websocket.Messages)
+        {
+            var arrow = message.FromClient ? "→ " : "← ";
+            var content = message.IsText ? message.Text : $"[binary, {message.Content.Length} bytes] {Convert.ToHexString(message.Content.AsSpan(0, Math.Min(32, message.Content.Length)))}";
+            lines.Add(new ScreenLine().Add(arrow, message.FromClient ? Palette.Method : Palette.Redirect).Add(message.Dropped ? "[dropped] " + content : content));
+        }
+
+        if (websocket.CloseCode is { } code)
+        {
+            lines.Add(ScreenLine.Of($"closed by the {(websocket.ClosedByClient ? "client" : "server")}: {code} {websocket.CloseReason}", Palette.Dim));
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using MitmFixture.Addons;
 using MitmFixture.Cli.ConsoleUi;
 using MitmFixture.Cli.ConsoleUi.Rendering;
@@ -14,8 +15,11 @@ internal sealed class ConsoleHarness : IAsyncDisposable
 {
     private readonly string _directory;
 
-    private ConsoleHarness(ProxyHarness proxy, ConsoleApp app, string directory)
+    private readonly ILoggerFactory _logging;
+
+    private ConsoleHarness(ProxyHarness proxy, ConsoleApp app, string directory, ILoggerFactory logging)
     {
+        _logging = logging;
         Proxy = proxy;
         App = app;
         _directory = directory;
@@ -36,7 +40,9 @@ internal sealed class ConsoleHarness : IAsyncDisposable
         var directory = System.IO.Directory.CreateTempSubdirectory("mitmfixture-console-").FullName;
         var intercept = new InterceptAddon();
         var replacements = new ModifyBodyAddon([]);
-        var proxy = await ProxyHarness.StartAsync(upstream, o => o with { Addons = [replacements, intercept], FlowLimit = null });
+        var events = new EventLog();
+        var logging = LoggerFactory.Create(b => b.AddProvider(events).SetMinimumLevel(LogLevel.Information));
+        var proxy = await ProxyHarness.StartAsync(upstream, o => o with { Addons = [replacements, intercept], FlowLimit = null, LoggerFactory = logging });
         var backend = new ConsoleBackend
         {
             Proxy = proxy.Proxy,
@@ -46,13 +52,13 @@ internal sealed class ConsoleHarness : IAsyncDisposable
             SavePath = Path.Combine(directory, "flows.json"),
             Features = ["anticache"],
         };
-        var app = new ConsoleApp(backend);
+        var app = new ConsoleApp(backend, events);
         if (loaded is not null)
         {
             app.Load(loaded);
         }
 
-        return new ConsoleHarness(proxy, app, directory);
+        return new ConsoleHarness(proxy, app, directory, logging);
     }
 
     public ConsoleHarness Press(params ConsoleKeyInfo[] keys)
@@ -101,6 +107,7 @@ internal sealed class ConsoleHarness : IAsyncDisposable
         }
 
         await Proxy.DisposeAsync();
+        _logging.Dispose();
         System.IO.Directory.Delete(_directory, recursive: true);
     }
 }

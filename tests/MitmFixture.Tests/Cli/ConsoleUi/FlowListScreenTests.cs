@@ -148,6 +148,24 @@ public class FlowListScreenTests
     }
 
     [Fact]
+    public async Task EventLog_ShowsWhatIsNotAFlow_NotEveryFinishedFlow()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var console = await ConsoleHarness.StartAsync(upstream);
+        await console.Proxy.CreateClient().GetStringAsync(upstream.HttpUrl + "/echo/fine", TestContext.Current.CancellationToken);
+        await using (var raw = await RawClient.ConnectAsync(console.Proxy.Proxy.Port))
+        {
+            await raw.SendAsync("NOT HTTP AT ALL\r\n\r\n");
+            Assert.Contains("400", await raw.ReadAsync("\r\n"));
+        }
+
+        await Eventually.TrueAsync(() => console.App.Events.Snapshot().Any(e => e.Text.Contains("malformed", StringComparison.Ordinal)));
+        Assert.DoesNotContain(console.App.Events.Snapshot(), e => e.Text.Contains("/echo/fine", StringComparison.Ordinal));
+        console.Keys("e");
+        Assert.Contains(console.Screen(), l => l.Contains("malformed", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task QuestionMark_ShowsTheListKeysAndFilterSyntax()
     {
         await using var console = await ConsoleHarness.StartAsync();

@@ -213,6 +213,18 @@ public class FlowViewScreenTests
     }
 
     [Fact]
+    public async Task WebSocketFlow_ResponseTabListsTheMessagesBothWays()
+    {
+        var (console, _) = await OpenAsync(TestFlows.TWebSocketFlow());
+        await using var _ = console;
+        var screen = console.ScreenText();
+        Assert.Contains("WebSocket: 3 messages", screen);
+        Assert.Contains("→ hello text", screen);
+        Assert.Contains("← it's me", screen);
+        Assert.Contains("[binary, 12 bytes]", screen);
+    }
+
+    [Fact]
     public async Task LongBody_ScrollsWithJAndSpace()
     {
         var body = string.Join("\n", Enumerable.Range(1, 200).Select(i => $"line {i}"));
