@@ -43,7 +43,7 @@ public sealed record FeatureOptions
         {
             if (mode.Kind == ProxyModeKind.Reverse)
             {
-                errors.Add($"proxyauth '{auth}': proxy authentication is not possible in reverse mode (clients do not know they talk to a proxy); use regular or upstream mode");
+                errors.Add($"proxyauth '{ProxyAuthAddon.Describe(auth)}': proxy authentication is not possible in reverse mode (clients do not know they talk to a proxy); use regular or upstream mode");
             }
             else
             {

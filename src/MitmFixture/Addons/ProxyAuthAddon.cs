@@ -36,13 +36,21 @@ public sealed class ProxyAuthAddon : ProxyAddon
         var colon = option.IndexOf(':', StringComparison.Ordinal);
         if (colon <= 0)
         {
-            throw new FormatException($"proxyauth '{option}': expected user:pass, @path/to/htpasswd or any");
+            // Not quoted: a value without a colon may be a password typed alone, and errors end up in CI logs.
+            throw new FormatException("proxyauth: expected user:pass, @path/to/htpasswd or any (the value given has no ':')");
         }
 
         var user = Encoding.UTF8.GetBytes(option[..colon]);
         var pass = Encoding.UTF8.GetBytes(option[(colon + 1)..]);
         return new ProxyAuthAddon((u, p) =>
             CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(u), user) & CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(p), pass));
+    }
+
+    /// <summary>The option as it may be shown in messages and logs: <c>user:pass</c> becomes <c>user:***</c>.</summary>
+    public static string Describe(string option)
+    {
+        var colon = option.IndexOf(':', StringComparison.Ordinal);
+        return option == "any" || option.StartsWith('@') ? option : colon > 0 ? option[..colon] + ":***" : "***";
     }
 
     public override ValueTask HttpConnectAsync(Flow flow, CancellationToken cancellationToken)

@@ -234,11 +234,33 @@ public sealed class FeatureAddonTests(UpstreamFixture fixture) : IClassFixture<U
     {
         var errors = new List<string>();
 
-        new FeatureOptions { ProxyAuth = "a:b", ModifyBody = ["/~q/(/x"], StickyCookie = "~q & (" }.Build(ProxyMode.Reverse("http://x"), errors);
+        new FeatureOptions { ProxyAuth = "ann:s3cret", ModifyBody = ["/~q/(/x"], StickyCookie = "~q & (" }.Build(ProxyMode.Reverse("http://x"), errors);
 
         Assert.Equal(3, errors.Count);
-        Assert.Contains(errors, e => e.Contains("not possible in reverse mode", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("proxyauth 'ann:***': proxy authentication is not possible in reverse mode", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.Contains("s3cret", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("invalid regex", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("stickycookie '~q & ('", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("s3cret")]
+    [InlineData("")]
+    public void ProxyAuth_WithoutAColon_ErrorDoesNotRepeatTheValue(string option)
+    {
+        var error = Assert.Throws<FormatException>(() => ProxyAuthAddon.Parse(option));
+        Assert.Contains("expected user:pass", error.Message, StringComparison.Ordinal);
+        if (option.Length > 0)
+        {
+            Assert.DoesNotContain(option, error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("ann:s3cret", "ann:***")]
+    [InlineData("any", "any")]
+    [InlineData("@/etc/htpasswd", "@/etc/htpasswd")]
+    [InlineData("s3cret", "***")]
+    public void ProxyAuth_Describe_HidesThePassword(string option, string shown) =>
+        Assert.Equal(shown, ProxyAuthAddon.Describe(option));
 }
