@@ -40,7 +40,11 @@ internal sealed class ConsoleRunner
                 var changed = false;
                 while (Console.KeyAvailable && !_app.QuitRequested)
                 {
-                    _app.HandleKey(Console.ReadKey(intercept: true));
+                    foreach (var key in Keys.FromTerminal(Console.ReadKey(intercept: true)))
+                    {
+                        _app.HandleKey(key);
+                    }
+
                     changed = true;
                 }
 
