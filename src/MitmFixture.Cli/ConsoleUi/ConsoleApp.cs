@@ -13,6 +13,7 @@ internal sealed class ConsoleApp
 {
     private readonly Stack<Screen> _screens = new();
     private readonly List<Task> _replays = [];
+    private string? _lastDrawFailure;
 
     public ConsoleApp(ConsoleBackend backend, EventLog? events = null)
     {
@@ -83,7 +84,47 @@ internal sealed class ConsoleApp
         Flows.Recompute();
     }
 
+    /// <summary>
+    /// Handles one key. Whatever goes wrong in it is shown and logged, never thrown: one faulty key
+    /// (or a flow a proxy thread changed under it) must not end the session and every flow in memory.
+    /// </summary>
     public void HandleKey(ConsoleKeyInfo key)
+    {
+        try
+        {
+            Dispatch(key);
+        }
+        catch (Exception e)
+        {
+            Fail($"Key {Describe(key)} failed: {Describe(e)}");
+        }
+    }
+
+    /// <summary>
+    /// Logs that a frame could not be drawn, once per distinct error: the screen is redrawn several
+    /// times a second and the same failure would otherwise fill the event log.
+    /// </summary>
+    public void ReportDrawFailure(Exception e)
+    {
+        var text = "Drawing the screen failed: " + Describe(e);
+        if (text != _lastDrawFailure)
+        {
+            _lastDrawFailure = text;
+            Events.Error(text);
+        }
+    }
+
+    /// <summary>Type, message and where it was thrown, on one line for the event log.</summary>
+    public static string Describe(Exception e)
+    {
+        var where = e.StackTrace?.Split('\n', 2)[0].Trim();
+        return string.IsNullOrEmpty(where) ? $"{e.GetType().Name}: {e.Message}" : $"{e.GetType().Name}: {e.Message} ({where})";
+    }
+
+    private static string Describe(ConsoleKeyInfo key) =>
+        key.KeyChar != '\0' && !char.IsControl(key.KeyChar) ? $"'{key.KeyChar}'" : key.Key.ToString();
+
+    private void Dispatch(ConsoleKeyInfo key)
     {
         Message = null;
         if (Confirmation is { } confirmation)

@@ -97,7 +97,17 @@ internal sealed class ConsoleRunner
         }
 
         var width = size.Item1 - 1; // the last column stays empty: writing it makes some terminals wrap
-        var lines = _frame.Render(FrameBuilder.Build(_app, width, size.Item2), width);
+        IReadOnlyList<string> lines;
+        try
+        {
+            lines = _frame.Render(FrameBuilder.Build(_app, width, size.Item2), width);
+        }
+        catch (Exception e)
+        {
+            _app.ReportDrawFailure(e); // the status bar or the drawing itself; the next tick tries again
+            return;
+        }
+
         for (var i = 0; i < lines.Count; i++)
         {
             if (i < _shown.Length && _shown[i] == lines[i])

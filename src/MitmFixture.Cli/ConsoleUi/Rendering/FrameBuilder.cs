@@ -14,6 +14,33 @@ internal static class FrameBuilder
         height = Math.Max(height, 6);
         var bodyHeight = height - 2;
         var lines = new List<ScreenLine>(height);
+        try
+        {
+            AddScreen(app, lines, width, bodyHeight);
+        }
+        catch (Exception e)
+        {
+            // A proxy thread can change a live flow while it is drawn (its headers are a plain list),
+            // and a drawing bug must not end the session: show what happened, log it, draw again next tick.
+            lines.Clear();
+            lines.Add(ScreenLine.Of("This screen could not be drawn: " + e.Message, Palette.Error));
+            lines.Add(ScreenLine.Of("The event log (e on the flow list) has the details; q goes back.", Palette.Dim));
+            app.ReportDrawFailure(e);
+        }
+
+        while (lines.Count < bodyHeight)
+        {
+            lines.Add(new ScreenLine());
+        }
+
+        lines.RemoveRange(bodyHeight, lines.Count - bodyHeight);
+        lines.Add(StatusBar(app, width));
+        lines.Add(BottomLine(app));
+        return lines;
+    }
+
+    private static void AddScreen(ConsoleApp app, List<ScreenLine> lines, int width, int bodyHeight)
+    {
         switch (app.Current)
         {
             case FlowListScreen list:
@@ -40,16 +67,6 @@ internal static class FrameBuilder
                 lines.AddRange(HelpView.BuildOptions(options, width, bodyHeight));
                 break;
         }
-
-        while (lines.Count < bodyHeight)
-        {
-            lines.Add(new ScreenLine());
-        }
-
-        lines.RemoveRange(bodyHeight, lines.Count - bodyHeight);
-        lines.Add(StatusBar(app, width));
-        lines.Add(BottomLine(app));
-        return lines;
     }
 
     private static IEnumerable<ScreenLine> EventLogView(ConsoleApp app, int height)

@@ -44,11 +44,37 @@ public class FrameRenderingTests
     }
 
     [Fact]
+    public async Task ScreenThatThrowsWhileDrawn_ShowsTheError_LogsItOnce_StatusBarStays()
+    {
+        await using var console = await ConsoleHarness.StartAsync();
+        console.App.Push(new GridEditorScreen(console.App, "Broken", new ColumnsThatThrow(), [], _ => null));
+        var screen = console.Screen(80, 10);
+        Assert.Contains("could not be drawn: Collection was modified", screen[0]);
+        Assert.Contains("Broken", screen[^2]);
+        console.Screen(80, 10);
+        Assert.Single(console.App.Events.Snapshot(), e => e.Text.Contains("Collection was modified", StringComparison.Ordinal));
+        console.Keys("q");
+        Assert.IsType<FlowListScreen>(console.App.Current);
+    }
+
+    [Fact]
     public async Task Colours_AreAnsiWhenAsked()
     {
         await using var console = await ConsoleHarness.StartAsync(loaded: [TestFlows.Get("http://c.test/").Respond(404, "no")]);
         var coloured = new SpectreFrame(Spectre.Console.ColorSystemSupport.TrueColor).Render(console.Lines(80, 8), 80);
         Assert.Contains("\u001b[", coloured[0]);
         Assert.DoesNotContain("\u001b[", console.Screen(80, 8)[0]);
+    }
+
+    /// <summary>Columns whose names fail when read, as a list a proxy thread changes while it is drawn does.</summary>
+    private sealed class ColumnsThatThrow : IReadOnlyList<string>
+    {
+        public int Count => 2;
+
+        public string this[int index] => throw new InvalidOperationException("Collection was modified");
+
+        public IEnumerator<string> GetEnumerator() => throw new InvalidOperationException("Collection was modified");
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -127,6 +127,19 @@ public class GridEditorScreenTests
     }
 
     [Fact]
+    public async Task Commit_Throws_TheConsoleKeepsRunning_AndLogsTheError()
+    {
+        var (console, grid, _) = await OpenAsync([["a", "b"]], check: _ => throw new InvalidOperationException("Collection was modified"));
+        await using var _ = console;
+        console.Press(Keys.Escape);
+        Assert.Same(grid, console.App.Current);
+        Assert.Contains("InvalidOperationException: Collection was modified", console.Screen()[^1]);
+        Assert.Contains(console.App.Events.Snapshot(), e => e.Text.Contains("Collection was modified", StringComparison.Ordinal));
+        console.Keys("j");
+        Assert.Null(console.App.Message); // the next key is handled as usual
+    }
+
+    [Fact]
     public async Task Screen_HighlightsTheCursorCell_AndShowsTheEditedText()
     {
         var (console, _, _) = await OpenAsync([["Accept", "*/*"]]);
