@@ -49,6 +49,11 @@ internal static class FrameBuilder
                 lines.AddRange(FlowListView.Build(app, width, bodyHeight - logHeight));
                 if (logHeight > 0)
                 {
+                    while (lines.Count < bodyHeight - logHeight)
+                    {
+                        lines.Add(new ScreenLine()); // the pane stays at the bottom, not under the last flow
+                    }
+
                     lines.AddRange(EventLogView(app, logHeight));
                 }
 

@@ -148,6 +148,17 @@ public class FlowListScreenTests
     }
 
     [Fact]
+    public async Task EventLogPane_SitsAtTheBottom_NotUnderTheLastFlow()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        console.Keys("e");
+        var screen = console.Screen(120, 30);
+        var pane = screen.ToList().FindIndex(l => l.Contains("Event log", StringComparison.Ordinal));
+        Assert.True(pane > 15, $"the pane starts at row {pane}");
+        Assert.True(string.IsNullOrWhiteSpace(screen[3]), "rows between the flows and the pane stay empty");
+    }
+
+    [Fact]
     public async Task EventLog_ShowsWhatIsNotAFlow_NotEveryFinishedFlow()
     {
         await using var upstream = await TestUpstream.StartAsync();
