@@ -85,51 +85,75 @@ internal static class FrameBuilder
         }
     }
 
-    /// <summary>Flow count, interception pattern, view filter, features, and the bind address on the right.</summary>
+    /// <summary>
+    /// Flow count, interception pattern, view filter, features, and the bind address on the right.
+    /// When it does not fit, the screen title goes first, then the state on the left is cut: the
+    /// address is what a user reads the bar for when pointing a client at the proxy.
+    /// </summary>
     public static ScreenLine StatusBar(ConsoleApp app, int width)
     {
-        var line = new ScreenLine(Palette.StatusBar);
+        var left = new List<Span>();
         var flows = app.Flows;
         var count = flows.Filter is null ? $"[{FocusText(flows)}{flows.All.Count}]" : $"[{FocusText(flows)}{flows.Visible.Count} of {flows.All.Count}]";
-        line.Add(count, Palette.StatusBarStrong);
+        left.Add(new Span(count, Palette.StatusBarStrong));
         var paused = flows.All.Count(f => f.Intercepted);
         if (paused > 0)
         {
-            line.Add($" [{paused} paused]", Palette.StatusBarStrong);
+            left.Add(new Span($" [{paused} paused]", Palette.StatusBarStrong));
         }
 
         if (app.Backend.Intercept.Expression is { } intercept)
         {
-            line.Add($" [i:{intercept}]", Palette.StatusBar);
+            left.Add(new Span($" [i:{intercept}]", Palette.StatusBar));
         }
 
         if (flows.Filter is { } filter)
         {
-            line.Add($" [f:{filter.Expression}]", Palette.StatusBar);
+            left.Add(new Span($" [f:{filter.Expression}]", Palette.StatusBar));
         }
 
         foreach (var feature in app.Backend.Features)
         {
-            line.Add($" [{feature}]", Palette.StatusBar);
+            left.Add(new Span($" [{feature}]", Palette.StatusBar));
         }
 
         if (app.Backend.ServerReplay is { } replay)
         {
-            line.Add($" [server replay:{replay.Remaining} left]", Palette.StatusBar);
+            left.Add(new Span($" [server replay:{replay.Remaining} left]", Palette.StatusBar));
         }
 
         if (app.Backend.Replacements.Specs.Count > 0)
         {
-            line.Add($" [replacements:{app.Backend.Replacements.Specs.Count}]", Palette.StatusBar);
+            left.Add(new Span($" [replacements:{app.Backend.Replacements.Specs.Count}]", Palette.StatusBar));
         }
 
         if (app.PendingReplays > 0)
         {
-            line.Add($" [replaying:{app.PendingReplays}]", Palette.StatusBar);
+            left.Add(new Span($" [replaying:{app.PendingReplays}]", Palette.StatusBar));
         }
 
-        var right = $"{app.Current.Title}  [{app.Backend.Proxy.Options.Mode}] listening {app.Backend.Proxy.Endpoint} ";
-        var used = line.Text.Length;
+        var address = $"[{app.Backend.Proxy.Options.Mode}] listening {app.Backend.Proxy.Endpoint} ";
+        var right = $"{app.Current.Title}  {address}";
+        var leftLength = left.Sum(s => s.Text.Length);
+        if (leftLength + 1 + right.Length > width)
+        {
+            right = address;
+        }
+
+        var room = Math.Max(0, width - 1 - right.Length);
+        var line = new ScreenLine(Palette.StatusBar);
+        var used = 0;
+        foreach (var span in left)
+        {
+            var text = used + span.Text.Length <= room ? span.Text : FlowRow.Fit(span.Text, room - used).TrimEnd();
+            line.Add(text, span.Style);
+            used += text.Length;
+            if (used >= room)
+            {
+                break;
+            }
+        }
+
         line.Add(new string(' ', Math.Max(1, width - used - right.Length)), Palette.StatusBar);
         line.Add(right, Palette.StatusBar);
         return line;

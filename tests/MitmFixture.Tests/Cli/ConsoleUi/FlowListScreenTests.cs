@@ -229,4 +229,17 @@ public class FlowListScreenTests
         Assert.Contains("[anticache]", status);
         Assert.Contains($"listening 127.0.0.1:{console.Proxy.Proxy.Port}", status);
     }
+
+    [Fact]
+    public async Task StatusBar_LongPatterns_AreCut_TheBindAddressStays()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        console.Keys("i~q & ~d api.example.com & ~u /some/long/path").Press(Keys.Enter);
+        console.Keys("f~u /another/long/path | ~d example.com").Press(Keys.Enter);
+        var status = console.Screen(80, 10)[^2];
+        Assert.Contains($"listening 127.0.0.1:{console.Proxy.Proxy.Port}", status);
+        Assert.Contains("[i:~q & ~d api.example.com", status);
+        Assert.Contains("…", status);
+        Assert.Contains("Flow list", console.Screen(200, 10)[^2]); // the title when there is room
+    }
 }
