@@ -288,6 +288,8 @@ internal sealed class ConsoleApp
         }
 
         var request = flow.Request.Clone();
+        request.TimestampStart = null; // a new exchange: its times are its own, as ClientReplayer does
+        request.TimestampEnd = null;
         Events.Info("Replaying " + request.Url);
         _replays.Add(Task.Run(async () =>
         {

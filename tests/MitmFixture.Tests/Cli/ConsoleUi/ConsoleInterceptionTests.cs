@@ -1,4 +1,5 @@
 using MitmFixture.Cli.ConsoleUi;
+using MitmFixture.Cli.ConsoleUi.Rendering;
 using MitmFixture.Flows;
 using MitmFixture.Tests.Support;
 using Spectre.Console;
@@ -103,6 +104,21 @@ public class ConsoleInterceptionTests
         Assert.Equal(2, rows.Count);
         Assert.Contains("↻", rows[1]);
         Assert.DoesNotContain("↻", rows[0]);
+    }
+
+    [Fact]
+    public async Task R_OnAnOldFlow_TheReplayHasItsOwnTimesAndDuration()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        var recorded = TestFlows.Get(upstream.HttpUrl + "/echo/old").Respond(200, "old"); // started in 2024
+        await using var console = await ConsoleHarness.StartAsync(upstream, loaded: [recorded]);
+        var before = DateTimeOffset.UtcNow;
+
+        console.Keys("r");
+        var replayed = await console.WaitForFlowAsync(f => f.Replay == ReplayKind.Request && !f.Live);
+        Assert.True(replayed.Request.TimestampStart >= before, $"the replay started at {replayed.Request.TimestampStart}");
+        Assert.True(replayed.Response!.TimestampEnd - replayed.Request.TimestampStart < TimeSpan.FromMinutes(1), "the duration is the replay's: " + FlowRow.Duration(replayed));
+        Assert.Equal(TestFlows.Start, recorded.Request.TimestampStart);
     }
 
     [Fact]
