@@ -45,7 +45,7 @@ internal sealed class ConsoleApp
     /// Set by the terminal runner: gives the terminal to a program (the external editor) for the
     /// length of the call and takes it back after. Without it (tests) the call just runs.
     /// </summary>
-    public Func<Func<string?>, string?>? TerminalHandover { get; set; }
+    public Func<Func<byte[]?>, byte[]?>? TerminalHandover { get; set; }
 
     public Screen Current => _screens.Peek();
 
@@ -189,14 +189,14 @@ internal sealed class ConsoleApp
         Events.Error(message);
     }
 
-    /// <summary>Opens <paramref name="text"/> in the external editor; null when it was not saved or could not start.</summary>
-    public string? RunEditor(string text, string extension)
+    /// <summary>Opens <paramref name="content"/> in the external editor; null when it was not saved or could not start.</summary>
+    public byte[]? RunEditor(byte[] content, string extension)
     {
-        string? Edit()
+        byte[]? Edit()
         {
             try
             {
-                return Backend.Editor.Edit(text, extension);
+                return Backend.Editor.Edit(content, extension);
             }
             catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
             {

@@ -72,7 +72,7 @@ internal sealed class ConsoleRunner
         }
     }
 
-    private string? HandOver(Func<string?> run)
+    private byte[]? HandOver(Func<byte[]?> run)
     {
         LeaveScreen();
         try

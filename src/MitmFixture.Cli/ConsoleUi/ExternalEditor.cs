@@ -2,12 +2,12 @@ using System.Diagnostics;
 
 namespace MitmFixture.Cli.ConsoleUi;
 
-/// <summary>Opens text in the user's editor and returns what they saved, or null when they gave up.</summary>
+/// <summary>Opens content in the user's editor and returns what they saved, or null when they gave up.</summary>
 internal interface IExternalEditor
 {
-    /// <param name="text">The text to edit.</param>
+    /// <param name="content">The bytes to edit, written to the file as they are.</param>
     /// <param name="extension">A file extension (".json", ".txt") so the editor picks a mode.</param>
-    string? Edit(string text, string extension);
+    byte[]? Edit(byte[] content, string extension);
 }
 
 /// <summary>
@@ -22,10 +22,10 @@ internal sealed class ProcessEditor(string? command = null) : IExternalEditor
         : Environment.GetEnvironmentVariable("EDITOR") is { Length: > 0 } editor ? editor
         : "vi");
 
-    public string? Edit(string text, string extension)
+    public byte[]? Edit(byte[] content, string extension)
     {
         var path = Path.Combine(Path.GetTempPath(), $"mitmfixture-{Guid.NewGuid():N}{extension}");
-        File.WriteAllText(path, text);
+        File.WriteAllBytes(path, content);
         try
         {
             // Through the shell so "code --wait" or "nano -w" in $EDITOR work as they do for git.
@@ -41,7 +41,7 @@ internal sealed class ProcessEditor(string? command = null) : IExternalEditor
             }
 
             process.WaitForExit();
-            return process.ExitCode == 0 ? File.ReadAllText(path) : null;
+            return process.ExitCode == 0 ? File.ReadAllBytes(path) : null;
         }
         finally
         {

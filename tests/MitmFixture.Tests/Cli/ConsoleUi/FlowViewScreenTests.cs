@@ -170,6 +170,28 @@ public class FlowViewScreenTests
     }
 
     [Fact]
+    public async Task EditBody_BinarySavedUnchanged_KeepsEveryByte()
+    {
+        byte[] binary = [0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe, 0x80, 0xc3, 0x28, 0x0a, 0xe9];
+        var flow = TestFlows.Get("http://api.test/logo").Respond(200, binary, ("Content-Type", "application/octet-stream"));
+        var (console, view) = await OpenAsync(flow, editor: "true");
+        await using var _ = console;
+        console.Keys("eb");
+        Assert.Equal(binary, view.Flow.Response!.Body);
+        Assert.Contains("Body unchanged", console.Screen()[^1]);
+    }
+
+    [Fact]
+    public async Task EditBody_TheFinalNewlineAnEditorAdds_IsNotAChange()
+    {
+        var (console, view) = await OpenAsync(Answered(), editor: "printf '\\n' >>");
+        await using var _ = console;
+        console.Keys("eb");
+        Assert.Equal("{\"id\":7,\"name\":\"pen\"}", view.Flow.Response!.Text);
+        Assert.Contains("Body unchanged", console.Screen()[^1]);
+    }
+
+    [Fact]
     public async Task EditBody_EditorFails_LeavesTheBodyAlone()
     {
         var (console, view) = await OpenAsync(Answered(), editor: "false");
