@@ -189,14 +189,23 @@ internal sealed class ConsoleApp
         Events.Error(message);
     }
 
-    /// <summary>Opens <paramref name="content"/> in the external editor; null when it was not saved or could not start.</summary>
+    /// <summary>
+    /// Opens <paramref name="content"/> in the external editor; null, with the reason shown and
+    /// logged, when the editor failed, could not start, or the user discarded the edit.
+    /// </summary>
     public byte[]? RunEditor(byte[] content, string extension)
     {
         byte[]? Edit()
         {
             try
             {
-                return Backend.Editor.Edit(content, extension);
+                var edit = Backend.Editor.Edit(content, extension);
+                if (edit.Failure is { } failure)
+                {
+                    Fail($"The editor {failure}; nothing was changed");
+                }
+
+                return edit.Content;
             }
             catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
             {

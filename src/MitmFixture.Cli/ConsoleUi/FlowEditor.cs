@@ -188,7 +188,12 @@ internal static class FlowEditor
             edited = edited[..^1]; // the final newline editors such as vi add on saving
         }
 
-        if (edited is null || edited.AsSpan().SequenceEqual(original))
+        if (edited is null)
+        {
+            return; // RunEditor said why
+        }
+
+        if (edited.AsSpan().SequenceEqual(original))
         {
             app.Say("Body unchanged");
             return;

@@ -198,7 +198,18 @@ public class FlowViewScreenTests
         await using var _ = console;
         console.Keys("eb");
         Assert.Equal("{\"id\":7,\"name\":\"pen\"}", view.Flow.Response!.Text);
-        Assert.Contains("Body unchanged", console.Screen()[^1]);
+        Assert.Contains("'false' exited with code 1; nothing was changed", console.Screen()[^1]);
+    }
+
+    [Fact]
+    public async Task EditBody_EditorNotFound_SaysSoAndLogsIt()
+    {
+        var (console, view) = await OpenAsync(Answered(), editor: "no-such-editor-here");
+        await using var _ = console;
+        console.Keys("eb");
+        Assert.Equal("{\"id\":7,\"name\":\"pen\"}", view.Flow.Response!.Text);
+        Assert.Contains("'no-such-editor-here' was not found", console.Screen()[^1]);
+        Assert.Contains(console.App.Events.Snapshot(), e => e.Text.Contains("no-such-editor-here", StringComparison.Ordinal));
     }
 
     [Fact]

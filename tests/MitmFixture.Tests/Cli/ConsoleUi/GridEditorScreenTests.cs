@@ -114,6 +114,16 @@ public class GridEditorScreenTests
     }
 
     [Fact]
+    public async Task E_EditorFails_SaysSo_TheCellStays()
+    {
+        var (console, grid, _) = await OpenAsync([["a", "old value"]], editor: "false");
+        await using var _ = console;
+        console.Keys("le");
+        Assert.Equal("old value", grid.Rows[0][1]);
+        Assert.Contains("'false' exited with code 1", console.Screen()[^1]);
+    }
+
+    [Fact]
     public async Task Commit_Refused_StaysOpenWithTheMessage()
     {
         var (console, grid, commits) = await OpenAsync([["", "orphan"]], check: rows => rows.Any(r => r[0].Length == 0) ? "row 1: a name is needed" : null);
