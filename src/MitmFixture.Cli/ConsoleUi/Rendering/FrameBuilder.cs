@@ -35,7 +35,7 @@ internal static class FrameBuilder
 
         lines.RemoveRange(bodyHeight, lines.Count - bodyHeight);
         lines.Add(StatusBar(app, width));
-        lines.Add(BottomLine(app));
+        lines.Add(BottomLine(app, width));
         return lines;
     }
 
@@ -161,7 +161,7 @@ internal static class FrameBuilder
 
     private static string FocusText(FlowList flows) => flows.Visible.Count == 0 ? "" : $"{flows.FocusIndex + 1}/";
 
-    private static ScreenLine BottomLine(ConsoleApp app)
+    private static ScreenLine BottomLine(ConsoleApp app, int width)
     {
         if (app.Confirmation is { } confirmation)
         {
@@ -171,18 +171,17 @@ internal static class FrameBuilder
         if (app.Prompt is { } prompt)
         {
             var editor = prompt.Editor;
-            var line = new ScreenLine().Add(prompt.Label + ": ", Palette.Title).Add(editor.Text[..editor.Cursor]);
-            line.Add(editor.Cursor < editor.Text.Length ? editor.Text[editor.Cursor].ToString() : " ", Palette.Cursor);
-            if (editor.Cursor + 1 < editor.Text.Length)
+            var error = prompt.Error is { } reason ? "  " + reason : "";
+            var room = Math.Max(10, width - prompt.Label.Length - 2 - error.Length);
+            var (text, cursor) = EditWindow.Around(editor.Text, editor.Cursor, room);
+            var line = new ScreenLine().Add(prompt.Label + ": ", Palette.Title).Add(text[..cursor]);
+            line.Add(cursor < text.Length ? text[cursor].ToString() : " ", Palette.Cursor);
+            if (cursor + 1 < text.Length)
             {
-                line.Add(editor.Text[(editor.Cursor + 1)..]);
+                line.Add(text[(cursor + 1)..]);
             }
 
-            if (prompt.Error is { } error)
-            {
-                line.Add("  " + error, Palette.Error);
-            }
-
+            line.Add(error, Palette.Error);
             return line;
         }
 

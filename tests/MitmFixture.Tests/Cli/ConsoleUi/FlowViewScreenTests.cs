@@ -91,6 +91,17 @@ public class FlowViewScreenTests
     }
 
     [Fact]
+    public async Task EditUrl_LongUrlOnANarrowTerminal_WhatIsTypedStaysInView()
+    {
+        var (console, _) = await OpenAsync(TestFlows.Get("http://api.test/search?" + string.Join("&", Enumerable.Range(0, 20).Select(i => $"key{i}=value{i}"))).Respond(200, "ok"));
+        await using var _ = console;
+        console.Keys("eu").Keys("&typed=XYZ");
+        var prompt = console.Screen(60, 12)[^1];
+        Assert.StartsWith("URL: …", prompt);
+        Assert.Contains("&typed=XYZ", prompt);
+    }
+
+    [Fact]
     public async Task EditUrl_SetsSchemeHostPortPathAndHost()
     {
         var (console, view) = await OpenAsync(Answered());

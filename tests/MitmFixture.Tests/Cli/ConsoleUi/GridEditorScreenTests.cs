@@ -161,6 +161,15 @@ public class GridEditorScreenTests
     }
 
     [Fact]
+    public async Task EditingALongValue_WhatIsTypedStaysInView()
+    {
+        var (console, _, _) = await OpenAsync([["Cookie", "session=" + new string('x', 200)]]);
+        await using var _ = console;
+        console.Keys("l").Press(Keys.Enter).Keys("; theme=dark");
+        Assert.Contains("; theme=dark▏", console.ScreenText(80, 12));
+    }
+
+    [Fact]
     public async Task QuestionMark_ShowsTheGridKeys()
     {
         var (console, _, _) = await OpenAsync([]);
