@@ -243,6 +243,18 @@ public class FlowViewScreenTests
     }
 
     [Fact]
+    public async Task I_SetsTheInterceptionPattern_FromTheFlowView()
+    {
+        var (console, view) = await OpenAsync(Answered());
+        await using var _ = console;
+        console.Keys("i~q").Press(Keys.Enter);
+        Assert.Equal("~q", console.Intercept.Expression);
+        Assert.Same(view, console.App.Current);
+        console.Keys("i").Press(Keys.Control('u'), Keys.Enter);
+        Assert.Null(console.Intercept.Expression);
+    }
+
+    [Fact]
     public async Task QuestionMark_ShowsTheFlowViewKeys()
     {
         var (console, _) = await OpenAsync(Answered());
