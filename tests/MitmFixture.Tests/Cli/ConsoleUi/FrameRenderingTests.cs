@@ -33,6 +33,27 @@ public class FrameRenderingTests
     }
 
     [Fact]
+    public async Task NarrowTerminal_RowKeepsStatusSizeAndWholeDuration_TypeGoesFirst()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: [TestFlows.Get("http://narrow.test/" + new string('x', 100)).Respond(200, "{}", "application/json")]);
+        var row = console.Screen(60, 10)[0];
+        Assert.Contains("200", row);
+        Assert.Contains("2b", row);
+        Assert.EndsWith("30ms", row.TrimEnd());
+        Assert.DoesNotContain("application/json", row);
+        Assert.Contains("application/json", console.Screen(120, 10)[0]);
+    }
+
+    [Fact]
+    public async Task NarrowTerminal_HelpWrapsDescriptions_NothingIsCut()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: [TestFlows.Get("http://narrow.test/").Respond(200, "ok")]);
+        console.Press(Keys.Enter).Keys("?");
+        var help = string.Join(" ", console.Screen(60, 40).Select(l => l.Trim()));
+        Assert.Contains("c status code, b body ($EDITOR)", help);
+    }
+
+    [Fact]
     public async Task ControlCharactersAndWideText_DoNotBreakTheLayout()
     {
         var flow = TestFlows.Get("http://wide.test/").Respond(200, "a\tb\u0007c\r\n日本語のテキスト" + new string('字', 100));
