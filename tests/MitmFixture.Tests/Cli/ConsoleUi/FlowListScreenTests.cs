@@ -70,6 +70,41 @@ public class FlowListScreenTests
         Assert.Contains("No flows yet", console.Screen()[0]);
     }
 
+    [Theory]
+    [InlineData("z")]
+    [InlineData("d")]
+    public async Task ZAndD_ForgetTheFlows_SoTheirBodiesCanBeFreed(string key)
+    {
+        await using var console = await ConsoleHarness.StartAsync();
+        var flow = LoadABigFlow(console.App);
+        console.Keys(key);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(flow.IsAlive, "the console still holds the flow it no longer lists");
+    }
+
+    /// <summary>Not inlined, so no local of the test keeps the flow alive.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference LoadABigFlow(ConsoleApp app)
+    {
+        var flow = TestFlows.Get("http://big.test/").Respond(200, new string('x', 1_000_000));
+        app.Load([flow]);
+        return new WeakReference(flow);
+    }
+
+    [Fact]
+    public async Task D_ADeletedLiveFlow_DoesNotComeBack()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var console = await ConsoleHarness.StartAsync(upstream);
+        await console.Proxy.CreateClient().GetStringAsync(upstream.HttpUrl + "/echo/once", TestContext.Current.CancellationToken);
+        await console.WaitForFlowAsync(f => !f.Live);
+        console.Keys("d");
+        console.App.Sync();
+        Assert.Empty(console.App.Flows.All);
+    }
+
     [Fact]
     public async Task F_SetsTheViewFilter_ShownInTheStatusBar_AndPrefilledNextTime()
     {
