@@ -87,7 +87,9 @@ internal sealed class ConsoleRunner
 
     private void Draw()
     {
-        var size = (Math.Max(40, Console.WindowWidth), Math.Max(6, Console.WindowHeight));
+        // The real size, however small: a frame larger than the terminal would scroll it and leave the
+        // screen garbled until the next resize (FrameBuilder fits the layout to it).
+        var size = (Math.Max(2, Console.WindowWidth), Math.Max(1, Console.WindowHeight));
         var output = new StringBuilder();
         if (size != _size)
         {

@@ -5,14 +5,16 @@ namespace MitmFixture.Cli.ConsoleUi.Rendering;
 /// <summary>
 /// Lays out a whole frame for the console's state: the current screen above, the status bar, then
 /// the prompt or message line. Exactly <c>height</c> lines, none wider than <c>width</c> once drawn.
+/// A terminal narrower than 40 columns gets the 40-column layout cut; one too low for everything
+/// loses the screen's rows first, then the status bar, keeping the prompt line.
 /// </summary>
 internal static class FrameBuilder
 {
     public static IReadOnlyList<ScreenLine> Build(ConsoleApp app, int width, int height)
     {
         width = Math.Max(width, 40);
-        height = Math.Max(height, 6);
-        var bodyHeight = height - 2;
+        height = Math.Max(height, 1);
+        var bodyHeight = Math.Max(0, height - 2);
         var lines = new List<ScreenLine>(height);
         try
         {
@@ -34,7 +36,11 @@ internal static class FrameBuilder
         }
 
         lines.RemoveRange(bodyHeight, lines.Count - bodyHeight);
-        lines.Add(StatusBar(app, width));
+        if (height >= 2)
+        {
+            lines.Add(StatusBar(app, width));
+        }
+
         lines.Add(BottomLine(app, width));
         return lines;
     }
@@ -44,7 +50,7 @@ internal static class FrameBuilder
         switch (app.Current)
         {
             case FlowListScreen list:
-                var logHeight = app.ShowEventLog ? Math.Clamp(bodyHeight / 3, 3, 12) : 0;
+                var logHeight = app.ShowEventLog ? Math.Min(bodyHeight, Math.Clamp(bodyHeight / 3, 3, 12)) : 0;
                 list.PageSize = Math.Max(1, bodyHeight - logHeight - 1);
                 lines.AddRange(FlowListView.Build(app, width, bodyHeight - logHeight));
                 if (logHeight > 0)

@@ -7,6 +7,9 @@ namespace MitmFixture.Tests.Cli.ConsoleUi;
 public class FrameRenderingTests
 {
     [Theory]
+    [InlineData(20, 1)]
+    [InlineData(30, 2)]
+    [InlineData(39, 4)]
     [InlineData(40, 6)]
     [InlineData(80, 24)]
     [InlineData(200, 60)]
