@@ -212,6 +212,20 @@ public class FlowListScreenTests
     }
 
     [Fact]
+    public async Task EventLog_ShowsAClientThatRefusesTheProxyCertificate()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var console = await ConsoleHarness.StartAsync(upstream);
+        var curl = await Curl.RunAsync("-x", console.Proxy.Proxy.Url.ToString(), upstream.HttpsUrl + "/echo/untrusted"); // no --cacert
+        Assert.NotEqual(0, curl.ExitCode);
+
+        await Eventually.TrueAsync(() => console.App.Events.Snapshot().Any(e => e.Text.Contains("TLS handshake with client", StringComparison.Ordinal)));
+        var refused = console.App.Events.Snapshot().First(e => e.Text.Contains("TLS handshake with client", StringComparison.Ordinal));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, refused.Level);
+        Assert.DoesNotContain(console.App.Events.Snapshot(), e => e.Text.Contains("connected", StringComparison.Ordinal)); // other Debug events stay out
+    }
+
+    [Fact]
     public async Task QuestionMark_ShowsTheListKeysAndFilterSyntax()
     {
         await using var console = await ConsoleHarness.StartAsync();
