@@ -263,10 +263,14 @@ internal sealed class ConsoleApp
         }
     }
 
-    /// <summary>Removes a flow from the list; a paused one is killed first so its client is not left waiting.</summary>
+    /// <summary>
+    /// Removes a flow from the list; a live one is killed first, as mitmproxy's view.flows.remove does:
+    /// a paused one would leave its client waiting, and one still on its way could be paused by the
+    /// interception filter later, out of sight where nobody can accept it.
+    /// </summary>
     public void Delete(Flow flow)
     {
-        if (flow.Intercepted)
+        if (flow.Live)
         {
             flow.Kill();
         }
@@ -275,9 +279,10 @@ internal sealed class ConsoleApp
         Backend.Proxy.Flows.Remove(flow);
     }
 
+    /// <summary>Removes every flow, killing the live ones as <see cref="Delete"/> does, also those the list has not synced yet.</summary>
     public void ClearAll()
     {
-        foreach (var flow in Flows.All.Where(f => f.Intercepted).ToList())
+        foreach (var flow in Flows.All.Concat(Backend.Proxy.Flows.Snapshot()).Where(f => f.Live).Distinct().ToList())
         {
             flow.Kill();
         }

@@ -27,7 +27,7 @@ internal sealed class FlowViewScreen : Screen
         new("x", "kill this flow"),
         new("r", "replay this flow's request"),
         new("i", "set the interception filter (empty turns interception off)"),
-        new("d", "delete this flow and go back"),
+        new("d", "delete this flow (killed if live) and go back"),
         new("?", "this help"),
         new("q", "back to the flow list"),
     ];

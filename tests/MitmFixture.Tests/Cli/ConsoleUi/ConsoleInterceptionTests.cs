@@ -89,6 +89,35 @@ public class ConsoleInterceptionTests
     }
 
     [Fact]
+    public async Task D_OnALiveFlow_KillsIt_SoItCannotBePausedOutOfSight()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var console = await ConsoleHarness.StartAsync(upstream);
+        var curl = Curl.RunAsync("-x", console.Proxy.Proxy.Url.ToString(), upstream.HttpUrl + "/slow/2000");
+        var flow = await console.WaitForFlowAsync(f => f.Live);
+        console.Keys("i~s").Press(Keys.Enter); // would pause its response once it comes
+
+        console.Keys("d");
+        Assert.True(flow.Killed);
+        Assert.NotEqual(0, (await curl).ExitCode);
+        Assert.False(flow.Intercepted);
+    }
+
+    [Fact]
+    public async Task Z_KillsLiveFlowsTheListHasNotShownYet()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var console = await ConsoleHarness.StartAsync(upstream);
+        var curl = Curl.RunAsync("-x", console.Proxy.Proxy.Url.ToString(), upstream.HttpUrl + "/slow/2000");
+        await Eventually.TrueAsync(() => console.Proxy.Proxy.Flows.Count == 1); // in the store, not synced into the list
+        var flow = console.Proxy.Proxy.Flows.Snapshot()[0];
+
+        console.Keys("z");
+        Assert.True(flow.Killed);
+        Assert.NotEqual(0, (await curl).ExitCode);
+    }
+
+    [Fact]
     public async Task R_ReplaysTheFocusedFlow_AsANewFlowMarkedReplayed()
     {
         await using var upstream = await TestUpstream.StartAsync();
