@@ -68,8 +68,8 @@ internal static class ConsoleCommand
             var replacements = options.Addons.OfType<ModifyBodyAddon>().FirstOrDefault() ?? new ModifyBodyAddon([]);
             var features = options.Addons.Select(FeatureName).OfType<string>().ToList();
             var addons = options.Addons.Contains(replacements) ? options.Addons : [.. options.Addons, replacements];
-            var events = new EventLog();
-            using var logging = LoggerFactory.Create(b => b.AddProvider(events).SetMinimumLevel(parse.GetValue(shared.Verbose) ? LogLevel.Debug : LogLevel.Information));
+            var events = new EventLog(verbose: parse.GetValue(shared.Verbose));
+            using var logging = LoggerFactory.Create(events.AddTo);
 
             // Interception runs last so the user sees what every other addon did (as in mitmproxy's console).
             options = options with { LoggerFactory = logging, FlowLimit = null, Addons = [.. addons, interceptAddon] };

@@ -13,6 +13,7 @@ internal sealed class ConsoleApp
 {
     private readonly Stack<Screen> _screens = new();
     private readonly List<Task> _replays = [];
+    private string? _lastDrawFailure;
 
     public ConsoleApp(ConsoleBackend backend, EventLog? events = null)
     {
@@ -44,7 +45,7 @@ internal sealed class ConsoleApp
     /// Set by the terminal runner: gives the terminal to a program (the external editor) for the
     /// length of the call and takes it back after. Without it (tests) the call just runs.
     /// </summary>
-    public Func<Func<string?>, string?>? TerminalHandover { get; set; }
+    public Func<Func<byte[]?>, byte[]?>? TerminalHandover { get; set; }
 
     public Screen Current => _screens.Peek();
 
@@ -83,7 +84,47 @@ internal sealed class ConsoleApp
         Flows.Recompute();
     }
 
+    /// <summary>
+    /// Handles one key. Whatever goes wrong in it is shown and logged, never thrown: one faulty key
+    /// (or a flow a proxy thread changed under it) must not end the session and every flow in memory.
+    /// </summary>
     public void HandleKey(ConsoleKeyInfo key)
+    {
+        try
+        {
+            Dispatch(key);
+        }
+        catch (Exception e)
+        {
+            Fail($"Key {Describe(key)} failed: {Describe(e)}");
+        }
+    }
+
+    /// <summary>
+    /// Logs that a frame could not be drawn, once per distinct error: the screen is redrawn several
+    /// times a second and the same failure would otherwise fill the event log.
+    /// </summary>
+    public void ReportDrawFailure(Exception e)
+    {
+        var text = "Drawing the screen failed: " + Describe(e);
+        if (text != _lastDrawFailure)
+        {
+            _lastDrawFailure = text;
+            Events.Error(text);
+        }
+    }
+
+    /// <summary>Type, message and where it was thrown, on one line for the event log.</summary>
+    public static string Describe(Exception e)
+    {
+        var where = e.StackTrace?.Split('\n', 2)[0].Trim();
+        return string.IsNullOrEmpty(where) ? $"{e.GetType().Name}: {e.Message}" : $"{e.GetType().Name}: {e.Message} ({where})";
+    }
+
+    private static string Describe(ConsoleKeyInfo key) =>
+        key.KeyChar != '\0' && !char.IsControl(key.KeyChar) ? $"'{key.KeyChar}'" : key.Key.ToString();
+
+    private void Dispatch(ConsoleKeyInfo key)
     {
         Message = null;
         if (Confirmation is { } confirmation)
@@ -148,14 +189,23 @@ internal sealed class ConsoleApp
         Events.Error(message);
     }
 
-    /// <summary>Opens <paramref name="text"/> in the external editor; null when it was not saved or could not start.</summary>
-    public string? RunEditor(string text, string extension)
+    /// <summary>
+    /// Opens <paramref name="content"/> in the external editor; null, with the reason shown and
+    /// logged, when the editor failed, could not start, or the user discarded the edit.
+    /// </summary>
+    public byte[]? RunEditor(byte[] content, string extension)
     {
-        string? Edit()
+        byte[]? Edit()
         {
             try
             {
-                return Backend.Editor.Edit(text, extension);
+                var edit = Backend.Editor.Edit(content, extension);
+                if (edit.Failure is { } failure)
+                {
+                    Fail($"The editor {failure}; nothing was changed");
+                }
+
+                return edit.Content;
             }
             catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
             {
@@ -213,10 +263,14 @@ internal sealed class ConsoleApp
         }
     }
 
-    /// <summary>Removes a flow from the list; a paused one is killed first so its client is not left waiting.</summary>
+    /// <summary>
+    /// Removes a flow from the list; a live one is killed first, as mitmproxy's view.flows.remove does:
+    /// a paused one would leave its client waiting, and one still on its way could be paused by the
+    /// interception filter later, out of sight where nobody can accept it.
+    /// </summary>
     public void Delete(Flow flow)
     {
-        if (flow.Intercepted)
+        if (flow.Live)
         {
             flow.Kill();
         }
@@ -225,9 +279,10 @@ internal sealed class ConsoleApp
         Backend.Proxy.Flows.Remove(flow);
     }
 
+    /// <summary>Removes every flow, killing the live ones as <see cref="Delete"/> does, also those the list has not synced yet.</summary>
     public void ClearAll()
     {
-        foreach (var flow in Flows.All.Where(f => f.Intercepted).ToList())
+        foreach (var flow in Flows.All.Concat(Backend.Proxy.Flows.Snapshot()).Where(f => f.Live).Distinct().ToList())
         {
             flow.Kill();
         }
@@ -247,6 +302,8 @@ internal sealed class ConsoleApp
         }
 
         var request = flow.Request.Clone();
+        request.TimestampStart = null; // a new exchange: its times are its own, as ClientReplayer does
+        request.TimestampEnd = null;
         Events.Info("Replaying " + request.Url);
         _replays.Add(Task.Run(async () =>
         {

@@ -40,7 +40,11 @@ internal sealed class ConsoleRunner
                 var changed = false;
                 while (Console.KeyAvailable && !_app.QuitRequested)
                 {
-                    _app.HandleKey(Console.ReadKey(intercept: true));
+                    foreach (var key in Keys.FromTerminal(Console.ReadKey(intercept: true)))
+                    {
+                        _app.HandleKey(key);
+                    }
+
                     changed = true;
                 }
 
@@ -68,7 +72,7 @@ internal sealed class ConsoleRunner
         }
     }
 
-    private string? HandOver(Func<string?> run)
+    private byte[]? HandOver(Func<byte[]?> run)
     {
         LeaveScreen();
         try
@@ -83,7 +87,9 @@ internal sealed class ConsoleRunner
 
     private void Draw()
     {
-        var size = (Math.Max(40, Console.WindowWidth), Math.Max(6, Console.WindowHeight));
+        // The real size, however small: a frame larger than the terminal would scroll it and leave the
+        // screen garbled until the next resize (FrameBuilder fits the layout to it).
+        var size = (Math.Max(2, Console.WindowWidth), Math.Max(1, Console.WindowHeight));
         var output = new StringBuilder();
         if (size != _size)
         {
@@ -93,7 +99,17 @@ internal sealed class ConsoleRunner
         }
 
         var width = size.Item1 - 1; // the last column stays empty: writing it makes some terminals wrap
-        var lines = _frame.Render(FrameBuilder.Build(_app, width, size.Item2), width);
+        IReadOnlyList<string> lines;
+        try
+        {
+            lines = _frame.Render(FrameBuilder.Build(_app, width, size.Item2), width);
+        }
+        catch (Exception e)
+        {
+            _app.ReportDrawFailure(e); // the status bar or the drawing itself; the next tick tries again
+            return;
+        }
+
         for (var i = 0; i < lines.Count; i++)
         {
             if (i < _shown.Length && _shown[i] == lines[i])

@@ -15,12 +15,17 @@ internal sealed class EventLog : ILoggerProvider
     private readonly Lock _gate = new();
     private readonly int _capacity;
     private readonly TimeProvider _time;
+    private readonly bool _verbose;
     private int _version;
 
-    public EventLog(int capacity = 1000, TimeProvider? time = null)
+    /// <param name="capacity">Events kept; older ones go.</param>
+    /// <param name="time">The clock events are stamped with.</param>
+    /// <param name="verbose">Keep the engine's Debug events too (--verbose).</param>
+    public EventLog(int capacity = 1000, TimeProvider? time = null, bool verbose = false)
     {
         _capacity = capacity;
         _time = time ?? TimeProvider.System;
+        _verbose = verbose;
     }
 
     /// <summary>Grows with every event, so a screen knows when to redraw.</summary>
@@ -52,6 +57,13 @@ internal sealed class EventLog : ILoggerProvider
         }
     }
 
+    /// <summary>
+    /// Adds this log to a logging builder. Debug events reach it so the one a console user needs
+    /// (a client refusing the proxy's certificate) gets through; the log leaves out the other Debug
+    /// events unless verbose.
+    /// </summary>
+    public void AddTo(ILoggingBuilder builder) => builder.AddProvider(this).SetMinimumLevel(LogLevel.Debug);
+
     public ILogger CreateLogger(string categoryName) => new Logger(this);
 
     public void Dispose()
@@ -64,14 +76,24 @@ internal sealed class EventLog : ILoggerProvider
         // pane is for what does not become a flow (mitmproxy's event log).
         private const int FlowFinishedEventId = 31;
 
+        // The engine's "TLS handshake with client ... failed", at Debug there (routine for a proxy on a
+        // network), is the answer to a console user's "why does my client's traffic not show up": a
+        // client that does not trust the CA. mitmproxy's event log has it as a warning.
+        private const int ClientTlsFailedEventId = 20;
+
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug && logLevel != LogLevel.None;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (!IsEnabled(logLevel) || eventId.Id == FlowFinishedEventId)
+            if (eventId.Id == ClientTlsFailedEventId)
+            {
+                logLevel = LogLevel.Warning;
+            }
+
+            if (!IsEnabled(logLevel) || eventId.Id == FlowFinishedEventId || (logLevel < LogLevel.Information && !log._verbose))
             {
                 return;
             }

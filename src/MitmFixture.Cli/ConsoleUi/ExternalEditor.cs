@@ -2,12 +2,20 @@ using System.Diagnostics;
 
 namespace MitmFixture.Cli.ConsoleUi;
 
-/// <summary>Opens text in the user's editor and returns what they saved, or null when they gave up.</summary>
+/// <summary>What an external edit gave: the saved content, or why there is none.</summary>
+internal readonly record struct ExternalEdit(byte[]? Content, string? Failure)
+{
+    public static ExternalEdit Saved(byte[] content) => new(content, null);
+
+    public static ExternalEdit Failed(string why) => new(null, why);
+}
+
+/// <summary>Opens content in the user's editor and returns what they saved, or why nothing was.</summary>
 internal interface IExternalEditor
 {
-    /// <param name="text">The text to edit.</param>
+    /// <param name="content">The bytes to edit, written to the file as they are.</param>
     /// <param name="extension">A file extension (".json", ".txt") so the editor picks a mode.</param>
-    string? Edit(string text, string extension);
+    ExternalEdit Edit(byte[] content, string extension);
 }
 
 /// <summary>
@@ -22,10 +30,10 @@ internal sealed class ProcessEditor(string? command = null) : IExternalEditor
         : Environment.GetEnvironmentVariable("EDITOR") is { Length: > 0 } editor ? editor
         : "vi");
 
-    public string? Edit(string text, string extension)
+    public ExternalEdit Edit(byte[] content, string extension)
     {
         var path = Path.Combine(Path.GetTempPath(), $"mitmfixture-{Guid.NewGuid():N}{extension}");
-        File.WriteAllText(path, text);
+        File.WriteAllBytes(path, content);
         try
         {
             // Through the shell so "code --wait" or "nano -w" in $EDITOR work as they do for git.
@@ -37,11 +45,19 @@ internal sealed class ProcessEditor(string? command = null) : IExternalEditor
             using var process = Process.Start(start);
             if (process is null)
             {
-                return null;
+                return ExternalEdit.Failed($"'{Command}' did not start");
             }
 
             process.WaitForExit();
-            return process.ExitCode == 0 ? File.ReadAllText(path) : null;
+
+            // A non-zero exit is how an editor says "discard" (vi's :cq, as git reads it), and how a
+            // command that is not there ends (127 from the shell); either way the file is not taken.
+            return process.ExitCode switch
+            {
+                0 => ExternalEdit.Saved(File.ReadAllBytes(path)),
+                127 => ExternalEdit.Failed($"'{Command}' was not found (exit code 127)"),
+                var code => ExternalEdit.Failed($"'{Command}' exited with code {code}"),
+            };
         }
         finally
         {

@@ -178,14 +178,28 @@ internal static class FlowEditor
             { } type when type.Contains("xml", StringComparison.OrdinalIgnoreCase) => ".xml",
             _ => ".txt",
         };
-        var edited = app.RunEditor(message.Text ?? "", extension);
+        // The bytes as they are (decoded from Content-Encoding only), as mitmproxy's spawn_editor has
+        // them: going through text would turn a binary body or one in another charset into U+FFFD
+        // replacements even when the user saved without a change.
+        var original = message.DecodedBody ?? [];
+        var edited = app.RunEditor(original, extension);
+        if (edited is not null && (original.Length == 0 || original[^1] != (byte)'\n') && edited.Length > 0 && edited[^1] == (byte)'\n')
+        {
+            edited = edited[..^1]; // the final newline editors such as vi add on saving
+        }
+
         if (edited is null)
+        {
+            return; // RunEditor said why
+        }
+
+        if (edited.AsSpan().SequenceEqual(original))
         {
             app.Say("Body unchanged");
             return;
         }
 
-        message.SetText(edited);
+        message.SetDecodedBody(edited);
         SyncContentLength(message);
         app.Say($"Body set ({message.Body?.Length ?? 0} bytes)");
     }

@@ -27,7 +27,7 @@ internal sealed class FlowList
 
     public int FocusIndex { get; private set; }
 
-    /// <summary>Adds a flow once; a flow deleted earlier stays deleted even if the store still has it.</summary>
+    /// <summary>Adds a flow once: every sync offers the store's whole list again.</summary>
     public bool Add(Flow flow)
     {
         if (!_seen.Add(flow))
@@ -39,15 +39,22 @@ internal sealed class FlowList
         return true;
     }
 
+    /// <summary>
+    /// Forgets a flow, so its bodies can be freed. The caller removes it from the proxy's store too
+    /// (<see cref="ConsoleApp.Delete"/> does), or the next sync would add it again.
+    /// </summary>
     public void Remove(Flow flow)
     {
         _all.Remove(flow);
+        _seen.Remove(flow);
         Recompute();
     }
 
+    /// <summary>Forgets every flow; as with <see cref="Remove"/>, the caller clears the store too.</summary>
     public void Clear()
     {
         _all.Clear();
+        _seen.Clear();
         Recompute();
     }
 

@@ -26,7 +26,8 @@ internal sealed class FlowViewScreen : Screen
         new("a", "accept this intercepted flow"),
         new("x", "kill this flow"),
         new("r", "replay this flow's request"),
-        new("d", "delete this flow and go back"),
+        new("i", "set the interception filter (empty turns interception off)"),
+        new("d", "delete this flow (killed if live) and go back"),
         new("?", "this help"),
         new("q", "back to the flow list"),
     ];
@@ -129,6 +130,7 @@ internal sealed class FlowViewScreen : Screen
             case 'A': App.AcceptAll(); break;
             case 'x': App.Kill(Flow); break;
             case 'r': App.Replay(Flow); break;
+            case 'i': FlowListScreen.AskInterceptFilter(App); break; // global in mitmproxy: turning interception off from a paused flow is common
             case 'd':
                 App.Delete(Flow);
                 App.Pop();

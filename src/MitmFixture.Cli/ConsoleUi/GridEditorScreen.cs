@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace MitmFixture.Cli.ConsoleUi;
 
 /// <summary>
@@ -148,9 +150,9 @@ internal sealed class GridEditorScreen : Screen
             AddRow(0);
         }
 
-        if (App.RunEditor(_rows[Row][Column], ".txt") is { } edited)
+        if (App.RunEditor(Encoding.UTF8.GetBytes(_rows[Row][Column]), ".txt") is { } edited)
         {
-            _rows[Row][Column] = edited.TrimEnd('\n', '\r'); // editors add a final newline
+            _rows[Row][Column] = Encoding.UTF8.GetString(edited).TrimEnd('\n', '\r'); // editors add a final newline
         }
     }
 

@@ -78,6 +78,25 @@ internal static class Keys
         return null;
     }
 
+    /// <summary>
+    /// The keys the user pressed, from one key .NET read. .NET reads Esc and the key after it as one
+    /// key with Alt when both bytes arrive before it reads (a quick "Esc q", or keys sent together by
+    /// tmux or a paste), so Esc was lost and the key ignored as an Alt chord. The console binds nothing
+    /// to Alt, so such a key is split back into Esc and the key. Keys without a character (arrows with
+    /// Alt, which terminals send as one modifier sequence) are left as they are.
+    /// </summary>
+    public static IEnumerable<ConsoleKeyInfo> FromTerminal(ConsoleKeyInfo key)
+    {
+        if ((key.Modifiers & ConsoleModifiers.Alt) == 0 || key.KeyChar == '\0')
+        {
+            return [key];
+        }
+
+        var shift = (key.Modifiers & ConsoleModifiers.Shift) != 0;
+        var control = (key.Modifiers & ConsoleModifiers.Control) != 0;
+        return [Escape, new ConsoleKeyInfo(key.KeyChar, key.Key, shift, alt: false, control)];
+    }
+
     /// <summary>The character of a plain key (no Ctrl/Alt), or '\0'.</summary>
     public static char Plain(ConsoleKeyInfo key) =>
         (key.Modifiers & (ConsoleModifiers.Control | ConsoleModifiers.Alt)) == 0 && !char.IsControl(key.KeyChar) ? key.KeyChar : '\0';

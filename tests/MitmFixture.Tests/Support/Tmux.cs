@@ -36,6 +36,12 @@ public sealed class Tmux : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends keys in one send-keys call, so their bytes reach the program together, as from a quick
+    /// typist or a paste (Esc then a key arrive as one read).
+    /// </summary>
+    public void SendKeysTogether(params string[] keys) => Run(["send-keys", "-t", "main", .. keys]);
+
     /// <summary>Types text literally (no key-name lookup), so "~q" or "Enter" as text stay text.</summary>
     public void Type(string text) => Run("send-keys", "-t", "main", "-l", text);
 

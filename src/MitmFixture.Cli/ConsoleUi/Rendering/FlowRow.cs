@@ -13,8 +13,18 @@ internal static class FlowRow
 {
     private const int RightWidth = 38;
 
+    /// <summary>The content type column (16 and a space), the first to go on a narrow terminal.</summary>
+    private const int TypeWidth = 17;
+
+    /// <summary>The URL keeps at least this much before the content type column gives way.</summary>
+    private const int MinUrlWidth = 20;
+
     public static ScreenLine Build(Flow flow, int width, bool focused)
     {
+        // On a narrow terminal the content type goes, so the status, size and duration stay whole
+        // (a duration cut from "41ms" to "41m" reads as minutes).
+        var showType = width - 12 - RightWidth >= MinUrlWidth;
+        var rightWidth = showType ? RightWidth : RightWidth - TypeWidth;
         var request = flow.Request;
         var paused = flow.Intercepted;
         var line = new ScreenLine();
@@ -23,18 +33,18 @@ internal static class FlowRow
         line.Add(" ");
         line.Add(request.Method.PadRight(7), paused ? Palette.Intercepted : Palette.Method);
         line.Add(" ");
-        var urlWidth = Math.Max(10, width - 12 - RightWidth);
+        var urlWidth = Math.Max(6, width - 12 - rightWidth);
         line.Add(Fit(request.Url, urlWidth), paused ? Palette.Intercepted : focused ? Palette.Focus : Palette.Url);
         line.Add(" ");
-        AddOutcome(line, flow, paused);
+        AddOutcome(line, flow, paused, showType, rightWidth - 1);
         return line;
     }
 
-    private static void AddOutcome(ScreenLine line, Flow flow, bool paused)
+    private static void AddOutcome(ScreenLine line, Flow flow, bool paused, bool showType, int width)
     {
         if (paused && flow.Response is null)
         {
-            line.Add("⏸ request paused".PadRight(RightWidth), Palette.Intercepted);
+            line.Add(Fit("⏸ request paused", width), Palette.Intercepted);
             return;
         }
 
@@ -43,8 +53,12 @@ internal static class FlowRow
             var status = response.StatusCode.ToString(CultureInfo.InvariantCulture).PadLeft(3);
             line.Add(status, paused ? Palette.Intercepted : Palette.ForStatus(response.StatusCode));
             line.Add(" ");
-            line.Add(Fit(ShortType(response.ContentType), 16).PadRight(16), paused ? Palette.Intercepted : Palette.Dim);
-            line.Add(" ");
+            if (showType)
+            {
+                line.Add(Fit(ShortType(response.ContentType), TypeWidth - 1), paused ? Palette.Intercepted : Palette.Dim);
+                line.Add(" ");
+            }
+
             var size = response.Body is { } body ? SizeParser.Format(body.Length) : "stream";
             line.Add(size.PadLeft(7), paused ? Palette.Intercepted : Style.Plain);
             line.Add(" ");
@@ -54,7 +68,7 @@ internal static class FlowRow
 
         if (flow.Error is { } error)
         {
-            line.Add(Fit(error.Message, RightWidth), Palette.Error);
+            line.Add(Fit(error.Message, width), Palette.Error);
             return;
         }
 

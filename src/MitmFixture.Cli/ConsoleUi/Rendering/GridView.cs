@@ -30,8 +30,8 @@ internal static class GridView
                 var here = r == grid.Row && c == grid.Column;
                 if (here && grid.CellEditor is { } editor)
                 {
-                    var text = editor.Text.Insert(editor.Cursor, "▏");
-                    line.Add(FlowRow.Fit(text, widths[c]), Palette.EditingCell);
+                    var (shown, cursor) = EditWindow.Around(editor.Text, editor.Cursor, widths[c] - 1); // a cell for the cursor mark
+                    line.Add(FlowRow.Fit(shown.Insert(cursor, "▏"), widths[c]), Palette.EditingCell);
                 }
                 else
                 {

@@ -36,12 +36,44 @@ internal static class HelpView
         }
     }
 
+    /// <summary>One key per line, its description wrapped under itself when the terminal is too narrow for it.</summary>
     private static void AddKeys(List<ScreenLine> lines, IReadOnlyList<KeyHelp> keys, int width)
     {
         var keyWidth = Math.Min(20, Math.Max(6, keys.Max(k => k.Keys.Length) + 2));
+        var indent = 2 + keyWidth;
         foreach (var key in keys)
         {
-            lines.Add(new ScreenLine().Add("  " + FlowRow.Fit(key.Keys, keyWidth), Palette.Focus).Add(key.Description));
+            var parts = Wrap(key.Description, Math.Max(10, width - indent));
+            lines.Add(new ScreenLine().Add("  " + FlowRow.Fit(key.Keys, keyWidth), Palette.Focus).Add(parts[0]));
+            foreach (var part in parts.Skip(1))
+            {
+                lines.Add(ScreenLine.Of(new string(' ', indent) + part));
+            }
         }
+    }
+
+    /// <summary>Splits <paramref name="text"/> at spaces into lines of at most <paramref name="width"/> characters (a longer word is cut).</summary>
+    private static List<string> Wrap(string text, int width)
+    {
+        var lines = new List<string>();
+        var line = "";
+        foreach (var word in text.Split(' '))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > width)
+            {
+                lines.Add(line);
+                line = "";
+            }
+
+            line = line.Length == 0 ? word : line + " " + word;
+            while (line.Length > width)
+            {
+                lines.Add(line[..width]);
+                line = line[width..];
+            }
+        }
+
+        lines.Add(line);
+        return lines;
     }
 }

@@ -41,7 +41,7 @@ internal sealed class ConsoleHarness : IAsyncDisposable
         var intercept = new InterceptAddon();
         var replacements = new ModifyBodyAddon([]);
         var events = new EventLog();
-        var logging = LoggerFactory.Create(b => b.AddProvider(events).SetMinimumLevel(LogLevel.Information));
+        var logging = LoggerFactory.Create(events.AddTo);
         var proxy = await ProxyHarness.StartAsync(upstream, o => o with { Addons = [replacements, intercept], FlowLimit = null, LoggerFactory = logging });
         var backend = new ConsoleBackend
         {

@@ -1,4 +1,5 @@
 using MitmFixture.Cli.ConsoleUi;
+using MitmFixture.Cli.ConsoleUi.Rendering;
 using MitmFixture.Flows;
 using MitmFixture.Tests.Support;
 using Spectre.Console;
@@ -88,6 +89,35 @@ public class ConsoleInterceptionTests
     }
 
     [Fact]
+    public async Task D_OnALiveFlow_KillsIt_SoItCannotBePausedOutOfSight()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var console = await ConsoleHarness.StartAsync(upstream);
+        var curl = Curl.RunAsync("-x", console.Proxy.Proxy.Url.ToString(), upstream.HttpUrl + "/slow/2000");
+        var flow = await console.WaitForFlowAsync(f => f.Live);
+        console.Keys("i~s").Press(Keys.Enter); // would pause its response once it comes
+
+        console.Keys("d");
+        Assert.True(flow.Killed);
+        Assert.NotEqual(0, (await curl).ExitCode);
+        Assert.False(flow.Intercepted);
+    }
+
+    [Fact]
+    public async Task Z_KillsLiveFlowsTheListHasNotShownYet()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var console = await ConsoleHarness.StartAsync(upstream);
+        var curl = Curl.RunAsync("-x", console.Proxy.Proxy.Url.ToString(), upstream.HttpUrl + "/slow/2000");
+        await Eventually.TrueAsync(() => console.Proxy.Proxy.Flows.Count == 1); // in the store, not synced into the list
+        var flow = console.Proxy.Proxy.Flows.Snapshot()[0];
+
+        console.Keys("z");
+        Assert.True(flow.Killed);
+        Assert.NotEqual(0, (await curl).ExitCode);
+    }
+
+    [Fact]
     public async Task R_ReplaysTheFocusedFlow_AsANewFlowMarkedReplayed()
     {
         await using var upstream = await TestUpstream.StartAsync();
@@ -103,6 +133,21 @@ public class ConsoleInterceptionTests
         Assert.Equal(2, rows.Count);
         Assert.Contains("↻", rows[1]);
         Assert.DoesNotContain("↻", rows[0]);
+    }
+
+    [Fact]
+    public async Task R_OnAnOldFlow_TheReplayHasItsOwnTimesAndDuration()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        var recorded = TestFlows.Get(upstream.HttpUrl + "/echo/old").Respond(200, "old"); // started in 2024
+        await using var console = await ConsoleHarness.StartAsync(upstream, loaded: [recorded]);
+        var before = DateTimeOffset.UtcNow;
+
+        console.Keys("r");
+        var replayed = await console.WaitForFlowAsync(f => f.Replay == ReplayKind.Request && !f.Live);
+        Assert.True(replayed.Request.TimestampStart >= before, $"the replay started at {replayed.Request.TimestampStart}");
+        Assert.True(replayed.Response!.TimestampEnd - replayed.Request.TimestampStart < TimeSpan.FromMinutes(1), "the duration is the replay's: " + FlowRow.Duration(replayed));
+        Assert.Equal(TestFlows.Start, recorded.Request.TimestampStart);
     }
 
     [Fact]

@@ -130,6 +130,21 @@ public sealed partial class ConsoleTerminalTests : IDisposable
         await tmux.WaitForExitAsync();
     }
 
+    [Fact]
+    public async Task EscapeThenAKeyArrivingTogether_AreBothHandled()
+    {
+        using var tmux = StartConsole();
+        await tmux.WaitForAsync("listening 127.0.0.1:");
+        tmux.SendKeys("o");
+        await tmux.WaitForAsync("modify_body");
+
+        // .NET reads these two bytes as Alt+q; Esc leaves the options, q then asks to quit.
+        tmux.SendKeysTogether("Escape", "q");
+        await tmux.WaitForAsync("Quit mitmfixture? (y/n)");
+        tmux.SendKeys("y");
+        await tmux.WaitForExitAsync();
+    }
+
     [GeneratedRegex(@"listening 127\.0\.0\.1:(\d+)")]
     private static partial Regex ListeningPort();
 }

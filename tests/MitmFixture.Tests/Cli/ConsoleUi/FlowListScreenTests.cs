@@ -70,6 +70,41 @@ public class FlowListScreenTests
         Assert.Contains("No flows yet", console.Screen()[0]);
     }
 
+    [Theory]
+    [InlineData("z")]
+    [InlineData("d")]
+    public async Task ZAndD_ForgetTheFlows_SoTheirBodiesCanBeFreed(string key)
+    {
+        await using var console = await ConsoleHarness.StartAsync();
+        var flow = LoadABigFlow(console.App);
+        console.Keys(key);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(flow.IsAlive, "the console still holds the flow it no longer lists");
+    }
+
+    /// <summary>Not inlined, so no local of the test keeps the flow alive.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference LoadABigFlow(ConsoleApp app)
+    {
+        var flow = TestFlows.Get("http://big.test/").Respond(200, new string('x', 1_000_000));
+        app.Load([flow]);
+        return new WeakReference(flow);
+    }
+
+    [Fact]
+    public async Task D_ADeletedLiveFlow_DoesNotComeBack()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var console = await ConsoleHarness.StartAsync(upstream);
+        await console.Proxy.CreateClient().GetStringAsync(upstream.HttpUrl + "/echo/once", TestContext.Current.CancellationToken);
+        await console.WaitForFlowAsync(f => !f.Live);
+        console.Keys("d");
+        console.App.Sync();
+        Assert.Empty(console.App.Flows.All);
+    }
+
     [Fact]
     public async Task F_SetsTheViewFilter_ShownInTheStatusBar_AndPrefilledNextTime()
     {
@@ -148,6 +183,17 @@ public class FlowListScreenTests
     }
 
     [Fact]
+    public async Task EventLogPane_SitsAtTheBottom_NotUnderTheLastFlow()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        console.Keys("e");
+        var screen = console.Screen(120, 30);
+        var pane = screen.ToList().FindIndex(l => l.Contains("Event log", StringComparison.Ordinal));
+        Assert.True(pane > 15, $"the pane starts at row {pane}");
+        Assert.True(string.IsNullOrWhiteSpace(screen[3]), "rows between the flows and the pane stay empty");
+    }
+
+    [Fact]
     public async Task EventLog_ShowsWhatIsNotAFlow_NotEveryFinishedFlow()
     {
         await using var upstream = await TestUpstream.StartAsync();
@@ -163,6 +209,20 @@ public class FlowListScreenTests
         Assert.DoesNotContain(console.App.Events.Snapshot(), e => e.Text.Contains("/echo/fine", StringComparison.Ordinal));
         console.Keys("e");
         Assert.Contains(console.Screen(), l => l.Contains("malformed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EventLog_ShowsAClientThatRefusesTheProxyCertificate()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var console = await ConsoleHarness.StartAsync(upstream);
+        var curl = await Curl.RunAsync("-x", console.Proxy.Proxy.Url.ToString(), upstream.HttpsUrl + "/echo/untrusted"); // no --cacert
+        Assert.NotEqual(0, curl.ExitCode);
+
+        await Eventually.TrueAsync(() => console.App.Events.Snapshot().Any(e => e.Text.Contains("TLS handshake with client", StringComparison.Ordinal)));
+        var refused = console.App.Events.Snapshot().First(e => e.Text.Contains("TLS handshake with client", StringComparison.Ordinal));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, refused.Level);
+        Assert.DoesNotContain(console.App.Events.Snapshot(), e => e.Text.Contains("connected", StringComparison.Ordinal)); // other Debug events stay out
     }
 
     [Fact]
@@ -217,5 +277,18 @@ public class FlowListScreenTests
         Assert.Contains("[1/3]", status);
         Assert.Contains("[anticache]", status);
         Assert.Contains($"listening 127.0.0.1:{console.Proxy.Proxy.Port}", status);
+    }
+
+    [Fact]
+    public async Task StatusBar_LongPatterns_AreCut_TheBindAddressStays()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        console.Keys("i~q & ~d api.example.com & ~u /some/long/path").Press(Keys.Enter);
+        console.Keys("f~u /another/long/path | ~d example.com").Press(Keys.Enter);
+        var status = console.Screen(80, 10)[^2];
+        Assert.Contains($"listening 127.0.0.1:{console.Proxy.Proxy.Port}", status);
+        Assert.Contains("[i:~q & ~d api.example.com", status);
+        Assert.Contains("…", status);
+        Assert.Contains("Flow list", console.Screen(200, 10)[^2]); // the title when there is room
     }
 }

@@ -91,6 +91,17 @@ public class FlowViewScreenTests
     }
 
     [Fact]
+    public async Task EditUrl_LongUrlOnANarrowTerminal_WhatIsTypedStaysInView()
+    {
+        var (console, _) = await OpenAsync(TestFlows.Get("http://api.test/search?" + string.Join("&", Enumerable.Range(0, 20).Select(i => $"key{i}=value{i}"))).Respond(200, "ok"));
+        await using var _ = console;
+        console.Keys("eu").Keys("&typed=XYZ");
+        var prompt = console.Screen(60, 12)[^1];
+        Assert.StartsWith("URL: …", prompt);
+        Assert.Contains("&typed=XYZ", prompt);
+    }
+
+    [Fact]
     public async Task EditUrl_SetsSchemeHostPortPathAndHost()
     {
         var (console, view) = await OpenAsync(Answered());
@@ -170,13 +181,46 @@ public class FlowViewScreenTests
     }
 
     [Fact]
+    public async Task EditBody_BinarySavedUnchanged_KeepsEveryByte()
+    {
+        byte[] binary = [0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe, 0x80, 0xc3, 0x28, 0x0a, 0xe9];
+        var flow = TestFlows.Get("http://api.test/logo").Respond(200, binary, ("Content-Type", "application/octet-stream"));
+        var (console, view) = await OpenAsync(flow, editor: "true");
+        await using var _ = console;
+        console.Keys("eb");
+        Assert.Equal(binary, view.Flow.Response!.Body);
+        Assert.Contains("Body unchanged", console.Screen()[^1]);
+    }
+
+    [Fact]
+    public async Task EditBody_TheFinalNewlineAnEditorAdds_IsNotAChange()
+    {
+        var (console, view) = await OpenAsync(Answered(), editor: "printf '\\n' >>");
+        await using var _ = console;
+        console.Keys("eb");
+        Assert.Equal("{\"id\":7,\"name\":\"pen\"}", view.Flow.Response!.Text);
+        Assert.Contains("Body unchanged", console.Screen()[^1]);
+    }
+
+    [Fact]
     public async Task EditBody_EditorFails_LeavesTheBodyAlone()
     {
         var (console, view) = await OpenAsync(Answered(), editor: "false");
         await using var _ = console;
         console.Keys("eb");
         Assert.Equal("{\"id\":7,\"name\":\"pen\"}", view.Flow.Response!.Text);
-        Assert.Contains("Body unchanged", console.Screen()[^1]);
+        Assert.Contains("'false' exited with code 1; nothing was changed", console.Screen()[^1]);
+    }
+
+    [Fact]
+    public async Task EditBody_EditorNotFound_SaysSoAndLogsIt()
+    {
+        var (console, view) = await OpenAsync(Answered(), editor: "no-such-editor-here");
+        await using var _ = console;
+        console.Keys("eb");
+        Assert.Equal("{\"id\":7,\"name\":\"pen\"}", view.Flow.Response!.Text);
+        Assert.Contains("'no-such-editor-here' was not found", console.Screen()[^1]);
+        Assert.Contains(console.App.Events.Snapshot(), e => e.Text.Contains("no-such-editor-here", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -196,6 +240,18 @@ public class FlowViewScreenTests
         await using var _ = console;
         console.Press(Keys.Tab).Keys("ec");
         Assert.Contains("no response", console.Screen()[^1]);
+    }
+
+    [Fact]
+    public async Task I_SetsTheInterceptionPattern_FromTheFlowView()
+    {
+        var (console, view) = await OpenAsync(Answered());
+        await using var _ = console;
+        console.Keys("i~q").Press(Keys.Enter);
+        Assert.Equal("~q", console.Intercept.Expression);
+        Assert.Same(view, console.App.Current);
+        console.Keys("i").Press(Keys.Control('u'), Keys.Enter);
+        Assert.Null(console.Intercept.Expression);
     }
 
     [Fact]

@@ -114,6 +114,16 @@ public class GridEditorScreenTests
     }
 
     [Fact]
+    public async Task E_EditorFails_SaysSo_TheCellStays()
+    {
+        var (console, grid, _) = await OpenAsync([["a", "old value"]], editor: "false");
+        await using var _ = console;
+        console.Keys("le");
+        Assert.Equal("old value", grid.Rows[0][1]);
+        Assert.Contains("'false' exited with code 1", console.Screen()[^1]);
+    }
+
+    [Fact]
     public async Task Commit_Refused_StaysOpenWithTheMessage()
     {
         var (console, grid, commits) = await OpenAsync([["", "orphan"]], check: rows => rows.Any(r => r[0].Length == 0) ? "row 1: a name is needed" : null);
@@ -127,6 +137,19 @@ public class GridEditorScreenTests
     }
 
     [Fact]
+    public async Task Commit_Throws_TheConsoleKeepsRunning_AndLogsTheError()
+    {
+        var (console, grid, _) = await OpenAsync([["a", "b"]], check: _ => throw new InvalidOperationException("Collection was modified"));
+        await using var _ = console;
+        console.Press(Keys.Escape);
+        Assert.Same(grid, console.App.Current);
+        Assert.Contains("InvalidOperationException: Collection was modified", console.Screen()[^1]);
+        Assert.Contains(console.App.Events.Snapshot(), e => e.Text.Contains("Collection was modified", StringComparison.Ordinal));
+        console.Keys("j");
+        Assert.Null(console.App.Message); // the next key is handled as usual
+    }
+
+    [Fact]
     public async Task Screen_HighlightsTheCursorCell_AndShowsTheEditedText()
     {
         var (console, _, _) = await OpenAsync([["Accept", "*/*"]]);
@@ -135,6 +158,15 @@ public class GridEditorScreenTests
         Assert.Contains(lines, l => l.Spans.Any(s => s.Text.StartsWith("Accept", StringComparison.Ordinal) && s.Style == MitmFixture.Cli.ConsoleUi.Rendering.Palette.Selected));
         console.Press(Keys.Enter).Keys("-Language");
         Assert.Contains("Accept-Language▏", console.ScreenText());
+    }
+
+    [Fact]
+    public async Task EditingALongValue_WhatIsTypedStaysInView()
+    {
+        var (console, _, _) = await OpenAsync([["Cookie", "session=" + new string('x', 200)]]);
+        await using var _ = console;
+        console.Keys("l").Press(Keys.Enter).Keys("; theme=dark");
+        Assert.Contains("; theme=dark▏", console.ScreenText(80, 12));
     }
 
     [Fact]
