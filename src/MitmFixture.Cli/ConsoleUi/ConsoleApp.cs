@@ -319,7 +319,13 @@ internal sealed class ConsoleApp
     /// <summary>Writes the listed (filtered) flows to a cassette, atomically; returns an error or null.</summary>
     public string? Save(string path)
     {
-        if (path.Trim().Length == 0)
+        path = path.Trim();
+        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
+        {
+            path = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) + path[1..]; // as a shell would
+        }
+
+        if (path.Length == 0)
         {
             return "a file name is needed";
         }
@@ -327,17 +333,17 @@ internal sealed class ConsoleApp
         var flows = Flows.Visible.Where(f => !f.Live).ToList();
         try
         {
-            Cassette.Save(path.Trim(), flows, Backend.Redactor, Backend.Proxy.Options.Mode.ToString());
+            Cassette.Save(path, flows, Backend.Redactor, Backend.Proxy.Options.Mode.ToString());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            return $"cannot save to {path.Trim()}: {e.Message}";
+            return $"cannot save to {path}: {e.Message}";
         }
 
         var skipped = Flows.Visible.Count - flows.Count;
         var note = skipped > 0 ? $" ({skipped} live flows left out)" : "";
-        Say($"Saved {flows.Count} flows to {path.Trim()}{note}");
-        Events.Info($"Saved {flows.Count} flows to {Path.GetFullPath(path.Trim())}");
+        Say($"Saved {flows.Count} flows to {path}{note}");
+        Events.Info($"Saved {flows.Count} flows to {Path.GetFullPath(path)}");
         return null;
     }
 

@@ -62,6 +62,9 @@ internal sealed class FlowViewScreen : Screen
 
     public override IReadOnlyList<KeyHelp> Help => Keys;
 
+    /// <summary>After <c>e</c> the next key names the part to edit, even <c>?</c> or <c>Q</c>.</summary>
+    public override bool CapturesKeys => _editPending;
+
     /// <summary>The message the tab shows: the request, or the response (null while there is none).</summary>
     public HttpMessage? Message => Tab == FlowTab.Request ? Flow.Request : Flow.Response;
 

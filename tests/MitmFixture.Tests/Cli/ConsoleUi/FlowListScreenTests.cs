@@ -161,6 +161,23 @@ public class FlowListScreenTests
     }
 
     [Fact]
+    public async Task W_ExpandsATildeAsAShellWould()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
+        var name = $".mitmfixture-console-test-{Guid.NewGuid():N}.json";
+        var expanded = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), name);
+        try
+        {
+            console.Keys("w").Press(Keys.Control('u')).Keys("~/" + name).Press(Keys.Enter);
+            Assert.Equal(3, Cassette.Load(expanded).Flows.Count);
+        }
+        finally
+        {
+            File.Delete(expanded);
+        }
+    }
+
+    [Fact]
     public async Task W_ToAnUnwritablePlace_SaysWhyAndKeepsThePrompt()
     {
         await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());

@@ -224,6 +224,19 @@ public class FlowViewScreenTests
     }
 
     [Fact]
+    public async Task EditThenQuestionMarkOrCapitalQ_IsNotAPart_NothingElseHappens()
+    {
+        var (console, view) = await OpenAsync(Answered());
+        await using var _ = console;
+        console.Keys("e?");
+        Assert.Same(view, console.App.Current);
+        Assert.False(view.EditPending);
+        console.Keys("eQ");
+        Assert.False(console.App.QuitRequested);
+        Assert.False(view.EditPending);
+    }
+
+    [Fact]
     public async Task EditThenEscape_ChangesNothing()
     {
         var (console, view) = await OpenAsync(Answered());
