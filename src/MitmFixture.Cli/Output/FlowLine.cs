@@ -11,9 +11,7 @@ internal static class FlowLine
     {
         var request = flow.Request;
         var client = flow.Client.PeerAddress?.ToString() ?? "-";
-        var start = request.TimestampStart;
-        var end = flow.Response?.TimestampEnd ?? flow.Error?.Timestamp;
-        var duration = start is { } s && end is { } e ? FormatDuration(e - s) : "-";
+        var duration = Duration(flow) ?? "-";
         string outcome;
         if (flow.Response is { } response)
         {
@@ -28,6 +26,14 @@ internal static class FlowLine
 
         var replay = flow.Replay == ReplayKind.None ? "" : " [replay]";
         return $"{client} {request.Method} {request.Url} << {outcome} {duration}{replay}";
+    }
+
+    /// <summary>From the request's start to the response's end (or the error), e.g. "31ms" or "1.2s"; null while unknown.</summary>
+    public static string? Duration(Flow flow)
+    {
+        var start = flow.Request.TimestampStart;
+        var end = flow.Response?.TimestampEnd ?? flow.Error?.Timestamp;
+        return start is { } s && end is { } e ? FormatDuration(e - s) : null;
     }
 
     private static string FormatDuration(TimeSpan span) =>

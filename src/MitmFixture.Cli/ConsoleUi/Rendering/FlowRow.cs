@@ -62,7 +62,7 @@ internal static class FlowRow
             var size = response.Body is { } body ? SizeParser.Format(body.Length) : "stream";
             line.Add(size.PadLeft(7), paused ? Palette.Intercepted : Style.Plain);
             line.Add(" ");
-            line.Add((paused ? "⏸ resp" : Duration(flow)).PadLeft(8), paused ? Palette.Intercepted : Palette.Dim);
+            line.Add((paused ? "⏸ resp" : Output.FlowLine.Duration(flow) ?? "").PadLeft(8), paused ? Palette.Intercepted : Palette.Dim);
             return;
         }
 
@@ -73,21 +73,6 @@ internal static class FlowRow
         }
 
         line.Add("...", Palette.Dim);
-    }
-
-    public static string Duration(Flow flow)
-    {
-        var start = flow.Request.TimestampStart;
-        var end = flow.Response?.TimestampEnd ?? flow.Error?.Timestamp;
-        if (start is not { } s || end is not { } e)
-        {
-            return "";
-        }
-
-        var span = e - s;
-        return span.TotalMilliseconds < 1000
-            ? span.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + "ms"
-            : span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s";
     }
 
     private static string ShortType(string? contentType)

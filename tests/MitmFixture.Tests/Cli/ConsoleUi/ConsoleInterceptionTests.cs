@@ -1,5 +1,4 @@
 using MitmFixture.Cli.ConsoleUi;
-using MitmFixture.Cli.ConsoleUi.Rendering;
 using MitmFixture.Flows;
 using MitmFixture.Tests.Support;
 using Spectre.Console;
@@ -146,7 +145,7 @@ public class ConsoleInterceptionTests
         console.Keys("r");
         var replayed = await console.WaitForFlowAsync(f => f.Replay == ReplayKind.Request && !f.Live);
         Assert.True(replayed.Request.TimestampStart >= before, $"the replay started at {replayed.Request.TimestampStart}");
-        Assert.True(replayed.Response!.TimestampEnd - replayed.Request.TimestampStart < TimeSpan.FromMinutes(1), "the duration is the replay's: " + FlowRow.Duration(replayed));
+        Assert.True(replayed.Response!.TimestampEnd - replayed.Request.TimestampStart < TimeSpan.FromMinutes(1), "the duration is the replay's: " + MitmFixture.Cli.Output.FlowLine.Duration(replayed));
         Assert.Equal(TestFlows.Start, recorded.Request.TimestampStart);
     }
 
