@@ -90,6 +90,7 @@ internal sealed class ConsoleApp
     /// </summary>
     public void HandleKey(ConsoleKeyInfo key)
     {
+        Flows.Invalidate(); // the key may edit a flow, and the view filter must see the edit
         try
         {
             Dispatch(key);

@@ -12,6 +12,11 @@ internal sealed class FlowList
 {
     private readonly List<Flow> _all = [];
     private readonly HashSet<Flow> _seen = [];
+
+    // Whether the view filter matched each finished flow. A finished flow only changes when the user
+    // edits it, so the filter (a ~b over large bodies can take milliseconds a flow) runs once per
+    // flow, not on every redraw; Invalidate drops the answers after a key, SetFilter on a new filter.
+    private readonly Dictionary<Flow, bool> _matches = [];
     private List<Flow> _visible = [];
     private Flow? _focused;
 
@@ -47,6 +52,7 @@ internal sealed class FlowList
     {
         _all.Remove(flow);
         _seen.Remove(flow);
+        _matches.Remove(flow);
         Recompute();
     }
 
@@ -55,20 +61,25 @@ internal sealed class FlowList
     {
         _all.Clear();
         _seen.Clear();
+        _matches.Clear();
         Recompute();
     }
 
     public void SetFilter(FlowFilter? filter)
     {
         Filter = filter;
+        _matches.Clear();
         Recompute();
     }
+
+    /// <summary>Forgets what the filter said about each flow: a key may have edited one.</summary>
+    public void Invalidate() => _matches.Clear();
 
     /// <summary>Applies the view filter again (flows change as responses arrive) and keeps the focus on the same flow where it can.</summary>
     public void Recompute()
     {
         var filter = Filter;
-        _visible = filter is null ? [.. _all] : _all.Where(f => SafeMatch(filter, f)).ToList();
+        _visible = filter is null ? [.. _all] : _all.Where(f => Matches(filter, f)).ToList();
         var index = _focused is null ? -1 : _visible.IndexOf(_focused);
         Focus(index >= 0 ? index : FocusIndex);
     }
@@ -96,6 +107,23 @@ internal sealed class FlowList
     }
 
     public void Move(int delta) => Focus(FocusIndex + delta);
+
+    private bool Matches(FlowFilter filter, Flow flow)
+    {
+        if (_matches.TryGetValue(flow, out var known))
+        {
+            return known;
+        }
+
+        var live = flow.Live; // read before matching: a flow finishing meanwhile is matched again next time
+        var matched = SafeMatch(filter, flow);
+        if (!live)
+        {
+            _matches[flow] = matched;
+        }
+
+        return matched;
+    }
 
     private static bool SafeMatch(FlowFilter filter, Flow flow)
     {

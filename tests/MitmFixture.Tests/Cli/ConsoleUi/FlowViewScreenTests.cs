@@ -78,6 +78,19 @@ public class FlowViewScreenTests
     }
 
     [Fact]
+    public async Task EditMethod_UnderAViewFilterOnIt_TheFlowLeavesTheList()
+    {
+        await using var console = await ConsoleHarness.StartAsync(loaded: [Answered(), TestFlows.Get("http://api.test/other").Respond(200, "ok")]);
+        console.Keys("f~m POST").Press(Keys.Enter);
+        Assert.Single(console.App.Flows.Visible);
+        console.Lines(); // a redraw or two with the answers kept
+        console.Press(Keys.Enter).Keys("em").Press(Keys.Control('u')).Keys("PUT").Press(Keys.Enter);
+        Assert.Empty(console.App.Flows.Visible);
+        console.Keys("q");
+        Assert.Contains("No flow matches the view filter", console.ScreenText());
+    }
+
+    [Fact]
     public async Task EditMethod_Invalid_KeepsThePromptWithTheReason()
     {
         var (console, view) = await OpenAsync(Answered());
