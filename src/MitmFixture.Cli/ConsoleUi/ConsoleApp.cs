@@ -49,9 +49,6 @@ internal sealed class ConsoleApp
 
     public Screen Current => _screens.Peek();
 
-    /// <summary>The screens from the top of the stack down.</summary>
-    public IEnumerable<Screen> Screens => _screens;
-
     /// <summary>Client replays started with <c>r</c> that have not finished.</summary>
     public int PendingReplays
     {

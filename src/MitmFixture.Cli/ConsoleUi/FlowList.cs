@@ -97,15 +97,6 @@ internal sealed class FlowList
         _focused = _visible[FocusIndex];
     }
 
-    public void FocusFlow(Flow flow)
-    {
-        var index = _visible.IndexOf(flow);
-        if (index >= 0)
-        {
-            Focus(index);
-        }
-    }
-
     public void Move(int delta) => Focus(FocusIndex + delta);
 
     private bool Matches(FlowFilter filter, Flow flow)
