@@ -25,13 +25,13 @@ internal sealed partial class ClientSession
         HttpResponse response;
         for (var attempt = 0; ; attempt++)
         {
-            upstream = await AcquireUpstreamAsync(key, Shutdown);
+            upstream = await AcquireUpstreamAsync(key, Shutdown, flow);
             flow.Server = _serverInfo;
             var reused = upstream.Requests++ > 0;
             try
             {
                 await SendRequestAsync(upstream.Connection, request, client, body);
-                response = await ReadResponseHeadAsync(upstream.Connection, request.Method);
+                response = await ReadResponseHeadAsync(upstream);
                 break;
             }
             catch (StaleConnectionException) when (reused && attempt == 0 && !body.Streaming)
@@ -81,7 +81,7 @@ internal sealed partial class ClientSession
         if (streamed.Stream)
         {
             var keepClient = await StreamResponseAsync(flow, client, upstream.Connection, serverFraming, decoder, streamed.Prefix);
-            await FinishServerAsync(serverKeepsAlive);
+            await FinishServerAsync(flow, upstream, serverKeepsAlive);
             response.TimestampEnd = _context.Time.GetUtcNow();
             await _pipeline.ResponseAsync(flow, Shutdown);
             if (flow.Killed)
@@ -94,7 +94,7 @@ internal sealed partial class ClientSession
             return keepClient;
         }
 
-        await FinishServerAsync(serverKeepsAlive);
+        await FinishServerAsync(flow, upstream, serverKeepsAlive);
         response.TimestampEnd = _context.Time.GetUtcNow();
         await _pipeline.ResponseAsync(flow, Shutdown);
         if (flow.Killed)
@@ -111,12 +111,16 @@ internal sealed partial class ClientSession
         return true;
     }
 
-    private async ValueTask FinishServerAsync(bool keepAlive)
+    /// <summary>The response is read: the server connection is kept for the next request only if nothing followed it.</summary>
+    private async ValueTask FinishServerAsync(Flow flow, UpstreamConnection upstream, bool keepAlive)
     {
         if (!keepAlive)
         {
             await DropUpstreamAsync();
+            return;
         }
+
+        await KeepOrDiscardAsync(flow, upstream);
     }
 
     private ServerKey ServerKeyFor(HttpRequest request)
@@ -195,15 +199,15 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>Reads the response head, skipping interim 1xx answers other than 101.</summary>
-    private async ValueTask<HttpResponse> ReadResponseHeadAsync(DuplexConnection server, string method)
+    private async ValueTask<HttpResponse> ReadResponseHeadAsync(UpstreamConnection server)
     {
-        var reader = server.Reader;
+        var reader = server.Connection.Reader;
         while (true)
         {
             ReadResult result;
             try
             {
-                result = await reader.ReadAsync(ArmServerRead());
+                result = await server.ReadAsync(ArmServerRead()); // the first read may be the one left pending while idle
             }
             catch (OperationCanceledException) when (_serverDeadline.Expired)
             {

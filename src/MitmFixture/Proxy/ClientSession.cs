@@ -427,11 +427,11 @@ internal sealed partial class ClientSession : IAsyncDisposable
     }
 
     /// <summary>The session's server connection for <paramref name="key"/>, reused when it is still open.</summary>
-    private async ValueTask<UpstreamConnection> AcquireUpstreamAsync(ServerKey key, CancellationToken cancellationToken)
+    private async ValueTask<UpstreamConnection> AcquireUpstreamAsync(ServerKey key, CancellationToken cancellationToken, Flow? flow = null)
     {
         if (_upstream is { } current)
         {
-            if (current.Key == key)
+            if (current.Key == key && await IdleConnectionUsableAsync(current, flow))
             {
                 return current;
             }
