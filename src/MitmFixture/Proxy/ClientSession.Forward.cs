@@ -158,6 +158,7 @@ internal sealed partial class ClientSession
         }
         else
         {
+            Http1Writer.CheckFields(request.Trailers, "trailer"); // before the head goes into the buffer
             chunked = FixBufferedFraming(headers, request.Body, request.Trailers, forceLength: request.Headers.Contains("Content-Length") || request.Headers.Contains("Transfer-Encoding"));
         }
 
@@ -346,8 +347,8 @@ internal sealed partial class ClientSession
             }
         }
 
+        Http1Writer.WriteResponseHead(destination, response.HttpVersion, response.StatusCode, response.Reason, headers); // refuses an unsafe head before writing a byte
         _responseStarted = true;
-        Http1Writer.WriteResponseHead(destination, response.HttpVersion, response.StatusCode, response.Reason, headers);
         if (prefix.Length > 0)
         {
             BodyTransfer.Write(destination, new ReadOnlySequence<byte>(prefix), chunked);
@@ -377,11 +378,12 @@ internal sealed partial class ClientSession
         if (!bodyless)
         {
             var trailers = clientHttp10 ? null : response.Trailers;
+            Http1Writer.CheckFields(trailers, "trailer"); // before the head goes into the buffer
             chunked = FixBufferedFraming(headers, response.Body, trailers, forceLength: true);
         }
 
+        Http1Writer.WriteResponseHead(writer, response.HttpVersion, response.StatusCode, response.Reason, headers); // refuses an unsafe head before writing a byte
         _responseStarted = true;
-        Http1Writer.WriteResponseHead(writer, response.HttpVersion, response.StatusCode, response.Reason, headers);
         if (!bodyless)
         {
             WriteBufferedBody(writer, response.Body, clientHttp10 ? null : response.Trailers, chunked);
@@ -460,8 +462,8 @@ internal sealed partial class ClientSession
             return;
         }
 
+        Http1Writer.WriteResponseHead(client.Writer, response.HttpVersion, response.StatusCode, response.Reason, response.Headers); // refuses an unsafe head before writing a byte
         _responseStarted = true;
-        Http1Writer.WriteResponseHead(client.Writer, response.HttpVersion, response.StatusCode, response.Reason, response.Headers);
         await client.Writer.FlushAsync(Shutdown);
         if (!flow.Request.Headers.HasToken("Upgrade", "websocket"))
         {

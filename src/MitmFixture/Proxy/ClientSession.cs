@@ -301,7 +301,17 @@ internal sealed partial class ClientSession : IAsyncDisposable
 
         if (flow.Response is { } refusal)
         {
-            await WriteResponseAsync(connection, request, refusal, clientHttp10: false);
+            try
+            {
+                await WriteResponseAsync(connection, request, refusal, clientHttp10: false);
+            }
+            catch (UnsafeHeadException e)
+            {
+                ProxyLog.FlowFailed(_context.Logger, request.Method, request.Authority, e.Message);
+                await TryWriteErrorAsync(connection, 502, e.Message);
+                return false;
+            }
+
             return !refusal.Headers.HasToken("Connection", "close");
         }
 

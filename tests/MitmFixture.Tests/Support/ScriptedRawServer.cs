@@ -17,6 +17,7 @@ public sealed class ScriptedRawServer : IAsyncDisposable
     private readonly Func<string, Reply> _answer;
     private readonly Task _loop;
     private int _connections;
+    private long _bytesReceived;
 
     /// <param name="answer">Given the request line ("GET /a HTTP/1.1"), what to send.</param>
     public ScriptedRawServer(Func<string, Reply> answer)
@@ -30,6 +31,9 @@ public sealed class ScriptedRawServer : IAsyncDisposable
 
     /// <summary>How many connections were accepted so far.</summary>
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Every byte any client sent, counted as it arrived.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
     /// <summary>Request lines received, with the connection (1, 2, ...) that carried each.</summary>
     public ConcurrentQueue<(int Connection, string RequestLine)> Requests { get; } = new();
@@ -66,6 +70,7 @@ public sealed class ScriptedRawServer : IAsyncDisposable
                         return;
                     }
 
+                    Interlocked.Add(ref _bytesReceived, n);
                     seen.Append(Encoding.Latin1.GetString(buffer, 0, n));
                     while (seen.ToString().IndexOf("\r\n\r\n", StringComparison.Ordinal) is var end and >= 0)
                     {
