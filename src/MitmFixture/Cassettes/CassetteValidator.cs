@@ -82,7 +82,7 @@ internal static class CassetteValidator
 
             var name = line[..colon];
             Check($"{at}[{i}]", $"the {kind} name {Quote(name)}", HttpSyntax.Token(name));
-            Check($"{at}[{i}]", $"the value of {kind} '{name}'", HttpSyntax.FieldText(line[(colon + 1)..]));
+            Check($"{at}[{i}]", $"the value of {kind} '{name}'", HttpSyntax.FieldText(line[(colon + 1)..].TrimStart(' ', '\t'))); // the space after the colon is not the value's (RFC 9112 §5)
         }
     }
 

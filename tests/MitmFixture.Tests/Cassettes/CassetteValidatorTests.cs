@@ -26,6 +26,16 @@ public sealed class CassetteValidatorTests : IDisposable
         Assert.Equal("a\tb", flow.Request.Headers.Get("X-Test"));
     }
 
+    [Fact]
+    public void Load_CrInHeaderValue_MessageAsTheReadmeShowsIt()
+    {
+        var path = Write(HostileCassettes.With(8080, "request_header", "\"X-Test: plain\\r\\nX-Injected: 1\""));
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(path));
+
+        Assert.Equal($"{path}:{HostileCassettes.LineOf("request_header")} at $.flows[0].request.headers[1]: the value of header 'X-Test' has a CR (0x0D) at offset 5", error.Message);
+    }
+
     [Theory]
     [MemberData(nameof(Fields))]
     public void Load_HostileField_RefusedWithFileLinePathAndReason(string field, string value, string jsonPath, string reason)
