@@ -64,6 +64,40 @@ public sealed class ServerSurplusTests : IDisposable
     }
 
     [Fact]
+    public async Task SurplusOverTls_BothInOneRecordAndLater_NextRequestGetsItsOwnAnswer()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        using var certificate = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var requests = 0;
+        await using var server = new ScriptedRawServer(
+            line => line.Contains("/first", StringComparison.Ordinal)
+                ? Interlocked.Increment(ref requests) == 1
+                    ? new("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst" + Smuggled) // surplus in the same TLS record
+                    : new("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst", Smuggled, TimeSpan.FromMilliseconds(100)) // and in a later one
+                : new(Second),
+            certificate);
+        await using var harness = await ProxyHarness.StartAsync(null, o => o with { SslInsecure = true });
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            Proxy = new WebProxy(harness.Proxy.Url),
+            MaxConnectionsPerServer = 1,
+            SslOptions = { RemoteCertificateValidationCallback = harness.Authority.CreateValidationCallback() },
+        });
+        var url = $"https://127.0.0.1:{server.Port}";
+
+        var bodies = new List<string>();
+        foreach (var path in (string[])["/first", "/second", "/first", "/second"])
+        {
+            bodies.Add(await client.GetStringAsync(url + path, TestContext.Current.CancellationToken));
+            await Task.Delay(path == "/first" ? 400 : 0, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(["first", "second", "first", "second"], bodies);
+        Assert.Equal(2, harness.Proxy.Flows.Snapshot().Count(f => f.Metadata.ContainsKey(ClientSession.ServerSurplusMetadataKey)));
+    }
+
+    [Fact]
     public async Task CleanServer_KeepsOneConnectionForBothRequests()
     {
         await using var server = new ScriptedRawServer(line => new(line.Contains("/first", StringComparison.Ordinal) ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst" : Second));

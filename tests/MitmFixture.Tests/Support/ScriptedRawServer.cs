@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace MitmFixture.Tests.Support;
@@ -15,14 +17,17 @@ public sealed class ScriptedRawServer : IAsyncDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Func<string, Reply> _answer;
+    private readonly X509Certificate2? _certificate;
     private readonly Task _loop;
     private int _connections;
     private long _bytesReceived;
 
     /// <param name="answer">Given the request line ("GET /a HTTP/1.1"), what to send.</param>
-    public ScriptedRawServer(Func<string, Reply> answer)
+    /// <param name="certificate">When set, the server speaks TLS with it (clients must not verify it).</param>
+    public ScriptedRawServer(Func<string, Reply> answer, X509Certificate2? certificate = null)
     {
         _answer = answer;
+        _certificate = certificate;
         _listener.Start();
         _loop = AcceptAsync();
     }
@@ -57,7 +62,22 @@ public sealed class ScriptedRawServer : IAsyncDisposable
     {
         using (client)
         {
-            var stream = client.GetStream();
+            Stream stream = client.GetStream();
+            if (_certificate is not null)
+            {
+                var tls = new SslStream(stream);
+                try
+                {
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, _stop.Token);
+                }
+                catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or OperationCanceledException)
+                {
+                    return;
+                }
+
+                stream = tls;
+            }
+
             var buffer = new byte[64 * 1024];
             var seen = new StringBuilder();
             try
