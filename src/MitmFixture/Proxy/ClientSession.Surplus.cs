@@ -76,6 +76,11 @@ internal sealed partial class ClientSession
 
     private void NoteSurplus(Flow? flow, UpstreamConnection upstream, ReadOnlySequence<byte> surplus, string when)
     {
+        if (OnlyLineEnds(surplus))
+        {
+            return; // a stray CRLF after a body is a common server quirk: still dropped, but not worth a warning
+        }
+
         var preview = Escape(surplus.Slice(0, Math.Min(surplus.Length, SurplusPreviewBytes)).ToArray()) + (surplus.Length > SurplusPreviewBytes ? "..." : "");
         var description = $"the server sent {surplus.Length} unexpected byte{(surplus.Length == 1 ? "" : "s")} {when}; " +
             $"the connection was discarded: {preview}";
@@ -84,6 +89,19 @@ internal sealed partial class ClientSession
         {
             flow.Metadata[ServerSurplusMetadataKey] = description;
         }
+    }
+
+    private static bool OnlyLineEnds(ReadOnlySequence<byte> bytes)
+    {
+        foreach (var segment in bytes)
+        {
+            if (segment.Span.IndexOfAnyExcept((byte)'\r', (byte)'\n') >= 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Printable ASCII as is, the rest as \r, \n, \t or \xNN, like the bytes repr in mitmproxy's log line.</summary>

@@ -98,6 +98,18 @@ public sealed class ServerSurplusTests : IDisposable
     }
 
     [Fact]
+    public async Task StrayCrlfAfterBody_ConnectionDroppedWithoutWarning()
+    {
+        await using var server = new ScriptedRawServer(line => new(line.Contains("/first", StringComparison.Ordinal) ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst\r\n" : Second));
+
+        var (bodies, flows, _) = await TwoRequestsOnOneClientConnectionAsync(server, "GET");
+
+        Assert.Equal(["first", "second"], bodies);
+        Assert.Equal(2, server.Connections);
+        Assert.All(flows, f => Assert.False(f.Metadata.ContainsKey(ClientSession.ServerSurplusMetadataKey)));
+    }
+
+    [Fact]
     public async Task CleanServer_KeepsOneConnectionForBothRequests()
     {
         await using var server = new ScriptedRawServer(line => new(line.Contains("/first", StringComparison.Ordinal) ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst" : Second));
