@@ -20,7 +20,7 @@ public static class OptionRegistry
     public static IReadOnlyList<OptionDefinition> All { get; } =
     [
         // ProxyOptions
-        Text("listen", OptionGroup.Proxy, "ProxyOptions.ListenHost, ProxyOptions.ListenPort", "Address to listen on, HOST:PORT; port 0 picks a free port.", "HOST:PORT such as 127.0.0.1:8080", "127.0.0.1:0",
+        Text("listen", OptionGroup.Proxy, "ProxyOptions.ListenHost, ProxyOptions.ListenPort", "Address to listen on, HOST:PORT; port 0 picks a free port.", "HOST:PORT such as 127.0.0.1:8080", "localhost:0",
             c => Http.HostPort.Format(c.Proxy.ListenHost, c.Proxy.ListenPort), (c, v) => Listen(v) is var (host, port) ? c with { Proxy = c.Proxy with { ListenHost = host, ListenPort = port } } : c) with { ExtraFlags = ["-l"] },
         Text("listen_host", OptionGroup.Proxy, "ProxyOptions.ListenHost", "Address to listen on (loopback by default; a warning is logged beyond it).", "a host name or address", "localhost",
             c => c.Proxy.ListenHost, (c, v) => c with { Proxy = c.Proxy with { ListenHost = NotEmpty(v).Trim('[', ']') } }),
