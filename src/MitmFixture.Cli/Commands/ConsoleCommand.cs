@@ -76,6 +76,8 @@ internal static class ConsoleCommand
                     Features = features,
                     ServerReplay = pipeline.ServerReplay?.Store,
                     Redactor = pipeline.Redactor,
+                    Running = configuration,
+                    Edited = configuration,
                     SavePath = parse.GetValue(save)!,
                 };
                 var app = new ConsoleApp(backend, events);

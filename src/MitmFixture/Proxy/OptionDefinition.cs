@@ -68,10 +68,17 @@ public sealed record OptionDefinition
     public bool HasFlag { get; init; } = true;
 
     /// <summary>
-    /// Whether changing it on a running proxy takes effect at once (the console's options screen);
-    /// false means it is read at start-up and needs a restart.
+    /// Whether changing it on a running proxy takes effect at once (the console's options screen):
+    /// modify_body (its addon swaps rules) and the server replay matching options (the replay store
+    /// rehashes); the others are read at start-up and need a restart.
     /// </summary>
-    public bool AppliesLive { get; init; }
+    public bool AppliesLive
+    {
+        get => _appliesLive || (Group == OptionGroup.ServerReplay && Name != "server_replay");
+        init => _appliesLive = value;
+    }
+
+    private readonly bool _appliesLive;
 
     public OptionType Type { get; }
 
@@ -105,8 +112,42 @@ public sealed record OptionDefinition
     /// <exception cref="FormatException">The value does not parse; the message says what was expected.</exception>
     public ProxyConfiguration Apply(ProxyConfiguration configuration, string value) => _apply(configuration, value.Trim());
 
-    /// <summary>The current value in the option's own syntax; lists as <c>[a, b]</c>.</summary>
+    /// <summary>The current value in the option's own syntax; a list's values joined by <c>", "</c>; empty when unset.</summary>
     public string Show(ProxyConfiguration configuration) => _show(configuration);
+
+    /// <summary>The current values: a list's items, or the one value (none when unset).</summary>
+    public IReadOnlyList<string> Values(ProxyConfiguration configuration) =>
+        ListValues?.Invoke(configuration) ?? (Show(configuration) is { Length: > 0 } value ? [value] : []);
+
+    /// <summary>Whether <see cref="Replace"/> accepts no value: lists (emptied), booleans (the default) and options that can be unset.</summary>
+    public bool CanClear => Clearer is not null;
+
+    /// <summary>
+    /// The configuration with this option's value(s) replaced by <paramref name="values"/> (a list
+    /// option takes any number, others one; none resets or unsets it): what an editor needs, where
+    /// <see cref="Apply"/> adds to a list.
+    /// </summary>
+    /// <exception cref="FormatException">A value does not parse, or the option cannot be left without one.</exception>
+    public ProxyConfiguration Replace(ProxyConfiguration configuration, IReadOnlyList<string> values)
+    {
+        if (values.Count > 1 && Type != OptionType.List)
+        {
+            throw new FormatException($"expected one value: {Expected}");
+        }
+
+        if (Clearer is null)
+        {
+            return values.Count == 1 ? Apply(configuration, values[0]) : throw new FormatException($"expected {Expected}");
+        }
+
+        return values.Aggregate(Clearer(configuration), Apply);
+    }
+
+    /// <summary>Resets or unsets the option; null when it always needs a value (listen, mode).</summary>
+    internal Func<ProxyConfiguration, ProxyConfiguration>? Clearer { get; init; }
+
+    /// <summary>A list option's items.</summary>
+    internal Func<ProxyConfiguration, IReadOnlyList<string>>? ListValues { get; init; }
 
     public override string ToString() => Name;
 

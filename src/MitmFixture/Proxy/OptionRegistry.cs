@@ -21,15 +21,15 @@ public static class OptionRegistry
     [
         // ProxyOptions
         Text("listen", OptionGroup.Proxy, "ProxyOptions.ListenHost, ProxyOptions.ListenPort", "Address to listen on, HOST:PORT; port 0 picks a free port.", "HOST:PORT such as 127.0.0.1:8080", "localhost:0",
-            c => Http.HostPort.Format(c.Proxy.ListenHost, c.Proxy.ListenPort), (c, v) => Listen(v) is var (host, port) ? c with { Proxy = c.Proxy with { ListenHost = host, ListenPort = port } } : c) with { ExtraFlags = ["-l"] },
+            c => Http.HostPort.Format(c.Proxy.ListenHost, c.Proxy.ListenPort), SetListen) with { ExtraFlags = ["-l"] },
         Text("listen_host", OptionGroup.Proxy, "ProxyOptions.ListenHost", "Address to listen on (loopback by default; a warning is logged beyond it).", "a host name or address", "localhost",
             c => c.Proxy.ListenHost, (c, v) => c with { Proxy = c.Proxy with { ListenHost = NotEmpty(v).Trim('[', ']') } }),
         Text("listen_port", OptionGroup.Proxy, "ProxyOptions.ListenPort", "Port to listen on; 0 picks a free port.", "a port, 0 to 65535", "0",
             c => c.Proxy.ListenPort.ToString(System.Globalization.CultureInfo.InvariantCulture), (c, v) => c with { Proxy = c.Proxy with { ListenPort = Port(v) } }) with { ExtraFlags = ["-p"] },
         Text("mode", OptionGroup.Proxy, "ProxyOptions.Mode", "regular, reverse:URL or upstream:URL.", "regular, reverse:URL or upstream:URL", "reverse:http://127.0.0.1:9",
-            c => c.Proxy.Mode.ToString(), (c, v) => c with { Proxy = c.Proxy with { Mode = ParseMode(v) } }) with { ExtraFlags = ["-m"] },
+            c => c.Proxy.Mode.ToString(), (c, v) => c with { Proxy = c.Proxy with { Mode = ProxyMode.Parse(v) } }) with { ExtraFlags = ["-m"] },
         Text("confdir", OptionGroup.Proxy, "ProxyOptions.CertificateDirectory", "Folder of the CA files and config.yaml.", "a folder", "/tmp/mitmfixture-ca",
-            c => c.Proxy.CertificateDirectory ?? "~/.mitmfixture", (c, v) => c with { Proxy = c.Proxy with { CertificateDirectory = NotEmpty(v) } }),
+            c => c.Proxy.CertificateDirectory ?? "~/.mitmfixture", (c, v) => c with { Proxy = c.Proxy with { CertificateDirectory = NotEmpty(v) } }, c => c with { Proxy = c.Proxy with { CertificateDirectory = null } }),
         Bool("ssl_insecure", OptionGroup.Proxy, "ProxyOptions.SslInsecure", "Do not verify server certificates.",
             c => c.Proxy.SslInsecure, (c, v) => c with { Proxy = c.Proxy with { SslInsecure = v } }),
         Bool("upstream_cert", OptionGroup.Proxy, "ProxyOptions.UpstreamCert", "Dial the server first and copy its certificate's names into ours.",
@@ -39,7 +39,7 @@ public static class OptionRegistry
         List("allow_hosts", OptionGroup.Proxy, "ProxyOptions.AllowHosts", "Regex matched against host:port; only matching CONNECTs are intercepted, the rest tunnelled untouched.", "a regular expression", "example\\.com:443",
             c => c.Proxy.AllowHosts, (c, v) => c with { Proxy = c.Proxy with { AllowHosts = v } }, Regex),
         Text("stream_large_bodies", OptionGroup.Proxy, "ProxyOptions.StreamLargeBodies", "Bodies over this size are forwarded as they arrive, never held whole.", "a size such as 1m, 512k or 1048576", "1m",
-            c => ShowSize(c.Proxy.StreamLargeBodies), (c, v) => c with { Proxy = c.Proxy with { StreamLargeBodies = Size(v) } }),
+            c => ShowSize(c.Proxy.StreamLargeBodies), (c, v) => c with { Proxy = c.Proxy with { StreamLargeBodies = Size(v) } }, c => c with { Proxy = c.Proxy with { StreamLargeBodies = null } }),
         Bool("stream_websockets", OptionGroup.Proxy, "ProxyOptions.StreamWebSockets", "Forward WebSocket frames at once; messages are still recorded, addons do not see them.",
             c => c.Proxy.StreamWebSockets, (c, v) => c with { Proxy = c.Proxy with { StreamWebSockets = v } }),
         Bool("keep_host_header", OptionGroup.Proxy, "ProxyOptions.KeepHostHeader", "In reverse mode, keep the client's Host instead of the target's.",
@@ -55,17 +55,17 @@ public static class OptionRegistry
         Bool("anticomp", OptionGroup.Features, "FeatureOptions.Anticomp", "Ask servers for uncompressed bodies (Accept-Encoding: identity).",
             c => c.Features.Anticomp, (c, v) => c with { Features = c.Features with { Anticomp = v } }),
         Text("proxyauth", OptionGroup.Features, "FeatureOptions.ProxyAuth", "Require proxy authentication: user:pass, @htpasswd (SHA1 entries) or any.", "user:pass, @htpasswd or any", "user:pass",
-            c => c.Features.ProxyAuth ?? "", (c, v) => c with { Features = c.Features with { ProxyAuth = ProxyAuthAddon.Parse(NotEmpty(v)) is not null ? v : null } }),
+            c => c.Features.ProxyAuth ?? "", SetProxyAuth, c => c with { Features = c.Features with { ProxyAuth = null } }),
         List("modify_headers", OptionGroup.Features, "FeatureOptions.ModifyHeaders", "/filter/name/value: set (or with an empty value remove) a header on matching flows.", "/filter/name/value", "/~q/X-Example/1",
-            c => c.Features.ModifyHeaders, (c, v) => c with { Features = c.Features with { ModifyHeaders = v } }, v => ModifySpec.Parse(v, "modify_headers") is not null ? v : v) with { Aliases = ["setheaders"], ExtraFlags = ["-H"] },
+            c => c.Features.ModifyHeaders, (c, v) => c with { Features = c.Features with { ModifyHeaders = v } }, ModifyHeadersSpec) with { Aliases = ["setheaders"], ExtraFlags = ["-H"] },
         List("modify_body", OptionGroup.Features, "FeatureOptions.ModifyBody", "/filter/regex/replacement on decoded bodies; @file for the replacement.", "/filter/regex/replacement", "/~q/hello/bye",
-            c => c.Features.ModifyBody, (c, v) => c with { Features = c.Features with { ModifyBody = v } }, ModifyBodySpec) with { Aliases = ["replacements"], ExtraFlags = ["-B"] },
+            c => c.Features.ModifyBody, (c, v) => c with { Features = c.Features with { ModifyBody = v } }, ModifyBodySpec) with { Aliases = ["replacements"], ExtraFlags = ["-B"], AppliesLive = true },
         List("map_remote", OptionGroup.Features, "FeatureOptions.MapRemote", "/filter/url-regex/replacement: send matching requests elsewhere.", "/filter/url-regex/replacement", "|//example.com|//example.org",
             c => c.Features.MapRemote, (c, v) => c with { Features = c.Features with { MapRemote = v } }, MapRemoteSpec) with { ExtraFlags = ["-M"] },
         Text("stickycookie", OptionGroup.Features, "FeatureOptions.StickyCookie", "Filter: requests that get the cookies servers set earlier.", "a filter expression", "~d example.com",
-            c => c.Features.StickyCookie ?? "", (c, v) => c with { Features = c.Features with { StickyCookie = Filter(v) } }),
+            c => c.Features.StickyCookie ?? "", (c, v) => c with { Features = c.Features with { StickyCookie = Filter(v) } }, c => c with { Features = c.Features with { StickyCookie = null } }),
         Text("stickyauth", OptionGroup.Features, "FeatureOptions.StickyAuth", "Filter: requests that get the last Authorization header seen for their host.", "a filter expression", "~d example.com",
-            c => c.Features.StickyAuth ?? "", (c, v) => c with { Features = c.Features with { StickyAuth = Filter(v) } }),
+            c => c.Features.StickyAuth ?? "", (c, v) => c with { Features = c.Features with { StickyAuth = Filter(v) } }, c => c with { Features = c.Features with { StickyAuth = null } }),
 
         // Server replay
         List("server_replay", OptionGroup.ServerReplay, "ProxyConfiguration.ServerReplayFiles", "Answer matching requests from this cassette (server-side replay).", "a cassette file", "recordings/sample.json",
@@ -109,7 +109,7 @@ public static class OptionRegistry
         List("redact_json_fields", OptionGroup.Redaction, "RedactionOptions.JsonFields", "A JSON body field (by path) whose values are kept out of cassettes.", "a JSON path such as auth.token", "token",
             c => c.Redaction.JsonFields, (c, v) => c with { Redaction = c.Redaction with { JsonFields = v } }, NotEmpty),
         List("redact_env", OptionGroup.Redaction, "RedactionOptions.Placeholders", "An environment variable whose value becomes <NAME> in cassettes and is put back on replay.", "an environment variable name", "API_KEY",
-            c => c.Redaction.Placeholders.Keys.ToList(), (c, v) => c with { Redaction = v.Except(c.Redaction.Placeholders.Keys).Aggregate(c.Redaction, (r, name) => r.WithEnvironmentVariable(name)) }, NotEmpty),
+            c => c.Redaction.Placeholders.Keys.ToList(), SetRedactedVariables, NotEmpty),
 
         // Client replay
         Bool("client_replay_stop_on_error", OptionGroup.ClientReplay, "ClientReplayOptions.StopOnError", "Stop at the first request that fails.",
@@ -153,17 +153,22 @@ public static class OptionRegistry
 
     private static OptionDefinition Bool(string name, OptionGroup group, string target, string help, Func<ProxyConfiguration, bool> get, Func<ProxyConfiguration, bool, ProxyConfiguration> set) =>
         new(name, OptionType.Bool, group, help, "true or false", target, get(new ProxyConfiguration()) ? "false" : "true",
-            (c, v) => set(c, OptionParsers.Bool(v)), c => get(c) ? "true" : "false");
+            (c, v) => set(c, OptionParsers.Bool(v)), c => get(c) ? "true" : "false")
+        {
+            Clearer = c => set(c, get(new ProxyConfiguration())),
+        };
 
     /// <summary>One value; <paramref name="set"/> validates it, throwing <see cref="FormatException"/>.</summary>
-    private static OptionDefinition Text(string name, OptionGroup group, string target, string help, string expected, string example, Func<ProxyConfiguration, string> show, Func<ProxyConfiguration, string, ProxyConfiguration> set) =>
-        new(name, OptionType.Text, group, help, expected, target, example, set, show);
+    private static OptionDefinition Text(string name, OptionGroup group, string target, string help, string expected, string example, Func<ProxyConfiguration, string> show, Func<ProxyConfiguration, string, ProxyConfiguration> set, Func<ProxyConfiguration, ProxyConfiguration>? unset = null) =>
+        new(name, OptionType.Text, group, help, expected, target, example, set, show) { Clearer = unset };
 
     /// <summary>Repeatable: each value is validated by <paramref name="validate"/> and added.</summary>
     private static OptionDefinition List(string name, OptionGroup group, string target, string help, string expected, string example, Func<ProxyConfiguration, IReadOnlyList<string>> get, Func<ProxyConfiguration, IReadOnlyList<string>, ProxyConfiguration> set, Func<string, string> validate) =>
-        new(name, OptionType.List, group, help, expected, target, example, (c, v) => set(c, [.. get(c), validate(v)]), c => Show(get(c)));
-
-    private static ProxyMode ParseMode(string text) => ProxyMode.Parse(text);
+        new(name, OptionType.List, group, help, expected, target, example, (c, v) => set(c, [.. get(c), validate(v)]), c => Show(get(c)))
+        {
+            Clearer = c => set(c, []),
+            ListValues = get,
+        };
 
     private static UnmatchedPolicy ParseExtra(string text)
     {
@@ -177,10 +182,37 @@ public static class OptionRegistry
         }
     }
 
-    // The addons compile the spec (filter and regex), so a bad one is reported where it was given.
-    private static string ModifyBodySpec(string text) => new ModifyBodyAddon([ModifySpec.Parse(text, "modify_body")]) is not null ? text : text;
+    private static ProxyConfiguration SetProxyAuth(ProxyConfiguration c, string text)
+    {
+        _ = ProxyAuthAddon.Parse(NotEmpty(text)); // reads an @htpasswd file now, so a missing one is reported where it was named
+        return c with { Features = c.Features with { ProxyAuth = text } };
+    }
 
-    private static string MapRemoteSpec(string text) => new MapRemoteAddon([ModifySpec.Parse(text, "map_remote")]) is not null ? text : text;
+    private static ProxyConfiguration SetListen(ProxyConfiguration c, string text)
+    {
+        var (host, port) = Listen(text);
+        return c with { Proxy = c.Proxy with { ListenHost = host, ListenPort = port } };
+    }
+
+    // Each spec is parsed, and compiled by its addon (filter and regex), where it is given, so a bad
+    // one is reported with its source (flag, --set, file line) rather than at start-up.
+    private static string ModifyHeadersSpec(string text)
+    {
+        _ = ModifySpec.Parse(text, "modify_headers");
+        return text;
+    }
+
+    private static string ModifyBodySpec(string text)
+    {
+        _ = new ModifyBodyAddon([ModifySpec.Parse(text, "modify_body")]);
+        return text;
+    }
+
+    private static string MapRemoteSpec(string text)
+    {
+        _ = new MapRemoteAddon([ModifySpec.Parse(text, "map_remote")]);
+        return text;
+    }
 
     private static string ShowExtra(UnmatchedPolicy policy) => policy switch
     {
@@ -194,6 +226,13 @@ public static class OptionRegistry
 
     private static string Header(string name) =>
         name.Length > 0 && name.All(ch => ch > ' ' && ch < 127 && ch != ':') ? name : throw new FormatException("expected a header name");
+
+    /// <summary>Keeps the placeholders named in <paramref name="names"/> (their value sources too) and adds an environment variable for each new name.</summary>
+    private static ProxyConfiguration SetRedactedVariables(ProxyConfiguration c, IReadOnlyList<string> names)
+    {
+        var kept = c.Redaction with { Placeholders = c.Redaction.Placeholders.Where(p => names.Contains(p.Key)).ToDictionary() };
+        return c with { Redaction = names.Except(kept.Placeholders.Keys).Aggregate(kept, (r, name) => r.WithEnvironmentVariable(name)) };
+    }
 
     private static ProxyConfiguration SetDefaultRedaction(ProxyConfiguration c, bool on)
     {
