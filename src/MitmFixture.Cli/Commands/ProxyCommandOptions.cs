@@ -74,7 +74,7 @@ internal sealed class ProxyCommandOptions
         // mitmproxy reads config.yaml from the conf dir the command line names, before anything else.
         var confdir = FlagValues(parse).LastOrDefault(f => f.Definition.Name == "confdir").Value
             ?? sets.LastOrDefault(s => s.Name == "confdir").Value
-            ?? file.Assignments?.LastOrDefault(a => a.Key == "confdir")?.Values[0]
+            ?? file.Assignments?.LastOrDefault(a => a.Key == "confdir" && a.Values.Count == 1)?.Values[0]
             ?? Path.Combine(confHome ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".mitmfixture");
         var configuration = new ProxyConfiguration();
         var configYaml = Path.Combine(confdir, "config.yaml");

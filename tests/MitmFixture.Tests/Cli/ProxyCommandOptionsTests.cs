@@ -202,6 +202,8 @@ public sealed class ProxyCommandOptionsTests : IDisposable
     [InlineData("broken.yaml", "a: [1,\n", new[] { "expected a YAML mapping of option names" })]
     [InlineData("broken.json", "{\"a\": }", new[] { ":1: expected a JSON object of option names" })]
     [InlineData("list.json", "[1]", new[] { ": expected a JSON object of option names" })]
+    [InlineData("empty-list.json", "{\"confdir\": [], \"mode\": {\"a\": 1}}", new[] { ":1: \"confdir\": expected a folder, not a list", ":1: \"mode\": expected a string" })]
+    [InlineData("empty-list.yaml", "confdir: []\nmode:\n", new[] { ":1: \"confdir\": expected a folder, not a list", ":2: \"mode\": expected a string" })]
     public void OptionsFile_BadKeysAndValues_NameTheFileLineAndKey(string fileName, string text, string[] messages)
     {
         var path = Path.Combine(Path.GetTempPath(), $"mitmfixture-{Guid.NewGuid():N}-{fileName}");
@@ -220,6 +222,30 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         {
             File.Delete(path);
         }
+    }
+
+    public static TheoryData<string> ProxyCommands() => ["dump", "record", "replay", "client-replay", "console"];
+
+    [Theory]
+    [MemberData(nameof(ProxyCommands))]
+    public void Command_EveryRegistryFlagOfItsGroups_IsOffered(string name)
+    {
+        System.CommandLine.Command command = name switch
+        {
+            "dump" => MitmFixture.Cli.Commands.DumpCommand.Create(),
+            "record" => MitmFixture.Cli.Commands.RecordCommand.Create(),
+            "replay" => MitmFixture.Cli.Commands.ReplayCommand.Create(),
+            "client-replay" => MitmFixture.Cli.Commands.ClientReplayCommand.Create(),
+            _ => MitmFixture.Cli.Commands.ConsoleCommand.Create(),
+        };
+        var offered = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet();
+        var groups = name == "client-replay" ? Enum.GetValues<OptionGroup>() : Enum.GetValues<OptionGroup>().Where(g => g != OptionGroup.ClientReplay);
+
+        var missing = OptionRegistry.All.Where(o => groups.Contains(o.Group)).SelectMany(o => o.Flags.Append(o.NegativeFlag).OfType<string>()).Where(f => !offered.Contains(f));
+
+        Assert.Empty(missing);
+        Assert.Contains("--set", offered);
+        Assert.Contains("--options", offered);
     }
 
     public void Dispose() => _surfaces.Dispose();

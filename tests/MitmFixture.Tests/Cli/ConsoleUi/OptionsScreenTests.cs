@@ -85,4 +85,21 @@ public sealed class OptionsScreenTests
         Assert.Equal("LIVE 200", body);
         Assert.Contains(((OptionsScreen)console.App.Current).Rows, r => r.Name == "modify_body" && !r.NeedsRestart && r.Value.Contains("LIVE", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task ServerReplayMatching_ChangedOnTheOptionsScreen_AppliesToTheNextRequestWithoutRestart()
+    {
+        var sample = MitmFixture.Cassettes.Cassette.Load(Path.Combine(CliProcess.Dll.Split("/src/")[0], "recordings", "sample.json"));
+        await using var console = await ConsoleHarness.StartAsync(serverReplay: sample.Flows);
+        using var client = console.Proxy.CreateClient();
+        using (var before = await client.GetAsync("http://elsewhere.invalid/health", Ct))
+        {
+            Assert.NotEqual(System.Net.HttpStatusCode.OK, before.StatusCode); // another host: forwarded, and it does not exist
+        }
+
+        Focus(console, "server_replay_ignore_host").Press(Keys.Enter);
+
+        Assert.Equal("ok", (await client.GetStringAsync("http://elsewhere.invalid/health", Ct)).Trim());
+        Assert.Contains(((OptionsScreen)console.App.Current).Rows, r => r.Name == "server_replay_ignore_host" && r.Value == "true" && !r.NeedsRestart);
+    }
 }
