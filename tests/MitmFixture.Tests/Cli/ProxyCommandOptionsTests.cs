@@ -176,6 +176,18 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Set_ABooleanWithoutAValue_TurnsItOn()
+    {
+        var errors = new List<string>();
+
+        var configuration = _surfaces.Parse(["--set", "anticache", "--set", "server_replay_nopop"], errors);
+
+        Assert.Empty(errors);
+        Assert.True(configuration.Features.Anticache);
+        Assert.True(configuration.ServerReplay.Reuse);
+    }
+
     [Theory]
     [InlineData(new[] { "--set", "nonsense=1" }, "--set nonsense: unknown option; known: listen, ")]
     [InlineData(new[] { "--set", "stream_large_bodies=lots" }, "--set stream_large_bodies=lots: expected a size such as 1m")]

@@ -78,5 +78,5 @@ public sealed class ReadmeOptionTablesTests
     private static string Aliases(OptionDefinition option) =>
         option.Aliases.Count == 0 ? "" : " Also `" + string.Join("`, `", option.Aliases) + "`.";
 
-    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("<", "\\<", StringComparison.Ordinal).Replace(">", "\\>", StringComparison.Ordinal);
 }
