@@ -43,7 +43,12 @@ internal static class ClientReplayCommand
             var stopOnError = configuration.ClientReplay.StopOnError;
 
             // Nothing listens for clients here: the proxy only lends its addons and server connections.
-            await using var proxy = await ProxyServer.StartAsync(options with { ListenPort = 0, ListenHost = "127.0.0.1" });
+            if (await ProxyRunner.TryStartAsync(options with { ListenPort = 0, ListenHost = "127.0.0.1" }) is not { } started)
+            {
+                return 1;
+            }
+
+            await using var proxy = started;
             var quiet = parse.GetValue(shared.Quiet);
             ClientReplayResult result;
             if (!quiet && !Console.IsOutputRedirected)

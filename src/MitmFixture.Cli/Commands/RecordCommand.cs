@@ -2,6 +2,7 @@ using System.CommandLine;
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Proxy;
+using MitmFixture.Tls;
 
 namespace MitmFixture.Cli.Commands;
 
@@ -27,6 +28,14 @@ internal static class RecordCommand
                 return ProxyCommandOptions.Report(errors);
             }
 
+            // A CA that cannot be loaded stops the command before the cassette is replaced by an empty one.
+            using var authority = LoadAuthority(configuration.Proxy);
+            if (authority is null)
+            {
+                return 1;
+            }
+
+            configuration = configuration with { Proxy = configuration.Proxy with { CertificateAuthority = authority } };
             CassetteWriter? writer = null;
             ProxyPipeline pipeline;
             try
@@ -53,7 +62,11 @@ internal static class RecordCommand
                 var options = configuration.Proxy with { Addons = pipeline.Addons };
                 var code = await ProxyRunner.RunAsync(options, parse.GetValue(shared.Quiet), parse.GetValue(shared.Verbose), "Recording proxy", cancellationToken, _ => $"Recording to {writer.Path}");
                 await writer.DisposeAsync();
-                await Console.Error.WriteLineAsync($"{writer.Count} flows recorded to {writer.Path}");
+                if (code == 0)
+                {
+                    await Console.Error.WriteLineAsync($"{writer.Count} flows recorded to {writer.Path}");
+                }
+
                 return code;
             }
             catch (IOException e)
@@ -63,5 +76,19 @@ internal static class RecordCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The CA from the options' folder (the command line never passes a CA object), or null after printing why not.</summary>
+    private static CertificateAuthority? LoadAuthority(ProxyOptions options)
+    {
+        try
+        {
+            return CertificateAuthority.LoadOrCreate(options.CertificateDirectory, options.TimeProvider);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return null;
+        }
     }
 }
