@@ -127,11 +127,16 @@ public static class Har
                 },
             Timings = new HarTimings
             {
+                // From the flow's server connection (which, with upstream_cert, may be dialled during the
+                // client's handshake, before the request); -1 ("does not apply") without one (HAR 1.2).
+                Connect = flow.Server.TimestampStart is { } dial && flow.Server.TimestampTcpSetup is { } tcp ? (tcp - dial).TotalMilliseconds : -1,
+                Ssl = flow.Server.TimestampTcpSetup is { } tcp2 && flow.Server.TimestampTlsSetup is { } tls ? (tls - tcp2).TotalMilliseconds : -1,
                 Send = 0,
                 Wait = response?.TimestampStart is { } rs ? (rs - (request.TimestampEnd ?? start)).TotalMilliseconds : 0,
                 Receive = response?.TimestampEnd is { } re && response.TimestampStart is { } rs2 ? (re - rs2).TotalMilliseconds : 0,
             },
             ServerIpAddress = flow.Server.PeerAddress?.Address.ToString(),
+            Connection = flow.Client.PeerAddress?.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             WebSocketMessages = flow.WebSocket?.Messages.Select(m => new HarWebSocketMessage
             {
                 Type = m.FromClient ? "send" : "receive",
@@ -180,7 +185,15 @@ public static class Har
         }
 
         request.Body = RequestBody(entry.Request.PostData);
-        var flow = new Flow(request);
+        var flow = new Flow(request)
+        {
+            // serverIPAddress: Chrome writes IPv6 in brackets, Firefox without, some tools "".
+            Server = new ServerConnectionInfo
+            {
+                Address = HostPort.Format(request.Host, request.Port),
+                PeerAddress = System.Net.IPAddress.TryParse(entry.ServerIpAddress?.Trim('[', ']'), out var ip) ? new System.Net.IPEndPoint(ip, request.Port) : null,
+            },
+        };
         var time = entry.Time is > 0 and var t ? t : 0;
         if (entry.Response.Status > 0)
         {

@@ -64,6 +64,10 @@ internal sealed record HarEntry
     [JsonPropertyName("serverIPAddress")]
     public string? ServerIpAddress { get; init; }
 
+    /// <summary>An id of the client connection (HAR 1.2 suggests the client port; Chrome writes its socket id).</summary>
+    [JsonPropertyName("connection")]
+    public string? Connection { get; init; }
+
     [JsonPropertyName("_webSocketMessages")]
     public List<HarWebSocketMessage>? WebSocketMessages { get; init; }
 

@@ -419,6 +419,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
         _tlsHost = host;
         _client.TlsEstablished = true;
         _client.TlsVersion = tls.SslProtocol.ToString();
+        _client.Cipher = tls.NegotiatedCipherSuite.ToString();
         _client.Alpn = tls.NegotiatedApplicationProtocol.ToString();
         _client.TimestampTlsSetup = _context.Time.GetUtcNow();
         return tls;
