@@ -10,9 +10,10 @@ namespace MitmFixture.Xunit;
 
 /// <summary>
 /// An in-process record/replay proxy for xunit v3 tests: use it as a class, collection or assembly
-/// fixture. Each test calls <see cref="UseCassetteAsync"/> for its own cassette (named after the
-/// test) and sends its HTTP through <see cref="CreateClient"/>, <see cref="CreateHandler"/> or the
-/// proxy environment variables.
+/// fixture, shared by tests running in parallel. Each test calls <see cref="UseCassetteAsync"/> for
+/// its own cassette (named after the test) and sends its HTTP through <see cref="CreateClient"/>,
+/// <see cref="CreateHandler"/>, <see cref="ProxyUrl"/> or <see cref="EnvironmentVariables"/>: these
+/// lead to the running test's cassette's own port, so its flows are its own.
 /// <code>
 /// public sealed class WeatherTests(ProxyFixture proxy) : IClassFixture&lt;ProxyFixture&gt;
 /// {
@@ -33,6 +34,7 @@ public class ProxyFixture : IAsyncLifetime
     private CertificateAuthority? _authority;
     private Exception? _startFailure;
     private string? _caFile;
+    private ProxyClients? _clients;
     private ILoggerFactory? _logging;
 
     public ProxyFixture()
@@ -51,28 +53,23 @@ public class ProxyFixture : IAsyncLifetime
 
     public FixtureOptions Options { get; }
 
-    /// <summary>The proxy's address, for HttpClient's WebProxy, curl's -x or HTTPS_PROXY.</summary>
-    public Uri ProxyUrl => Proxy.Url;
+    /// <summary>
+    /// The proxy's address for the running test, for curl's -x or HTTPS_PROXY: its cassette's own port
+    /// once it called <see cref="UseCassetteAsync"/>, else the shared port (which belongs to a cassette
+    /// only while it is the only one open).
+    /// </summary>
+    public Uri ProxyUrl => CurrentScope()?.ProxyUrl ?? Proxy.Url;
 
     /// <summary>The running proxy (its flows, its CA). Throws the start-up failure if it did not start.</summary>
     public ProxyServer Proxy => _proxy ?? throw new InvalidOperationException("the MitmFixture proxy did not start: " + _startFailure?.Message, _startFailure);
 
     /// <summary>The CA certificate (PEM file) clients must trust for HTTPS.</summary>
-    public string CaCertificatePath => _caFile ?? throw new InvalidOperationException("the MitmFixture proxy did not start", _startFailure);
+    public string CaCertificatePath => Clients.CaCertificatePath;
 
-    /// <summary>Variables that route a child process through the proxy and make it trust the CA (curl, Python, Node, Go, .NET).</summary>
-    public IReadOnlyDictionary<string, string> EnvironmentVariables => new Dictionary<string, string>
-    {
-        ["HTTP_PROXY"] = ProxyUrl.ToString(),
-        ["HTTPS_PROXY"] = ProxyUrl.ToString(),
-        ["http_proxy"] = ProxyUrl.ToString(),
-        ["https_proxy"] = ProxyUrl.ToString(),
-        ["NO_PROXY"] = "",
-        ["SSL_CERT_FILE"] = CaCertificatePath,
-        ["CURL_CA_BUNDLE"] = CaCertificatePath,
-        ["REQUESTS_CA_BUNDLE"] = CaCertificatePath,
-        ["NODE_EXTRA_CA_CERTS"] = CaCertificatePath,
-    };
+    /// <summary>Variables that route a child process through the proxy (the running test's port, as <see cref="ProxyUrl"/>) and make it trust the CA (curl, Python, Node, Go, .NET).</summary>
+    public IReadOnlyDictionary<string, string> EnvironmentVariables => Clients.EnvironmentFor(ProxyUrl);
+
+    private ProxyClients Clients => _clients ?? throw new InvalidOperationException("the MitmFixture proxy did not start: " + _startFailure?.Message, _startFailure);
 
     public virtual async ValueTask InitializeAsync()
     {
@@ -87,7 +84,7 @@ public class ProxyFixture : IAsyncLifetime
                 throw new ArgumentException("invalid fixture options:\n  " + string.Join("\n  ", errors));
             }
 
-            _logging = Options.Proxy.LoggerFactory is null ? LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(Options.LogLevel))) : null;
+            _logging = Options.Proxy.LoggerFactory is null ? LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(_session, Options.LogLevel)).SetMinimumLevel(Options.LogLevel)) : null;
             var options = Options.Proxy with
             {
                 LoggerFactory = Options.Proxy.LoggerFactory ?? _logging,
@@ -99,6 +96,7 @@ public class ProxyFixture : IAsyncLifetime
             _proxy = await ProxyServer.StartAsync(options);
             _caFile = Path.Combine(Path.GetTempPath(), $"mitmfixture-ca-{Environment.ProcessId}-{_proxy.Port}.pem");
             await File.WriteAllTextAsync(_caFile, _authority.CertificatePem);
+            _clients = new ProxyClients(_authority, _caFile);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException)
         {
@@ -107,16 +105,15 @@ public class ProxyFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A handler routed through the proxy and trusting its CA, for IHttpClientFactory's ConfigurePrimaryHttpMessageHandler.</summary>
-    public HttpMessageHandler CreateHandler() => new SocketsHttpHandler
-    {
-        Proxy = new WebProxy(ProxyUrl),
-        UseProxy = true,
-        SslOptions = { RemoteCertificateValidationCallback = _authority!.CreateValidationCallback() }, // set once started; ProxyUrl threw otherwise
-        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-    };
+    /// <summary>
+    /// A handler routed through the proxy and trusting its CA, for IHttpClientFactory's
+    /// ConfigurePrimaryHttpMessageHandler. It picks the port per request: the cassette of the test
+    /// the request is sent from (the test's execution context flows into the app it starts), so one
+    /// handler serves tests that run in parallel or one after another.
+    /// </summary>
+    public HttpMessageHandler CreateHandler() => Clients.CreateHandler(new RunningTestProxy(this));
 
-    public HttpClient CreateClient() => new(CreateHandler()) { Timeout = TimeSpan.FromSeconds(100) };
+    public HttpClient CreateClient() => ProxyClients.CreateClient(CreateHandler());
 
     /// <summary>
     /// Starts this test's cassette: named after the test (class, method, theory arguments) unless
@@ -132,8 +129,10 @@ public class ProxyFixture : IAsyncLifetime
                 ?? throw new InvalidOperationException("no running test to name the cassette after; pass a name");
             var folder = Options.CassetteFolder ?? CassetteNaming.DefaultFolder(AppContext.BaseDirectory);
             var path = CassetteNaming.PathFor(folder, name is null ? CassetteNaming.FileNameFor(testName) : name);
-            var scope = new CassetteScope(_session, Options, testName, path, EffectiveMode(path));
-            scope.Start();
+            var test = TestContext.Current.Test;
+            var output = TestContext.Current.TestOutputHelper;
+            var scope = new CassetteScope(_session, Options, Clients, testName, path, EffectiveMode(path), test?.UniqueID, output is null ? null : output.WriteLine);
+            scope.Start(Proxy);
             return Task.FromResult(scope);
         }
         catch (Exception e)
@@ -178,6 +177,8 @@ public class ProxyFixture : IAsyncLifetime
         return mode;
     }
 
+    private CassetteScope? CurrentScope() => _session.ScopeOfTest(TestContext.Current.Test?.UniqueID);
+
     private static Assembly? TestAssembly() => (TestContext.Current.TestAssembly as global::Xunit.v3.IXunitTestAssembly)?.Assembly;
 
     public virtual async ValueTask DisposeAsync()
@@ -196,4 +197,14 @@ public class ProxyFixture : IAsyncLifetime
 
         GC.SuppressFinalize(this);
     }
+}
+
+/// <summary>The fixture's proxy as an <see cref="IWebProxy"/>: asked per request, it answers the running test's cassette port.</summary>
+internal sealed class RunningTestProxy(ProxyFixture fixture) : IWebProxy
+{
+    public ICredentials? Credentials { get; set; }
+
+    public Uri GetProxy(Uri destination) => fixture.ProxyUrl;
+
+    public bool IsBypassed(Uri host) => false;
 }

@@ -1,21 +1,24 @@
 using Microsoft.Extensions.Logging;
-using Xunit;
+using MitmFixture.Xunit.Session;
 
 namespace MitmFixture.Xunit;
 
 /// <summary>
-/// Sends the proxy's log to the output of whichever test is running when the line is logged, so a
-/// failing test shows what the proxy did (xunit v3's TestContext names the current test).
+/// Sends the proxy's log to the output of the test whose cassette the work belongs to, so a failing
+/// test shows what the proxy did. The proxy's threads belong to no test (xunit's TestContext there is
+/// the fixture's, or another test's): a line goes to the scope whose own port accepted the connection,
+/// carried by the listener's execution context; a line from the shared port goes to the only open
+/// scope, or, marked, to all of them.
 /// </summary>
-public sealed class TestOutputLoggerProvider(LogLevel minimum = LogLevel.Information) : ILoggerProvider
+internal sealed class TestOutputLoggerProvider(SessionAddon session, LogLevel minimum) : ILoggerProvider
 {
-    public ILogger CreateLogger(string categoryName) => new TestOutputLogger(categoryName, minimum);
+    public ILogger CreateLogger(string categoryName) => new TestOutputLogger(session, categoryName, minimum);
 
     public void Dispose()
     {
     }
 
-    private sealed class TestOutputLogger(string category, LogLevel minimum) : ILogger
+    private sealed class TestOutputLogger(SessionAddon session, string category, LogLevel minimum) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -24,18 +27,19 @@ public sealed class TestOutputLoggerProvider(LogLevel minimum = LogLevel.Informa
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (!IsEnabled(logLevel) || TestContext.Current.TestOutputHelper is not { } output)
+            if (!IsEnabled(logLevel))
             {
                 return;
             }
 
-            try
+            var line = $"[proxy {logLevel}] {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception.Message)}";
+            if (SessionAddon.LogRoute.Value is { } scope)
             {
-                output.WriteLine($"[proxy {logLevel}] {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception.Message)}");
+                scope.Log(line);
             }
-            catch (InvalidOperationException)
+            else
             {
-                // The test already finished; its output is closed.
+                session.LogUnrouted(line);
             }
         }
     }

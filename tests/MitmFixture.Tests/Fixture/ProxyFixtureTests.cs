@@ -155,6 +155,84 @@ public sealed class ProxyFixtureTests : IDisposable
     }
 
     [Fact]
+    public async Task SharedProxy_ConcurrentScopes_EachCassetteHoldsOnlyItsOwnFlowsAndChildProcess()
+    {
+        var upstream = await TestUpstream.StartAsync();
+        await using var fixture = await StartAsync(Options(RecordMode.Record) with { Proxy = new MitmFixture.Proxy.ProxyOptions { SslInsecure = true } });
+        var scopes = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => fixture.UseCassetteAsync($"concurrent-{i}")));
+        var runs = scopes.Select(async (scope, i) =>
+        {
+            using var client = scope.CreateClient();
+            await Task.WhenAll(Enumerable.Range(0, 10).Select(j => client.GetStringAsync($"{upstream.HttpsUrl}/echo/c{i}/{j}", TestContext.Current.CancellationToken)));
+            var curl = await Curl.RunWithEnvironmentAsync(scope.EnvironmentVariables, $"{upstream.HttpsUrl}/echo/c{i}/curl");
+            Assert.True(curl.ExitCode == 0, curl.Stderr);
+        });
+        await Task.WhenAll(runs);
+        foreach (var scope in scopes)
+        {
+            await scope.DisposeAsync();
+        }
+
+        await upstream.DisposeAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            var paths = MitmFixture.Cassettes.Cassette.Load(Path.Combine(_folder, $"concurrent-{i}.json")).Flows.Select(f => f.Request.Path).Order(StringComparer.Ordinal);
+            Assert.Equal(Enumerable.Range(0, 10).Select(j => $"/echo/c{i}/{j}").Append($"/echo/c{i}/curl").Order(StringComparer.Ordinal), paths);
+        }
+    }
+
+    [Fact]
+    public async Task SharedPort_WhileTwoScopesAreOpen_FailsTheRequestAndBothScopesSayingWhy()
+    {
+        await using var server = new CountingServer();
+        await using var fixture = await StartAsync(Options(RecordMode.Record));
+        var first = await fixture.UseCassetteAsync("first");
+        var second = await fixture.UseCassetteAsync("second");
+        using var shared = new HttpClient(new HttpClientHandler { Proxy = new System.Net.WebProxy(fixture.Proxy.Url), UseProxy = true });
+
+        using var response = await shared.GetAsync(server.Url + "/whose", TestContext.Current.CancellationToken);
+
+        Assert.Equal(500, (int)response.StatusCode);
+        Assert.Contains("cannot tell which test sent GET", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        foreach (var scope in new[] { first, second })
+        {
+            var error = await Assert.ThrowsAsync<UnattributedRequestException>(async () => await scope.DisposeAsync());
+            Assert.Contains($"GET {server.Url}/whose: it came to the proxy's shared port while 2 cassettes were open (first, second)", error.Message, StringComparison.Ordinal);
+            Assert.Empty(scope.Flows);
+        }
+
+        Assert.Equal(0, server.Requests);
+    }
+
+    [Fact]
+    public async Task SharedPort_WithOneScopeOpen_BelongsToIt()
+    {
+        await using var server = new CountingServer();
+        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        await using var only = await fixture.UseCassetteAsync("only");
+        using var shared = new HttpClient(new HttpClientHandler { Proxy = new System.Net.WebProxy(fixture.Proxy.Url), UseProxy = true });
+
+        await shared.GetStringAsync(server.Url + "/mine", TestContext.Current.CancellationToken);
+
+        Assert.Equal("/mine", Assert.Single(only.Flows).Request.Path);
+    }
+
+    [Fact]
+    public async Task ScopePort_AfterTheScopeEnded_IsClosed()
+    {
+        await using var server = new CountingServer();
+        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        var scope = await fixture.UseCassetteAsync("ended");
+        var url = scope.ProxyUrl;
+        Assert.NotEqual(fixture.Proxy.Url, url);
+        await scope.DisposeAsync();
+
+        using var late = new HttpClient(new HttpClientHandler { Proxy = new System.Net.WebProxy(url), UseProxy = true });
+        await Assert.ThrowsAsync<HttpRequestException>(() => late.GetStringAsync(server.Url + "/late", TestContext.Current.CancellationToken));
+        Assert.Equal(0, server.Requests);
+    }
+
+    [Fact]
     public async Task Snapshot_MismatchFailsWithAUnifiedDiffAndKeepsReceived()
     {
         await using var server = new CountingServer();
