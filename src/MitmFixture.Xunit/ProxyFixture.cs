@@ -1,5 +1,4 @@
 using System.Net;
-using System.Reflection;
 using Microsoft.Extensions.Logging;
 using MitmFixture.Proxy;
 using MitmFixture.Tls;
@@ -143,7 +142,7 @@ public class ProxyFixture : IAsyncLifetime
 
     private RecordMode EffectiveMode(string path)
     {
-        var mode = ModeResolver.Resolve(Options.Mode, TestAssembly() ?? Assembly.GetEntryAssembly());
+        var mode = ModeResolver.Resolve(Options.Mode);
         var exists = File.Exists(path);
         if (mode == RecordMode.Auto)
         {
@@ -178,8 +177,6 @@ public class ProxyFixture : IAsyncLifetime
     }
 
     private CassetteScope? CurrentScope() => _session.ScopeOfTest(TestContext.Current.Test?.UniqueID);
-
-    private static Assembly? TestAssembly() => (TestContext.Current.TestAssembly as global::Xunit.v3.IXunitTestAssembly)?.Assembly;
 
     public virtual async ValueTask DisposeAsync()
     {

@@ -95,6 +95,8 @@ public sealed class CassetteScope : IAsyncDisposable
                     {
                         _unmatched.Add(why);
                     }
+
+                    Log($"[proxy replay] no answer in {System.IO.Path.GetFileName(Path)}: {why}");
                 });
                 break;
             case RecordMode.Record:

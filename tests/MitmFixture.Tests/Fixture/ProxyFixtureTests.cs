@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
-using MitmFixture.Tests.Readme;
 using MitmFixture.Tests.Support;
 using MitmFixture.Xunit;
 using MitmFixture.Xunit.Session;
@@ -82,6 +80,9 @@ public sealed class ProxyFixtureTests : IDisposable
         Assert.Equal(500, (int)response.StatusCode);
         Assert.Contains("path (/items/2 vs recorded /items/1)", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, server.Requests);
+        var output = TestContext.Current.TestOutputHelper!.Output; // what xunit shows for the failing test
+        Assert.Contains("[proxy replay] no answer in unmatched.json: ", output, StringComparison.Ordinal);
+        Assert.Contains("path (/items/2 vs recorded /items/1)", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -332,27 +333,19 @@ public sealed class ProxyFixtureTests : IDisposable
     }
 
     [Fact]
-    public async Task MsBuildProperty_BakesTheModeIntoTheTestAssembly()
+    public async Task ProxyLog_UpstreamErrorGoesToTheTestsOutput()
     {
-        var project = Path.Combine(_folder, "sample");
-        Directory.CreateDirectory(project);
-        var targets = Path.Combine(ReadmeExampleTests.FindRepositoryRoot(), "src", "MitmFixture.Xunit", "build", "MitmFixture.Xunit.targets");
-        await File.WriteAllTextAsync(Path.Combine(project, "Sample.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup><TargetFramework>net10.0</TargetFramework><ImportDirectoryBuildProps>false</ImportDirectoryBuildProps></PropertyGroup>
-              <Import Project="{targets}" />
-            </Project>
-            """, TestContext.Current.CancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(project, "Empty.cs"), "namespace Sample; public static class Empty { }", TestContext.Current.CancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(project, "Directory.Packages.props"), "<Project />", TestContext.Current.CancellationToken);
+        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        await using var cassette = await fixture.UseCassetteAsync("refused");
+        var closedPort = System.Net.Sockets.TcpListener.Create(0);
+        closedPort.Start();
+        var port = ((System.Net.IPEndPoint)closedPort.LocalEndpoint).Port;
+        closedPort.Stop();
 
-        var build = Process.Start(new ProcessStartInfo("dotnet", ["build", project, "-p:MitmFixtureMode=Record", "-o", Path.Combine(project, "out"), "-v", "q", "-nologo"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var log = await build.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await build.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.True(build.ExitCode == 0, log);
+        using var response = await fixture.CreateClient().GetAsync($"http://127.0.0.1:{port}/gone", TestContext.Current.CancellationToken);
 
-        var assembly = Assembly.LoadFile(Path.Combine(project, "out", "Sample.dll"));
-        Assert.Equal(RecordMode.Record, ModeResolver.Resolve(RecordMode.Replay, assembly));
+        Assert.Equal(502, (int)response.StatusCode);
+        await Eventually.TrueAsync(() => TestContext.Current.TestOutputHelper!.Output.Contains($"GET http://127.0.0.1:{port}/gone failed: ", StringComparison.Ordinal));
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
