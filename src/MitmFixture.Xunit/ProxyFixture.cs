@@ -20,7 +20,7 @@ namespace MitmFixture.Xunit;
 ///     public async Task Forecast()
 ///     {
 ///         await using var cassette = await proxy.UseCassetteAsync();
-///         var json = await proxy.CreateClient().GetStringAsync("https://api.example.com/forecast");
+///         var json = await proxy.CreateClient().GetStringAsync("https://api.example.com/forecast", TestContext.Current.CancellationToken);
 ///         Assert.Contains("sunny", json);
 ///     }
 /// }
