@@ -1,5 +1,6 @@
 using MitmFixture.Xunit;
 using MitmFixture.Xunit.Session;
+using Xunit;
 
 namespace MitmFixture.Sample.Tests;
 

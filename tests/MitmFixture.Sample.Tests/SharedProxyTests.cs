@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MitmFixture.Xunit;
+using Xunit;
 
 [assembly: AssemblyFixture(typeof(ProxyFixture))]
 

@@ -1,4 +1,5 @@
 using MitmFixture.Xunit;
+using Xunit;
 
 namespace MitmFixture.Sample.Tests;
 
