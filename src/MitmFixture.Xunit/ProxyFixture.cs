@@ -1,7 +1,4 @@
-using System.Net;
-using Microsoft.Extensions.Logging;
 using MitmFixture.Proxy;
-using MitmFixture.Tls;
 using MitmFixture.Xunit.Session;
 using Xunit;
 
@@ -28,13 +25,7 @@ namespace MitmFixture.Xunit;
 /// </summary>
 public class ProxyFixture : IAsyncLifetime
 {
-    private readonly SessionAddon _session = new();
-    private ProxyServer? _proxy;
-    private CertificateAuthority? _authority;
-    private Exception? _startFailure;
-    private string? _caFile;
-    private ProxyClients? _clients;
-    private ILoggerFactory? _logging;
+    private readonly FixtureHost _host;
 
     public ProxyFixture()
         : this(new FixtureOptions())
@@ -45,12 +36,12 @@ public class ProxyFixture : IAsyncLifetime
     /// For a fixture with options, derive from this class (xunit needs one public constructor):
     /// <c>public sealed class ApiProxy() : ProxyFixture(new FixtureOptions { Mode = RecordMode.Replay });</c>
     /// </summary>
-    protected ProxyFixture(FixtureOptions options) => Options = options;
+    protected ProxyFixture(FixtureOptions options) => _host = new FixtureHost(options);
 
     /// <summary>A fixture with options, for code that manages the lifetime itself (call InitializeAsync and DisposeAsync).</summary>
     public static ProxyFixture WithOptions(FixtureOptions options) => new(options);
 
-    public FixtureOptions Options { get; }
+    public FixtureOptions Options => _host.Options;
 
     /// <summary>
     /// The proxy's address for the running test, for curl's -x or HTTPS_PROXY: its cassette's own port
@@ -60,49 +51,15 @@ public class ProxyFixture : IAsyncLifetime
     public Uri ProxyUrl => CurrentScope()?.ProxyUrl ?? Proxy.Url;
 
     /// <summary>The running proxy (its flows, its CA). Throws the start-up failure if it did not start.</summary>
-    public ProxyServer Proxy => _proxy ?? throw new InvalidOperationException("the MitmFixture proxy did not start: " + _startFailure?.Message, _startFailure);
+    public ProxyServer Proxy => _host.Proxy;
 
     /// <summary>The CA certificate (PEM file) clients must trust for HTTPS.</summary>
-    public string CaCertificatePath => Clients.CaCertificatePath;
+    public string CaCertificatePath => _host.Clients.CaCertificatePath;
 
     /// <summary>Variables that route a child process through the proxy (the running test's port, as <see cref="ProxyUrl"/>) and make it trust the CA (curl, Python, Node, Go, .NET).</summary>
-    public IReadOnlyDictionary<string, string> EnvironmentVariables => Clients.EnvironmentFor(ProxyUrl);
+    public IReadOnlyDictionary<string, string> EnvironmentVariables => _host.Clients.EnvironmentFor(ProxyUrl);
 
-    private ProxyClients Clients => _clients ?? throw new InvalidOperationException("the MitmFixture proxy did not start: " + _startFailure?.Message, _startFailure);
-
-    public virtual async ValueTask InitializeAsync()
-    {
-        try
-        {
-            // An in-memory CA per fixture: nothing is written to the user's home, and startup stays fast.
-            _authority = CertificateAuthority.CreateEphemeral("MitmFixture Test CA");
-            var errors = new List<string>();
-            var features = Options.Features.Build(Options.Proxy.Mode, errors, Options.Proxy.TimeProvider);
-            if (errors.Count > 0)
-            {
-                throw new ArgumentException("invalid fixture options:\n  " + string.Join("\n  ", errors));
-            }
-
-            _logging = Options.Proxy.LoggerFactory is null ? LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(_session, Options.LogLevel)).SetMinimumLevel(Options.LogLevel)) : null;
-            var options = Options.Proxy with
-            {
-                LoggerFactory = Options.Proxy.LoggerFactory ?? _logging,
-                ListenHost = "127.0.0.1",
-                ListenPort = 0,
-                CertificateAuthority = _authority,
-                Addons = [.. features, .. Options.Addons, .. Options.Proxy.Addons, _session],
-            };
-            _proxy = await ProxyServer.StartAsync(options);
-            _caFile = Path.Combine(Path.GetTempPath(), $"mitmfixture-ca-{Environment.ProcessId}-{_proxy.Port}.pem");
-            await File.WriteAllTextAsync(_caFile, _authority.CertificatePem);
-            _clients = new ProxyClients(_authority, _caFile);
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException)
-        {
-            // Kept and rethrown where a test touches the fixture, so every test shows the real cause.
-            _startFailure = e;
-        }
-    }
+    public virtual ValueTask InitializeAsync() => new(_host.StartAsync());
 
     /// <summary>
     /// A handler routed through the proxy and trusting its CA, for IHttpClientFactory's
@@ -110,7 +67,7 @@ public class ProxyFixture : IAsyncLifetime
     /// the request is sent from (the test's execution context flows into the app it starts), so one
     /// handler serves tests that run in parallel or one after another.
     /// </summary>
-    public HttpMessageHandler CreateHandler() => Clients.CreateHandler(new RunningTestProxy(this));
+    public HttpMessageHandler CreateHandler() => _host.CreateHandler(() => ProxyUrl);
 
     public HttpClient CreateClient() => ProxyClients.CreateClient(CreateHandler());
 
@@ -123,16 +80,10 @@ public class ProxyFixture : IAsyncLifetime
     {
         try
         {
-            _ = Proxy; // rethrows a start-up failure here, in the test
-            var testName = name ?? TestContext.Current.Test?.TestDisplayName
-                ?? throw new InvalidOperationException("no running test to name the cassette after; pass a name");
-            var folder = Options.CassetteFolder ?? CassetteNaming.DefaultFolder(AppContext.BaseDirectory);
-            var path = CassetteNaming.PathFor(folder, name is null ? CassetteNaming.FileNameFor(testName) : name);
             var test = TestContext.Current.Test;
+            var testName = name ?? test?.TestDisplayName ?? throw new InvalidOperationException("no running test to name the cassette after; pass a name");
             var output = TestContext.Current.TestOutputHelper;
-            var scope = new CassetteScope(_session, Options, Clients, testName, path, EffectiveMode(path), test?.UniqueID, output is null ? null : output.WriteLine);
-            scope.Start(Proxy);
-            return Task.FromResult(scope);
+            return Task.FromResult(_host.OpenScope(testName, name, test?.UniqueID, output is null ? null : output.WriteLine, TestContext.Current.AddWarning));
         }
         catch (Exception e)
         {
@@ -140,68 +91,11 @@ public class ProxyFixture : IAsyncLifetime
         }
     }
 
-    private RecordMode EffectiveMode(string path)
-    {
-        var mode = ModeResolver.Resolve(Options.Mode);
-        var exists = File.Exists(path);
-        if (mode == RecordMode.Auto)
-        {
-            if (!exists && Options.ContinuousIntegration)
-            {
-                throw new MissingCassetteException($"cassette {path} does not exist and CI=true, so it is not recorded here. Record it locally with {ModeResolver.EnvironmentVariable}=Record dotnet test (or -p:MitmFixtureMode=Record) and commit it.");
-            }
-
-            mode = exists ? RecordMode.Replay : RecordMode.Record;
-        }
-
-        if (mode == RecordMode.Replay && !exists)
-        {
-            throw new MissingCassetteException($"cassette {path} does not exist (mode Replay). Record it with {ModeResolver.EnvironmentVariable}=Record dotnet test (or -p:MitmFixtureMode=Record).");
-        }
-
-        if (mode == RecordMode.Replay && Options.MaxCassetteAge is { } maxAge && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > maxAge)
-        {
-            switch (Options.StaleCassettePolicy)
-            {
-                case StaleCassettePolicy.Fail:
-                    throw new MissingCassetteException($"cassette {path} is older than {maxAge.TotalDays:0.#} days; re-record it");
-                case StaleCassettePolicy.ReRecord:
-                    return RecordMode.Record;
-                default:
-                    TestContext.Current.AddWarning($"cassette {path} is older than {maxAge.TotalDays:0.#} days");
-                    break;
-            }
-        }
-
-        return mode;
-    }
-
-    private CassetteScope? CurrentScope() => _session.ScopeOfTest(TestContext.Current.Test?.UniqueID);
+    private CassetteScope? CurrentScope() => _host.ScopeOfTest(TestContext.Current.Test?.UniqueID);
 
     public virtual async ValueTask DisposeAsync()
     {
-        if (_proxy is not null)
-        {
-            await _proxy.DisposeAsync();
-        }
-
-        _authority?.Dispose();
-        _logging?.Dispose();
-        if (_caFile is not null)
-        {
-            File.Delete(_caFile);
-        }
-
+        await _host.DisposeAsync();
         GC.SuppressFinalize(this);
     }
-}
-
-/// <summary>The fixture's proxy as an <see cref="IWebProxy"/>: asked per request, it answers the running test's cassette port.</summary>
-internal sealed class RunningTestProxy(ProxyFixture fixture) : IWebProxy
-{
-    public ICredentials? Credentials { get; set; }
-
-    public Uri GetProxy(Uri destination) => fixture.ProxyUrl;
-
-    public bool IsBypassed(Uri host) => false;
 }

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
-using MitmFixture.Xunit.Session;
 
-namespace MitmFixture.Xunit;
+namespace MitmFixture.Xunit.Session;
 
 /// <summary>
 /// Sends the proxy's log to the output of the test whose cassette the work belongs to, so a failing
