@@ -182,6 +182,39 @@ public sealed class ProxyFixtureTests : IDisposable
         }
     }
 
+    /// <summary>Start-up and offline replay as a test pays them (numbers in the output; the bound only catches a gross regression).</summary>
+    [Fact]
+    public async Task StartAndOfflineReplay_TakeMillisecondsNotSeconds()
+    {
+        string url;
+        await using (var server = new CountingServer())
+        await using (var recorder = await StartAsync(Options(RecordMode.Record)))
+        await using (var cassette = await recorder.UseCassetteAsync("timed"))
+        {
+            url = server.Url + "/timed";
+            await recorder.CreateClient().GetStringAsync(url, TestContext.Current.CancellationToken);
+        }
+
+        var starts = new List<double>();
+        var replays = new List<double>();
+        for (var i = 0; i < 7; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await using var fixture = await StartAsync(Options(RecordMode.Replay));
+            starts.Add(clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+            await using (var cassette = await fixture.UseCassetteAsync("timed"))
+            {
+                Assert.Equal("answer 1", await fixture.CreateClient().GetStringAsync(url, TestContext.Current.CancellationToken)); // the server is gone: offline
+            }
+
+            replays.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        TestContext.Current.TestOutputHelper!.WriteLine($"fixture start: {string.Join(", ", starts.Select(t => t.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms; scope + one replayed request + dispose: {string.Join(", ", replays.Select(t => t.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms");
+        Assert.True(starts.Skip(1).Order().ElementAt(3) < 100 && replays.Skip(1).Order().ElementAt(3) < 100, "median start or replay over 100 ms");
+    }
+
     [Fact]
     public async Task SharedPort_WhileTwoScopesAreOpen_FailsTheRequestAndBothScopesSayingWhy()
     {
