@@ -164,7 +164,7 @@ public sealed class CassetteScope : IAsyncDisposable
     /// and failing with a unified diff when they differ (Verify's conventions).
     /// </summary>
     public Task VerifyTrafficAsync(SnapshotOptions? snapshot = null) =>
-        TrafficSnapshot.VerifyAsync(Flows, _options.SnapshotFolder ?? DefaultSnapshotFolder(), Name, snapshot ?? new SnapshotOptions(), _options.AcceptSnapshots);
+        TrafficSnapshot.VerifyAsync(Flows, _options.SnapshotFolder ?? DefaultSnapshotFolder(), Name, snapshot ?? new SnapshotOptions(), _options.AcceptSnapshots, DiffTool.For(_options));
 
     /// <summary><c>snapshots/</c> beside <c>recordings/</c>, next to the test project.</summary>
     private static string DefaultSnapshotFolder() =>

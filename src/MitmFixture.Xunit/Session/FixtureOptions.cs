@@ -48,6 +48,13 @@ public sealed record FixtureOptions
     /// <summary>The proxy log level written to the running test's output. Default Information (each flow, errors).</summary>
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
+    /// <summary>
+    /// On a snapshot mismatch, open the user's diff tool on received vs verified (DiffEngine, as
+    /// Verify does); never when <see cref="ContinuousIntegration"/>. Default: the MITMFIXTURE_DIFFTOOL
+    /// environment variable is "1" or "true".
+    /// </summary>
+    public bool OpenDiffTool { get; init; } = Environment.GetEnvironmentVariable("MITMFIXTURE_DIFFTOOL") is "1" or "true";
+
     /// <summary>Accept traffic snapshots as they are (write .verified.json). Default: the MITMFIXTURE_ACCEPT environment variable is "1" or "true".</summary>
     public bool AcceptSnapshots { get; init; } = Environment.GetEnvironmentVariable("MITMFIXTURE_ACCEPT") is "1" or "true";
 }

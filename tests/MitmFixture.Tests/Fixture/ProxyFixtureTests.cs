@@ -288,6 +288,30 @@ public sealed class ProxyFixtureTests : IDisposable
     }
 
     [Fact]
+    public async Task Snapshot_Mismatch_HandsReceivedAndVerifiedToTheDiffLauncher()
+    {
+        var verified = Path.Combine(_folder, "launch.verified.json");
+        await File.WriteAllTextAsync(verified, "[]\n", TestContext.Current.CancellationToken);
+        var flow = MitmFixture.Tests.Support.TestFlows.Get("http://example.com/x");
+        (string Received, string Verified)? launched = null;
+
+        await Assert.ThrowsAsync<SnapshotMismatchException>(() => TrafficSnapshot.VerifyAsync([flow], _folder, "launch", new SnapshotOptions(), accept: false, (r, v) =>
+        {
+            launched = (r, v);
+            return Task.CompletedTask;
+        }));
+
+        Assert.Equal((Path.Combine(_folder, "launch.received.json"), verified), launched);
+    }
+
+    [Theory]
+    [InlineData(true, false, true)]
+    [InlineData(true, true, false)]
+    [InlineData(false, false, false)]
+    public void DiffTool_OpensOnlyWhenAskedAndNeverOnCi(bool open, bool ci, bool expected) =>
+        Assert.Equal(expected, DiffTool.For(new FixtureOptions { OpenDiffTool = open, ContinuousIntegration = ci }) is not null);
+
+    [Fact]
     public async Task ChildProcess_UsesTheProxyThroughEnvironmentVariables()
     {
         var upstream = await TestUpstream.StartAsync();
