@@ -34,7 +34,15 @@ internal sealed class FixtureHost(FixtureOptions options) : IAsyncDisposable
             // An in-memory CA per fixture: nothing is written to the user's home, and startup stays fast.
             _authority = CertificateAuthority.CreateEphemeral("MitmFixture Test CA");
             var errors = new List<string>();
-            var features = options.Features.Build(options.Proxy.Mode, errors, options.Proxy.TimeProvider);
+
+            // The same composition as every command: server replay (the test's cassette) before the
+            // rewriting addons, the session (recording) last.
+            var pipeline = ProxyPipeline.Compose(options.Configuration, new PipelineParts
+            {
+                Scripts = options.Addons,
+                ServerReplay = _session.ReplaySlot,
+                Recording = _ => _session,
+            }, errors);
             if (errors.Count > 0)
             {
                 throw new ArgumentException("invalid fixture options:\n  " + string.Join("\n  ", errors));
@@ -47,7 +55,7 @@ internal sealed class FixtureHost(FixtureOptions options) : IAsyncDisposable
                 ListenHost = "127.0.0.1",
                 ListenPort = 0,
                 CertificateAuthority = _authority,
-                Addons = [.. features, .. options.Addons, .. options.Proxy.Addons, _session],
+                Addons = pipeline.Addons,
             };
             _proxy = await ProxyServer.StartAsync(proxyOptions);
             _caFile = Path.Combine(Path.GetTempPath(), $"mitmfixture-ca-{Environment.ProcessId}-{_proxy.Port}.pem");

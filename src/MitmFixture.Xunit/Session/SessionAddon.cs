@@ -8,12 +8,14 @@ namespace MitmFixture.Xunit.Session;
 
 /// <summary>
 /// The fixture's switch: gives each flow to the cassette scope whose client sent it, which serves it
-/// (replay), writes it (record) or only watches it (passthrough). One per proxy, shared by every test
-/// using that proxy, in parallel too. A flow belongs to a scope by the port its client connected to:
-/// each scope listens on a port of its own (<see cref="CassetteScope.ProxyUrl"/>), so its HttpClients
-/// and the child processes it starts are told apart without anything added to their requests. A
-/// client on the proxy's shared port belongs to the only open scope; while several are open it cannot
-/// be attributed, gets a 500 saying why, and every open scope fails with that message.
+/// (replay, through <see cref="ReplaySlot"/>, where server replay goes in the pipeline,
+/// <see cref="Proxy.ProxyPipeline"/>), writes it (record: this addon, last) or only watches it
+/// (passthrough). One per proxy, shared by every test using that proxy, in parallel too. A flow
+/// belongs to a scope by the port its client connected to: each scope listens on a port of its own
+/// (<see cref="CassetteScope.ProxyUrl"/>), so its HttpClients and the child processes it starts are
+/// told apart without anything added to their requests. A client on the proxy's shared port belongs
+/// to the only open scope; while several are open it cannot be attributed, gets a 500 saying why,
+/// and every open scope fails with that message.
 /// </summary>
 internal sealed class SessionAddon : FinishedFlowAddon
 {
@@ -98,7 +100,8 @@ internal sealed class SessionAddon : FinishedFlowAddon
         return default;
     }
 
-    public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken)
+    /// <summary>Attributes a request to its scope and serves it from that scope's cassette when it replays; refuses what cannot be attributed.</summary>
+    public ValueTask ServeAsync(Flow flow, CancellationToken cancellationToken)
     {
         switch (Attribute(flow))
         {
@@ -174,6 +177,11 @@ internal sealed class SessionAddon : FinishedFlowAddon
         flow.Response.Headers.Add("X-MitmFixture-Unattributed", "1");
         return default;
     }
+
+    /// <summary>The replay half, for the server-replay place in the pipeline; this addon itself goes last.</summary>
+    public ProxyAddon ReplaySlot => _replaySlot ??= new SessionReplayAddon(this);
+
+    private SessionReplayAddon? _replaySlot;
 
     internal static ServerReplayAddon ReplayAddonFor(Cassette cassette, FixtureOptions options, Action<Flow, string> unmatched)
     {
