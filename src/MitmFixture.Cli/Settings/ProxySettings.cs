@@ -1,4 +1,5 @@
 using System.Globalization;
+using MitmFixture.Http;
 using MitmFixture.Proxy;
 
 namespace MitmFixture.Cli.Settings;
@@ -21,6 +22,12 @@ internal static class ProxySettings
         ["confdir"] = "a directory for the CA files (default ~/.mitmfixture)",
         ["body_size_limit"] = "a size such as 256m: the largest body held in memory",
         ["connect_timeout"] = "seconds",
+        ["headers_timeout"] = "seconds for a whole request head, from its first byte (default 30)",
+        ["keepalive_timeout"] = "seconds an idle client connection is kept open (default 130)",
+        ["min_request_body_data_rate"] = "bytes per second a request body must keep up, 0 for no minimum (default 240)",
+        ["min_request_body_grace_period"] = "seconds before the request body rate is checked (default 5)",
+        ["min_response_data_rate"] = "bytes per second a client must read a response at, 0 for no minimum (default 240)",
+        ["min_response_grace_period"] = "seconds of grace for each write to the client (default 5)",
     };
 
     public static ProxyOptions Build(string listen, string mode, bool sslInsecure, IEnumerable<string> sets, List<string> errors)
@@ -108,9 +115,58 @@ internal static class ProxySettings
             case "connect_timeout" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0:
                 options = options with { Limits = options.Limits with { ConnectTimeout = TimeSpan.FromSeconds(seconds) } };
                 return true;
+            case "headers_timeout" when TryParseSeconds(value, out var timeout):
+                options = options with { Limits = options.Limits with { HeadersTimeout = timeout } };
+                return true;
+            case "keepalive_timeout" when TryParseSeconds(value, out var timeout):
+                options = options with { Limits = options.Limits with { IdleTimeout = timeout } };
+                return true;
+            case "min_request_body_data_rate" when TryParseRate(value, options.Limits.MinRequestBodyDataRate, out var rate):
+                options = options with { Limits = options.Limits with { MinRequestBodyDataRate = rate } };
+                return true;
+            case "min_response_data_rate" when TryParseRate(value, options.Limits.MinResponseDataRate, out var rate):
+                options = options with { Limits = options.Limits with { MinResponseDataRate = rate } };
+                return true;
+            case "min_request_body_grace_period" when TryParseGrace(value, out var grace):
+                options = options with { Limits = options.Limits with { MinRequestBodyDataRate = options.Limits.MinRequestBodyDataRate is { } r ? r with { GracePeriod = grace } : null } };
+                return true;
+            case "min_response_grace_period" when TryParseGrace(value, out var grace):
+                options = options with { Limits = options.Limits with { MinResponseDataRate = options.Limits.MinResponseDataRate is { } response ? response with { GracePeriod = grace } : null } };
+                return true;
             default:
                 return false;
         }
+    }
+
+    private static bool TryParseSeconds(string value, out TimeSpan timeout)
+    {
+        var ok = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds < TimeSpan.MaxValue.TotalSeconds;
+        timeout = ok ? TimeSpan.FromSeconds(seconds) : default;
+        return ok;
+    }
+
+    private static bool TryParseGrace(string value, out TimeSpan grace)
+    {
+        var ok = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0 && seconds < TimeSpan.MaxValue.TotalSeconds;
+        grace = ok ? TimeSpan.FromSeconds(seconds) : default;
+        return ok;
+    }
+
+    /// <summary>A rate in bytes per second keeping the current grace period; 0 turns the minimum off.</summary>
+    private static bool TryParseRate(string value, MinDataRate? current, out MinDataRate? rate)
+    {
+        rate = null;
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var bytesPerSecond) || bytesPerSecond < 0 || double.IsInfinity(bytesPerSecond))
+        {
+            return false;
+        }
+
+        if (bytesPerSecond > 0)
+        {
+            rate = new MinDataRate(bytesPerSecond, current?.GracePeriod ?? MinDataRate.Default.GracePeriod);
+        }
+
+        return true;
     }
 
     public static bool TryParseListen(string text, out string host, out int port)

@@ -33,6 +33,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
     private readonly ClientConnectionInfo _client;
     private readonly Deadline _clientDeadline;
     private readonly Deadline _serverDeadline;
+    private readonly Deadline _clientWriteDeadline;
     private UpstreamConnection? _upstream;
     private ServerConnectionInfo _serverInfo = new();
     private string? _tlsHost;
@@ -50,6 +51,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
         };
         _clientDeadline = new Deadline(context.Shutdown);
         _serverDeadline = new Deadline(context.Shutdown);
+        _clientWriteDeadline = new Deadline(context.Shutdown);
     }
 
     private HttpLimits Limits => _context.Options.Limits;
@@ -249,12 +251,16 @@ internal sealed partial class ClientSession : IAsyncDisposable
     {
         var reader = connection.Reader;
         var sawBytes = false;
+
+        // Idle until the first byte, then one deadline for the whole head: re-arming per read would
+        // let a client trickle a byte just inside the timeout and hold the connection for days.
+        var token = _clientDeadline.Arm(Limits.IdleTimeout);
         while (true)
         {
             ReadResult result;
             try
             {
-                result = await reader.ReadAsync(_clientDeadline.Arm(sawBytes ? Limits.HeadersTimeout : Limits.IdleTimeout));
+                result = await reader.ReadAsync(token);
             }
             catch (OperationCanceledException) when (_clientDeadline.Expired)
             {
@@ -272,7 +278,12 @@ internal sealed partial class ClientSession : IAsyncDisposable
                 return (null, default);
             }
 
-            sawBytes = true;
+            if (!sawBytes)
+            {
+                sawBytes = true;
+                token = _clientDeadline.Arm(Limits.HeadersTimeout);
+            }
+
             var sequence = new SequenceReader<byte>(buffer);
             if (Http1Parser.TryParseRequestHead(ref sequence, Limits, out var request))
             {
@@ -462,5 +473,6 @@ internal sealed partial class ClientSession : IAsyncDisposable
         await DropUpstreamAsync();
         _clientDeadline.Dispose();
         _serverDeadline.Dispose();
+        _clientWriteDeadline.Dispose();
     }
 }
