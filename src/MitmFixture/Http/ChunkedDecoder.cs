@@ -93,7 +93,7 @@ internal sealed class ChunkedDecoder
                         return false;
                     }
 
-                    Trailers = trailers.Count > 0 ? trailers : null;
+                    Trailers = TrailerFields.Sanitize(trailers);
                     _state = State.Done;
                     return true;
 

@@ -108,7 +108,7 @@ internal sealed partial class ClientSession
             if (client is not null && !_responseStarted)
             {
                 await TryWriteErrorAsync(client, e.StatusCode, e.Message);
-                return !body.Pending && !ClientIsHttp10(request);
+                return !body.Pending && ClientKeepsAlive(request, null);
             }
 
             return false;

@@ -60,6 +60,14 @@ internal sealed partial class ClientSession
 
         if (response.StatusCode == 101 && client is not null)
         {
+            if (!UpgradeWasOffered(request, response))
+            {
+                // RFC 9110 §15.2.2: a server may only switch to a protocol the client asked for. Relaying
+                // raw bytes after an unasked-for 101 would hand the connection to the server unseen.
+                await DropUpstreamAsync();
+                throw new UpstreamException($"the server switched protocols (101, Upgrade: '{response.Headers.Get("Upgrade")}') though the request {(request.Headers.Get("Upgrade") is { } offered ? $"offered only '{offered}'" : "did not ask to upgrade")}", 502);
+            }
+
             await RelayWebSocketAsync(flow, client, upstream);
             return false;
         }
@@ -512,6 +520,18 @@ internal sealed partial class ClientSession
         {
             await new WebSocketRelay(_context, flow, client, upstream.Connection).RunAsync();
         }
+    }
+
+    /// <summary>True when the request asked to upgrade and the 101 names only protocols it offered.</summary>
+    private static bool UpgradeWasOffered(HttpRequest request, HttpResponse response)
+    {
+        if (!request.Headers.Contains("Upgrade"))
+        {
+            return false;
+        }
+
+        var chosen = response.Headers.GetAll("Upgrade").SelectMany(v => v.Split(',')).Select(p => p.Trim()).Where(p => p.Length > 0).ToList();
+        return chosen.All(protocol => request.Headers.HasToken("Upgrade", protocol));
     }
 
     /// <summary>A reused server connection that turned out closed; safe to retry when the request was not streamed.</summary>

@@ -224,6 +224,14 @@ internal sealed partial class ClientSession : IAsyncDisposable
     private bool ApplyTarget(HttpRequest request, TunnelTarget? tunnel, out string problem)
     {
         problem = "";
+        if (request.Headers.GetAll("Host").Count > 1)
+        {
+            // RFC 9112 §3.2: more than one Host is a 400, as nginx and Kestrel answer; which one a
+            // server would pick is exactly the ambiguity request smuggling lives on.
+            problem = "more than one Host header";
+            return false;
+        }
+
         if (tunnel is not null)
         {
             request.Scheme = tunnel.Scheme;
@@ -241,6 +249,17 @@ internal sealed partial class ClientSession : IAsyncDisposable
         {
             problem = $"expected an absolute-form request such as 'GET http://host/path HTTP/1.1' (is the client using this as its HTTP proxy?), got '{request.Method} {request.Path}'";
             return false;
+        }
+
+        // RFC 9112 §3.2.2: a proxy MUST ignore the Host of an absolute-form request and replace it
+        // with the target's authority, so the server cannot be told a different host than the URL.
+        if (request.Headers.Contains("Host"))
+        {
+            request.Headers.Set("Host", request.Authority);
+        }
+        else
+        {
+            request.Headers.Insert(0, "Host", request.Authority);
         }
 
         return true;
