@@ -175,31 +175,34 @@ internal static class BodyTransfer
 
     private static async ValueTask<BufferedBody> ReadChunkedAsync(PipeReader pipe, ChunkedDecoder decoder, long limit, BodyReadClock clock)
     {
-        var output = new ArrayBufferWriter<byte>();
+        using var output = new SegmentedBuffer();
         while (true)
         {
             var result = await pipe.ReadAsync(clock.Arm());
             var reader = new SequenceReader<byte>(result.Buffer);
             while (decoder.TryDecode(ref reader, out var data) && !decoder.IsDone)
             {
-                foreach (var segment in data)
+                output.Write(data);
+                if (output.Length + decoder.ChunkRemaining > limit)
                 {
-                    output.Write(segment.Span);
+                    break;
                 }
+            }
 
-                if (output.WrittenCount > limit)
-                {
-                    clock.Received(reader.Consumed);
-                    pipe.AdvanceTo(reader.Position);
-                    return new BufferedBody(output.WrittenSpan.ToArray(), false, null);
-                }
+            // A chunk's size line says how much is coming: one that cannot fit is refused (or
+            // streamed) now, not after the proxy has buffered up to the limit.
+            if (!decoder.IsDone && output.Length + decoder.ChunkRemaining > limit)
+            {
+                clock.Received(reader.Consumed);
+                pipe.AdvanceTo(reader.Position);
+                return new BufferedBody(output.ToArray(), false, null);
             }
 
             clock.Received(reader.Consumed);
             pipe.AdvanceTo(reader.Position, result.Buffer.End);
             if (decoder.IsDone)
             {
-                return new BufferedBody(output.WrittenSpan.ToArray(), true, decoder.Trailers);
+                return new BufferedBody(output.ToArray(), true, decoder.Trailers);
             }
 
             if (result.IsCompleted)
@@ -211,25 +214,21 @@ internal static class BodyTransfer
 
     private static async ValueTask<BufferedBody> ReadToEndAsync(PipeReader pipe, long limit, BodyReadClock clock)
     {
-        var output = new ArrayBufferWriter<byte>();
+        using var output = new SegmentedBuffer();
         while (true)
         {
             var result = await pipe.ReadAsync(clock.Arm());
             clock.Received(result.Buffer.Length);
-            foreach (var segment in result.Buffer)
-            {
-                output.Write(segment.Span);
-            }
-
+            output.Write(result.Buffer);
             pipe.AdvanceTo(result.Buffer.End);
             if (result.IsCompleted)
             {
-                return new BufferedBody(output.WrittenSpan.ToArray(), true, null);
+                return new BufferedBody(output.ToArray(), true, null);
             }
 
-            if (output.WrittenCount > limit)
+            if (output.Length > limit)
             {
-                return new BufferedBody(output.WrittenSpan.ToArray(), false, null);
+                return new BufferedBody(output.ToArray(), false, null);
             }
         }
     }

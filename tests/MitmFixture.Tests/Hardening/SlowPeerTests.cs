@@ -113,6 +113,21 @@ public sealed class SlowPeerTests(UpstreamFixture fixture) : IClassFixture<Upstr
         Assert.Contains("slower than the minimum data rate", harness.Proxy.Flows.Snapshot().Single().Error!.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task IdleKeepAliveConnection_IsClosedAfterTheKeepAliveTimeout()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Limits = o.Limits with { IdleTimeout = TimeSpan.FromMilliseconds(500) } });
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+        await raw.SendAsync($"GET {Upstream.HttpUrl}/echo/idle HTTP/1.1\r\nHost: x\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200 ", await raw.ReadAsync("GET /echo/idle", timeoutMs: 5000), StringComparison.Ordinal);
+        var clock = Stopwatch.StartNew();
+
+        var rest = await raw.ReadAsync(timeoutMs: 5000); // returns when the proxy closes
+
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.3), TimeSpan.FromSeconds(3));
+        Assert.DoesNotContain("HTTP/", rest, StringComparison.Ordinal);
+    }
+
     /// <summary>Sends <paramref name="bytes"/> a few at a time until done, cancelled or the proxy hangs up.</summary>
     private static async Task TrickleAsync(RawClient raw, byte[] bytes, TimeSpan every, CancellationToken cancellationToken, int chunk = 1)
     {
