@@ -83,8 +83,9 @@ internal static class BodyTransfer
                         Write(destination, data, destinationChunked);
                     }
 
+                    // Once done, only what the body used counts as examined: bytes after it must stay visible (ClientSession.Surplus.cs).
                     clock.Received(reader.Consumed);
-                    source.AdvanceTo(reader.Position, result.Buffer.End);
+                    source.AdvanceTo(reader.Position, decoder.IsDone ? reader.Position : result.Buffer.End);
                     if (!decoder.IsDone && result.IsCompleted)
                     {
                         ThrowHelper.Protocol(RejectionReason.TruncatedBody, "connection closed inside a chunked body");
@@ -199,7 +200,7 @@ internal static class BodyTransfer
             }
 
             clock.Received(reader.Consumed);
-            pipe.AdvanceTo(reader.Position, result.Buffer.End);
+            pipe.AdvanceTo(reader.Position, decoder.IsDone ? reader.Position : result.Buffer.End);
             if (decoder.IsDone)
             {
                 return new BufferedBody(output.ToArray(), true, decoder.Trailers);
