@@ -27,6 +27,9 @@ internal sealed class ConsoleBackend
     /// <summary>Where <c>w</c> offers to save, before the user types another path.</summary>
     public string SavePath { get; init; } = "flows.json";
 
+    /// <summary>What <c>~/</c> in a typed path stands for. Default: the user's home folder.</summary>
+    public string HomeDirectory { get; init; } = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+
     /// <summary>Applied to flows <c>w</c> saves, as <c>record</c> does.</summary>
     public Redactor Redactor { get; init; } = Redactor.Default;
 }

@@ -9,12 +9,26 @@ public static class Curl
 
     public static async Task<Result> RunAsync(params string[] arguments)
     {
+        var home = ChildEnvironment.CreateHome();
+        try
+        {
+            return await RunAsync(home, arguments);
+        }
+        finally
+        {
+            ChildEnvironment.DeleteHome(home);
+        }
+    }
+
+    private static async Task<Result> RunAsync(string home, string[] arguments)
+    {
         var start = new ProcessStartInfo("curl")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-        };
+        }.Isolate(home);
+        start.ArgumentList.Add("-q"); // first, or curl reads ~/.curlrc anyway
         start.ArgumentList.Add("--silent");
         start.ArgumentList.Add("--show-error");
         start.ArgumentList.Add("--max-time");
