@@ -144,7 +144,7 @@ public class ProxyFixture : IAsyncLifetime
 
     private RecordMode EffectiveMode(string path)
     {
-        var mode = ModeResolver.Resolve(Options.Mode, TestAssembly() ?? Assembly.GetEntryAssembly());
+        var mode = ModeResolver.Resolve(Options.Mode, TestAssembly() ?? Assembly.GetEntryAssembly(), Options.ModeVariable);
         var exists = File.Exists(path);
         if (mode == RecordMode.Auto)
         {

@@ -48,6 +48,9 @@ public sealed record FixtureOptions
     /// <summary>The proxy log level written to the running test's output. Default Information (each flow, errors).</summary>
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
+    /// <summary>The MITMFIXTURE_MODE value, read when the options are made (as <see cref="AcceptSnapshots"/> is), so a test of the fixture can run free of the developer's or CI's environment.</summary>
+    internal string? ModeVariable { get; init; } = Environment.GetEnvironmentVariable(ModeResolver.EnvironmentVariable);
+
     /// <summary>Accept traffic snapshots as they are (write .verified.json). Default: the MITMFIXTURE_ACCEPT environment variable is "1" or "true".</summary>
     public bool AcceptSnapshots { get; init; } = Environment.GetEnvironmentVariable("MITMFIXTURE_ACCEPT") is "1" or "true";
 }

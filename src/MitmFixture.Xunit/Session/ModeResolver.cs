@@ -10,9 +10,13 @@ public static class ModeResolver
 {
     public const string EnvironmentVariable = "MITMFIXTURE_MODE";
 
-    public static RecordMode Resolve(RecordMode configured, Assembly? testAssembly)
+    public static RecordMode Resolve(RecordMode configured, Assembly? testAssembly) =>
+        Resolve(configured, testAssembly, Environment.GetEnvironmentVariable(EnvironmentVariable));
+
+    /// <summary>As above, with the environment variable's value given (tests pass their own, not the process's).</summary>
+    internal static RecordMode Resolve(RecordMode configured, Assembly? testAssembly, string? environmentValue)
     {
-        if (Parse(Environment.GetEnvironmentVariable(EnvironmentVariable), EnvironmentVariable) is { } fromEnvironment)
+        if (Parse(environmentValue, EnvironmentVariable) is { } fromEnvironment)
         {
             return fromEnvironment;
         }

@@ -12,7 +12,7 @@ public sealed class ProxyFixtureTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("mitmfixture-fixture-").FullName;
 
-    private FixtureOptions Options(RecordMode mode) => new() { Mode = mode, CassetteFolder = _folder, SnapshotFolder = _folder, ContinuousIntegration = false };
+    private FixtureOptions Options(RecordMode mode) => TestFixtureOptions.Isolated(mode, _folder);
 
     private static async Task<ProxyFixture> StartAsync(FixtureOptions options)
     {
@@ -181,7 +181,8 @@ public sealed class ProxyFixtureTests : IDisposable
         var upstream = await TestUpstream.StartAsync();
         await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
         await using var cassette = await fixture.UseCassetteAsync("child");
-        var start = new ProcessStartInfo("curl", ["--silent", "--max-time", "20", $"{upstream.HttpsUrl}/echo/child"]) { RedirectStandardOutput = true };
+        var home = ChildEnvironment.CreateHome();
+        var start = new ProcessStartInfo("curl", ["-q", "--silent", "--max-time", "20", $"{upstream.HttpsUrl}/echo/child"]) { RedirectStandardOutput = true }.Isolate(home);
         foreach (var (key, value) in fixture.EnvironmentVariables)
         {
             start.Environment[key] = value;
@@ -191,6 +192,7 @@ public sealed class ProxyFixtureTests : IDisposable
         var output = await curl.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         await curl.WaitForExitAsync(TestContext.Current.CancellationToken);
         await upstream.DisposeAsync();
+        ChildEnvironment.DeleteHome(home);
 
         // The upstream's certificate is not trusted by this fixture's proxy: the point is that curl went through it.
         Assert.Equal("https://localhost:" + new Uri(upstream.HttpsUrl).Port + "/echo/child", Assert.Single(cassette.Flows).Request.Url);
@@ -268,13 +270,19 @@ public sealed class ProxyFixtureTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(project, "Empty.cs"), "namespace Sample; public static class Empty { }", TestContext.Current.CancellationToken);
         await File.WriteAllTextAsync(Path.Combine(project, "Directory.Packages.props"), "<Project />", TestContext.Current.CancellationToken);
 
-        var build = Process.Start(new ProcessStartInfo("dotnet", ["build", project, "-p:MitmFixtureMode=Record", "-o", Path.Combine(project, "out"), "-v", "q", "-nologo"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var start = new ProcessStartInfo("dotnet", ["build", project, "-p:MitmFixtureMode=Record", "-o", Path.Combine(project, "out"), "-v", "q", "-nologo"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var name in ChildEnvironment.Removed)
+        {
+            start.Environment.Remove(name); // HOME stays: the build needs the real NuGet package cache
+        }
+
+        var build = Process.Start(start)!;
         var log = await build.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         await build.WaitForExitAsync(TestContext.Current.CancellationToken);
         Assert.True(build.ExitCode == 0, log);
 
         var assembly = Assembly.LoadFile(Path.Combine(project, "out", "Sample.dll"));
-        Assert.Equal(RecordMode.Record, ModeResolver.Resolve(RecordMode.Replay, assembly));
+        Assert.Equal(RecordMode.Record, ModeResolver.Resolve(RecordMode.Replay, assembly, environmentValue: null));
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
