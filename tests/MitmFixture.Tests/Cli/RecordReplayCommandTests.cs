@@ -89,8 +89,7 @@ public sealed class RecordReplayCommandTests : IDisposable
     {
         await using var cli = CliProcess.Start(arguments);
 
-        var exit = await cli.WaitForExitAsync(TimeSpan.FromSeconds(30));
-        await Task.Delay(200, TestContext.Current.CancellationToken);
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromSeconds(30)); // also drains stdout and stderr
 
         Assert.Equal(2, exit);
         Assert.Contains(message, cli.Stderr + string.Join("\n", cli.Lines), StringComparison.Ordinal);
