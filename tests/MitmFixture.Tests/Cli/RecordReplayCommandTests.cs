@@ -5,6 +5,7 @@ using MitmFixture.Tests.Support;
 namespace MitmFixture.Tests.Cli;
 
 /// <summary>The tool driven as a process: record with curl through it, stop it with SIGTERM, replay with the server gone.</summary>
+[Trait("Category", "Slow")] // each test starts the CLI as a process
 public sealed class RecordReplayCommandTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-cli-rr-").FullName;

@@ -6,6 +6,7 @@ using MitmFixture.Tests.Support;
 namespace MitmFixture.Tests.Cli;
 
 /// <summary>redact, scan and prune on a cassette that leaked secrets, driven as a process as CI would.</summary>
+[Trait("Category", "Slow")] // each test starts the CLI as a process
 public sealed class UpkeepCommandTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-upkeep-").FullName;

@@ -176,6 +176,7 @@ public sealed class ProxyFixtureTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task ChildProcess_UsesTheProxyThroughEnvironmentVariables()
     {
         var upstream = await TestUpstream.StartAsync();
@@ -256,6 +257,7 @@ public sealed class ProxyFixtureTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task MsBuildProperty_BakesTheModeIntoTheTestAssembly()
     {
         var project = Path.Combine(_folder, "sample");

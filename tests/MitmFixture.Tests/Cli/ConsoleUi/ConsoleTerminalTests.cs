@@ -8,6 +8,7 @@ namespace MitmFixture.Tests.Cli.ConsoleUi;
 /// <c>mitmfixture console</c> as a user runs it: the real program in a real terminal (tmux), keys
 /// sent with send-keys, the screen read with capture-pane, real curl through it to a real server.
 /// </summary>
+[Trait("Category", "Slow")] // each test runs the CLI in tmux
 public sealed partial class ConsoleTerminalTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-console-e2e-").FullName;
