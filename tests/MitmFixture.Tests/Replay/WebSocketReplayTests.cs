@@ -143,12 +143,15 @@ public sealed class WebSocketReplayTests : IDisposable
     };
 
     /// <summary>
-    /// Real time, except that every timer fires at once and its due time is kept: replay asks for its
-    /// delays through the proxy's TimeProvider (nothing else in a replay-only proxy does), so the test
-    /// sees the delays without waiting them out.
+    /// Real time, except that a timer of a minute or less fires at once and its due time is kept:
+    /// replay asks for its delays through the proxy's TimeProvider, so the test sees them without
+    /// waiting them out. The proxy's own timeouts are set far above a minute (<see cref="ReplayAsync"/>),
+    /// so should they come to use the TimeProvider too they stay real and out of the list.
     /// </summary>
     private sealed class InstantTimers : TimeProvider
     {
+        public static readonly TimeSpan Longest = TimeSpan.FromMinutes(1);
+
         private readonly List<TimeSpan> _requested = [];
 
         public IReadOnlyList<TimeSpan> Requested
@@ -164,6 +167,11 @@ public sealed class WebSocketReplayTests : IDisposable
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
+            if (dueTime > Longest || dueTime == Timeout.InfiniteTimeSpan)
+            {
+                return base.CreateTimer(callback, state, dueTime, period);
+            }
+
             lock (_requested)
             {
                 _requested.Add(dueTime);
@@ -193,7 +201,13 @@ public sealed class WebSocketReplayTests : IDisposable
     private async Task<ProxyHarness> ReplayAsync(ServerReplayOptions options, TimeProvider? time = null)
     {
         var cassette = Cassette.Load(CassettePath);
-        return await ProxyHarness.StartAsync(null, o => o with { Addons = [new ServerReplayAddon(new ReplayStore(cassette.Flows, options))], TimeProvider = time ?? TimeProvider.System });
+        var patient = TimeSpan.FromMinutes(10); // beyond InstantTimers.Longest
+        return await ProxyHarness.StartAsync(null, o => o with
+        {
+            Addons = [new ServerReplayAddon(new ReplayStore(cassette.Flows, options))],
+            TimeProvider = time ?? TimeProvider.System,
+            Limits = time is null ? o.Limits : o.Limits with { HeadersTimeout = patient, IdleTimeout = patient, ConnectTimeout = patient, ResponseTimeout = patient },
+        });
     }
 
     private static async Task<ClientWebSocket> ConnectAsync(ProxyHarness harness, string url)
