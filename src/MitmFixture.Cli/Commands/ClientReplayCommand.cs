@@ -1,7 +1,6 @@
 using System.CommandLine;
 using MitmFixture.Cassettes;
 using MitmFixture.Cli.Output;
-using MitmFixture.Proxy;
 using MitmFixture.Replay;
 
 namespace MitmFixture.Cli.Commands;
@@ -40,7 +39,12 @@ internal static class ClientReplayCommand
             }
 
             // Nothing listens for clients here: the proxy only lends its addons and server connections.
-            await using var proxy = await ProxyServer.StartAsync(options with { ListenPort = 0, ListenHost = "127.0.0.1" });
+            if (await ProxyRunner.TryStartAsync(options with { ListenPort = 0, ListenHost = "127.0.0.1" }) is not { } started)
+            {
+                return 1;
+            }
+
+            await using var proxy = started;
             var quiet = parse.GetValue(shared.Quiet);
             ClientReplayResult result;
             if (!quiet && !Console.IsOutputRedirected)

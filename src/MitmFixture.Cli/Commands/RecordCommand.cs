@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
+using MitmFixture.Tls;
 
 namespace MitmFixture.Cli.Commands;
 
@@ -25,6 +26,14 @@ internal static class RecordCommand
                 return 2;
             }
 
+            // A CA that cannot be loaded stops the command before the cassette is replaced by an empty one.
+            using var authority = LoadAuthority(options);
+            if (authority is null)
+            {
+                return 1;
+            }
+
+            options = options with { CertificateAuthority = authority };
             CassetteWriter writer;
             try
             {
@@ -41,7 +50,11 @@ internal static class RecordCommand
                 options = options with { Addons = [.. options.Addons, new RecordingAddon(writer)] };
                 var code = await ProxyRunner.RunAsync(options, parse.GetValue(shared.Quiet), parse.GetValue(shared.Verbose), "Recording proxy", cancellationToken, _ => $"Recording to {writer.Path}");
                 await writer.DisposeAsync();
-                await Console.Error.WriteLineAsync($"{writer.Count} flows recorded to {writer.Path}");
+                if (code == 0)
+                {
+                    await Console.Error.WriteLineAsync($"{writer.Count} flows recorded to {writer.Path}");
+                }
+
                 return code;
             }
             catch (IOException e)
@@ -51,5 +64,19 @@ internal static class RecordCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The CA from the options' folder (the command line never passes a CA object), or null after printing why not.</summary>
+    private static CertificateAuthority? LoadAuthority(Proxy.ProxyOptions options)
+    {
+        try
+        {
+            return CertificateAuthority.LoadOrCreate(options.CertificateDirectory, options.TimeProvider);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return null;
+        }
     }
 }

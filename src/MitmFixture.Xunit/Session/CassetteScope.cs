@@ -52,6 +52,8 @@ public sealed class CassetteScope : IAsyncDisposable
 
     internal void Start()
     {
+        // Temp files a killed recording left in this folder go on the fixture's next run, replay or record.
+        CassetteFolders.SweepOnce(System.IO.Path.GetDirectoryName(Path)!); // a cassette path has a folder
         switch (Mode)
         {
             case RecordMode.Replay:

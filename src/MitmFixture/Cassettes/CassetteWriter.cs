@@ -52,7 +52,7 @@ public sealed class CassetteWriter : IAsyncDisposable
     public static CassetteWriter Create(string path, Redactor? redactor = null, string? mode = null, bool append = false)
     {
         var full = System.IO.Path.GetFullPath(path);
-        AtomicFile.RemoveStaleTemporaries(full);
+        RemoveStaleTemporaries(System.IO.Path.GetDirectoryName(full)!); // a full path has a directory
         IEnumerable<byte[]> existing = [];
         if (append && File.Exists(full))
         {
@@ -70,6 +70,13 @@ public sealed class CassetteWriter : IAsyncDisposable
         writer.Schedule(); // an empty cassette exists from the start
         return writer;
     }
+
+    /// <summary>
+    /// Removes the hidden temp files (<c>.NAME.json.PID.GUID.tmp</c>) that writers killed mid-write
+    /// left in <paramref name="folder"/>; those of live writers stay. Recording into a folder does this
+    /// itself, and so does the first write into a folder in a process; returns how many were removed.
+    /// </summary>
+    public static int RemoveStaleTemporaries(string folder) => AtomicFile.RemoveStaleTemporaries(folder);
 
     /// <summary>Queues a finished flow. Throws if an earlier write failed (disk full, folder read-only), naming the file.</summary>
     public void Append(Flow flow)
