@@ -76,7 +76,7 @@ public sealed class FloodServer : IAsyncDisposable
                 Interlocked.Add(ref _written, Math.Min(buffer.Length, length - sent));
             }
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
         }
     }
