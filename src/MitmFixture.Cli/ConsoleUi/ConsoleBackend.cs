@@ -30,6 +30,12 @@ internal sealed class ConsoleBackend
     /// <summary>What <c>~/</c> in a typed path stands for. Default: the user's home folder.</summary>
     public string HomeDirectory { get; init; } = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
+    /// <summary>The options the proxy runs with (those edited live included).</summary>
+    public ProxyConfiguration Running { get; set; } = new();
+
+    /// <summary>The options as edited on the options screen: where they differ from <see cref="Running"/>, a restart is needed.</summary>
+    public ProxyConfiguration Edited { get; set; } = new();
+
     /// <summary>Applied to flows <c>w</c> saves, as <c>record</c> does.</summary>
     public Redactor Redactor { get; init; } = Redactor.Default;
 }
