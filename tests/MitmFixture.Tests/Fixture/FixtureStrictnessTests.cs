@@ -134,12 +134,12 @@ public sealed class FixtureStrictnessTests : IDisposable
     [InlineData("", RecordMode.Replay, RecordMode.Replay)]
     [InlineData(null, RecordMode.Record, RecordMode.Record)]
     public void ModeVariable_OverridesTheConfiguredMode(string? variable, RecordMode configured, RecordMode expected) =>
-        Assert.Equal(expected, ModeResolver.Resolve(configured, null, variable));
+        Assert.Equal(expected, ModeResolver.Resolve(configured, name => name == ModeResolver.EnvironmentVariable ? variable : null));
 
     [Fact]
     public void ModeVariable_Nonsense_IsAClearError()
     {
-        var error = Assert.Throws<ArgumentException>(() => ModeResolver.Resolve(RecordMode.Auto, null, "sometimes"));
+        var error = Assert.Throws<ArgumentException>(() => ModeResolver.Resolve(RecordMode.Auto, name => name == ModeResolver.EnvironmentVariable ? "sometimes" : null));
 
         Assert.Equal("MITMFIXTURE_MODE is 'sometimes': expected Record, Replay, Auto or Passthrough", error.Message);
     }
@@ -150,7 +150,7 @@ public sealed class FixtureStrictnessTests : IDisposable
         await using var server = new CountingServer();
         await RecordTwoAsync(server, "forced");
 
-        await using var fixture = await StartAsync(Options(RecordMode.Replay) with { ModeVariable = "Record" });
+        await using var fixture = await StartAsync(Options(RecordMode.Replay) with { ReadEnvironment = name => name == ModeResolver.EnvironmentVariable ? "Record" : null });
         await using (var scope = await fixture.UseCassetteAsync("forced"))
         {
             Assert.Equal(RecordMode.Record, scope.Mode);

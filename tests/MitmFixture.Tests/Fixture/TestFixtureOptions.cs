@@ -16,6 +16,6 @@ internal static class TestFixtureOptions
         SnapshotFolder = folder,
         ContinuousIntegration = false,
         AcceptSnapshots = false,
-        ModeVariable = null,
+        ReadEnvironment = _ => null,
     };
 }

@@ -47,7 +47,7 @@ internal static class EntryPoint
                     break;
                 case PrintFixtureDefaults:
                     var options = new FixtureOptions();
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mode={ModeResolver.Resolve(options.Mode, null)}"));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mode={ModeResolver.Resolve(options.Mode)}"));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accept={options.AcceptSnapshots}"));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ci={options.ContinuousIntegration}"));
                     break;
