@@ -48,6 +48,16 @@ public sealed record FixtureOptions
     /// <summary>The proxy log level written to the running test's output. Default Information (each flow, errors).</summary>
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
+    /// <summary>Where the mode overrides (MITMFIXTURE_MODE and the run's MitmFixtureMode property) are read; a seam so a test of the fixture can run free of the developer's or CI's environment.</summary>
+    internal Func<string, string?> ReadEnvironment { get; init; } = Environment.GetEnvironmentVariable;
+
+    /// <summary>
+    /// On a snapshot mismatch, open the user's diff tool on received vs verified (DiffEngine, as
+    /// Verify does); never when <see cref="ContinuousIntegration"/>. Default: the MITMFIXTURE_DIFFTOOL
+    /// environment variable is "1" or "true".
+    /// </summary>
+    public bool OpenDiffTool { get; init; } = Environment.GetEnvironmentVariable("MITMFIXTURE_DIFFTOOL") is "1" or "true";
+
     /// <summary>
     /// The options above as the engine's <see cref="ProxyConfiguration"/>, the value every surface
     /// (command line, options files, fixture) fills in: <see cref="Proxy"/>, <see cref="Features"/>,
