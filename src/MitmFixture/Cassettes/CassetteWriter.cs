@@ -6,15 +6,18 @@ namespace MitmFixture.Cassettes;
 /// <summary>
 /// Records flows into a cassette as they finish. Each flow is redacted and serialized at once;
 /// the file is rewritten atomically in the background after every batch, so readers and crashes
-/// only ever see a complete cassette that lacks at most the flows still in the queue.
+/// only ever see a complete cassette that lacks at most the flows still in the queue. Redaction
+/// is cassette-wide: a secret first seen in flow 5 (a token response) is scrubbed from flows 1-4
+/// too before the next write, so no version of the file on disk holds a secret already learned.
 /// </summary>
 public sealed class CassetteWriter : IAsyncDisposable
 {
     private static readonly ConcurrentDictionary<string, CassetteWriter> Open = new(StringComparer.Ordinal);
 
     private readonly List<byte[]> _fragments = [];
+    private readonly List<Flow> _redacted = []; // parallel to _fragments, scrubbed again when a new secret is learned
     private readonly Lock _gate = new();
-    private readonly Redactor _redactor;
+    private readonly RedactionSession _redaction;
     private readonly string? _mode;
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Task _pump;
@@ -22,12 +25,23 @@ public sealed class CassetteWriter : IAsyncDisposable
     private int _written;
     private Exception? _failure;
 
-    private CassetteWriter(string path, Redactor redactor, string? mode, IEnumerable<byte[]> existing)
+    private CassetteWriter(string path, Redactor redactor, string? mode, IReadOnlyList<Flow> existing)
     {
         Path = path;
-        _redactor = redactor;
+        _redaction = redactor.StartSession();
         _mode = mode;
-        _fragments.AddRange(existing);
+        foreach (var flow in existing)
+        {
+            _redaction.Learn(flow);
+        }
+
+        foreach (var flow in existing)
+        {
+            var redacted = _redaction.Apply(flow);
+            _redacted.Add(redacted);
+            _fragments.Add(CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redacted, mode)));
+        }
+
         _pump = Task.Run(PumpAsync);
     }
 
@@ -53,10 +67,10 @@ public sealed class CassetteWriter : IAsyncDisposable
     {
         var full = System.IO.Path.GetFullPath(path);
         AtomicFile.RemoveStaleTemporaries(full);
-        IEnumerable<byte[]> existing = [];
+        IReadOnlyList<Flow> existing = [];
         if (append && File.Exists(full))
         {
-            existing = Cassette.Load(full).Flows.Select(f => CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(f, mode))).ToList();
+            existing = Cassette.Load(full).Flows;
         }
 
         var writer = new CassetteWriter(full, redactor ?? Redactor.Default, mode, existing);
@@ -75,10 +89,23 @@ public sealed class CassetteWriter : IAsyncDisposable
     public void Append(Flow flow)
     {
         ThrowIfFailed();
-        var fragment = CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(_redactor.Redact(flow), _mode));
         lock (_gate)
         {
-            _fragments.Add(fragment);
+            if (_redaction.Learn(flow))
+            {
+                // A new secret: scrub it from the flows already written, before the next write.
+                for (var i = 0; i < _redacted.Count; i++)
+                {
+                    if (_redaction.Scrub(_redacted[i]))
+                    {
+                        _fragments[i] = CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(_redacted[i], _mode));
+                    }
+                }
+            }
+
+            var redacted = _redaction.Apply(flow);
+            _redacted.Add(redacted);
+            _fragments.Add(CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redacted, _mode)));
         }
 
         Schedule();

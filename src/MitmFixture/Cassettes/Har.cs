@@ -15,7 +15,7 @@ public static class Har
     public static void Export(string path, IEnumerable<Flow> flows, Redactor? redactor = null)
     {
         redactor ??= Redactor.Default;
-        var file = new HarFile { Log = new HarLog { Entries = flows.Select(f => ToEntry(redactor.Redact(f))).ToList() } };
+        var file = new HarFile { Log = new HarLog { Entries = redactor.Redact(flows).Select(ToEntry).ToList() } };
         AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(file, HarJsonContext.Default.HarFile));
     }
 
