@@ -61,6 +61,7 @@ internal static class DumpCommand
             if (parse.GetValue(write) is { } output)
             {
                 writer = CassetteWriter.Create(output, Redactor.Default, options.Mode.ToString());
+                writer.FlowFailed += (flow, e) => Console.Error.WriteLine($"error: recording {flow.Request.Method} {flow.Request.Url} failed, kept in reduced form: {e.GetType().Name}: {e.Message}");
                 options = options with { Addons = [.. options.Addons, new RecordingAddon(writer, matcher is null ? null : matcher.Matches)] };
             }
 

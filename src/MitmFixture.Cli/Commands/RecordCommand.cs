@@ -36,13 +36,15 @@ internal static class RecordCommand
                 return 1;
             }
 
+            writer.FlowFailed += (flow, e) => Console.Error.WriteLine($"error: recording {FlowUrl(flow)} failed, kept in reduced form: {e.GetType().Name}: {e.Message}");
             try
             {
                 options = options with { Addons = [.. options.Addons, new RecordingAddon(writer)] };
                 var code = await ProxyRunner.RunAsync(options, parse.GetValue(shared.Quiet), parse.GetValue(shared.Verbose), "Recording proxy", cancellationToken, _ => $"Recording to {writer.Path}");
                 await writer.DisposeAsync();
-                await Console.Error.WriteLineAsync($"{writer.Count} flows recorded to {writer.Path}");
-                return code;
+                var failed = writer.Failures;
+                await Console.Error.WriteLineAsync($"{writer.Count} flows recorded to {writer.Path}" + (failed > 0 ? $"; {failed} failed to record in full (see the errors above)" : ""));
+                return failed > 0 && code == 0 ? 1 : code;
             }
             catch (IOException e)
             {
@@ -51,5 +53,17 @@ internal static class RecordCommand
             }
         });
         return command;
+    }
+
+    private static string FlowUrl(MitmFixture.Flows.Flow flow)
+    {
+        try
+        {
+            return flow.Request.Url;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return $"{flow.Request.Method} (no URL)";
+        }
     }
 }

@@ -20,6 +20,7 @@ internal static class ProxySettings
         ["ignore_hosts"] = "a regular expression matched against host:port (repeatable)",
         ["confdir"] = "a directory for the CA files (default ~/.mitmfixture)",
         ["body_size_limit"] = "a size such as 256m: the largest body held in memory",
+        ["decode_limit"] = "a size such as 64m: the most a body may expand to when its Content-Encoding is undone",
         ["connect_timeout"] = "seconds",
     };
 
@@ -86,6 +87,9 @@ internal static class ProxySettings
                 return true;
             case "body_size_limit" when SizeParser.TryParse(value, out var limit) && limit > 0:
                 options = options with { Limits = options.Limits with { MaxBufferedBodyBytes = limit } };
+                return true;
+            case "decode_limit" when SizeParser.TryParse(value, out var decodeLimit) && decodeLimit > 0:
+                options = options with { Limits = options.Limits with { MaxDecodedBodyBytes = decodeLimit } };
                 return true;
             case "stream_websockets" when bool.TryParse(value, out var flag):
                 options = options with { StreamWebSockets = flag };

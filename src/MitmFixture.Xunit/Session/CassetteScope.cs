@@ -15,6 +15,7 @@ public sealed class CassetteScope : IAsyncDisposable
     private readonly FixtureOptions _options;
     private readonly List<Flow> _flows = [];
     private readonly List<string> _unmatched = [];
+    private readonly List<string> _recordFailures = [];
     private readonly Lock _gate = new();
     private CassetteWriter? _writer;
     private bool _disposed;
@@ -65,6 +66,13 @@ public sealed class CassetteScope : IAsyncDisposable
                 break;
             case RecordMode.Record:
                 _writer = CassetteWriter.Create(Path, new Redactor(_options.Redaction), _options.Proxy.Mode.ToString());
+                _writer.FlowFailed += (flow, e) =>
+                {
+                    lock (_gate)
+                    {
+                        _recordFailures.Add($"{flow.Request.Method} {flow.Request.Url}: {e.GetType().Name}: {e.Message}");
+                    }
+                };
                 break;
         }
 
@@ -110,6 +118,17 @@ public sealed class CassetteScope : IAsyncDisposable
         lock (_gate)
         {
             unmatched = _unmatched.ToArray();
+        }
+
+        string[] failures;
+        lock (_gate)
+        {
+            failures = _recordFailures.ToArray();
+        }
+
+        if (failures.Length > 0)
+        {
+            throw new InvalidOperationException($"cassette {Path}: {failures.Length} flow(s) could not be recorded in full and were kept in reduced form:\n  " + string.Join("\n  ", failures));
         }
 
         if (unmatched.Length > 0)

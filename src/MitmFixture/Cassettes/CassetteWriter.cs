@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MitmFixture.Flows;
+using MitmFixture.Http;
 
 namespace MitmFixture.Cassettes;
 
@@ -23,6 +24,7 @@ public sealed class CassetteWriter : IAsyncDisposable
     private readonly Task _pump;
     private volatile bool _closing;
     private int _written;
+    private int _failures;
     private Exception? _failure;
 
     private CassetteWriter(string path, Redactor redactor, string? mode, IReadOnlyList<Flow> existing)
@@ -85,30 +87,121 @@ public sealed class CassetteWriter : IAsyncDisposable
         return writer;
     }
 
-    /// <summary>Queues a finished flow. Throws if an earlier write failed (disk full, folder read-only), naming the file.</summary>
+    /// <summary>Flows recorded in a reduced form because recording them in full threw (each reported through <see cref="FlowFailed"/>).</summary>
+    public int Failures => Volatile.Read(ref _failures);
+
+    /// <summary>
+    /// Raised (on the appending thread) when a flow could not be recorded in full, with the
+    /// exception; the flow is still recorded, in the best form available.
+    /// </summary>
+    public event Action<Flow, Exception>? FlowFailed;
+
+    /// <summary>
+    /// Queues a finished flow. A flow that cannot be recorded in full (an exception while redacting
+    /// or serializing it) is recorded without its bodies, or failing that as its request line and
+    /// the error, and reported through <see cref="FlowFailed"/>: never dropped silently.
+    /// Throws if an earlier write failed (disk full, folder read-only), naming the file.
+    /// </summary>
     public void Append(Flow flow)
     {
         ThrowIfFailed();
         lock (_gate)
         {
-            if (_redaction.Learn(flow))
+            Flow redacted;
+            byte[] fragment;
+            try
             {
-                // A new secret: scrub it from the flows already written, before the next write.
-                for (var i = 0; i < _redacted.Count; i++)
-                {
-                    if (_redaction.Scrub(_redacted[i]))
-                    {
-                        _fragments[i] = CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(_redacted[i], _mode));
-                    }
-                }
+                (redacted, fragment) = Full(flow);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                (redacted, fragment) = Reduced(flow, e);
+                ReportFailure(flow, e);
             }
 
-            var redacted = _redaction.Apply(flow);
             _redacted.Add(redacted);
-            _fragments.Add(CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redacted, _mode)));
+            _fragments.Add(fragment);
         }
 
         Schedule();
+    }
+
+    /// <summary>Counts and reports a flow whose recording went wrong outside the writer (a selection predicate that threw).</summary>
+    public void ReportFailure(Flow flow, Exception exception)
+    {
+        Interlocked.Increment(ref _failures);
+        FlowFailed?.Invoke(flow, exception);
+    }
+
+    private (Flow Redacted, byte[] Fragment) Full(Flow flow)
+    {
+        if (_redaction.Learn(flow))
+        {
+            // A new secret: scrub it from the flows already written, before the next write.
+            for (var i = 0; i < _redacted.Count; i++)
+            {
+                if (_redaction.Scrub(_redacted[i]))
+                {
+                    _fragments[i] = CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(_redacted[i], _mode));
+                }
+            }
+        }
+
+        var redacted = _redaction.Apply(flow);
+        return (redacted, CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redacted, _mode)));
+    }
+
+    private string PathOnly(HttpRequest request)
+    {
+        try
+        {
+            return _redaction.ScrubText(request.PathOnly);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return "/";
+        }
+    }
+
+    /// <summary>The best form left: the flow without bodies or WebSocket messages; failing that, its request line and the error.</summary>
+    private (Flow Redacted, byte[] Fragment) Reduced(Flow flow, Exception failure)
+    {
+        var why = $"recording failed ({failure.GetType().Name}: {failure.Message})";
+        try
+        {
+            var bare = FlowCopy.Of(flow);
+            bare.Request.Body = [];
+            bare.Request.Trailers = null;
+            if (bare.Response is { } response)
+            {
+                response.Body = [];
+                response.Trailers = null;
+            }
+
+            bare.WebSocket = null;
+            bare.Comment = $"{why}; bodies left out";
+            _redaction.Learn(bare);
+            var redacted = _redaction.Apply(bare);
+            return (redacted, CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redacted, _mode)));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Only what cannot hold a secret: no headers, no query, no body.
+            var request = new HttpRequest
+            {
+                Method = flow.Request.Method ?? "GET",
+                Scheme = flow.Request.Scheme ?? "http",
+                Host = flow.Request.Host ?? "",
+                Port = flow.Request.Port,
+                Path = PathOnly(flow.Request),
+            };
+            var skeleton = new Flow(request, flow.Client)
+            {
+                Id = flow.Id,
+                Error = new FlowError($"{why}; kept as its request line only", flow.Error?.Timestamp ?? DateTimeOffset.UtcNow),
+            };
+            return (skeleton, CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(skeleton, _mode)));
+        }
     }
 
     /// <summary>Waits until everything appended so far is on disk.</summary>

@@ -57,6 +57,15 @@ public sealed class RedactionSession
     /// <summary>The forms of <paramref name="secret"/> that redaction looks for (as is, encoded), shortest ones left out.</summary>
     public IReadOnlyList<string> FormsOf(string secret) => [.. _book.FormsOf(secret)];
 
+    /// <summary><paramref name="text"/> with every secret learned so far replaced.</summary>
+    public string ScrubText(string text)
+    {
+        lock (_gate)
+        {
+            return _book.Replace(text);
+        }
+    }
+
     /// <summary>Learns the secrets <paramref name="flow"/> shows; returns true when any was new.</summary>
     public bool Learn(Flow flow)
     {
@@ -132,7 +141,7 @@ public sealed class RedactionSession
 
     private bool ScrubBody(HttpMessage message)
     {
-        if (message.DecodedBody is not { Length: > 0 } body || !TryText(body, out var text))
+        if (message.DecodeProblem is not null || message.DecodedBody is not { Length: > 0 } body || !TryText(body, out var text))
         {
             return false; // binary, or kept encoded past the decoding limit: nothing textual to find
         }

@@ -63,9 +63,9 @@ internal sealed class SecretFinder(RedactionOptions options)
 
     private void LearnBody(HttpMessage message, SecretBook book)
     {
-        if (message.Text is not { Length: > 0 } text)
+        if (message.DecodeProblem is not null || message.Text is not { Length: > 0 } text)
         {
-            return;
+            return; // kept encoded (past the decoding limit, corrupt): nothing textual to learn from
         }
 
         book.Reserve(text);
