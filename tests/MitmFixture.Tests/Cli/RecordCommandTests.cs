@@ -17,19 +17,25 @@ namespace MitmFixture.Tests.Cli;
 public sealed class RecordCommandTests : IDisposable
 {
     private const long Gibibyte = 1024L * 1024 * 1024;
+    // 1024 gzip members of 1 MiB of zeros each, one after another (RFC 1952 §2.2 allows a series of
+    // members; decoders read them all): about 1 MB that expands to 1 GiB, built in milliseconds
+    // where compressing 1 GiB once takes seconds.
     private static readonly Lazy<byte[]> Bomb = new(() =>
     {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.SmallestSize, leaveOpen: true))
+        using var member = new MemoryStream();
+        using (var gzip = new GZipStream(member, CompressionLevel.SmallestSize, leaveOpen: true))
         {
-            var zeros = new byte[1024 * 1024];
-            for (var i = 0; i < Gibibyte / zeros.Length; i++)
-            {
-                gzip.Write(zeros);
-            }
+            gzip.Write(new byte[1024 * 1024]);
         }
 
-        return output.ToArray();
+        var one = member.ToArray();
+        var bomb = new byte[one.Length * (Gibibyte / (1024 * 1024))];
+        for (var i = 0; i < bomb.Length; i += one.Length)
+        {
+            one.CopyTo(bomb, i);
+        }
+
+        return bomb;
     });
 
     private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-cli-bomb-").FullName;
@@ -74,6 +80,30 @@ public sealed class RecordCommandTests : IDisposable
         Assert.Equal(bomb, flows[3].Request.Body);
         var text = await File.ReadAllTextAsync(cassette, ct);
         Assert.Equal(2, text.Split("expands past the decoding limit of 64m").Length - 1);
+    }
+
+    [Fact]
+    public async Task Record_DecodeLimitFromAnOptionsFile_IsApplied_AndABadValueIsAUsageError()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await BombServer.StartAsync(Bomb.Value);
+        var cassette = Path.Combine(_directory, "limited.json");
+        var options = Path.Combine(_directory, "options.json");
+        await File.WriteAllTextAsync(options, $"{{ \"listen\": \"127.0.0.1:0\", \"confdir\": \"{_directory}\", \"decode_limit\": \"1k\" }}", ct);
+        await using (var record = CliProcess.Start("record", "-o", cassette, "--options", options))
+        {
+            var proxy = await record.WaitListeningAsync();
+            using var client = new HttpClient(new SocketsHttpHandler { Proxy = new WebProxy(proxy), UseProxy = true, AutomaticDecompression = DecompressionMethods.None });
+            Assert.Equal(Bomb.Value, await client.GetByteArrayAsync($"{server.Url}/bomb", ct));
+            record.Terminate();
+            Assert.Equal(0, await record.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        Assert.Contains("expands past the decoding limit of 1k (decode_limit)", await File.ReadAllTextAsync(cassette, ct), StringComparison.Ordinal);
+
+        await using var bad = CliProcess.Start("record", "-o", cassette, "--set", "decode_limit=lots");
+        Assert.Equal(2, await bad.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("--set decode_limit=lots: expected a size such as 64m", bad.Stderr, StringComparison.Ordinal);
     }
 
     private static async Task<TimeSpan> TimeAsync(Func<Task> action)
