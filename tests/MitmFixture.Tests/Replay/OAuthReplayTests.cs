@@ -68,6 +68,32 @@ public sealed class OAuthReplayTests : IDisposable
         Assert.Equal(0, replay.Store.Remaining);
     }
 
+    [Fact]
+    public async Task ClientCredentialsThenApiCalls_ThroughTheXunitFixture_RecordThenReplayOffline()
+    {
+        var options = new MitmFixture.Xunit.Session.FixtureOptions { CassetteFolder = _directory, SnapshotFolder = _directory, ContinuousIntegration = false };
+        await using var server = new OAuthServer();
+        List<string> recorded;
+        await using (var fixture = MitmFixture.Xunit.ProxyFixture.WithOptions(options with { Mode = MitmFixture.Xunit.Session.RecordMode.Record }))
+        {
+            await fixture.InitializeAsync();
+            await using var cassette = await fixture.UseCassetteAsync("oauth");
+            recorded = await ClientSessionAsync(fixture.CreateClient(), server.Url);
+        }
+
+        var issued = server.Issued.ToList();
+        await server.DisposeAsync();
+        var text = await File.ReadAllTextAsync(Directory.GetFiles(_directory, "oauth*.json").Single(), TestContext.Current.CancellationToken);
+        Assert.All(issued, secret => Assert.DoesNotContain(secret, text, StringComparison.Ordinal));
+
+        await using (var fixture = MitmFixture.Xunit.ProxyFixture.WithOptions(options with { Mode = MitmFixture.Xunit.Session.RecordMode.Replay }))
+        {
+            await fixture.InitializeAsync();
+            await using var cassette = await fixture.UseCassetteAsync("oauth");
+            Assert.Equal(recorded, await ClientSessionAsync(fixture.CreateClient(), server.Url));
+        }
+    }
+
     /// <summary>Token, two API calls (header and query), refresh, one more call; returns what the API said.</summary>
     private static async Task<List<string>> ClientSessionAsync(HttpClient client, string baseUrl)
     {
