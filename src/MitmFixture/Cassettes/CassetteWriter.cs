@@ -135,12 +135,16 @@ public sealed class CassetteWriter : IAsyncDisposable
 
     private (Flow Redacted, byte[] Fragment) Full(Flow flow)
     {
+        var before = _redaction.Version;
         if (_redaction.Learn(flow))
         {
-            // A new secret: scrub it from the flows already written, before the next write.
+            // A new secret: scrub it from the flows already written, before the next write. Only
+            // flows whose JSON shows one of its forms, or holds a base64 body (which may be text
+            // inside), need it; the rest are left alone, so a new cookie per flow stays cheap.
+            var forms = _redaction.FormsLearnedSince(before);
             for (var i = 0; i < _redacted.Count; i++)
             {
-                if (_redaction.Scrub(_redacted[i]))
+                if (MayHold(_fragments[i], forms) && _redaction.Scrub(_redacted[i]))
                 {
                     _fragments[i] = CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(_redacted[i], _mode));
                 }
@@ -161,6 +165,25 @@ public sealed class CassetteWriter : IAsyncDisposable
         {
             return "/";
         }
+    }
+
+    private static bool MayHold(byte[] fragment, IReadOnlyList<byte[]> forms)
+    {
+        var span = fragment.AsSpan();
+        if (span.IndexOf("\"base64\":"u8) >= 0)
+        {
+            return true;
+        }
+
+        foreach (var form in forms)
+        {
+            if (span.IndexOf(form) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The best form left: the flow without bodies or WebSocket messages; failing that, its request line and the error.</summary>

@@ -54,6 +54,23 @@ public sealed class RedactionSession
         }
     }
 
+    /// <summary>
+    /// The forms (as UTF-8, also JSON-escaped as a cassette file holds them) of the secrets learned
+    /// after <paramref name="version"/>: a writer looks for these in what it already wrote.
+    /// </summary>
+    public IReadOnlyList<byte[]> FormsLearnedSince(int version)
+    {
+        lock (_gate)
+        {
+            return _book.LearnedSince(version)
+                .SelectMany(_book.FormsOf)
+                .SelectMany(f => new[] { f, System.Text.Json.JsonEncodedText.Encode(f, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString() })
+                .Distinct(StringComparer.Ordinal)
+                .Select(Encoding.UTF8.GetBytes)
+                .ToList();
+        }
+    }
+
     /// <summary>The forms of <paramref name="secret"/> that redaction looks for (as is, encoded), shortest ones left out.</summary>
     public IReadOnlyList<string> FormsOf(string secret) => [.. _book.FormsOf(secret)];
 

@@ -1,21 +1,29 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace MitmFixture.Cassettes;
 
 /// <summary>
 /// Every secret a cassette has shown so far and its placeholder: one per secret, numbered by
 /// kind in the order learned, so the same token reads the same in the token response and in
-/// every later request. Replacement runs in one left-to-right pass that steps over placeholders
-/// already in the text, so running it again on redacted text changes nothing.
+/// every later request. Replacement runs in one left-to-right pass (a vectorized multi-string
+/// search, so thousands of secrets cost little) that steps over placeholders already in the text,
+/// so running it again on redacted text changes nothing.
 /// </summary>
 internal sealed class SecretBook(int minimumSecretLength)
 {
     private readonly Dictionary<string, string> _placeholders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _lastOrdinal = new(StringComparer.Ordinal);
-    private Dictionary<string, string>? _forms;
-    private Regex? _finder;
+    private readonly List<string> _learned = []; // in learning order, so callers can ask for the ones since a version
+    private readonly Dictionary<string, string> _forms = new(StringComparer.Ordinal); // every form of every secret -> placeholder
+    private readonly Dictionary<char, List<string>> _byFirst = []; // forms by first char, longest first
+    private readonly List<string> _recentForms = []; // forms not yet in _compiled
+
+    // Two searchers, so a new secret per flow does not rebuild a search over thousands of forms:
+    // a large one rebuilt rarely, and a small one over the forms learned since.
+    private SearchValues<string>? _compiled;
+    private SearchValues<string>? _recent;
 
     /// <summary>Grows by one for each secret learned, so callers can tell whether anything new arrived.</summary>
     public int Version { get; private set; }
@@ -67,14 +75,43 @@ internal sealed class SecretBook(int minimumSecretLength)
             return text;
         }
 
-        if (_finder is null || _forms is null)
+        Compile();
+        var at = Next(text, 0);
+        if (at < 0)
         {
-            Compile();
+            return text;
         }
 
-        var forms = _forms!; // compiled just above
-        return _finder!.Replace(text, m => m.Groups["placeholder"].Success ? m.Value : forms[m.Value]);
+        var output = new StringBuilder(text.Length);
+        var copied = 0;
+        while (at >= 0)
+        {
+            var position = copied + at;
+            var skip = PlaceholderAround(text, position);
+            if (skip > 0)
+            {
+                output.Append(text, copied, skip - copied); // inside a placeholder: keep it whole
+                copied = skip;
+            }
+            else if (LongestFormAt(text, position) is { } form)
+            {
+                output.Append(text, copied, position - copied).Append(_forms[form]);
+                copied = position + form.Length;
+            }
+            else
+            {
+                output.Append(text, copied, position + 1 - copied);
+                copied = position + 1;
+            }
+
+            at = copied < text.Length ? Next(text, copied) : -1;
+        }
+
+        return output.Append(text, copied, text.Length - copied).ToString();
     }
+
+    /// <summary>The secrets learned after <paramref name="version"/>, in learning order.</summary>
+    public IEnumerable<string> LearnedSince(int version) => _learned.Skip(version);
 
     /// <summary>
     /// The forms a secret takes on the wire and in bodies: as is, percent-encoded (both space
@@ -108,27 +145,72 @@ internal sealed class SecretBook(int minimumSecretLength)
     private void Remember(string secret, string placeholder)
     {
         _placeholders[secret] = placeholder;
-        _finder = null;
-        _forms = null;
-        Version++;
+        _learned.Add(secret);
+        Version = _learned.Count;
+        foreach (var form in FormsOf(secret))
+        {
+            if (_forms.TryAdd(form, placeholder))
+            {
+                var list = _byFirst.TryGetValue(form[0], out var found) ? found : _byFirst[form[0]] = [];
+                var at = list.FindIndex(f => f.Length < form.Length);
+                list.Insert(at < 0 ? list.Count : at, form);
+                _recentForms.Add(form);
+                _recent = null;
+            }
+        }
     }
 
     private void Compile()
     {
-        var forms = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (secret, placeholder) in _placeholders)
+        if (_compiled is null || _recentForms.Count > 256)
         {
-            foreach (var form in FormsOf(secret))
+            _compiled = SearchValues.Create(_forms.Count > 0 ? [.. _forms.Keys] : [NoMatch], StringComparison.Ordinal);
+            _recentForms.Clear();
+            _recent = null;
+        }
+
+        _recent ??= SearchValues.Create(_recentForms.Count > 0 ? [.. _recentForms] : [NoMatch], StringComparison.Ordinal);
+    }
+
+    private const string NoMatch = "\uFFFF\uFFFE\uFFFF";
+
+    /// <summary>The first position at or after <paramref name="from"/> where a form may start (relative to <paramref name="from"/>), or -1.</summary>
+    private int Next(string text, int from)
+    {
+        var span = text.AsSpan(from);
+        var first = span.IndexOfAny(_compiled!); // both built by Compile
+        var recent = _recentForms.Count == 0 ? -1 : span.IndexOfAny(_recent!);
+        return first < 0 ? recent : recent < 0 ? first : Math.Min(first, recent);
+    }
+
+    private string? LongestFormAt(string text, int position)
+    {
+        if (!_byFirst.TryGetValue(text[position], out var candidates))
+        {
+            return null;
+        }
+
+        foreach (var form in candidates)
+        {
+            if (string.CompareOrdinal(text, position, form, 0, form.Length) == 0 && position + form.Length <= text.Length)
             {
-                forms.TryAdd(form, placeholder);
+                return form;
             }
         }
 
-        // Longest first, so a secret wins over its own prefix; placeholders first of all, so
-        // nothing inside one is ever taken for a secret.
-        var alternatives = forms.Keys.OrderByDescending(f => f.Length).Select(Regex.Escape);
-        var pattern = $"(?<placeholder>{RedactionPlaceholder.Pattern})" + (forms.Count > 0 ? "|" + string.Join('|', alternatives) : "");
-        _finder = new Regex(pattern, RegexOptions.CultureInvariant);
-        _forms = forms;
+        return null;
+    }
+
+    /// <summary>The end of a placeholder that covers <paramref name="position"/>, or 0.</summary>
+    private static int PlaceholderAround(string text, int position)
+    {
+        var open = text.LastIndexOf('<', position);
+        if (open < 0)
+        {
+            return 0;
+        }
+
+        var close = text.IndexOf('>', open);
+        return close >= position && close - open < 64 && RedactionPlaceholder.IsPlaceholder(text[open..(close + 1)]) ? close + 1 : 0;
     }
 }

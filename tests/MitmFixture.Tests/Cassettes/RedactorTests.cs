@@ -115,6 +115,24 @@ public sealed class RedactorTests : IDisposable
     }
 
     [Fact]
+    public void Redact_ASecretThatIsPartOfAPlaceholder_LeavesThePlaceholderWhole_AndManySecretsStayDistinct()
+    {
+        var flows = new List<Flow> { TokenResponse() };
+        for (var i = 0; i < 600; i++)
+        {
+            flows.Add(Get($"https://a.test/{i}", ("Cookie", $"sid=cookie-{i:D5}")));
+        }
+
+        flows.Add(new Flow(HttpRequest.Create("GET", "https://a.test/x?password=TOKEN")) { Response = HttpResponse.Create(200, $"{AccessToken} cookie-00042 cookie-00599") });
+
+        var redacted = Redactor.Default.Redact(flows);
+
+        Assert.Equal("/x?password=<PASSWORD>", redacted[^1].Request.Path);
+        Assert.Equal("<ACCESS_TOKEN> <COOKIE-43> <COOKIE-600>", redacted[^1].Response!.Text);
+        Assert.Contains("\"access_token\":\"<ACCESS_TOKEN>\"", redacted[0].Response!.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Writer_SecretLearnedInFlowFive_IsScrubbedFromFlowsOneToFourOnDisk()
     {
         var path = Path.Combine(_directory, "incremental.json");
