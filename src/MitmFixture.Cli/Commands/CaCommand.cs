@@ -76,7 +76,7 @@ internal static class CaCommand
             using var ca = CertificateAuthority.LoadOrCreate(confdir);
             return action(ca);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             Console.Error.WriteLine("error: " + e.Message);
             return 1;

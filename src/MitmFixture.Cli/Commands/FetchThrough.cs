@@ -8,7 +8,12 @@ internal static class FetchThrough
 {
     public static async Task<int> RunAsync(ProxyOptions options, IReadOnlyList<string> urls, CancellationToken cancellationToken)
     {
-        await using var proxy = await ProxyServer.StartAsync(options with { ListenHost = "127.0.0.1", ListenPort = 0, FlowLimit = 0 });
+        if (await ProxyRunner.TryStartAsync(options with { ListenHost = "127.0.0.1", ListenPort = 0, FlowLimit = 0 }) is not { } started)
+        {
+            return 1;
+        }
+
+        await using var proxy = started;
         using var client = new HttpClient(new SocketsHttpHandler
         {
             Proxy = new WebProxy(proxy.Url),

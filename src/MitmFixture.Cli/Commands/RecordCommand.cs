@@ -1,6 +1,8 @@
 using System.CommandLine;
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
+using MitmFixture.Proxy;
+using MitmFixture.Tls;
 
 namespace MitmFixture.Cli.Commands;
 
@@ -19,16 +21,30 @@ internal static class RecordCommand
         shared.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var options = shared.Build(parse);
-            if (options is null)
+            var errors = new List<string>();
+            var configuration = shared.Build(parse, errors);
+            if (errors.Count > 0)
             {
-                return 2;
+                return ProxyCommandOptions.Report(errors);
             }
 
-            CassetteWriter writer;
+            // A CA that cannot be loaded stops the command before the cassette is replaced by an empty one.
+            using var authority = LoadAuthority(configuration.Proxy);
+            if (authority is null)
+            {
+                return 1;
+            }
+
+            configuration = configuration with { Proxy = configuration.Proxy with { CertificateAuthority = authority } };
+            CassetteWriter? writer = null;
+            ProxyPipeline pipeline;
             try
             {
-                writer = CassetteWriter.Create(parse.GetValue(output)!, Redactor.Default, options.Mode.ToString(), parse.GetValue(append));
+                // The writer is made only once every option is valid, so a typo never truncates a cassette.
+                pipeline = ProxyPipeline.Compose(configuration, new PipelineParts
+                {
+                    Recording = redactor => new RecordingAddon(writer = CassetteWriter.Create(parse.GetValue(output)!, redactor, configuration.Proxy.Mode.ToString(), parse.GetValue(append))),
+                }, errors);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CassetteFormatException or InvalidOperationException)
             {
@@ -36,14 +52,23 @@ internal static class RecordCommand
                 return 1;
             }
 
+            if (writer is null)
+            {
+                return ProxyCommandOptions.Report(errors);
+            }
+
             writer.FlowFailed += (flow, e) => Console.Error.WriteLine($"error: recording {FlowUrl(flow)} failed, kept in reduced form: {e.GetType().Name}: {e.Message}");
             try
             {
-                options = options with { Addons = [.. options.Addons, new RecordingAddon(writer)] };
+                var options = configuration.Proxy with { Addons = pipeline.Addons };
                 var code = await ProxyRunner.RunAsync(options, parse.GetValue(shared.Quiet), parse.GetValue(shared.Verbose), "Recording proxy", cancellationToken, _ => $"Recording to {writer.Path}");
                 await writer.DisposeAsync();
                 var failed = writer.Failures;
-                await Console.Error.WriteLineAsync($"{writer.Count} flows recorded to {writer.Path}" + (failed > 0 ? $"; {failed} failed to record in full (see the errors above)" : ""));
+                if (code == 0)
+                {
+                    await Console.Error.WriteLineAsync($"{writer.Count} flows recorded to {writer.Path}" + (failed > 0 ? $"; {failed} failed to record in full (see the errors above)" : ""));
+                }
+
                 return failed > 0 && code == 0 ? 1 : code;
             }
             catch (IOException e)
@@ -64,6 +89,20 @@ internal static class RecordCommand
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return $"{flow.Request.Method} (no URL)";
+        }
+    }
+
+    /// <summary>The CA from the options' folder (the command line never passes a CA object), or null after printing why not.</summary>
+    private static CertificateAuthority? LoadAuthority(ProxyOptions options)
+    {
+        try
+        {
+            return CertificateAuthority.LoadOrCreate(options.CertificateDirectory, options.TimeProvider);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return null;
         }
     }
 }

@@ -1,15 +1,31 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace MitmFixture.Cassettes;
 
 /// <summary>Writes a file so that readers, and a crash, only ever see the old or the new content whole.</summary>
-internal static class AtomicFile
+internal static partial class AtomicFile
 {
+    /// <summary>
+    /// How old a temporary of a process that still runs must be before it counts as left behind: a
+    /// write lasts well under a second, so an hour-old one belongs to a process that was killed and
+    /// whose PID was given to another.
+    /// </summary>
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
+
+    /// <summary>Folders swept in this process: a killed writer is another process, so one sweep per folder is enough.</summary>
+    private static readonly ConcurrentDictionary<string, bool> Swept = new(StringComparer.Ordinal);
+
     public static void Write(string path, ReadOnlySpan<byte> content)
     {
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!; // a full path has a directory
         Directory.CreateDirectory(directory);
+        SweepOnce(directory);
 
         // The temp file sits beside the target so the rename stays on one file system (atomic on POSIX and NTFS).
+        // Its name, .<file>.<pid>.<guid>.tmp, says whose it is (the .gitignore names the pattern).
         var temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -28,23 +44,71 @@ internal static class AtomicFile
         }
     }
 
-    /// <summary>Removes temp files a killed writer of <paramref name="path"/> left behind (their PID no longer runs).</summary>
-    public static void RemoveStaleTemporaries(string path)
+    /// <summary>Sweeps <paramref name="directory"/> the first time this process writes there.</summary>
+    public static void SweepOnce(string directory)
     {
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full)!; // a full path has a directory
+        if (Swept.TryAdd(Path.GetFullPath(directory), true))
+        {
+            RemoveStaleTemporaries(directory);
+        }
+    }
+
+    /// <summary>
+    /// Removes the temp files killed writers left in <paramref name="directory"/>: only names this
+    /// class makes (<c>.&lt;file&gt;.&lt;pid&gt;.&lt;32 hex&gt;.tmp</c>), and only when their process no longer
+    /// runs, or they are older than an hour (that PID was reused). A live writer's temp file, in
+    /// this process or another, is left alone. Returns how many were removed.
+    /// </summary>
+    public static int RemoveStaleTemporaries(string directory)
+    {
         if (!Directory.Exists(directory))
         {
-            return;
+            return 0;
         }
 
-        foreach (var file in Directory.EnumerateFiles(directory, $".{Path.GetFileName(full)}.*.tmp"))
+        var removed = 0;
+        IEnumerable<string> candidates;
+        try
         {
-            var parts = Path.GetFileName(file).Split('.');
-            if (parts.Length >= 4 && int.TryParse(parts[^3], out var pid) && !IsRunning(pid))
+            candidates = Directory.EnumerateFiles(directory, ".*.tmp").ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0; // best effort: the folder may vanish or be unreadable; the next write reports that
+        }
+
+        foreach (var file in candidates)
+        {
+            if (TemporaryName().Match(Path.GetFileName(file)) is not { Success: true } match ||
+                !int.TryParse(match.Groups["pid"].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
             {
-                TryDelete(file);
+                continue;
             }
+
+            var live = pid == Environment.ProcessId || IsRunning(pid);
+            if (live && !IsOlderThan(file, AbandonedAfter))
+            {
+                continue;
+            }
+
+            if (TryDelete(file))
+            {
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    private static bool IsOlderThan(string file, TimeSpan age)
+    {
+        try
+        {
+            return DateTime.UtcNow - File.GetLastWriteTimeUtc(file) > age;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
@@ -55,21 +119,26 @@ internal static class AtomicFile
             using var process = System.Diagnostics.Process.GetProcessById(pid);
             return !process.HasExited;
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             return false;
         }
     }
 
-    private static void TryDelete(string path)
+    private static bool TryDelete(string path)
     {
         try
         {
             File.Delete(path);
+            return !File.Exists(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Best effort: the original file is untouched either way.
+            return false;
         }
     }
+
+    [GeneratedRegex(@"^\..+\.(?<pid>[0-9]{1,10})\.[0-9a-f]{32}\.tmp$", RegexOptions.CultureInvariant)]
+    private static partial Regex TemporaryName();
 }

@@ -47,15 +47,24 @@ public sealed class Cassette
         }
 
         var file = CassetteSerializer.Deserialize(bytes, path);
-        var flows = new List<Flow>(file.Flows.Count);
-        var modes = new List<string?>(file.Flows.Count);
-        for (var i = 0; i < file.Flows.Count; i++)
+        try
         {
-            flows.Add(FlowMapper.ToFlow(file.Flows[i], $"{path}: $.flows[{i}]"));
-            modes.Add(file.Flows[i].Mode);
-        }
+            // A cassette is untrusted input (it arrives in a pull request): checked as a request from the network would be.
+            CassetteValidator.Validate(file);
+            var flows = new List<Flow>(file.Flows.Count);
+            var modes = new List<string?>(file.Flows.Count);
+            for (var i = 0; i < file.Flows.Count; i++)
+            {
+                flows.Add(FlowMapper.ToFlow(file.Flows[i], $"$.flows[{i}]"));
+                modes.Add(file.Flows[i].Mode);
+            }
 
-        return new Cassette(path, flows, modes);
+            return new Cassette(path, flows, modes);
+        }
+        catch (CassetteFormatException e)
+        {
+            throw CassetteFormatException.InFile(e, path, bytes);
+        }
     }
 
     /// <summary>Writes the flows to <paramref name="path"/> atomically, redacting secrets unless <paramref name="redactor"/> says otherwise.</summary>

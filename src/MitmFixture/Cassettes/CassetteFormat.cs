@@ -149,7 +149,9 @@ internal sealed record WebSocketMessageRecord
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     AllowTrailingCommas = false,
-    ReadCommentHandling = JsonCommentHandling.Disallow)]
+    ReadCommentHandling = JsonCommentHandling.Disallow,
+    AllowDuplicateProperties = false, // {"method": "GET", "method": "POST"}: which one a reviewer sees is not which one runs
+    RespectNullableAnnotations = true)] // "request": null is refused where it is read, not met later as a crash
 [JsonSerializable(typeof(CassetteFile))]
 [JsonSerializable(typeof(FlowRecord))]
 internal sealed partial class CassetteJsonContext : JsonSerializerContext;

@@ -7,6 +7,7 @@ public sealed class CassetteFormatException : Exception
         : base($"{location}: {expected}", inner)
     {
         Location = location;
+        Reason = expected;
     }
 
     public CassetteFormatException()
@@ -28,4 +29,22 @@ public sealed class CassetteFormatException : Exception
 
     /// <summary>File, line and JSON path, as far as they are known.</summary>
     public string Location { get; }
+
+    /// <summary>What is wrong there, or what was expected.</summary>
+    public string Reason { get; } = "";
+
+    /// <summary>
+    /// Places a problem found at a JSON path (a location starting with <c>$</c>) in its file:
+    /// <c>file:line at $.path: reason</c>. Other exceptions are returned as they are.
+    /// </summary>
+    internal static CassetteFormatException InFile(CassetteFormatException e, string file, ReadOnlySpan<byte> json)
+    {
+        if (!e.Location.StartsWith('$'))
+        {
+            return e;
+        }
+
+        var line = JsonLocator.LineOf(json, e.Location) is { } n ? $":{n}" : "";
+        return new CassetteFormatException($"{file}{line} at {e.Location}", e.Reason, e);
+    }
 }

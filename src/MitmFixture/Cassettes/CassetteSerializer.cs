@@ -114,10 +114,13 @@ internal static class CassetteSerializer
         var line = e.LineNumber is { } l ? $":{l + 1}" : "";
         var where = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path}";
         var message = e.Message;
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        if (cut > 0)
+        foreach (var tail in (string[])[" Path:", " LineNumber:", " Consider updating"])
         {
-            message = message[..cut];
+            var cut = message.IndexOf(tail, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
         }
 
         return new CassetteFormatException($"{path}{line}{where}", message, e);

@@ -68,7 +68,7 @@ public sealed class CassetteWriter : IAsyncDisposable
     public static CassetteWriter Create(string path, Redactor? redactor = null, string? mode = null, bool append = false)
     {
         var full = System.IO.Path.GetFullPath(path);
-        AtomicFile.RemoveStaleTemporaries(full);
+        RemoveStaleTemporaries(System.IO.Path.GetDirectoryName(full)!); // a full path has a directory
         IReadOnlyList<Flow> existing = [];
         if (append && File.Exists(full))
         {
@@ -86,6 +86,14 @@ public sealed class CassetteWriter : IAsyncDisposable
         writer.Schedule(); // an empty cassette exists from the start
         return writer;
     }
+
+    /// <summary>
+    /// Removes the hidden temp files (<c>.NAME.json.PID.GUID.tmp</c>) that writers killed mid-write
+    /// left in <paramref name="folder"/>; those of live writers stay. Recording into a folder does this
+    /// itself, and so does the first write into a folder in a process; returns how many were removed.
+    /// </summary>
+    public static int RemoveStaleTemporaries(string folder) => AtomicFile.RemoveStaleTemporaries(folder);
+
 
     /// <summary>Flows recorded in a reduced form because recording them in full threw (each reported through <see cref="FlowFailed"/>).</summary>
     public int Failures => Volatile.Read(ref _failures);

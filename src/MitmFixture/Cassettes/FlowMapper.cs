@@ -70,8 +70,8 @@ internal static class FlowMapper
             Host = r.Host,
             Port = r.Port,
             Path = r.Path,
-            HttpVersion = r.HttpVersion,
-            Headers = Headers(r.Headers, location + ".request.headers"),
+            HttpVersion = r.HttpVersion ?? "HTTP/1.1", // absent from the file (see CassetteValidator)
+            Headers = Headers(r.Headers ?? [], location + ".request.headers"),
             TimestampStart = r.TimestampStart,
             TimestampEnd = r.TimestampEnd,
             TargetForm = RequestTargetForm.Absolute,
@@ -86,9 +86,9 @@ internal static class FlowMapper
             var response = new HttpResponse
             {
                 StatusCode = s.StatusCode,
-                Reason = s.Reason,
-                HttpVersion = s.HttpVersion,
-                Headers = Headers(s.Headers, location + ".response.headers"),
+                Reason = s.Reason ?? "",
+                HttpVersion = s.HttpVersion ?? "HTTP/1.1",
+                Headers = Headers(s.Headers ?? [], location + ".response.headers"),
                 TimestampStart = s.TimestampStart,
                 TimestampEnd = s.TimestampEnd,
             };
@@ -106,9 +106,10 @@ internal static class FlowMapper
         if (record.WebSocket is { } w)
         {
             var data = new WebSocketData { CloseCode = w.CloseCode, CloseReason = w.CloseReason, ClosedByClient = w.ClosedByClient, TimestampEnd = w.TimestampEnd };
-            for (var i = 0; i < w.Messages.Count; i++)
+            var messages = w.Messages ?? []; // absent from the file
+            for (var i = 0; i < messages.Count; i++)
             {
-                data.Add(ToMessage(w.Messages[i], $"{location}.websocket.messages[{i}]"));
+                data.Add(ToMessage(messages[i], $"{location}.websocket.messages[{i}]"));
             }
 
             flow.WebSocket = data;

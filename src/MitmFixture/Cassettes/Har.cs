@@ -19,12 +19,18 @@ public static class Har
         AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(file, HarJsonContext.Default.HarFile));
     }
 
+    /// <summary>
+    /// Reads a HAR file. Like a cassette it is untrusted input: fields that reach a message head are
+    /// checked (tokens, control characters, ranges), and a problem names the file, line and JSON path.
+    /// </summary>
     public static IReadOnlyList<Flow> Import(string path)
     {
         HarFile? file;
+        byte[] bytes;
         try
         {
-            file = JsonSerializer.Deserialize(File.ReadAllBytes(path), HarJsonContext.Default.HarFile);
+            bytes = File.ReadAllBytes(path);
+            file = JsonSerializer.Deserialize(bytes, HarJsonContext.Default.HarFile);
         }
         catch (JsonException e)
         {
@@ -40,7 +46,14 @@ public static class Har
             throw new CassetteFormatException(path, "expected a HAR object with a \"log\"");
         }
 
-        return file.Log.Entries.Select((e, i) => ToFlow(e, $"{path}: $.log.entries[{i}]")).ToList();
+        try
+        {
+            return file.Log.Entries.Select((e, i) => ToFlow(e, $"$.log.entries[{i}]")).ToList();
+        }
+        catch (CassetteFormatException e)
+        {
+            throw CassetteFormatException.InFile(e, path, bytes);
+        }
     }
 
     private static HarEntry ToEntry(Flow flow)
@@ -99,9 +112,20 @@ public static class Har
 
     private static Flow ToFlow(HarEntry entry, string location)
     {
+        HarValidator.Validate(entry, location);
         if (!Uri.TryCreate(entry.Request.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https" or "ws" or "wss"))
         {
             throw new CassetteFormatException(location + ".request.url", $"expected an absolute http(s) URL, got '{entry.Request.Url}'");
+        }
+
+        if (CassetteValidator.Host(url.IdnHost) is { } badHost)
+        {
+            throw new CassetteFormatException(location + ".request.url", $"the URL's host {badHost}");
+        }
+
+        if (!url.IsDefaultPort && HttpSyntax.Port(url.Port) is { } badPort)
+        {
+            throw new CassetteFormatException(location + ".request.url", $"the URL's port {badPort}");
         }
 
         var scheme = url.Scheme is "ws" ? "http" : url.Scheme is "wss" ? "https" : url.Scheme;
@@ -131,7 +155,7 @@ public static class Har
                 StatusCode = entry.Response.Status,
                 Reason = entry.Response.StatusText.Length > 0 ? entry.Response.StatusText : ReasonPhrases.For(entry.Response.Status),
                 HttpVersion = NormalizeVersion(entry.Response.HttpVersion),
-                TimestampStart = entry.StartedDateTime.AddMilliseconds(entry.Time - entry.Timings.Receive),
+                TimestampStart = entry.StartedDateTime.AddMilliseconds(entry.Time - (entry.Timings?.Receive ?? 0)), // "timings" may be absent (read as null)
                 TimestampEnd = entry.StartedDateTime.AddMilliseconds(entry.Time),
             };
             foreach (var header in entry.Response.Headers.Where(h => !h.Name.StartsWith(':')))
@@ -173,7 +197,7 @@ public static class Har
     }
 
     /// <summary>Browsers write "http/2.0" or "h3"; the proxy speaks HTTP/1.1 to clients, so that is what a replay answers with.</summary>
-    private static string NormalizeVersion(string version) => version.StartsWith("HTTP/1.", StringComparison.OrdinalIgnoreCase) ? version.ToUpperInvariant() : "HTTP/1.1";
+    private static string NormalizeVersion(string version) => version.ToUpperInvariant() is "HTTP/1.0" ? "HTTP/1.0" : "HTTP/1.1";
 
     private static string Content(byte[] body, string contentType, out string? encoding)
     {

@@ -196,6 +196,6 @@ internal sealed record HarWebSocketMessage
     public required string Data { get; init; }
 }
 
-[JsonSourceGenerationOptions(WriteIndented = true, NewLine = "\n", DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, AllowTrailingCommas = true)]
+[JsonSourceGenerationOptions(WriteIndented = true, NewLine = "\n", DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, AllowTrailingCommas = true, AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(HarFile))]
 internal sealed partial class HarJsonContext : JsonSerializerContext;

@@ -4,13 +4,23 @@ using System.Text;
 
 namespace MitmFixture.Http;
 
-/// <summary>Serialises message heads and chunk framing into a buffer writer; never does I/O.</summary>
+/// <summary>
+/// Serialises message heads and chunk framing into a buffer writer; never does I/O. A head whose
+/// start line or fields would carry CR, LF or NUL (an addon's edit, a console edit, a cassette) is
+/// refused whole with an <see cref="UnsafeHeadException"/> before a byte is written: those are the
+/// characters of header injection and response splitting (RFC 9112 §11.1), and the parser that
+/// guards the way in cannot guard what code puts in a message afterwards.
+/// </summary>
 internal static class Http1Writer
 {
     private static readonly Encoding Latin1 = Encoding.Latin1;
 
     public static void WriteRequestHead(IBufferWriter<byte> output, HttpRequest request, string target, HttpHeaders headers)
     {
+        CheckStartLinePart("method", request.Method, token: true);
+        CheckStartLinePart("request target", target, token: false);
+        CheckStartLinePart("HTTP version", request.HttpVersion, token: false);
+        CheckFields(headers, "header");
         Write(output, request.Method);
         Write(output, " "u8);
         Write(output, target);
@@ -22,6 +32,18 @@ internal static class Http1Writer
 
     public static void WriteResponseHead(IBufferWriter<byte> output, string httpVersion, int statusCode, string reason, HttpHeaders headers)
     {
+        CheckStartLinePart("HTTP version", httpVersion, token: false);
+        if (statusCode is < 100 or > 999)
+        {
+            throw new UnsafeHeadException($"refused to send status code {statusCode}: a status line holds three digits");
+        }
+
+        if (HttpSyntax.IndexOfLineBreaking(reason) is var bad and >= 0)
+        {
+            throw new UnsafeHeadException($"refused to send the reason phrase: it has {HttpSyntax.Describe(reason[bad])} at offset {bad}");
+        }
+
+        CheckFields(headers, "header");
         Write(output, httpVersion);
         Write(output, " "u8);
         var span = output.GetSpan(3);
@@ -31,6 +53,29 @@ internal static class Http1Writer
         Write(output, reason);
         Write(output, "\r\n"u8);
         WriteHeaders(output, headers);
+    }
+
+    /// <summary>Refuses fields that are not safe to write, before anything is written (trailers are checked ahead of the head they follow).</summary>
+    /// <exception cref="UnsafeHeadException">A name that is not a token, or a value with CR, LF or NUL.</exception>
+    public static void CheckFields(HttpHeaders? fields, string kind)
+    {
+        if (fields is null)
+        {
+            return;
+        }
+
+        foreach (var field in fields)
+        {
+            if (HttpSyntax.Token(field.Name) is { } problem)
+            {
+                throw new UnsafeHeadException($"refused to send the {kind} name '{Printable(field.Name)}': it {problem}");
+            }
+
+            if (HttpSyntax.IndexOfLineBreaking(field.Value) is var bad and >= 0)
+            {
+                throw new UnsafeHeadException($"refused to send the {kind} '{field.Name}': its value has {HttpSyntax.Describe(field.Value[bad])} at offset {bad}");
+            }
+        }
     }
 
     public static void WriteHeaders(IBufferWriter<byte> output, HttpHeaders headers)
@@ -76,6 +121,7 @@ internal static class Http1Writer
 
     public static void WriteLastChunk(IBufferWriter<byte> output, HttpHeaders? trailers)
     {
+        CheckFields(trailers, "trailer");
         Write(output, "0\r\n"u8);
         if (trailers is null)
         {
@@ -105,6 +151,19 @@ internal static class Http1Writer
         var written = Latin1.GetBytes(text, span);
         output.Advance(written);
     }
+
+    private static void CheckStartLinePart(string what, string value, bool token)
+    {
+        var problem = token ? HttpSyntax.Token(value) : HttpSyntax.Atom(value);
+        if (problem is not null)
+        {
+            throw new UnsafeHeadException($"refused to send the {what} '{Printable(value)}': it {problem}");
+        }
+    }
+
+    /// <summary>A value for an error message: control characters shown as \xNN, so the message stays one line.</summary>
+    private static string Printable(string value) =>
+        string.Concat(value.Take(80).Select(c => c < 0x20 || c == 0x7F ? $"\\x{(int)c:x2}" : c.ToString()));
 
     private static void WriteChunkHeader(IBufferWriter<byte> output, long length)
     {

@@ -81,7 +81,8 @@ internal static class BodyTransfer
                         Write(destination, data, destinationChunked);
                     }
 
-                    source.AdvanceTo(reader.Position, result.Buffer.End);
+                    // Once done, only what the body used counts as examined: bytes after it must stay visible (ClientSession.Surplus.cs).
+                    source.AdvanceTo(reader.Position, decoder.IsDone ? reader.Position : result.Buffer.End);
                     if (!decoder.IsDone && result.IsCompleted)
                     {
                         ThrowHelper.Protocol(RejectionReason.TruncatedBody, "connection closed inside a chunked body");
@@ -189,7 +190,7 @@ internal static class BodyTransfer
                 }
             }
 
-            pipe.AdvanceTo(reader.Position, result.Buffer.End);
+            pipe.AdvanceTo(reader.Position, decoder.IsDone ? reader.Position : result.Buffer.End);
             if (decoder.IsDone)
             {
                 return new BufferedBody(output.WrittenSpan.ToArray(), true, decoder.Trailers);

@@ -101,6 +101,19 @@ internal sealed partial class ClientSession
 
             return false;
         }
+        catch (UnsafeHeadException e)
+        {
+            // CR, LF or NUL put into a head by an addon, an edit or a cassette: the flow fails, nothing of it is sent.
+            await DropUpstreamAsync();
+            await FailAsync(flow, e.Message);
+            if (client is not null && !_responseStarted)
+            {
+                await TryWriteErrorAsync(client, 502, e.Message);
+                return !body.Pending && !ClientIsHttp10(request);
+            }
+
+            return false;
+        }
         catch (UpstreamException e)
         {
             await DropUpstreamAsync();
@@ -179,8 +192,8 @@ internal sealed partial class ClientSession
             response.Headers.Set("Sec-WebSocket-Accept", accept);
         }
 
+        Http1Writer.WriteResponseHead(client.Writer, response.HttpVersion, response.StatusCode, response.Reason, response.Headers); // refuses an unsafe head before writing a byte
         _responseStarted = true;
-        Http1Writer.WriteResponseHead(client.Writer, response.HttpVersion, response.StatusCode, response.Reason, response.Headers);
         await client.Writer.FlushAsync(Shutdown);
         flow.WebSocket = new WebSocketData();
         await _pipeline.WebSocketStartAsync(flow, Shutdown);

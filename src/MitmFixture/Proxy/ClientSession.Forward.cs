@@ -25,13 +25,13 @@ internal sealed partial class ClientSession
         HttpResponse response;
         for (var attempt = 0; ; attempt++)
         {
-            upstream = await AcquireUpstreamAsync(key, Shutdown);
+            upstream = await AcquireUpstreamAsync(key, Shutdown, flow);
             flow.Server = _serverInfo;
             var reused = upstream.Requests++ > 0;
             try
             {
                 await SendRequestAsync(upstream.Connection, request, client, body);
-                response = await ReadResponseHeadAsync(upstream.Connection, request.Method);
+                response = await ReadResponseHeadAsync(upstream);
                 break;
             }
             catch (StaleConnectionException) when (reused && attempt == 0 && !body.Streaming)
@@ -81,7 +81,7 @@ internal sealed partial class ClientSession
         if (streamed.Stream)
         {
             var keepClient = await StreamResponseAsync(flow, client, upstream.Connection, serverFraming, decoder, streamed.Prefix);
-            await FinishServerAsync(serverKeepsAlive);
+            await FinishServerAsync(flow, upstream, serverKeepsAlive);
             response.TimestampEnd = _context.Time.GetUtcNow();
             await _pipeline.ResponseAsync(flow, Shutdown);
             if (flow.Killed)
@@ -94,7 +94,7 @@ internal sealed partial class ClientSession
             return keepClient;
         }
 
-        await FinishServerAsync(serverKeepsAlive);
+        await FinishServerAsync(flow, upstream, serverKeepsAlive);
         response.TimestampEnd = _context.Time.GetUtcNow();
         await _pipeline.ResponseAsync(flow, Shutdown);
         if (flow.Killed)
@@ -111,12 +111,16 @@ internal sealed partial class ClientSession
         return true;
     }
 
-    private async ValueTask FinishServerAsync(bool keepAlive)
+    /// <summary>The response is read: the server connection is kept for the next request only if nothing followed it.</summary>
+    private async ValueTask FinishServerAsync(Flow flow, UpstreamConnection upstream, bool keepAlive)
     {
         if (!keepAlive)
         {
             await DropUpstreamAsync();
+            return;
         }
+
+        await KeepOrDiscardAsync(flow, upstream);
     }
 
     private ServerKey ServerKeyFor(HttpRequest request)
@@ -154,6 +158,7 @@ internal sealed partial class ClientSession
         }
         else
         {
+            Http1Writer.CheckFields(request.Trailers, "trailer"); // before the head goes into the buffer
             chunked = FixBufferedFraming(headers, request.Body, request.Trailers, forceLength: request.Headers.Contains("Content-Length") || request.Headers.Contains("Transfer-Encoding"));
         }
 
@@ -195,15 +200,15 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>Reads the response head, skipping interim 1xx answers other than 101.</summary>
-    private async ValueTask<HttpResponse> ReadResponseHeadAsync(DuplexConnection server, string method)
+    private async ValueTask<HttpResponse> ReadResponseHeadAsync(UpstreamConnection server)
     {
-        var reader = server.Reader;
+        var reader = server.Connection.Reader;
         while (true)
         {
             ReadResult result;
             try
             {
-                result = await reader.ReadAsync(ArmServerRead());
+                result = await server.ReadAsync(ArmServerRead()); // the first read may be the one left pending while idle
             }
             catch (OperationCanceledException) when (_serverDeadline.Expired)
             {
@@ -342,8 +347,8 @@ internal sealed partial class ClientSession
             }
         }
 
+        Http1Writer.WriteResponseHead(destination, response.HttpVersion, response.StatusCode, response.Reason, headers); // refuses an unsafe head before writing a byte
         _responseStarted = true;
-        Http1Writer.WriteResponseHead(destination, response.HttpVersion, response.StatusCode, response.Reason, headers);
         if (prefix.Length > 0)
         {
             BodyTransfer.Write(destination, new ReadOnlySequence<byte>(prefix), chunked);
@@ -373,11 +378,12 @@ internal sealed partial class ClientSession
         if (!bodyless)
         {
             var trailers = clientHttp10 ? null : response.Trailers;
+            Http1Writer.CheckFields(trailers, "trailer"); // before the head goes into the buffer
             chunked = FixBufferedFraming(headers, response.Body, trailers, forceLength: true);
         }
 
+        Http1Writer.WriteResponseHead(writer, response.HttpVersion, response.StatusCode, response.Reason, headers); // refuses an unsafe head before writing a byte
         _responseStarted = true;
-        Http1Writer.WriteResponseHead(writer, response.HttpVersion, response.StatusCode, response.Reason, headers);
         if (!bodyless)
         {
             WriteBufferedBody(writer, response.Body, clientHttp10 ? null : response.Trailers, chunked);
@@ -456,8 +462,8 @@ internal sealed partial class ClientSession
             return;
         }
 
+        Http1Writer.WriteResponseHead(client.Writer, response.HttpVersion, response.StatusCode, response.Reason, response.Headers); // refuses an unsafe head before writing a byte
         _responseStarted = true;
-        Http1Writer.WriteResponseHead(client.Writer, response.HttpVersion, response.StatusCode, response.Reason, response.Headers);
         await client.Writer.FlushAsync(Shutdown);
         if (!flow.Request.Headers.HasToken("Upgrade", "websocket"))
         {

@@ -301,7 +301,17 @@ internal sealed partial class ClientSession : IAsyncDisposable
 
         if (flow.Response is { } refusal)
         {
-            await WriteResponseAsync(connection, request, refusal, clientHttp10: false);
+            try
+            {
+                await WriteResponseAsync(connection, request, refusal, clientHttp10: false);
+            }
+            catch (UnsafeHeadException e)
+            {
+                ProxyLog.FlowFailed(_context.Logger, request.Method, request.Authority, e.Message);
+                await TryWriteErrorAsync(connection, 502, e.Message);
+                return false;
+            }
+
             return !refusal.Headers.HasToken("Connection", "close");
         }
 
@@ -427,11 +437,11 @@ internal sealed partial class ClientSession : IAsyncDisposable
     }
 
     /// <summary>The session's server connection for <paramref name="key"/>, reused when it is still open.</summary>
-    private async ValueTask<UpstreamConnection> AcquireUpstreamAsync(ServerKey key, CancellationToken cancellationToken)
+    private async ValueTask<UpstreamConnection> AcquireUpstreamAsync(ServerKey key, CancellationToken cancellationToken, Flow? flow = null)
     {
         if (_upstream is { } current)
         {
-            if (current.Key == key)
+            if (current.Key == key && await IdleConnectionUsableAsync(current, flow))
             {
                 return current;
             }

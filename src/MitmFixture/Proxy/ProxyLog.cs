@@ -41,6 +41,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 32, Level = LogLevel.Information, Message = "Client {Client} disconnected while {Method} {Url} was paused; it will not be sent on")]
     public static partial void ClientLeftWhilePaused(ILogger logger, string client, string method, string url);
 
+    [LoggerMessage(EventId = 33, Level = LogLevel.Warning, Message = "Server {Server}: {Description}")]
+    public static partial void ServerSurplus(ILogger logger, string server, string description);
+
     [LoggerMessage(EventId = 40, Level = LogLevel.Debug, Message = "WebSocket {Url} closed: {Reason}")]
     public static partial void WebSocketClosed(ILogger logger, string url, string reason);
 

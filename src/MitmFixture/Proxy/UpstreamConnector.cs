@@ -107,6 +107,12 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
     /// <summary>Asks the upstream proxy for a tunnel to the real server (RFC 9110 §9.3.6).</summary>
     private async ValueTask OpenTunnelAsync(Stream stream, ServerKey key, CancellationToken cancellationToken)
     {
+        if (HttpSyntax.Atom(key.Host) is { } problem)
+        {
+            // The head below is built by hand, so the writer's check is repeated here (header injection into the upstream proxy).
+            throw new UpstreamException($"refused to ask the upstream proxy for a tunnel: the host {problem}");
+        }
+
         var authority = HostPort.Format(key.Host, key.Port);
         var head = System.Text.Encoding.ASCII.GetBytes($"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n");
         await stream.WriteAsync(head, cancellationToken);

@@ -45,9 +45,9 @@ public sealed class CertificateAuthority : IDisposable
     {
         directory ??= DefaultDirectory;
         var keyFile = Path.Combine(directory, KeyFileName);
-        if (File.Exists(keyFile))
+        if (Path.Exists(keyFile))
         {
-            return Load(directory);
+            return Load(directory); // whatever is there is the user's CA: a broken one is reported, never silently replaced
         }
 
         var created = new CertificateAuthority(Generate(DefaultCommonName, time ?? TimeProvider.System), directory);
@@ -55,7 +55,11 @@ public sealed class CertificateAuthority : IDisposable
         return created;
     }
 
-    /// <summary>Loads the CA saved in <paramref name="directory"/>; the error names the file and what is wrong.</summary>
+    /// <summary>
+    /// Loads the CA saved in <paramref name="directory"/>. A file that is truncated, not PEM, without
+    /// its key or unreadable throws an <see cref="InvalidDataException"/> with one message for all of
+    /// them: the file, what it should hold, the way out, and the cause, on one line.
+    /// </summary>
     public static CertificateAuthority Load(string directory)
     {
         var keyFile = Path.Combine(directory, KeyFileName);
@@ -70,10 +74,10 @@ public sealed class CertificateAuthority : IDisposable
 
             return new CertificateAuthority(certificate, directory);
         }
-        catch (Exception e) when (e is CryptographicException or ArgumentException or InvalidDataException)
+        catch (Exception e) when (e is CryptographicException or ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
             throw new InvalidDataException(
-                $"{keyFile}: expected a PEM certificate and its private key (run 'mitmfixture ca regenerate' to replace it): {e.Message}", e);
+                $"{keyFile}: expected a PEM certificate and its private key (run 'mitmfixture ca regenerate' to replace it): {e.Message.ReplaceLineEndings(" ")}", e);
         }
     }
 

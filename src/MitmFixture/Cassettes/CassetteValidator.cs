@@ -1,0 +1,131 @@
+using MitmFixture.Http;
+
+namespace MitmFixture.Cassettes;
+
+/// <summary>
+/// A cassette is input: it arrives in a pull request and its fields end up in message heads on
+/// sockets. Every field that reaches a start line or a header is checked as the parser checks a
+/// request from the network (tokens, control characters, ranges); the first problem is thrown as a
+/// <see cref="CassetteFormatException"/> whose location is the JSON path, which
+/// <see cref="Cassette.Load"/> turns into file and line.
+/// </summary>
+internal static class CassetteValidator
+{
+    /// <remarks>
+    /// A property missing from the file reads as null here even where the record has a default (the
+    /// source-generated reader sets every init property), so null stands for "absent" and
+    /// <see cref="FlowMapper.ToFlow"/> applies the default; an explicit JSON null is refused earlier.
+    /// </remarks>
+    public static void Validate(CassetteFile file)
+    {
+        for (var i = 0; i < file.Flows.Count; i++)
+        {
+            var at = $"$.flows[{i}]";
+            var flow = file.Flows[i] ?? throw new CassetteFormatException(at, "expected a flow object, got null");
+            Request(flow.Request, at + ".request");
+            if (flow.Response is { } response)
+            {
+                Response(response, at + ".response");
+            }
+
+            if (flow.WebSocket is { Messages: { } messages })
+            {
+                for (var m = 0; m < messages.Count; m++)
+                {
+                    _ = messages[m] ?? throw new CassetteFormatException($"{at}.websocket.messages[{m}]", "expected a message object, got null");
+                }
+            }
+        }
+    }
+
+    private static void Request(RequestRecord request, string at)
+    {
+        Check(at + ".method", "the method", HttpSyntax.Token(request.Method));
+        if (request.Scheme is not ("http" or "https"))
+        {
+            throw new CassetteFormatException(at + ".scheme", $"expected \"http\" or \"https\", got {Quote(request.Scheme)}");
+        }
+
+        Check(at + ".host", "the host", Host(request.Host));
+        Check(at + ".port", "the port", HttpSyntax.Port(request.Port));
+        Check(at + ".path", "the path", Path(request.Path));
+        Check(at + ".http_version", "the HTTP version", request.HttpVersion is null ? null : HttpSyntax.Version(request.HttpVersion));
+        Fields(request.Headers, at + ".headers", "header");
+        Fields(request.Trailers, at + ".trailers", "trailer");
+    }
+
+    private static void Response(ResponseRecord response, string at)
+    {
+        Check(at + ".status_code", "the status code", HttpSyntax.StatusCode(response.StatusCode));
+        Check(at + ".reason", "the reason phrase", response.Reason is null ? null : HttpSyntax.FieldText(response.Reason));
+        Check(at + ".http_version", "the HTTP version", response.HttpVersion is null ? null : HttpSyntax.Version(response.HttpVersion));
+        Fields(response.Headers, at + ".headers", "header");
+        Fields(response.Trailers, at + ".trailers", "trailer");
+    }
+
+    /// <summary>"Name: value" lines: the name a token, the value free of control characters but HTAB.</summary>
+    public static void Fields(List<string>? lines, string at, string kind)
+    {
+        if (lines is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i] ?? throw new CassetteFormatException($"{at}[{i}]", $"expected a \"Name: value\" string, got null");
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                throw new CassetteFormatException($"{at}[{i}]", $"expected \"Name: value\", got {Quote(line)}");
+            }
+
+            var name = line[..colon];
+            Check($"{at}[{i}]", $"the {kind} name {Quote(name)}", HttpSyntax.Token(name));
+            Check($"{at}[{i}]", $"the value of {kind} '{name}'", HttpSyntax.FieldText(line[(colon + 1)..].TrimStart(' ', '\t'))); // the space after the colon is not the value's (RFC 9112 §5)
+        }
+    }
+
+    /// <summary>A host name or IP literal: no control characters, whitespace, or URL delimiters that would change where it points.</summary>
+    public static string? Host(string? host)
+    {
+        if (HttpSyntax.Atom(host) is { } problem)
+        {
+            return problem;
+        }
+
+        var bad = host!.IndexOfAny(['/', '?', '#', '@', '\\']); // Atom refused null
+        return bad < 0 ? null : $"has '{host[bad]}' at offset {bad}; expected a host name or IP address";
+    }
+
+    /// <summary>An origin-form target (<c>/path?query</c>) or <c>*</c> (RFC 9112 §3.2).</summary>
+    public static string? Path(string? path)
+    {
+        if (HttpSyntax.Atom(path) is { } problem)
+        {
+            return problem;
+        }
+
+        return path![0] == '/' || path == "*" ? null : $"is {Quote(path)}; expected it to start with '/'"; // Atom refused null and empty
+    }
+
+    private static void Check(string at, string field, string? problem)
+    {
+        if (problem is not null)
+        {
+            throw new CassetteFormatException(at, $"{field} {problem}");
+        }
+    }
+
+    /// <summary>A value in an error message, control characters escaped so the message stays on one line.</summary>
+    public static string Quote(string? value)
+    {
+        if (value is null)
+        {
+            return "null";
+        }
+
+        var shown = value.Length > 80 ? value[..80] + "..." : value;
+        return "\"" + string.Concat(shown.Select(c => c < 0x20 || c == 0x7F ? $"\\x{(int)c:x2}" : c.ToString())) + "\"";
+    }
+}

@@ -1,0 +1,95 @@
+using System.Buffers;
+using System.Globalization;
+
+namespace MitmFixture.Http;
+
+/// <summary>
+/// What the fields of an HTTP/1.1 head may hold (RFC 9110 §5.5, §5.6.2; RFC 9112 §3, §4), for
+/// messages that come from a file rather than the wire: each check returns null when the value is
+/// fine, else the reason it is not, worded to follow the field's name.
+/// </summary>
+internal static class HttpSyntax
+{
+    private static readonly SearchValues<char> TokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    /// <summary>CR, LF and NUL: the characters that end or cut a line on the wire.</summary>
+    private static readonly SearchValues<char> LineBreaking = SearchValues.Create("\r\n\0");
+
+    /// <summary>A method or a header name: a non-empty token.</summary>
+    public static string? Token(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "is empty; expected a token (RFC 9110 §5.6.2)";
+        }
+
+        var bad = value.AsSpan().IndexOfAnyExcept(TokenChars);
+        return bad < 0 ? null : $"has {Describe(value[bad])} at offset {bad}; expected a token (RFC 9110 §5.6.2)";
+    }
+
+    /// <summary>A header value or reason phrase: no control characters but HTAB (RFC 9110 §5.5, RFC 9112 §4).</summary>
+    public static string? FieldText(string? value)
+    {
+        if (value is null)
+        {
+            return "is null";
+        }
+
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (IsControl(value[i]) && value[i] != '\t')
+            {
+                return $"has {Describe(value[i])} at offset {i}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A request target, host or version: no control characters and no whitespace.</summary>
+    public static string? Atom(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "is empty";
+        }
+
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (IsControl(value[i]) || value[i] == ' ')
+            {
+                return $"has {Describe(value[i])} at offset {i}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The versions this proxy speaks on the wire.</summary>
+    public static string? Version(string? value) =>
+        value is "HTTP/1.1" or "HTTP/1.0" ? null : $"is {Quote(value)}; expected \"HTTP/1.1\" or \"HTTP/1.0\"";
+
+    /// <summary>Three digits, as the status line carries (RFC 9110 §15).</summary>
+    public static string? StatusCode(int value) => value is >= 100 and <= 999 ? null : $"is {value}; expected 100 to 999";
+
+    public static string? Port(int value) => value is >= 1 and <= 65535 ? null : $"is {value}; expected 1 to 65535";
+
+    /// <summary>Where <paramref name="value"/> holds CR, LF or NUL, or -1: what the HTTP/1.1 writer refuses to emit.</summary>
+    public static int IndexOfLineBreaking(string value) => value.AsSpan().IndexOfAny(LineBreaking);
+
+    public static string Describe(char c) => c switch
+    {
+        '\r' => "a CR (0x0D)",
+        '\n' => "an LF (0x0A)",
+        '\0' => "a NUL (0x00)",
+        '\t' => "an HTAB (0x09)",
+        ' ' => "a space",
+        _ when IsControl(c) => $"a control character (0x{(int)c:X2})",
+        _ => $"'{c}' (U+{((int)c).ToString("X4", CultureInfo.InvariantCulture)})",
+    };
+
+    private static bool IsControl(char c) => c < 0x20 || c == 0x7F;
+
+    private static string Quote(string? value) => value is null ? "null" : "\"" + string.Concat(value.Select(c => IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString())) + "\"";
+}

@@ -1,0 +1,74 @@
+using MitmFixture.Cassettes;
+using MitmFixture.Tests.Support;
+
+namespace MitmFixture.Tests.Cassettes;
+
+/// <summary>A cassette is untrusted input: every field that reaches a message head is checked on load, with file, line, JSON path and reason.</summary>
+public sealed class CassetteValidatorTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-hostile-").FullName;
+
+    public static TheoryData<string, string, string, string> Fields => HostileCassettes.Fields;
+
+    public static TheoryData<string, string> Structures => HostileCassettes.Structures;
+
+    [Fact]
+    public void Load_ValidTemplate_Loads()
+    {
+        var flow = Assert.Single(Cassette.Load(Write(HostileCassettes.Valid())).Flows);
+        Assert.Equal("recorded", flow.Response!.Text);
+    }
+
+    [Fact]
+    public void Load_HtabInHeaderValue_IsAllowed()
+    {
+        var flow = Assert.Single(Cassette.Load(Write(HostileCassettes.With(8080, "request_header", "\"X-Test: a\\tb\""))).Flows);
+        Assert.Equal("a\tb", flow.Request.Headers.Get("X-Test"));
+    }
+
+    [Fact]
+    public void Load_CrInHeaderValue_MessageAsTheReadmeShowsIt()
+    {
+        var path = Write(HostileCassettes.With(8080, "request_header", "\"X-Test: plain\\r\\nX-Injected: 1\""));
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(path));
+
+        Assert.Equal($"{path}:{HostileCassettes.LineOf("request_header")} at $.flows[0].request.headers[1]: the value of header 'X-Test' has a CR (0x0D) at offset 5", error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Fields))]
+    public void Load_HostileField_RefusedWithFileLinePathAndReason(string field, string value, string jsonPath, string reason)
+    {
+        var path = Write(HostileCassettes.With(8080, field, value));
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(path));
+
+        Assert.StartsWith($"{path}:{HostileCassettes.LineOf(field)} at {jsonPath}: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.DoesNotContain('\r', error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Structures))]
+    public void Load_BrokenStructure_OneLineError(string json, string words)
+    {
+        var path = Write(json);
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(path));
+
+        Assert.StartsWith(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains(words, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    private string Write(string json)
+    {
+        var path = Path.Combine(_directory, $"c{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}

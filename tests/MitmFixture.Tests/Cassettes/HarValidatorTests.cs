@@ -1,0 +1,123 @@
+using MitmFixture.Cassettes;
+
+namespace MitmFixture.Tests.Cassettes;
+
+/// <summary>A HAR file is untrusted input too: the fields that reach a message head are checked on import.</summary>
+public sealed class HarValidatorTests : IDisposable
+{
+    private const string Template = """
+        {
+          "log": {
+            "version": "1.2",
+            "entries": [
+              {
+                "startedDateTime": "2026-01-01T00:00:00Z",
+                "time": 1,
+                "request": {
+                  "method": @method@,
+                  "url": @url@,
+                  "httpVersion": @request_version@,
+                  "headers": [
+                    @request_header@
+                  ]
+                },
+                "response": {
+                  "status": @status@,
+                  "statusText": @status_text@,
+                  "httpVersion": "HTTP/1.1",
+                  "headers": [
+                    @response_header@
+                  ],
+                  "content": { "mimeType": "text/plain", "text": "ok" }
+                }
+              }
+            ]
+          }
+        }
+        """;
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-hostile-har-").FullName;
+
+    public static TheoryData<string, string, string, string> Fields => new()
+    {
+        { "request_header", """{"name": "X-A", "value": "1\r\nX-Smuggled: 1"}""", "$.log.entries[0].request.headers[0].value", "a CR (0x0D)" },
+        { "request_header", """{"name": "X A", "value": "1"}""", "$.log.entries[0].request.headers[0].name", "has a space" },
+        { "request_header", "null", "$.log.entries[0].request.headers[0]", "got null" },
+        { "response_header", """{"name": "X-A", "value": "1\u0000"}""", "$.log.entries[0].response.headers[0].value", "a NUL (0x00)" },
+        { "method", "\"GET\\r\\nX: 1\"", "$.log.entries[0].request.method", "a CR (0x0D)" },
+        { "url", "\"http://example.com/a\\r\\nX-Smuggled: 1\"", "$.log.entries[0].request.url", "a CR (0x0D)" },
+        { "request_version", "\"HTTP/1.1\\r\\nX: 1\"", "$.log.entries[0].request.httpVersion", "expected an HTTP version" },
+        { "request_version", "\"HTTP/9\"", "$.log.entries[0].request.httpVersion", "expected an HTTP version" },
+        { "status", "1000", "$.log.entries[0].response.status", "the status is 1000" },
+        { "status", "42", "$.log.entries[0].response.status", "the status is 42" },
+        { "status_text", "\"OK\\r\\nX: 1\"", "$.log.entries[0].response.statusText", "a CR (0x0D)" },
+        { "url", "\"http://example.com:0/\"", "$.log.entries[0].request.url", "the URL's port is 0" },
+    };
+
+    [Fact]
+    public void Import_ValidTemplateAndBrowserVersions_Imports()
+    {
+        foreach (var version in (string[])["\"HTTP/1.1\"", "\"http/2.0\"", "\"h3\"", "\"\""])
+        {
+            var flow = Assert.Single(Har.Import(Write(With("request_version", version))));
+            Assert.Equal("HTTP/1.1", flow.Request.HttpVersion);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Fields))]
+    public void Import_HostileField_RefusedWithFileLinePathAndReason(string field, string value, string jsonPath, string reason)
+    {
+        var path = Write(With(field, value));
+
+        var error = Assert.Throws<CassetteFormatException>(() => Har.Import(path));
+
+        Assert.StartsWith($"{path}:", error.Message, StringComparison.Ordinal);
+        Assert.Contains($" at {jsonPath}", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"log":{"entries":[null]}}""", "at $.log.entries[0]: expected an entry object, got null")]
+    [InlineData("""{"log":{"entries":[],"entries":[]}}""", "uplicate")]
+    public void Import_BrokenStructure_OneLineError(string json, string words)
+    {
+        var path = Write(json);
+
+        var error = Assert.Throws<CassetteFormatException>(() => Har.Import(path));
+
+        Assert.Contains(words, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    private static string With(string field, string value)
+    {
+        var defaults = new Dictionary<string, string>
+        {
+            ["method"] = "\"GET\"",
+            ["url"] = "\"http://example.com/a\"",
+            ["request_version"] = "\"HTTP/1.1\"",
+            ["request_header"] = """{"name": "Accept", "value": "*/*"}""",
+            ["status"] = "200",
+            ["status_text"] = "\"OK\"",
+            ["response_header"] = """{"name": "Content-Type", "value": "text/plain"}""",
+        };
+        var text = Template;
+        foreach (var (name, standard) in defaults)
+        {
+            text = text.Replace($"@{name}@", name == field ? value : standard, StringComparison.Ordinal);
+        }
+
+        return text;
+    }
+
+    private string Write(string json)
+    {
+        var path = Path.Combine(_directory, $"h{Guid.NewGuid():N}.har");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
