@@ -96,6 +96,7 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         ["stream_websockets"] = o => o with { Proxy = o.Proxy with { StreamWebSockets = true } },
         ["keep_host_header"] = o => o with { Proxy = o.Proxy with { KeepHostHeader = true } },
         ["body_size_limit"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { MaxBufferedBodyBytes = 1024 * 1024 } } },
+        ["decode_limit"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { MaxDecodedBodyBytes = 1024 * 1024 } } },
         ["connect_timeout"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { ConnectTimeout = TimeSpan.FromSeconds(2.5) } } },
         ["anticache"] = o => o with { Features = o.Features with { Anticache = true } },
         ["anticomp"] = o => o with { Features = o.Features with { Anticomp = true } },

@@ -103,7 +103,7 @@ public sealed class RecordCommandTests : IDisposable
 
         await using var bad = CliProcess.Start("record", "-o", cassette, "--set", "decode_limit=lots");
         Assert.Equal(2, await bad.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Contains("--set decode_limit=lots: expected a size such as 64m", bad.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--set decode_limit=lots: expected a size such as", bad.Stderr, StringComparison.Ordinal);
     }
 
     private static async Task<TimeSpan> TimeAsync(Func<Task> action)
