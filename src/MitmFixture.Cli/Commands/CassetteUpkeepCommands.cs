@@ -14,8 +14,9 @@ internal static class CassetteUpkeepCommands
         var query = new Option<string[]>("--query") { Description = "Query parameter names to redact." };
         var form = new Option<string[]>("--form") { Description = "Form field names to redact." };
         var json = new Option<string[]>("--json-field") { Description = "JSON body fields (paths) to redact." };
+        var field = new Option<string[]>("--field") { Description = "More field names whose values are secrets in JSON (any depth), forms and queries (access_token, refresh_token, id_token, client_secret and password always are)." };
         var env = new Option<string[]>("--env") { Description = "Environment variables whose values become <NAME> placeholders." };
-        var command = new Command("redact", "Apply today's redaction rules to existing cassettes, atomically.") { cassettes, headers, query, form, json, env };
+        var command = new Command("redact", "Apply today's redaction rules to existing cassettes, atomically: a secret learned in any flow is replaced in all of them.") { cassettes, headers, query, form, json, field, env };
         command.SetAction(parse =>
         {
             var options = new RedactionOptions
@@ -24,6 +25,7 @@ internal static class CassetteUpkeepCommands
                 QueryParameters = parse.GetValue(query) ?? [],
                 FormFields = parse.GetValue(form) ?? [],
                 JsonFields = parse.GetValue(json) ?? [],
+                SecretFields = [.. new RedactionOptions().SecretFields, .. parse.GetValue(field) ?? []],
             };
             foreach (var variable in parse.GetValue(env) ?? [])
             {
@@ -54,9 +56,11 @@ internal static class CassetteUpkeepCommands
                 .Select(p => (p.name, p.Item2!))
                 .ToList();
             var found = 0;
-            var code = ForEach(parse.GetValue(cassettes)!, (path, _) =>
+            var code = ForEach(parse.GetValue(cassettes)!, (path, cassette) =>
             {
-                foreach (var finding in SecretScanner.Scan(File.ReadAllText(path), values))
+                var text = File.ReadAllText(path);
+                var findings = SecretScanner.Scan(text, values).Concat(SecretScanner.ScanLearned(text, cassette.Flows, Redactor.Default));
+                foreach (var finding in findings.DistinctBy(f => (f.Line, f.What)).OrderBy(f => f.Line))
                 {
                     Console.WriteLine($"{path}:{finding.Line}: {finding.What}");
                     found++;

@@ -69,6 +69,7 @@ internal static class DumpCommand
                 return ProxyCommandOptions.Report(errors);
             }
 
+            writer?.FlowFailed += (flow, e) => Console.Error.WriteLine($"error: recording {flow.Request.Method} {flow.Request.Url} failed, kept in reduced form: {e.GetType().Name}: {e.Message}");
             var options = configuration.Proxy with { Addons = pipeline.Addons };
 
             var quiet = parse.GetValue(shared.Quiet) || level == 0;

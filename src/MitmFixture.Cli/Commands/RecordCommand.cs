@@ -57,17 +57,19 @@ internal static class RecordCommand
                 return ProxyCommandOptions.Report(errors);
             }
 
+            writer.FlowFailed += (flow, e) => Console.Error.WriteLine($"error: recording {FlowUrl(flow)} failed, kept in reduced form: {e.GetType().Name}: {e.Message}");
             try
             {
                 var options = configuration.Proxy with { Addons = pipeline.Addons };
                 var code = await ProxyRunner.RunAsync(options, parse.GetValue(shared.Quiet), parse.GetValue(shared.Verbose), "Recording proxy", cancellationToken, _ => $"Recording to {writer.Path}");
                 await writer.DisposeAsync();
+                var failed = writer.Failures;
                 if (code == 0)
                 {
-                    await Console.Error.WriteLineAsync($"{writer.Count} flows recorded to {writer.Path}");
+                    await Console.Error.WriteLineAsync($"{writer.Count} flows recorded to {writer.Path}" + (failed > 0 ? $"; {failed} failed to record in full (see the errors above)" : ""));
                 }
 
-                return code;
+                return failed > 0 && code == 0 ? 1 : code;
             }
             catch (IOException e)
             {
@@ -76,6 +78,18 @@ internal static class RecordCommand
             }
         });
         return command;
+    }
+
+    private static string FlowUrl(MitmFixture.Flows.Flow flow)
+    {
+        try
+        {
+            return flow.Request.Url;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return $"{flow.Request.Method} (no URL)";
+        }
     }
 
     /// <summary>The CA from the options' folder (the command line never passes a CA object), or null after printing why not.</summary>

@@ -1,11 +1,46 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using MitmFixture.Cassettes;
+using MitmFixture.Flows;
 
 namespace MitmFixture.Cli.Commands;
 
-/// <summary>What <c>mitmfixture scan</c> looks for: well-known token shapes, credential headers not redacted, and named values.</summary>
+/// <summary>
+/// What <c>mitmfixture scan</c> looks for: well-known token shapes, credential headers not
+/// redacted, named values, and every secret the cassette itself shows (a token in a response's
+/// <c>access_token</c>, a cookie, a credential), wherever else it appears, in any form redaction knows.
+/// </summary>
 internal static partial class SecretScanner
 {
     public sealed record Finding(int Line, string What);
+
+    /// <summary>The lines where a secret learned from <paramref name="flows"/> (as redaction would learn it) still stands.</summary>
+    public static IEnumerable<Finding> ScanLearned(string text, IReadOnlyList<Flow> flows, Redactor redactor)
+    {
+        var session = redactor.StartSession();
+        foreach (var flow in flows)
+        {
+            session.Learn(flow);
+        }
+
+        var lines = text.Split('\n');
+        foreach (var (secret, placeholder) in session.Secrets)
+        {
+            // As the file holds it: the serializer's JSON escaping on top of each form.
+            var forms = session.FormsOf(secret)
+                .SelectMany(f => new[] { f, JsonEncodedText.Encode(f, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString() })
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (forms.Any(f => lines[i].Contains(f, StringComparison.Ordinal)))
+                {
+                    yield return new Finding(i + 1, $"a secret redaction would replace by {placeholder}");
+                }
+            }
+        }
+    }
 
     public static IEnumerable<Finding> Scan(string text, IReadOnlyList<(string Name, string Value)> values)
     {
@@ -41,7 +76,9 @@ internal static partial class SecretScanner
         (PrivateKey(), "a private key"),
     ];
 
-    [GeneratedRegex(@"""(Authorization|Proxy-Authorization|Cookie|Set-Cookie|X-Api-Key|Api-Key): (?!<[A-Z0-9_]+>"")[^""]{6,}""", RegexOptions.IgnoreCase)]
+    // A value that is only placeholders passes: "<AUTHORIZATION>", "Bearer <ACCESS_TOKEN>",
+    // "sid=<COOKIE>; theme=<COOKIE-2>", "sid=<COOKIE>; Path=/; HttpOnly".
+    [GeneratedRegex(@"""(Authorization|Proxy-Authorization|Cookie|Set-Cookie|X-Api-Key|Api-Key): (?!(?-i:(?:[A-Za-z][\w.-]* )?<[A-Z0-9_]+(?:-[0-9]+)?>""|[^""=;]+=<[A-Z0-9_]+(?:-[0-9]+)?>(?:; ?[^""=;]+=<[A-Z0-9_]+(?:-[0-9]+)?>)*(?:;[^""]*)?""))[^""]{6,}""", RegexOptions.IgnoreCase)]
     private static partial Regex CredentialHeader();
 
     [GeneratedRegex(@"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")]

@@ -199,7 +199,15 @@ internal static class FlowEditor
             return;
         }
 
-        message.SetDecodedBody(edited);
+        if (message.DecodeProblem is not null)
+        {
+            message.Body = edited; // it was shown encoded, so it was edited encoded: keep it as saved
+        }
+        else
+        {
+            message.SetDecodedBody(edited);
+        }
+
         SyncContentLength(message);
         app.Say($"Body set ({message.Body?.Length ?? 0} bytes)");
     }

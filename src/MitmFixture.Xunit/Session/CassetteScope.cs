@@ -21,6 +21,7 @@ public sealed class CassetteScope : IAsyncDisposable
     private readonly Action<string>? _output;
     private readonly List<Flow> _flows = [];
     private readonly List<string> _unmatched = [];
+    private readonly List<string> _recordFailures = [];
     private readonly List<string> _unattributed = [];
     private readonly Lock _gate = new();
     private ProxyListener? _listener;
@@ -103,6 +104,13 @@ public sealed class CassetteScope : IAsyncDisposable
                 break;
             case RecordMode.Record:
                 _writer = CassetteWriter.Create(Path, new Redactor(_options.Redaction), _options.Proxy.Mode.ToString());
+                _writer.FlowFailed += (flow, e) =>
+                {
+                    lock (_gate)
+                    {
+                        _recordFailures.Add($"{flow.Request.Method} {flow.Request.Url}: {e.GetType().Name}: {e.Message}");
+                    }
+                };
                 break;
         }
 
@@ -206,6 +214,17 @@ public sealed class CassetteScope : IAsyncDisposable
         {
             var shown = unattributed.Take(10).Append(unattributed.Length > 10 ? $"... and {unattributed.Length - 10} more" : null).OfType<string>();
             throw new UnattributedRequestException($"cassette {Path}: {unattributed.Length} request(s) could not be given to one test, so no cassette got them:\n  " + string.Join("\n  ", shown));
+        }
+
+        string[] failures;
+        lock (_gate)
+        {
+            failures = _recordFailures.ToArray();
+        }
+
+        if (failures.Length > 0)
+        {
+            throw new InvalidOperationException($"cassette {Path}: {failures.Length} flow(s) could not be recorded in full and were kept in reduced form:\n  " + string.Join("\n  ", failures));
         }
 
         if (unmatched.Length > 0)

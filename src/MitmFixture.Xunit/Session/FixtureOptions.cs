@@ -21,7 +21,7 @@ public sealed record FixtureOptions
     /// <summary>Server replay matching and refresh (mitmproxy's server_replay_* options). Default: mitmproxy's defaults.</summary>
     public ServerReplayOptions Replay { get; init; } = new();
 
-    /// <summary>What is kept out of cassettes. Default: Authorization, Proxy-Authorization, Cookie, Set-Cookie.</summary>
+    /// <summary>What is kept out of cassettes, cassette-wide. Default: Authorization, Proxy-Authorization, Cookie, Set-Cookie and the OAuth token fields (see <see cref="RedactionOptions"/>).</summary>
     public RedactionOptions Redaction { get; init; } = new();
 
     /// <summary>Fail a test whose cassette holds recorded requests it no longer makes. Default false.</summary>

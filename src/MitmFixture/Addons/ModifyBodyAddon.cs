@@ -51,9 +51,9 @@ public sealed class ModifyBodyAddon : ProxyAddon
     private void Apply(Flow flow, HttpMessage message)
     {
         var rules = _rules;
-        if (rules.Length == 0 || message.DecodedBody is not { } body)
+        if (rules.Length == 0 || message.DecodedBody is not { } body || message.DecodeProblem is not null)
         {
-            return; // no rules, or streamed: nothing held to change
+            return; // no rules, streamed, or kept encoded (past the decoding limit, corrupt): nothing decoded to change
         }
 
         var text = Encoding.Latin1.GetString(body); // byte-preserving, so binary bodies survive

@@ -10,7 +10,19 @@ public sealed class RecordingAddon(CassetteWriter writer, Func<Flow, bool>? sele
 
     protected override void OnFinished(Flow flow)
     {
-        if (select?.Invoke(flow) != false)
+        bool wanted;
+        try
+        {
+            wanted = select?.Invoke(flow) != false;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Cannot tell whether it was wanted: keep it rather than lose it, and say so.
+            Writer.ReportFailure(flow, e);
+            wanted = true;
+        }
+
+        if (wanted)
         {
             Writer.Append(flow);
         }

@@ -14,6 +14,10 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
+    // Secrets learned from live traffic during this replay (credentials the client sends, tokens
+    // from responses forwarded live), so a later live request carrying one matches the recording.
+    private readonly RedactionSession? _redaction = redactor?.StartSession();
+
     public ReplayStore Store { get; } = store;
 
     /// <summary>Raised for each request no recording answers, with the nearest-match explanation.</summary>
@@ -22,7 +26,16 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
     public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken)
     {
         // Incoming requests carry real secrets; recordings carry placeholders. Match like with like.
-        var probe = redactor is null ? flow.Request : redactor.Redact(flow).Request;
+        // Placeholders are compared by kind only (RequestFingerprint), since this session numbers its own.
+        var probe = flow.Request;
+        if (_redaction is not null)
+        {
+            var request = new Flow(flow.Request.Clone(), flow.Client);
+            _redaction.Learn(request);
+            _redaction.Scrub(request);
+            probe = request.Request;
+        }
+
         if (Store.TryTake(probe, out var recorded))
         {
             var response = recorded!.Response!.Clone(); // the store holds flows with responses only
@@ -66,6 +79,17 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
                 flow.Response = HttpResponse.Create(status, $"MitmFixture server replay: {why}\n");
                 flow.Response.Headers.Add("X-MitmFixture-Unmatched", "1");
                 break;
+        }
+
+        return default;
+    }
+
+    /// <summary>Learns the secrets of responses that came from a live server (a token endpoint the recording lacks).</summary>
+    public override ValueTask ResponseAsync(Flow flow, CancellationToken cancellationToken)
+    {
+        if (flow.Replay != ReplayKind.Response)
+        {
+            _redaction?.Learn(flow);
         }
 
         return default;

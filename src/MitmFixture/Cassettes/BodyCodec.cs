@@ -6,7 +6,9 @@ namespace MitmFixture.Cassettes;
 
 /// <summary>
 /// How bodies are stored: decoded; JSON as embedded JSON when that round-trips byte for byte,
-/// other text (by content type, valid UTF-8) as text, everything else as base64.
+/// other text (by content type, valid UTF-8) as text, everything else as base64. A body that
+/// cannot be decoded within the limit is stored as it came: base64, its encoding, <c>"encoded": true</c>
+/// and a note saying why.
 /// </summary>
 internal static class BodyCodec
 {
@@ -25,13 +27,14 @@ internal static class BodyCodec
         }
 
         var encoding = message.Headers.Get("Content-Encoding");
-        byte[] content = message.Body;
-        string? storedEncoding = null;
-        if (!ContentEncoding.IsIdentity(encoding) && ContentEncoding.TryDecode(message.Body, encoding, out var decoded))
+        if (!ContentEncoding.IsIdentity(encoding) && message.DecodeProblem is { } problem)
         {
-            content = decoded;
-            storedEncoding = encoding;
+            // Past the decoding limit, corrupt or unknown: the bytes as they came, with the reason.
+            return new BodyRecord { Encoding = encoding, Encoded = true, Base64 = Convert.ToBase64String(message.Body), Note = problem };
         }
+
+        byte[] content = message.DecodedBody ?? message.Body;
+        var storedEncoding = ContentEncoding.IsIdentity(encoding) ? null : encoding;
 
         var contentType = message.Headers.Get("Content-Type");
         if (LooksLikeJson(contentType) && TryEmbedJson(content, out var json))
@@ -85,6 +88,11 @@ internal static class BodyCodec
             {
                 throw new CassetteFormatException(location + ".base64", "expected base64 text");
             }
+        }
+
+        if (record.Encoded == true)
+        {
+            return content; // stored as it came, still encoded
         }
 
         if (record.Encoding is { } encoding && !ContentEncoding.IsIdentity(encoding))

@@ -71,7 +71,7 @@ public sealed class Cassette
     public static void Save(string path, IEnumerable<Flow> flows, Redactor? redactor = null, string? mode = null)
     {
         redactor ??= Redactor.Default;
-        var fragments = flows.Select(f => CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redactor.Redact(f), mode))).ToList();
+        var fragments = redactor.Redact(flows).Select(f => CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(f, mode))).ToList();
         AtomicFile.Write(path, CassetteSerializer.Compose(fragments));
     }
 
@@ -79,7 +79,7 @@ public sealed class Cassette
     public static string ToJson(IEnumerable<Flow> flows, Redactor? redactor = null, string? mode = null)
     {
         redactor ??= Redactor.Default;
-        var fragments = flows.Select(f => CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redactor.Redact(f), mode))).ToList();
+        var fragments = redactor.Redact(flows).Select(f => CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(f, mode))).ToList();
         return Encoding.UTF8.GetString(CassetteSerializer.Compose(fragments));
     }
 }

@@ -173,6 +173,15 @@ internal sealed record BodyRecord
 
     public string? Base64 { get; init; }
 
+    /// <summary>
+    /// Set when <see cref="Base64"/> holds the body still encoded as <see cref="Encoding"/> says
+    /// (it could not be decoded, or would expand past the decoding limit); replayed as is.
+    /// </summary>
+    public bool? Encoded { get; init; }
+
+    /// <summary>Why the body is stored the way it is, when that is not the usual decoded form.</summary>
+    public string? Note { get; init; }
+
     /// <summary>Set when the body was streamed and not kept.</summary>
     public bool? Streamed { get; init; }
 }

@@ -1,33 +1,49 @@
 using System.Collections.Concurrent;
 using MitmFixture.Flows;
+using MitmFixture.Http;
 
 namespace MitmFixture.Cassettes;
 
 /// <summary>
 /// Records flows into a cassette as they finish. Each flow is redacted and serialized at once;
 /// the file is rewritten atomically in the background after every batch, so readers and crashes
-/// only ever see a complete cassette that lacks at most the flows still in the queue.
+/// only ever see a complete cassette that lacks at most the flows still in the queue. Redaction
+/// is cassette-wide: a secret first seen in flow 5 (a token response) is scrubbed from flows 1-4
+/// too before the next write, so no version of the file on disk holds a secret already learned.
 /// </summary>
 public sealed class CassetteWriter : IAsyncDisposable
 {
     private static readonly ConcurrentDictionary<string, CassetteWriter> Open = new(StringComparer.Ordinal);
 
     private readonly List<byte[]> _fragments = [];
+    private readonly List<Flow> _redacted = []; // parallel to _fragments, scrubbed again when a new secret is learned
     private readonly Lock _gate = new();
-    private readonly Redactor _redactor;
+    private readonly RedactionSession _redaction;
     private readonly string? _mode;
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Task _pump;
     private volatile bool _closing;
     private int _written;
+    private int _failures;
     private Exception? _failure;
 
-    private CassetteWriter(string path, Redactor redactor, string? mode, IEnumerable<byte[]> existing)
+    private CassetteWriter(string path, Redactor redactor, string? mode, IReadOnlyList<Flow> existing)
     {
         Path = path;
-        _redactor = redactor;
+        _redaction = redactor.StartSession();
         _mode = mode;
-        _fragments.AddRange(existing);
+        foreach (var flow in existing)
+        {
+            _redaction.Learn(flow);
+        }
+
+        foreach (var flow in existing)
+        {
+            var redacted = _redaction.Apply(flow);
+            _redacted.Add(redacted);
+            _fragments.Add(CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redacted, mode)));
+        }
+
         _pump = Task.Run(PumpAsync);
     }
 
@@ -53,10 +69,10 @@ public sealed class CassetteWriter : IAsyncDisposable
     {
         var full = System.IO.Path.GetFullPath(path);
         RemoveStaleTemporaries(System.IO.Path.GetDirectoryName(full)!); // a full path has a directory
-        IEnumerable<byte[]> existing = [];
+        IReadOnlyList<Flow> existing = [];
         if (append && File.Exists(full))
         {
-            existing = Cassette.Load(full).Flows.Select(f => CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(f, mode))).ToList();
+            existing = Cassette.Load(full).Flows;
         }
 
         var writer = new CassetteWriter(full, redactor ?? Redactor.Default, mode, existing);
@@ -78,17 +94,145 @@ public sealed class CassetteWriter : IAsyncDisposable
     /// </summary>
     public static int RemoveStaleTemporaries(string folder) => AtomicFile.RemoveStaleTemporaries(folder);
 
-    /// <summary>Queues a finished flow. Throws if an earlier write failed (disk full, folder read-only), naming the file.</summary>
+
+    /// <summary>Flows recorded in a reduced form because recording them in full threw (each reported through <see cref="FlowFailed"/>).</summary>
+    public int Failures => Volatile.Read(ref _failures);
+
+    /// <summary>
+    /// Raised (on the appending thread) when a flow could not be recorded in full, with the
+    /// exception; the flow is still recorded, in the best form available.
+    /// </summary>
+    public event Action<Flow, Exception>? FlowFailed;
+
+    /// <summary>
+    /// Queues a finished flow. A flow that cannot be recorded in full (an exception while redacting
+    /// or serializing it) is recorded without its bodies, or failing that as its request line and
+    /// the error, and reported through <see cref="FlowFailed"/>: never dropped silently.
+    /// Throws if an earlier write failed (disk full, folder read-only), naming the file.
+    /// </summary>
     public void Append(Flow flow)
     {
         ThrowIfFailed();
-        var fragment = CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(_redactor.Redact(flow), _mode));
         lock (_gate)
         {
+            Flow redacted;
+            byte[] fragment;
+            try
+            {
+                (redacted, fragment) = Full(flow);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                (redacted, fragment) = Reduced(flow, e);
+                ReportFailure(flow, e);
+            }
+
+            _redacted.Add(redacted);
             _fragments.Add(fragment);
         }
 
         Schedule();
+    }
+
+    /// <summary>Counts and reports a flow whose recording went wrong outside the writer (a selection predicate that threw).</summary>
+    public void ReportFailure(Flow flow, Exception exception)
+    {
+        Interlocked.Increment(ref _failures);
+        FlowFailed?.Invoke(flow, exception);
+    }
+
+    private (Flow Redacted, byte[] Fragment) Full(Flow flow)
+    {
+        var before = _redaction.Version;
+        if (_redaction.Learn(flow))
+        {
+            // A new secret: scrub it from the flows already written, before the next write. Only
+            // flows whose JSON shows one of its forms, or holds a base64 body (which may be text
+            // inside), need it; the rest are left alone, so a new cookie per flow stays cheap.
+            var forms = _redaction.FormsLearnedSince(before);
+            for (var i = 0; i < _redacted.Count; i++)
+            {
+                if (MayHold(_fragments[i], forms) && _redaction.Scrub(_redacted[i]))
+                {
+                    _fragments[i] = CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(_redacted[i], _mode));
+                }
+            }
+        }
+
+        var redacted = _redaction.Apply(flow);
+        return (redacted, CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redacted, _mode)));
+    }
+
+    private string PathOnly(HttpRequest request)
+    {
+        try
+        {
+            return _redaction.ScrubText(request.PathOnly);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return "/";
+        }
+    }
+
+    private static bool MayHold(byte[] fragment, IReadOnlyList<byte[]> forms)
+    {
+        var span = fragment.AsSpan();
+        if (span.IndexOf("\"base64\":"u8) >= 0)
+        {
+            return true;
+        }
+
+        foreach (var form in forms)
+        {
+            if (span.IndexOf(form) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The best form left: the flow without bodies or WebSocket messages; failing that, its request line and the error.</summary>
+    private (Flow Redacted, byte[] Fragment) Reduced(Flow flow, Exception failure)
+    {
+        var why = $"recording failed ({failure.GetType().Name}: {failure.Message})";
+        try
+        {
+            var bare = FlowCopy.Of(flow);
+            bare.Request.Body = [];
+            bare.Request.Trailers = null;
+            if (bare.Response is { } response)
+            {
+                response.Body = [];
+                response.Trailers = null;
+            }
+
+            bare.WebSocket = null;
+            bare.Comment = $"{why}; bodies left out";
+            _redaction.Learn(bare);
+            var redacted = _redaction.Apply(bare);
+            return (redacted, CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redacted, _mode)));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Only what cannot hold a secret: no headers, no query, no body.
+            var request = new HttpRequest
+            {
+                Method = flow.Request.Method ?? "GET",
+                Scheme = flow.Request.Scheme ?? "http",
+                Host = flow.Request.Host ?? "",
+                Port = flow.Request.Port,
+                Path = PathOnly(flow.Request),
+            };
+            var skeleton = new Flow(request, flow.Client)
+            {
+                Id = flow.Id,
+                Error = new FlowError($"{why}; kept as its request line only", flow.Error?.Timestamp ?? DateTimeOffset.UtcNow),
+            };
+            return (skeleton, CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(skeleton, _mode)));
+        }
     }
 
     /// <summary>Waits until everything appended so far is on disk.</summary>

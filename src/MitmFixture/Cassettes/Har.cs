@@ -15,7 +15,7 @@ public static class Har
     public static void Export(string path, IEnumerable<Flow> flows, Redactor? redactor = null)
     {
         redactor ??= Redactor.Default;
-        var file = new HarFile { Log = new HarLog { Entries = flows.Select(f => ToEntry(redactor.Redact(f))).ToList() } };
+        var file = new HarFile { Log = new HarLog { Entries = redactor.Redact(flows).Select(ToEntry).ToList() } };
         AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(file, HarJsonContext.Default.HarFile));
     }
 
@@ -119,7 +119,9 @@ public static class Har
                     StatusText = response.Reason,
                     HttpVersion = response.HttpVersion,
                     Headers = response.Headers.Select(h => new HarNameValue { Name = h.Name, Value = h.Value }).ToList(),
-                    Content = response.DecodedBody is { } body
+                    Content = response.DecodeProblem is { } problem && response.Body is { } raw
+                        ? new HarContent { Size = raw.Length, MimeType = response.ContentType ?? "", Text = Convert.ToBase64String(raw), Encoding = "base64", Encoded = true, Comment = problem }
+                        : response.DecodedBody is { } body
                         ? new HarContent { Size = body.Length, MimeType = response.ContentType ?? "", Text = Content(body, response.ContentType ?? "", out var e), Encoding = e }
                         : new HarContent { MimeType = response.ContentType ?? "" },
                     RedirectUrl = response.Headers.Get("Location") ?? "",
@@ -210,8 +212,16 @@ public static class Har
                 response.Headers.Add(header.Name!, header.Value!);
             }
 
-            // HAR holds decoded content; compress it again as the headers say it was sent.
-            response.SetDecodedBody(entry.Response.Content?.Text is { } content ? Bytes(content, entry.Response.Content.Encoding) : []);
+            // HAR holds decoded content; compress it again as the headers say it was sent (unless it was kept encoded).
+            var content = entry.Response.Content?.Text is { } text2 ? Bytes(text2, entry.Response.Content.Encoding) : [];
+            if (entry.Response.Content?.Encoded == true)
+            {
+                response.Body = content;
+            }
+            else
+            {
+                response.SetDecodedBody(content);
+            }
             flow.Response = response;
         }
         else

@@ -201,6 +201,14 @@ internal sealed record HarContent
 
     [JsonPropertyName("encoding")]
     public string? Encoding { get; init; }
+
+    /// <summary>Ours: the text is the body still content-encoded (it could not be decoded within the limit), to be replayed as is.</summary>
+    [JsonPropertyName("_encoded")]
+    public bool? Encoded { get; init; }
+
+    /// <summary>Ours: why the body is kept encoded.</summary>
+    [JsonPropertyName("comment")]
+    public string? Comment { get; init; }
 }
 
 /// <summary>Milliseconds; -1 (or null, or absent) means "does not apply" (HAR 1.2).</summary>

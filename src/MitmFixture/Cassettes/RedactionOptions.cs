@@ -1,14 +1,21 @@
 namespace MitmFixture.Cassettes;
 
 /// <summary>
-/// What is kept out of cassettes. Each secret found is replaced by a placeholder such as
-/// <c>&lt;AUTHORIZATION&gt;</c>, everywhere in the flow it appears: as is, URL-encoded,
-/// JSON-escaped or base64-encoded.
+/// What is kept out of cassettes. Each secret found anywhere in a cassette is replaced by one
+/// placeholder such as <c>&lt;ACCESS_TOKEN&gt;</c> (<c>&lt;ACCESS_TOKEN-2&gt;</c> for the next
+/// distinct one) in every flow it appears in: as is, URL-encoded, JSON-escaped, base64 or base64url.
 /// </summary>
 public sealed record RedactionOptions
 {
     /// <summary>Header names whose values are secrets. Default: Authorization, Proxy-Authorization, Cookie, Set-Cookie.</summary>
     public IReadOnlyList<string> Headers { get; init; } = ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"];
+
+    /// <summary>
+    /// Field names whose values are secrets wherever they appear: JSON bodies at any depth,
+    /// URL-encoded forms and query strings, where OAuth 2.0 carries them (RFC 6749 §4-5, RFC 6750 §2).
+    /// Matched case-insensitively. Default access_token, refresh_token, id_token, client_secret, password.
+    /// </summary>
+    public IReadOnlyList<string> SecretFields { get; init; } = ["access_token", "refresh_token", "id_token", "client_secret", "password"];
 
     /// <summary>Query parameter names whose values are secrets. Default none.</summary>
     public IReadOnlyList<string> QueryParameters { get; init; } = [];

@@ -1,297 +1,91 @@
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
 namespace MitmFixture.Cassettes;
 
-/// <summary>Finds secrets in a flow and replaces them with placeholders; puts value-sourced ones back on replay.</summary>
-public sealed class Redactor
+/// <summary>
+/// Keeps secrets out of cassettes, cassette-wide: a secret learned in any flow (a token response,
+/// a credential header, a cookie) is replaced in every flow, before or after, by one placeholder
+/// per secret. Value-sourced placeholders are put back on replay.
+/// </summary>
+public sealed class Redactor(RedactionOptions options)
 {
-    private readonly RedactionOptions _options;
-    private readonly HashSet<string> _headers;
-
-    public Redactor(RedactionOptions options)
-    {
-        _options = options;
-        _headers = new HashSet<string>(options.Headers, StringComparer.OrdinalIgnoreCase);
-    }
-
-    /// <summary>The defaults: Authorization, Proxy-Authorization, Cookie and Set-Cookie.</summary>
+    /// <summary>The defaults: credential headers, cookies and the OAuth token fields of <see cref="RedactionOptions"/>.</summary>
     public static Redactor Default { get; } = new(new RedactionOptions());
 
     /// <summary>Keeps everything, secrets included. For tests of redaction itself and explicit opt-outs.</summary>
-    public static Redactor None { get; } = new(new RedactionOptions { Headers = [] });
+    public static Redactor None { get; } = new(new RedactionOptions { Headers = [], SecretFields = [] });
 
-    public RedactionOptions Options => _options;
+    public RedactionOptions Options => options;
 
-    /// <summary>A redacted copy of <paramref name="flow"/>; the flow itself is not changed.</summary>
-    public Flow Redact(Flow flow)
+    /// <summary>A fresh cassette-wide session: learns from flows as they come and scrubs any flow with all it knows.</summary>
+    public RedactionSession StartSession() => new(options);
+
+    /// <summary>Redacted copies of <paramref name="flows"/> as one cassette: every secret learned anywhere is replaced everywhere.</summary>
+    public IReadOnlyList<Flow> Redact(IEnumerable<Flow> flows)
     {
-        var copy = FlowCopy.Of(flow);
-        var secrets = new List<(string Secret, string Placeholder)>();
-        foreach (var (name, source) in _options.Placeholders)
+        var list = flows as IReadOnlyList<Flow> ?? flows.ToList();
+        var session = StartSession();
+        foreach (var flow in list)
         {
-            if (source() is { Length: > 0 } value)
-            {
-                secrets.Add((value, $"<{name}>"));
-            }
+            session.Learn(flow);
         }
 
-        CollectFromHeaders(copy.Request.Headers, secrets);
-        if (copy.Response is { } response)
-        {
-            CollectFromHeaders(response.Headers, secrets);
-        }
-
-        CollectFromQuery(copy.Request, secrets);
-        CollectFromForm(copy.Request, secrets);
-        CollectFromJson(copy.Request, secrets);
-        if (copy.Response is { } r)
-        {
-            CollectFromJson(r, secrets);
-        }
-
-        if (secrets.Count == 0)
-        {
-            return copy;
-        }
-
-        var replacements = Variants(secrets);
-        ReplaceInRequest(copy.Request, replacements);
-        if (copy.Response is { } answer)
-        {
-            ReplaceInHeaders(answer.Headers, replacements);
-            ReplaceInBody(answer, replacements);
-        }
-
-        if (copy.WebSocket is { } ws)
-        {
-            var data = new WebSocketData { CloseCode = ws.CloseCode, CloseReason = ws.CloseReason, ClosedByClient = ws.ClosedByClient, TimestampEnd = ws.TimestampEnd };
-            foreach (var m in ws.Messages)
-            {
-                var content = m.IsText ? Encoding.UTF8.GetBytes(Replace(m.Text, replacements)) : m.Content;
-                data.Add(new WebSocketMessage(m.Type, m.FromClient, content, m.Timestamp));
-            }
-
-            copy.WebSocket = data;
-        }
-
-        return copy;
+        return list.Select(session.Apply).ToList();
     }
+
+    /// <summary>A redacted copy of <paramref name="flow"/> alone (a cassette of one); the flow itself is not changed.</summary>
+    public Flow Redact(Flow flow) => Redact([flow])[0];
 
     /// <summary>Puts real values back where a value-sourced placeholder stands (on replay).</summary>
     public void Restore(HttpResponse response)
     {
-        var values = new List<(string Placeholder, string Value)>();
-        foreach (var (name, source) in _options.Placeholders)
+        var swaps = new List<(string Placeholder, string Value)>();
+        foreach (var (name, source) in options.Placeholders)
         {
             if (source() is { Length: > 0 } value)
             {
-                values.Add(($"<{name}>", value));
+                swaps.Add(($"<{name}>", value));
             }
         }
 
-        if (values.Count == 0)
+        if (swaps.Count == 0)
         {
             return;
         }
 
-        var swaps = values.Select(v => (v.Placeholder, v.Value)).ToList();
-        ReplaceInHeaders(response.Headers, swaps);
-        ReplaceInBody(response, swaps);
-    }
-
-    private void CollectFromHeaders(HttpHeaders headers, List<(string, string)> secrets)
-    {
-        foreach (var field in headers)
+        for (var i = 0; i < response.Headers.Count; i++)
         {
-            if (!_headers.Contains(field.Name))
+            var field = response.Headers[i];
+            var replaced = Swap(field.Value, swaps);
+            if (replaced != field.Value)
             {
-                continue;
+                response.Headers.ReplaceAt(i, field.Name, replaced);
             }
+        }
 
-            var placeholder = $"<{Upper(field.Name)}>";
-            secrets.Add((field.Value, placeholder));
-
-            // "Bearer abc" or "Basic dXNlcjpwYXNz": the credential alone may appear elsewhere too.
-            var space = field.Value.IndexOf(' ', StringComparison.Ordinal);
-            if (space > 0 && field.Value.Length - space - 1 >= _options.MinimumSecretLength)
+        if (response.Text is { } text && Swap(text, swaps) is var restored && restored != text)
+        {
+            response.SetDecodedBody(Encoding.UTF8.GetBytes(restored));
+            if (response.Headers.Contains("Content-Length"))
             {
-                secrets.Add((field.Value[(space + 1)..], placeholder));
-            }
-
-            // Cookies: each name=value's value is a secret of its own.
-            if (field.Name.Equals("Cookie", StringComparison.OrdinalIgnoreCase) || field.Name.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase))
-            {
-                var pairs = field.Name.Equals("Cookie", StringComparison.OrdinalIgnoreCase) ? field.Value.Split(';') : [field.Value.Split(';')[0]];
-                foreach (var pair in pairs)
-                {
-                    var eq = pair.IndexOf('=', StringComparison.Ordinal);
-                    if (eq > 0 && pair.Length - eq - 1 >= _options.MinimumSecretLength)
-                    {
-                        secrets.Add((pair[(eq + 1)..].Trim(), placeholder));
-                    }
-                }
+                response.Headers.Set("Content-Length", response.Body!.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)); // set just above
             }
         }
     }
 
-    private void CollectFromQuery(HttpRequest request, List<(string, string)> secrets)
+    /// <summary>A placeholder kind from a header or field name: <c>access_token</c> → <c>ACCESS_TOKEN</c>.</summary>
+    internal static string Kind(string name) =>
+        new(name.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
+
+    private static string Swap(string text, List<(string Placeholder, string Value)> swaps)
     {
-        if (_options.QueryParameters.Count == 0)
+        foreach (var (placeholder, value) in swaps)
         {
-            return;
-        }
-
-        foreach (var (key, value) in request.Query)
-        {
-            if (value.Length > 0 && _options.QueryParameters.Contains(key, StringComparer.Ordinal))
-            {
-                secrets.Add((value, $"<{Upper(key)}>"));
-            }
-        }
-    }
-
-    private void CollectFromForm(HttpRequest request, List<(string, string)> secrets)
-    {
-        if (_options.FormFields.Count == 0 || request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) != true || request.Text is not { } text)
-        {
-            return;
-        }
-
-        foreach (var (key, value) in FormUrlEncoding.Parse(text))
-        {
-            if (value.Length > 0 && _options.FormFields.Contains(key, StringComparer.Ordinal))
-            {
-                secrets.Add((value, $"<{Upper(key)}>"));
-            }
-        }
-    }
-
-    private void CollectFromJson(HttpMessage message, List<(string, string)> secrets)
-    {
-        if (_options.JsonFields.Count == 0 || message.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) != true || message.Text is not { } text)
-        {
-            return;
-        }
-
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(text);
-        }
-        catch (JsonException)
-        {
-            return;
-        }
-
-        foreach (var path in _options.JsonFields)
-        {
-            if (JsonPath.Find(root, path) is JsonValue value && value.GetValueKind() is JsonValueKind.String or JsonValueKind.Number)
-            {
-                var secret = value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : value.ToJsonString();
-                if (secret.Length > 0)
-                {
-                    secrets.Add((secret, $"<{Upper(JsonPath.LastName(path))}>"));
-                }
-            }
-        }
-    }
-
-    /// <summary>Every form a secret may take in a flow, longest first so a longer secret wins over its own prefix.</summary>
-    private List<(string From, string To)> Variants(List<(string Secret, string Placeholder)> secrets)
-    {
-        var variants = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (secret, placeholder) in secrets)
-        {
-            if (secret.Length < _options.MinimumSecretLength && !secret.Equals(secret.Trim(), StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            foreach (var form in new[]
-            {
-                secret,
-                Uri.EscapeDataString(secret),
-                Uri.EscapeDataString(secret).Replace("%20", "+", StringComparison.Ordinal),
-                JsonEncodedText.Encode(secret).ToString(),
-                Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)),
-                Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)).TrimEnd('='),
-            })
-            {
-                if (form.Length >= _options.MinimumSecretLength || form == secret)
-                {
-                    variants.TryAdd(form, placeholder);
-                }
-            }
-        }
-
-        return variants.OrderByDescending(v => v.Key.Length).Select(v => (v.Key, v.Value)).ToList();
-    }
-
-    private static void ReplaceInRequest(HttpRequest request, List<(string, string)> replacements)
-    {
-        request.Path = Replace(request.Path, replacements);
-        ReplaceInHeaders(request.Headers, replacements);
-        ReplaceInBody(request, replacements);
-    }
-
-    private static void ReplaceInHeaders(HttpHeaders headers, List<(string, string)> replacements)
-    {
-        for (var i = 0; i < headers.Count; i++)
-        {
-            var field = headers[i];
-            var replaced = Replace(field.Value, replacements);
-            if (!ReferenceEquals(replaced, field.Value) && replaced != field.Value)
-            {
-                headers.ReplaceAt(i, field.Name, replaced);
-            }
-        }
-    }
-
-    private static void ReplaceInBody(HttpMessage message, List<(string, string)> replacements)
-    {
-        if (message.DecodedBody is not { Length: > 0 } body)
-        {
-            return;
-        }
-
-        string text;
-        try
-        {
-            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body);
-        }
-        catch (DecoderFallbackException)
-        {
-            return; // binary: nothing textual to find
-        }
-
-        var replaced = Replace(text, replacements);
-        if (replaced != text)
-        {
-            message.SetDecodedBody(Encoding.UTF8.GetBytes(replaced));
-            if (message.Headers.Contains("Content-Length"))
-            {
-                message.Headers.Set("Content-Length", message.Body!.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-        }
-    }
-
-    private static string Replace(string text, List<(string From, string To)> replacements)
-    {
-        foreach (var (from, to) in replacements)
-        {
-            if (from.Length > 0 && text.Contains(from, StringComparison.Ordinal))
-            {
-                text = text.Replace(from, to, StringComparison.Ordinal);
-            }
+            text = text.Replace(placeholder, value, StringComparison.Ordinal);
         }
 
         return text;
     }
-
-    private static string Upper(string name) =>
-        new(name.Select(c => char.IsLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_').ToArray());
 }

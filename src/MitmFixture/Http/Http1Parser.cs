@@ -43,6 +43,7 @@ internal static class Http1Parser
         }
 
         CheckHeadSize(reader.Consumed - start.Consumed, limits);
+        parsed.MaxDecodedBodyBytes = limits.MaxDecodedBodyBytes;
         request = parsed;
         return true;
     }
@@ -68,6 +69,7 @@ internal static class Http1Parser
         }
 
         CheckHeadSize(reader.Consumed - start.Consumed, limits);
+        parsed.MaxDecodedBodyBytes = limits.MaxDecodedBodyBytes;
         response = parsed;
         return true;
     }

@@ -15,6 +15,16 @@ public sealed record HttpLimits
     /// </summary>
     public long MaxBufferedBodyBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>The default of <see cref="MaxDecodedBodyBytes"/>: 64 MiB.</summary>
+    public const long DefaultMaxDecodedBodyBytes = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The most a body may expand to when its Content-Encoding is undone (for recording, filters,
+    /// modify_body, replay matching, snapshots and the console). Past it the body is kept and
+    /// recorded encoded, with a note, and the flow goes on unchanged. Default 64 MiB; <c>decode_limit</c>.
+    /// </summary>
+    public long MaxDecodedBodyBytes { get; init; } = DefaultMaxDecodedBodyBytes;
+
     /// <summary>
     /// Time a client has to send a whole request head, counted from its first byte; a total, not a
     /// per-read timeout, so trickling bytes does not extend it. Exceeded gives a 408. Default 30 s

@@ -7,6 +7,8 @@ public abstract class HttpMessage
 {
     private byte[]? _decodedCache;
     private byte[]? _decodedFor;
+    private string? _decodedWith;
+    private string? _decodeProblem;
 
     public string HttpVersion { get; set; } = "HTTP/1.1";
 
@@ -31,7 +33,17 @@ public abstract class HttpMessage
 
     public DateTimeOffset? TimestampEnd { get; set; }
 
-    /// <summary>The body with its Content-Encoding undone; the raw body when it cannot be decoded.</summary>
+    /// <summary>
+    /// How far <see cref="DecodedBody"/> may expand the body (<see cref="HttpLimits.MaxDecodedBodyBytes"/>;
+    /// the proxy sets it from its options on every message it parses).
+    /// </summary>
+    public long MaxDecodedBodyBytes { get; set; } = HttpLimits.DefaultMaxDecodedBodyBytes;
+
+    /// <summary>
+    /// The body with its Content-Encoding undone; the raw body when it cannot be decoded (unknown
+    /// coding, corrupt data, or expanding past <see cref="MaxDecodedBodyBytes"/>: see <see cref="DecodeProblem"/>).
+    /// The one decode path: recording, filters, modify_body, replay matching, snapshots and the console read bodies here.
+    /// </summary>
     public byte[]? DecodedBody
     {
         get
@@ -41,17 +53,39 @@ public abstract class HttpMessage
                 return null;
             }
 
-            if (ReferenceEquals(_decodedFor, Body) && _decodedCache is not null)
+            var encoding = Headers.Get("Content-Encoding");
+            if (ReferenceEquals(_decodedFor, Body) && _decodedCache is not null && _decodedWith == encoding)
             {
                 return _decodedCache;
             }
 
-            var encoding = Headers.Get("Content-Encoding");
-            var decoded = ContentEncoding.TryDecode(Body, encoding, out var result) ? result : Body;
+            var decoded = ContentEncoding.TryDecode(Body, encoding, MaxDecodedBodyBytes, out var result, out var problem) ? result : Body;
             _decodedFor = Body;
+            _decodedWith = encoding;
             _decodedCache = decoded;
+            _decodeProblem = problem;
             return decoded;
         }
+    }
+
+    /// <summary>Why <see cref="DecodedBody"/> is the encoded body, or null when it decoded (or needed no decoding).</summary>
+    public string? DecodeProblem
+    {
+        get
+        {
+            _ = DecodedBody;
+            return _decodeProblem;
+        }
+    }
+
+    /// <summary>Shares <paramref name="source"/>'s decoding (limit and cached result) with this copy, which holds the same body.</summary>
+    protected void CopyDecodingFrom(HttpMessage source)
+    {
+        MaxDecodedBodyBytes = source.MaxDecodedBodyBytes;
+        _decodedFor = source._decodedFor;
+        _decodedWith = source._decodedWith;
+        _decodedCache = source._decodedCache;
+        _decodeProblem = source._decodeProblem;
     }
 
     /// <summary>The decoded body as text (UTF-8 unless the Content-Type names a charset).</summary>

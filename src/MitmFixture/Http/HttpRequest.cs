@@ -101,21 +101,26 @@ public sealed class HttpRequest : HttpMessage
         return request;
     }
 
-    public HttpRequest Clone() => new()
+    public HttpRequest Clone()
     {
-        Method = Method,
-        Scheme = Scheme,
-        Host = Host,
-        Port = Port,
-        Path = Path,
-        TargetForm = TargetForm,
-        HttpVersion = HttpVersion,
-        Headers = Headers.Clone(),
-        Body = Body,
-        Trailers = Trailers?.Clone(),
-        TimestampStart = TimestampStart,
-        TimestampEnd = TimestampEnd,
-    };
+        var copy = new HttpRequest
+        {
+            Method = Method,
+            Scheme = Scheme,
+            Host = Host,
+            Port = Port,
+            Path = Path,
+            TargetForm = TargetForm,
+            HttpVersion = HttpVersion,
+            Headers = Headers.Clone(),
+            Body = Body,
+            Trailers = Trailers?.Clone(),
+            TimestampStart = TimestampStart,
+            TimestampEnd = TimestampEnd,
+        };
+        copy.CopyDecodingFrom(this);
+        return copy;
+    }
 
     public override string ToString() => $"{Method} {Url}";
 }

@@ -23,17 +23,22 @@ public sealed class HttpResponse : HttpMessage
     public static HttpResponse Create(int statusCode, string text, string contentType = "text/plain; charset=utf-8") =>
         Create(statusCode, System.Text.Encoding.UTF8.GetBytes(text), ("Content-Type", contentType));
 
-    public HttpResponse Clone() => new()
+    public HttpResponse Clone()
     {
-        StatusCode = StatusCode,
-        Reason = Reason,
-        HttpVersion = HttpVersion,
-        Headers = Headers.Clone(),
-        Body = Body,
-        Trailers = Trailers?.Clone(),
-        TimestampStart = TimestampStart,
-        TimestampEnd = TimestampEnd,
-    };
+        var copy = new HttpResponse
+        {
+            StatusCode = StatusCode,
+            Reason = Reason,
+            HttpVersion = HttpVersion,
+            Headers = Headers.Clone(),
+            Body = Body,
+            Trailers = Trailers?.Clone(),
+            TimestampStart = TimestampStart,
+            TimestampEnd = TimestampEnd,
+        };
+        copy.CopyDecodingFrom(this);
+        return copy;
+    }
 
     public override string ToString() => $"{StatusCode} {Reason}";
 }

@@ -46,6 +46,8 @@ public static class OptionRegistry
             c => c.Proxy.KeepHostHeader, (c, v) => c with { Proxy = c.Proxy with { KeepHostHeader = v } }),
         Text("body_size_limit", OptionGroup.Proxy, "HttpLimits.MaxBufferedBodyBytes", "The largest body held in memory; larger ones get 413 (requests) or 502 (responses) unless streamed.", "a size such as 256m", "1m",
             c => ShowSize(c.Proxy.Limits.MaxBufferedBodyBytes), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MaxBufferedBodyBytes = Size(v) } } }),
+        Text("decode_limit", OptionGroup.Proxy, "HttpLimits.MaxDecodedBodyBytes", "The most a body may expand to when its Content-Encoding is undone; past it the body is kept and recorded encoded.", "a size such as 64m", "1m",
+            c => ShowSize(c.Proxy.Limits.MaxDecodedBodyBytes), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MaxDecodedBodyBytes = Size(v) } } }),
         Text("connect_timeout", OptionGroup.Proxy, "HttpLimits.ConnectTimeout", "Seconds to open a TCP connection to a server; exceeded gives a 504.", "seconds, such as 10 or 2.5", "2.5",
             c => ShowSeconds(c.Proxy.Limits.ConnectTimeout), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { ConnectTimeout = Seconds(v) } } }),
         Text("headers_timeout", OptionGroup.Proxy, "HttpLimits.HeadersTimeout", "Seconds for a whole request head, from its first byte (not per read); exceeded gives a 408.", "seconds, such as 30 or 2.5", "2.5",

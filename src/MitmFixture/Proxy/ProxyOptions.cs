@@ -82,6 +82,11 @@ public sealed record ProxyOptions
             errors.Add($"stream_large_bodies: {StreamLargeBodies} must be positive");
         }
 
+        if (Limits.MaxDecodedBodyBytes <= 0)
+        {
+            errors.Add($"decode_limit: {Limits.MaxDecodedBodyBytes} must be positive");
+        }
+
         if (FlowLimit is < 0)
         {
             errors.Add($"flow limit: {FlowLimit} must not be negative");

@@ -26,14 +26,18 @@ internal sealed record RequestFingerprint(
 
     public static RequestFingerprint Of(HttpRequest request, ServerReplayOptions options)
     {
-        var query = request.Query.Where(p => !options.IgnoreParams.Contains(p.Key, StringComparer.Ordinal)).ToList();
-        var headers = options.UseHeaders.Select(h => new KeyValuePair<string, string>(h.ToLowerInvariant(), request.Headers.Get(h) ?? "")).ToList();
+        // Redaction placeholders compare by kind: <ACCESS_TOKEN-2> recorded matches <ACCESS_TOKEN> live.
+        var query = request.Query
+            .Where(p => !options.IgnoreParams.Contains(p.Key, StringComparer.Ordinal))
+            .Select(p => new KeyValuePair<string, string>(p.Key, RedactionPlaceholder.Normalize(p.Value)))
+            .ToList();
+        var headers = options.UseHeaders.Select(h => new KeyValuePair<string, string>(h.ToLowerInvariant(), RedactionPlaceholder.Normalize(request.Headers.Get(h) ?? ""))).ToList();
         return new RequestFingerprint(
             request.Scheme.ToLowerInvariant(),
             request.Method.ToUpperInvariant(),
             options.IgnoreHost ? "" : request.Host.ToLowerInvariant(),
             options.IgnorePort ? "" : request.Port.ToString(CultureInfo.InvariantCulture),
-            request.PathOnly,
+            RedactionPlaceholder.Normalize(request.PathOnly),
             query,
             options.IgnoreContent ? "" : BodyKey(request, options),
             headers);
@@ -47,6 +51,8 @@ internal sealed record RequestFingerprint(
         {
             return "";
         }
+
+        body = NormalizePlaceholders(body);
 
         var contentType = request.ContentType ?? "";
         if (contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) && options.IgnorePayloadParams.Count > 0)
@@ -67,6 +73,28 @@ internal sealed record RequestFingerprint(
         }
 
         return "raw:" + Convert.ToHexString(SHA256.HashData(body));
+    }
+
+    /// <summary>The body with redaction placeholders reduced to their kind, when it is UTF-8 text holding any.</summary>
+    private static byte[] NormalizePlaceholders(byte[] body)
+    {
+        if (body.AsSpan().IndexOfAny("<%\\"u8) < 0)
+        {
+            return body;
+        }
+
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body);
+        }
+        catch (DecoderFallbackException)
+        {
+            return body;
+        }
+
+        var normalized = RedactionPlaceholder.Normalize(text);
+        return ReferenceEquals(normalized, text) || normalized == text ? body : Encoding.UTF8.GetBytes(normalized);
     }
 
     private static bool TryCanonicalJson(byte[] body, IReadOnlyList<string> ignore, out string canonical)

@@ -31,6 +31,32 @@ public sealed class ModifyBodyAddonTests(UpstreamFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task ResponsePastTheDecodingLimit_IsLeftAsTheServerSentIt_AndFiltersDoNotSeeInside()
+    {
+        var addon = new ModifyBodyAddon([ModifySpec.Parse("/~s/world/there", "modify_body")]);
+        await using var small = await ProxyHarness.StartAsync(Upstream, o => o with { Addons = [addon], Limits = o.Limits with { MaxDecodedBodyBytes = 8 } });
+        await using var normal = await ProxyHarness.StartAsync(Upstream, o => o with { Addons = [addon] });
+
+        var kept = await GunzipAsync(small.CreateClient(), $"{Upstream.HttpUrl}/gzip");
+        var changed = await GunzipAsync(normal.CreateClient(), $"{Upstream.HttpUrl}/gzip");
+
+        Assert.Equal("{\"hello\":\"world\"}", kept); // 17 bytes decoded > 8: not decoded, not changed, not corrupted
+        Assert.Equal("{\"hello\":\"there\"}", changed);
+        var flow = Assert.Single(small.Proxy.Flows.Snapshot());
+        Assert.Contains("decoding limit of 8", flow.Response!.DecodeProblem, StringComparison.Ordinal);
+        Assert.False(MitmFixture.Filters.FlowFilter.Parse("~bs hello").Matches(flow));
+        Assert.True(MitmFixture.Filters.FlowFilter.Parse("~bs there").Matches(Assert.Single(normal.Proxy.Flows.Snapshot())));
+    }
+
+    private static async Task<string> GunzipAsync(HttpClient client, string url)
+    {
+        var gzip = await client.GetByteArrayAsync(url, TestContext.Current.CancellationToken);
+        using var stream = new System.IO.Compression.GZipStream(new MemoryStream(gzip), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public void Specs_AreTheRulesInForce_InOrder()
     {
         var first = ModifySpec.Parse("/~q/a/b", "modify_body");

@@ -119,5 +119,25 @@ public sealed class HarTests : IDisposable
         Assert.StartsWith(path, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ExportImport_BodyPastTheDecodingLimit_RoundTripsEncodedByteForByte()
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(new byte[100_000]);
+        }
+
+        var response = HttpResponse.Create(200, buffer.ToArray(), ("Content-Encoding", "gzip"), ("Content-Type", "application/octet-stream"));
+        response.MaxDecodedBodyBytes = 1000;
+        var path = Path.Combine(_directory, "bomb.har");
+
+        Har.Export(path, [new Flow(HttpRequest.Create("GET", "http://a.test/")) { Response = response }]);
+        var imported = Assert.Single(Har.Import(path));
+
+        Assert.Equal(buffer.ToArray(), imported.Response!.Body);
+        Assert.Contains("\"_encoded\": true", File.ReadAllText(path), StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

@@ -97,6 +97,7 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         ["stream_websockets"] = o => o with { Proxy = o.Proxy with { StreamWebSockets = true } },
         ["keep_host_header"] = o => o with { Proxy = o.Proxy with { KeepHostHeader = true } },
         ["body_size_limit"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { MaxBufferedBodyBytes = 1024 * 1024 } } },
+        ["decode_limit"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { MaxDecodedBodyBytes = 1024 * 1024 } } },
         ["connect_timeout"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { ConnectTimeout = TimeSpan.FromSeconds(2.5) } } },
         ["headers_timeout"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { HeadersTimeout = TimeSpan.FromSeconds(2.5) } } },
         ["keepalive_timeout"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { IdleTimeout = TimeSpan.FromSeconds(2.5) } } },

@@ -48,6 +48,40 @@ public sealed class UpkeepCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Scan_TokenInAResponseFieldAndALaterHeader_FindsBoth_RedactFixesTheWholeCassette()
+    {
+        var path = Path.Combine(_directory, "oauth.json");
+        const string token = "opaque7token8value9";
+        var grant = new Flow(HttpRequest.Create("POST", "https://auth.example.com/token", "grant_type=client_credentials"u8.ToArray(), ("Content-Type", "application/x-www-form-urlencoded")))
+        {
+            Response = HttpResponse.Create(200, $"{{\"access_token\":\"{token}\",\"token_type\":\"Bearer\"}}", "application/json"),
+        };
+        var call = new Flow(HttpRequest.Create("GET", "https://api.example.com/items", null, ("X-Upstream-Token", token))) { Response = HttpResponse.Create(200, "[]") };
+        Cassette.Save(path, [grant, call], Redactor.None);
+        var lines = await File.ReadAllLinesAsync(path, TestContext.Current.CancellationToken);
+        var bodyLine = Array.FindIndex(lines, l => l.Contains("\"access_token\"", StringComparison.Ordinal)) + 1;
+        var headerLine = Array.FindIndex(lines, l => l.Contains("X-Upstream-Token", StringComparison.Ordinal)) + 1;
+
+        await using (var scan = CliProcess.Start("scan", path))
+        {
+            Assert.Equal(1, await scan.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains(scan.Lines, l => l.Contains($":{bodyLine}: a secret redaction would replace by <ACCESS_TOKEN>", StringComparison.Ordinal));
+            Assert.Contains(scan.Lines, l => l.Contains($":{headerLine}: a secret redaction would replace by <ACCESS_TOKEN>", StringComparison.Ordinal));
+            Assert.DoesNotContain(scan.Lines, l => l.Contains(token, StringComparison.Ordinal)); // the report names the placeholder, not the secret
+        }
+
+        await using (var redact = CliProcess.Start("redact", path))
+        {
+            Assert.Equal(0, await redact.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        Assert.DoesNotContain(token, await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal("<ACCESS_TOKEN>", Cassette.Load(path).Flows[1].Request.Headers["X-Upstream-Token"]);
+        await using var again = CliProcess.Start("scan", path);
+        Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public async Task Scan_NamedEnvironmentValue_IsReported()
     {
         var path = Path.Combine(_directory, "env.json");

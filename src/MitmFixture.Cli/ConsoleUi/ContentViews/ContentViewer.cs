@@ -53,8 +53,9 @@ internal static class ContentViewer
     };
 
     /// <summary>
-    /// Undoes Content-Encoding, saying so (mitmproxy's "[decoded gzip]"). When that fails, or the
-    /// coding is one .NET has no codec for (zstd), the encoded bytes are what there is to show.
+    /// Undoes Content-Encoding through the message's one bounded decode path, saying so (mitmproxy's
+    /// "[decoded gzip]"). When that fails (corrupt, unknown coding, past the decoding limit), the
+    /// encoded bytes are what there is to show.
     /// </summary>
     private static (byte[] Body, bool Decoded, string Note) Decode(HttpMessage message)
     {
@@ -66,9 +67,9 @@ internal static class ContentViewer
         }
 
         var name = DisplayText.Sanitize(encoding!.Trim());
-        return ContentEncoding.TryDecode(body, encoding, out var decoded)
+        return message.DecodeProblem is null && message.DecodedBody is { } decoded
             ? (decoded, true, $"[decoded {name}] ")
-            : (body, false, $"[cannot decode {name}] ");
+            : (body, false, message.DecodeProblem?.Contains("decoding limit", StringComparison.Ordinal) == true ? $"[{name} past the decoding limit, shown encoded] " : $"[cannot decode {name}] ");
     }
 
     private static string RenderWith(RenderAction render, string name, byte[] body, LineCollector lines)

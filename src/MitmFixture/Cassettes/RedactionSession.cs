@@ -1,0 +1,218 @@
+using System.Text;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+
+namespace MitmFixture.Cassettes;
+
+/// <summary>
+/// Cassette-wide redaction: the secrets learned from every flow seen so far, and the means to
+/// replace them in any flow, earlier or later. A recording keeps one session for the whole
+/// cassette; replay keeps one to redact live requests the way the recording was redacted.
+/// Thread-safe.
+/// </summary>
+public sealed class RedactionSession
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+    private readonly Lock _gate = new();
+    private readonly SecretFinder _finder;
+    private readonly SecretBook _book;
+
+    internal RedactionSession(RedactionOptions options)
+    {
+        _finder = new SecretFinder(options);
+        _book = new SecretBook(options.MinimumSecretLength);
+        foreach (var (name, source) in options.Placeholders)
+        {
+            if (source() is { Length: > 0 } value)
+            {
+                _book.AddFixed(value, $"<{name}>");
+            }
+        }
+    }
+
+    /// <summary>Grows whenever a new secret is learned: a writer then scrubs the flows it already wrote.</summary>
+    public int Version
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _book.Version;
+            }
+        }
+    }
+
+    /// <summary>The secrets learned so far and their placeholders (for <c>scan</c>).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Secrets
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _book.Secrets];
+            }
+        }
+    }
+
+    /// <summary>
+    /// The forms (as UTF-8, also JSON-escaped as a cassette file holds them) of the secrets learned
+    /// after <paramref name="version"/>: a writer looks for these in what it already wrote.
+    /// </summary>
+    public IReadOnlyList<byte[]> FormsLearnedSince(int version)
+    {
+        lock (_gate)
+        {
+            return _book.LearnedSince(version)
+                .SelectMany(_book.FormsOf)
+                .SelectMany(f => new[] { f, System.Text.Json.JsonEncodedText.Encode(f, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString() })
+                .Distinct(StringComparer.Ordinal)
+                .Select(Encoding.UTF8.GetBytes)
+                .ToList();
+        }
+    }
+
+    /// <summary>The forms of <paramref name="secret"/> that redaction looks for (as is, encoded), shortest ones left out.</summary>
+    public IReadOnlyList<string> FormsOf(string secret) => [.. _book.FormsOf(secret)];
+
+    /// <summary><paramref name="text"/> with every secret learned so far replaced.</summary>
+    public string ScrubText(string text)
+    {
+        lock (_gate)
+        {
+            return _book.Replace(text);
+        }
+    }
+
+    /// <summary>Learns the secrets <paramref name="flow"/> shows; returns true when any was new.</summary>
+    public bool Learn(Flow flow)
+    {
+        lock (_gate)
+        {
+            var before = _book.Version;
+            _finder.Learn(flow, _book);
+            return _book.Version != before;
+        }
+    }
+
+    /// <summary>A copy of <paramref name="flow"/> with every secret learned so far replaced; the flow itself is not changed.</summary>
+    public Flow Apply(Flow flow)
+    {
+        var copy = FlowCopy.Of(flow);
+        Scrub(copy);
+        return copy;
+    }
+
+    /// <summary>Replaces every secret learned so far in <paramref name="flow"/> itself; true when anything changed.</summary>
+    public bool Scrub(Flow flow)
+    {
+        lock (_gate)
+        {
+            var changed = false;
+            var path = _book.Replace(flow.Request.Path);
+            if (!ReferenceEquals(path, flow.Request.Path) && path != flow.Request.Path)
+            {
+                flow.Request.Path = path;
+                changed = true;
+            }
+
+            changed |= ScrubHeaders(flow.Request.Headers);
+            changed |= ScrubBody(flow.Request);
+            if (flow.Response is { } response)
+            {
+                changed |= ScrubHeaders(response.Headers);
+                changed |= ScrubBody(response);
+            }
+
+            if (flow.WebSocket is { } ws)
+            {
+                changed |= ScrubMessages(flow, ws);
+            }
+
+            return changed;
+        }
+    }
+
+    private bool ScrubHeaders(HttpHeaders headers)
+    {
+        var changed = false;
+        for (var i = 0; i < headers.Count; i++)
+        {
+            var field = headers[i];
+            var value = _finder.IsCredentialHeader(field.Name)
+                ? CredentialHeader.Rewrite(field.Name, field.Value, PlaceholderOf)
+                : field.Value;
+            value = _book.Replace(value);
+            if (value != field.Value)
+            {
+                headers.ReplaceAt(i, field.Name, value);
+                changed = true;
+            }
+        }
+
+        return changed;
+    }
+
+    /// <summary>A credential's placeholder; one never learned (not possible after <see cref="Learn"/>) gets its kind's.</summary>
+    private string PlaceholderOf(string secret, string kind) =>
+        RedactionPlaceholder.IsPlaceholder(secret) ? secret : _book.PlaceholderOf(secret) ?? RedactionPlaceholder.Format(kind, 1);
+
+    private bool ScrubBody(HttpMessage message)
+    {
+        if (message.DecodeProblem is not null || message.DecodedBody is not { Length: > 0 } body || !TryText(body, out var text))
+        {
+            return false; // binary, or kept encoded past the decoding limit: nothing textual to find
+        }
+
+        var replaced = _book.Replace(text);
+        if (replaced == text)
+        {
+            return false;
+        }
+
+        message.SetDecodedBody(Encoding.UTF8.GetBytes(replaced));
+        if (message.Headers.Contains("Content-Length"))
+        {
+            message.Headers.Set("Content-Length", message.Body!.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)); // set just above
+        }
+
+        return true;
+    }
+
+    private bool ScrubMessages(Flow flow, WebSocketData ws)
+    {
+        var data = new WebSocketData { CloseCode = ws.CloseCode, CloseReason = ws.CloseReason, ClosedByClient = ws.ClosedByClient, TimestampEnd = ws.TimestampEnd };
+        var changed = false;
+        foreach (var m in ws.Messages)
+        {
+            var content = m.Content;
+            if (m.IsText && _book.Replace(m.Text) is var text && text != m.Text)
+            {
+                content = Encoding.UTF8.GetBytes(text);
+                changed = true;
+            }
+
+            data.Add(new WebSocketMessage(m.Type, m.FromClient, content, m.Timestamp) { Injected = m.Injected });
+        }
+
+        if (changed)
+        {
+            flow.WebSocket = data;
+        }
+
+        return changed;
+    }
+
+    private static bool TryText(byte[] body, out string text)
+    {
+        try
+        {
+            text = StrictUtf8.GetString(body);
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            text = "";
+            return false;
+        }
+    }
+}

@@ -1,0 +1,216 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace MitmFixture.Cassettes;
+
+/// <summary>
+/// Every secret a cassette has shown so far and its placeholder: one per secret, numbered by
+/// kind in the order learned, so the same token reads the same in the token response and in
+/// every later request. Replacement runs in one left-to-right pass (a vectorized multi-string
+/// search, so thousands of secrets cost little) that steps over placeholders already in the text,
+/// so running it again on redacted text changes nothing.
+/// </summary>
+internal sealed class SecretBook(int minimumSecretLength)
+{
+    private readonly Dictionary<string, string> _placeholders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _lastOrdinal = new(StringComparer.Ordinal);
+    private readonly List<string> _learned = []; // in learning order, so callers can ask for the ones since a version
+    private readonly Dictionary<string, string> _forms = new(StringComparer.Ordinal); // every form of every secret -> placeholder
+    private readonly Dictionary<char, List<string>> _byFirst = []; // forms by first char, longest first
+    private readonly List<string> _recentForms = []; // forms not yet in _compiled
+
+    // Two searchers, so a new secret per flow does not rebuild a search over thousands of forms:
+    // a large one rebuilt rarely, and a small one over the forms learned since.
+    private SearchValues<string>? _compiled;
+    private SearchValues<string>? _recent;
+
+    /// <summary>Grows by one for each secret learned, so callers can tell whether anything new arrived.</summary>
+    public int Version { get; private set; }
+
+    public IReadOnlyDictionary<string, string> Secrets => _placeholders;
+
+    /// <summary>Learns <paramref name="secret"/> under a fresh placeholder of <paramref name="kind"/>, unless known or itself a placeholder.</summary>
+    public void Add(string secret, string kind)
+    {
+        if (secret.Length == 0 || _placeholders.ContainsKey(secret) || RedactionPlaceholder.IsPlaceholder(secret))
+        {
+            return;
+        }
+
+        var ordinal = _lastOrdinal.GetValueOrDefault(kind) + 1;
+        _lastOrdinal[kind] = ordinal;
+        Remember(secret, RedactionPlaceholder.Format(kind, ordinal));
+    }
+
+    /// <summary>A secret whose placeholder is fixed by name (a value-sourced placeholder the replay restores).</summary>
+    public void AddFixed(string secret, string placeholder)
+    {
+        if (secret.Length > 0)
+        {
+            _placeholders.Remove(secret);
+            Remember(secret, placeholder);
+        }
+    }
+
+    /// <summary>Marks the placeholders already in <paramref name="text"/> as taken, so a new secret never reuses one (appending to, or redacting, an older cassette).</summary>
+    public void Reserve(string text)
+    {
+        foreach (var (kind, ordinal) in RedactionPlaceholder.FindAll(text))
+        {
+            if (_lastOrdinal.GetValueOrDefault(kind) < ordinal)
+            {
+                _lastOrdinal[kind] = ordinal;
+            }
+        }
+    }
+
+    public string? PlaceholderOf(string secret) => _placeholders.GetValueOrDefault(secret);
+
+    /// <summary><paramref name="text"/> with every known secret, in any of its forms, replaced by its placeholder.</summary>
+    public string Replace(string text)
+    {
+        if (_placeholders.Count == 0 || text.Length == 0)
+        {
+            return text;
+        }
+
+        Compile();
+        var at = Next(text, 0);
+        if (at < 0)
+        {
+            return text;
+        }
+
+        var output = new StringBuilder(text.Length);
+        var copied = 0;
+        while (at >= 0)
+        {
+            var position = copied + at;
+            var skip = PlaceholderAround(text, position);
+            if (skip > 0)
+            {
+                output.Append(text, copied, skip - copied); // inside a placeholder: keep it whole
+                copied = skip;
+            }
+            else if (LongestFormAt(text, position) is { } form)
+            {
+                output.Append(text, copied, position - copied).Append(_forms[form]);
+                copied = position + form.Length;
+            }
+            else
+            {
+                output.Append(text, copied, position + 1 - copied);
+                copied = position + 1;
+            }
+
+            at = copied < text.Length ? Next(text, copied) : -1;
+        }
+
+        return output.Append(text, copied, text.Length - copied).ToString();
+    }
+
+    /// <summary>The secrets learned after <paramref name="version"/>, in learning order.</summary>
+    public IEnumerable<string> LearnedSince(int version) => _learned.Skip(version);
+
+    /// <summary>
+    /// The forms a secret takes on the wire and in bodies: as is, percent-encoded (both space
+    /// styles), JSON-escaped (also PHP's <c>\/</c>), base64 and base64url, padded or not.
+    /// Forms shorter than the minimum are left alone, too likely to hit innocent text.
+    /// </summary>
+    public IEnumerable<string> FormsOf(string secret)
+    {
+        if (secret.Length < minimumSecretLength)
+        {
+            yield break;
+        }
+
+        var base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(secret));
+        var base64Url = base64.Replace('+', '-').Replace('/', '_');
+        var escaped = Uri.EscapeDataString(secret);
+        foreach (var form in new[]
+        {
+            secret, escaped, escaped.Replace("%20", "+", StringComparison.Ordinal),
+            JsonEncodedText.Encode(secret).ToString(), secret.Replace("/", "\\/", StringComparison.Ordinal),
+            base64, base64.TrimEnd('='), base64Url, base64Url.TrimEnd('='),
+        }.Distinct(StringComparer.Ordinal))
+        {
+            if (form.Length >= minimumSecretLength)
+            {
+                yield return form;
+            }
+        }
+    }
+
+    private void Remember(string secret, string placeholder)
+    {
+        _placeholders[secret] = placeholder;
+        _learned.Add(secret);
+        Version = _learned.Count;
+        foreach (var form in FormsOf(secret))
+        {
+            if (_forms.TryAdd(form, placeholder))
+            {
+                var list = _byFirst.TryGetValue(form[0], out var found) ? found : _byFirst[form[0]] = [];
+                var at = list.FindIndex(f => f.Length < form.Length);
+                list.Insert(at < 0 ? list.Count : at, form);
+                _recentForms.Add(form);
+                _recent = null;
+            }
+        }
+    }
+
+    private void Compile()
+    {
+        if (_compiled is null || _recentForms.Count > 256)
+        {
+            _compiled = SearchValues.Create(_forms.Count > 0 ? [.. _forms.Keys] : [NoMatch], StringComparison.Ordinal);
+            _recentForms.Clear();
+            _recent = null;
+        }
+
+        _recent ??= SearchValues.Create(_recentForms.Count > 0 ? [.. _recentForms] : [NoMatch], StringComparison.Ordinal);
+    }
+
+    private const string NoMatch = "\uFFFF\uFFFE\uFFFF";
+
+    /// <summary>The first position at or after <paramref name="from"/> where a form may start (relative to <paramref name="from"/>), or -1.</summary>
+    private int Next(string text, int from)
+    {
+        var span = text.AsSpan(from);
+        var first = span.IndexOfAny(_compiled!); // both built by Compile
+        var recent = _recentForms.Count == 0 ? -1 : span.IndexOfAny(_recent!);
+        return first < 0 ? recent : recent < 0 ? first : Math.Min(first, recent);
+    }
+
+    private string? LongestFormAt(string text, int position)
+    {
+        if (!_byFirst.TryGetValue(text[position], out var candidates))
+        {
+            return null;
+        }
+
+        foreach (var form in candidates)
+        {
+            if (string.CompareOrdinal(text, position, form, 0, form.Length) == 0 && position + form.Length <= text.Length)
+            {
+                return form;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The end of a placeholder that covers <paramref name="position"/>, or 0.</summary>
+    private static int PlaceholderAround(string text, int position)
+    {
+        var open = text.LastIndexOf('<', position);
+        if (open < 0)
+        {
+            return 0;
+        }
+
+        var close = text.IndexOf('>', open);
+        return close >= position && close - open < 64 && RedactionPlaceholder.IsPlaceholder(text[open..(close + 1)]) ? close + 1 : 0;
+    }
+}

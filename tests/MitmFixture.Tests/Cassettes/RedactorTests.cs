@@ -1,0 +1,204 @@
+using System.Text;
+using MitmFixture.Addons;
+using MitmFixture.Cassettes;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+using MitmFixture.Replay;
+
+namespace MitmFixture.Tests.Cassettes;
+
+/// <summary>Cassette-wide redaction: a secret learned in any flow is replaced in every flow, in every form, by one placeholder.</summary>
+public sealed class RedactorTests : IDisposable
+{
+    private const string AccessToken = "at-9f8e7d6c5b4a";
+    private const string RefreshToken = "rt-0a1b2c3d4e5f";
+    private const string IdToken = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1In0.c2ln";
+    private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-redactor-").FullName;
+
+    private static Flow TokenResponse(string accessToken = AccessToken) => new(HttpRequest.Create("POST", "https://auth.test/token", "grant_type=client_credentials"u8.ToArray(), ("Content-Type", "application/x-www-form-urlencoded")))
+    {
+        Response = HttpResponse.Create(200, $"{{\"access_token\":\"{accessToken}\",\"token_type\":\"Bearer\",\"refresh_token\":\"{RefreshToken}\",\"id_token\":\"{IdToken}\"}}", "application/json"),
+    };
+
+    private static Flow Get(string url, params (string, string)[] headers) => new(HttpRequest.Create("GET", url, null, headers)) { Response = HttpResponse.Create(200, "ok") };
+
+    private static string Base64Url(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    [Fact]
+    public void Redact_TokenFromAResponseBody_IsReplacedInEarlierAndLaterFlowsInEveryForm()
+    {
+        var before = Get($"https://api.test/early?seen={AccessToken}");
+        var later = Get("https://api.test/items", ("Authorization", $"Bearer {AccessToken}"));
+        var refresh = new Flow(HttpRequest.Create("POST", "https://auth.test/token", Encoding.UTF8.GetBytes($"grant_type=refresh_token&refresh_token={RefreshToken}"), ("Content-Type", "application/x-www-form-urlencoded")))
+        {
+            Response = HttpResponse.Create(200, $"state {Base64Url(AccessToken + "?")} and {Convert.ToBase64String(Encoding.UTF8.GetBytes(IdToken))}"),
+        };
+
+        var json = Cassette.ToJson([before, TokenResponse(), later, refresh]);
+        var flows = Redactor.Default.Redact([before, TokenResponse(), later, refresh]);
+
+        foreach (var secret in new[] { AccessToken, RefreshToken, IdToken, Base64Url(AccessToken + "?"), Convert.ToBase64String(Encoding.UTF8.GetBytes(IdToken)) })
+        {
+            Assert.DoesNotContain(secret, json, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("/early?seen=<ACCESS_TOKEN>", flows[0].Request.Path);
+        Assert.Contains("\"access_token\":\"<ACCESS_TOKEN>\"", flows[1].Response!.Text, StringComparison.Ordinal);
+        Assert.Contains("\"id_token\":\"<ID_TOKEN>\"", flows[1].Response!.Text, StringComparison.Ordinal);
+        Assert.Equal("Bearer <ACCESS_TOKEN>", flows[2].Request.Headers["Authorization"]);
+        Assert.Equal("grant_type=refresh_token&refresh_token=<REFRESH_TOKEN>", flows[3].Request.Text);
+        Assert.Equal($"Bearer {AccessToken}", later.Request.Headers["Authorization"]); // the live flows are untouched
+    }
+
+    [Fact]
+    public void Redact_DistinctSecretsOfOneKind_GetNumberedPlaceholders_TheSameSecretAlwaysTheSame()
+    {
+        var flows = Redactor.Default.Redact([
+            Get("https://a.test/1", ("Authorization", "Bearer first-token-1111")),
+            Get("https://a.test/2", ("Authorization", "Bearer second-token-2222")),
+            Get("https://a.test/3?echo=first-token-1111", ("Authorization", "Bearer first-token-1111")),
+        ]);
+
+        Assert.Equal("Bearer <AUTHORIZATION>", flows[0].Request.Headers["Authorization"]);
+        Assert.Equal("Bearer <AUTHORIZATION-2>", flows[1].Request.Headers["Authorization"]);
+        Assert.Equal("Bearer <AUTHORIZATION>", flows[2].Request.Headers["Authorization"]);
+        Assert.Equal("/3?echo=<AUTHORIZATION>", flows[2].Request.Path);
+    }
+
+    [Fact]
+    public void Redact_BasicCredential_DecodedPasswordIsRedactedWhereverItAppears()
+    {
+        var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes("app-client:pa55-w0rd-xyz"));
+        var login = Get("https://a.test/login", ("Authorization", $"Basic {basic}"));
+        var echo = new Flow(HttpRequest.Create("GET", "https://a.test/other")) { Response = HttpResponse.Create(200, "your password is pa55-w0rd-xyz") };
+
+        var flows = Redactor.Default.Redact([echo, login]);
+
+        Assert.Equal("Basic <AUTHORIZATION>", flows[1].Request.Headers["Authorization"]);
+        Assert.Equal("your password is <PASSWORD>", flows[0].Response!.Text);
+    }
+
+    [Fact]
+    public void Redact_Cookies_EachValueItsOwnPlaceholder_SetCookieAttributesKept()
+    {
+        var login = new Flow(HttpRequest.Create("POST", "https://a.test/login")) { Response = HttpResponse.Create(200, null, ("Set-Cookie", "sid=session-abcdef; Path=/; HttpOnly")) };
+        var next = Get("https://a.test/me", ("Cookie", "theme=dark-mode; sid=session-abcdef"));
+        var body = Get("https://a.test/debug?s=session-abcdef");
+
+        var flows = Redactor.Default.Redact([login, next, body]);
+
+        Assert.Equal("sid=<COOKIE>; Path=/; HttpOnly", flows[0].Response!.Headers["Set-Cookie"]);
+        Assert.Equal("theme=<COOKIE-2>; sid=<COOKIE>", flows[1].Request.Headers["Cookie"]);
+        Assert.Equal("/debug?s=<COOKIE>", flows[2].Request.Path);
+    }
+
+    [Fact]
+    public void Redact_SecretFieldsAreConfigurable_AndFoundAtAnyDepth()
+    {
+        var redactor = new Redactor(new RedactionOptions { SecretFields = ["api_secret"] });
+        var flow = new Flow(HttpRequest.Create("POST", "https://a.test/", "{\"outer\":{\"list\":[{\"api_secret\":\"deep-secret-42\"}]},\"access_token\":\"not-a-secret-here\"}"u8.ToArray(), ("Content-Type", "application/json")));
+
+        var text = redactor.Redact(flow).Request.Text;
+
+        Assert.Equal("{\"outer\":{\"list\":[{\"api_secret\":\"<API_SECRET>\"}]},\"access_token\":\"not-a-secret-here\"}", text);
+    }
+
+    [Fact]
+    public void Redact_AlreadyRedactedCassette_KeepsItsPlaceholdersAndNumbersNewSecretsPastThem()
+    {
+        var redacted = Redactor.Default.Redact([TokenResponse()]);
+
+        var again = Redactor.Default.Redact([.. redacted, TokenResponse("at-another-one-77")]);
+
+        Assert.Equal(redacted[0].Response!.Text, again[0].Response!.Text);
+        Assert.Contains("\"access_token\":\"<ACCESS_TOKEN-2>\"", again[1].Response!.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Redact_ASecretThatIsPartOfAPlaceholder_LeavesThePlaceholderWhole_AndManySecretsStayDistinct()
+    {
+        var flows = new List<Flow> { TokenResponse() };
+        for (var i = 0; i < 600; i++)
+        {
+            flows.Add(Get($"https://a.test/{i}", ("Cookie", $"sid=cookie-{i:D5}")));
+        }
+
+        flows.Add(new Flow(HttpRequest.Create("GET", "https://a.test/x?password=TOKEN")) { Response = HttpResponse.Create(200, $"{AccessToken} cookie-00042 cookie-00599") });
+
+        var redacted = Redactor.Default.Redact(flows);
+
+        Assert.Equal("/x?password=<PASSWORD>", redacted[^1].Request.Path);
+        Assert.Equal("<ACCESS_TOKEN> <COOKIE-43> <COOKIE-600>", redacted[^1].Response!.Text);
+        Assert.Contains("\"access_token\":\"<ACCESS_TOKEN>\"", redacted[0].Response!.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Writer_SecretLearnedInFlowFive_IsScrubbedFromFlowsOneToFourOnDisk()
+    {
+        var path = Path.Combine(_directory, "incremental.json");
+        await using (var writer = CassetteWriter.Create(path))
+        {
+            for (var i = 1; i <= 4; i++)
+            {
+                writer.Append(Get($"https://a.test/{i}?t={AccessToken}"));
+            }
+
+            await writer.FlushAsync();
+            Assert.Contains(AccessToken, await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken), StringComparison.Ordinal); // not known to be a secret yet
+
+            writer.Append(TokenResponse());
+            await writer.FlushAsync();
+            Assert.DoesNotContain(AccessToken, await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+
+        var flows = Cassette.Load(path).Flows;
+        Assert.Equal(5, flows.Count);
+        Assert.All(flows.Take(4), f => Assert.EndsWith("?t=<ACCESS_TOKEN>", f.Request.Path, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Writer_Append_NumbersNewSecretsPastThePlaceholdersAlreadyInTheFile()
+    {
+        var path = Path.Combine(_directory, "append.json");
+        Cassette.Save(path, [TokenResponse()]);
+
+        await using (var writer = CassetteWriter.Create(path, append: true))
+        {
+            writer.Append(TokenResponse("at-second-token-55"));
+        }
+
+        var flows = Cassette.Load(path).Flows;
+        Assert.Contains("<ACCESS_TOKEN>", flows[0].Response!.Text, StringComparison.Ordinal);
+        Assert.Contains("<ACCESS_TOKEN-2>", flows[1].Response!.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_TokenFromALiveResponse_LetsALaterLiveRequestCarryingItMatchTheRecording()
+    {
+        var recorded = Redactor.Default.Redact([TokenResponse(), Get($"https://api.test/items?access_token={AccessToken}")]);
+        var addon = new ServerReplayAddon(new ReplayStore([recorded[1]], new ServerReplayOptions()), null, Redactor.Default);
+
+        // The token endpoint is not in the recording: its response came from a live server.
+        var live = TokenResponse("at-live-token-0000");
+        await addon.ResponseAsync(live, TestContext.Current.CancellationToken);
+        var request = new Flow(HttpRequest.Create("GET", "https://api.test/items?access_token=at-live-token-0000"));
+        await addon.RequestAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ReplayKind.Response, request.Replay);
+        Assert.Equal("https://api.test/items?access_token=at-live-token-0000", request.Request.Url); // the live request itself is untouched
+    }
+
+    [Theory]
+    [InlineData("/items?access_token=<ACCESS_TOKEN-2>")]
+    [InlineData("/items?access_token=%3CACCESS_TOKEN%3E")]
+    public void Fingerprint_PlaceholdersCompareByKind(string live)
+    {
+        var recorded = RequestFingerprint.Of(HttpRequest.Create("GET", "https://api.test/items?access_token=<ACCESS_TOKEN>"), new ServerReplayOptions());
+
+        var probe = RequestFingerprint.Of(HttpRequest.Create("GET", "https://api.test" + live), new ServerReplayOptions());
+
+        Assert.Equal(recorded.Key, probe.Key);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
