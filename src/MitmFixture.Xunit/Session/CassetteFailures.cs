@@ -55,3 +55,17 @@ public sealed class SnapshotMismatchException(string message) : Exception(messag
     {
     }
 }
+
+/// <summary>A request reached the proxy's shared port while several tests had cassettes open, so it belongs to none.</summary>
+public sealed class UnattributedRequestException(string message) : Exception(message)
+{
+    public UnattributedRequestException()
+        : this("unattributed request")
+    {
+    }
+
+    public UnattributedRequestException(string message, Exception inner)
+        : this(message + " " + inner.Message)
+    {
+    }
+}
