@@ -1,3 +1,5 @@
+using MitmFixture.Http;
+
 namespace MitmFixture.Content;
 
 /// <summary>

@@ -4,6 +4,8 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
+using MitmFixture.Http;
+
 namespace MitmFixture.Content;
 
 /// <summary>JSON re-indented by two spaces, members in their original order, numbers and duplicates as sent.</summary>

@@ -1,3 +1,5 @@
+using MitmFixture.Http;
+
 namespace MitmFixture.Content;
 
 /// <summary>Text in its declared charset (UTF-8 when none), shown line by line; anything else is left to the Hex view.</summary>

@@ -1,6 +1,8 @@
 using System.Xml;
 using System.Xml.Linq;
 
+using MitmFixture.Http;
+
 namespace MitmFixture.Content;
 
 /// <summary>

@@ -1,6 +1,8 @@
 using System.Text;
 using MitmFixture.Content;
 
+using MitmFixture.Http;
+
 namespace MitmFixture.Tests.Content;
 
 public sealed class JsonViewTests

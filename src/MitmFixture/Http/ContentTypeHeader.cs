@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MitmFixture.Content;
+namespace MitmFixture.Http;
 
 /// <summary>A Content-Type value taken apart (RFC 9110 §8.3.1): the lower-cased media type and its parameters.</summary>
 internal sealed record ContentTypeHeader(string MediaType, IReadOnlyDictionary<string, string> Parameters)

@@ -1,7 +1,7 @@
 using System.Text;
-using MitmFixture.Content;
+using MitmFixture.Http;
 
-namespace MitmFixture.Tests.Content;
+namespace MitmFixture.Tests.Http;
 
 public sealed class ContentTypeHeaderTests
 {
@@ -31,4 +31,20 @@ public sealed class ContentTypeHeaderTests
     [Fact]
     public void Charset_Utf8_IsUtf8() =>
         Assert.Equal(Encoding.UTF8.CodePage, ContentTypeHeader.Parse("text/plain; charset=\"utf-8\"").Charset?.CodePage);
+
+    [Theory]
+    [InlineData("text/plain; charset=windows-1252", "caf\u00e9 \u20ac")]
+    [InlineData("text/plain; charset=\"iso-8859-1\"; format=flowed", "caf\u00e9 \u0080")]
+    [InlineData("text/plain; charset=nonsense", "caf\ufffd \ufffd")]
+    [InlineData(null, "caf\ufffd \ufffd")]
+    public void HttpMessageText_DecodesWithTheOneContentTypeParser(string? contentType, string expected)
+    {
+        var response = new HttpResponse { Body = [(byte)'c', (byte)'a', (byte)'f', 0xE9, (byte)' ', 0x80] };
+        if (contentType is not null)
+        {
+            response.Headers.Set("Content-Type", contentType);
+        }
+
+        Assert.Equal(expected, response.Text);
+    }
 }
