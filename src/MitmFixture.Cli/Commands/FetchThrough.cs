@@ -1,4 +1,5 @@
 using System.Net;
+using MitmFixture.Content;
 using MitmFixture.Proxy;
 
 namespace MitmFixture.Cli.Commands;
@@ -29,8 +30,13 @@ internal static class FetchThrough
             {
                 using var response = await client.GetAsync(url, cancellationToken);
                 var body = await response.Content.ReadAsStringAsync(cancellationToken);
-                Console.WriteLine($"GET {url} -> {(int)response.StatusCode} {response.ReasonPhrase} ({response.Content.Headers.ContentType?.MediaType ?? "no content type"})");
-                Console.WriteLine(body.TrimEnd());
+                // What the server sent is escaped on its way to the terminal, as the dump output is.
+                Console.WriteLine($"GET {url} -> {(int)response.StatusCode} {DisplayText.Sanitize(response.ReasonPhrase ?? "")} ({DisplayText.Sanitize(response.Content.Headers.ContentType?.MediaType ?? "no content type")})");
+                foreach (var line in body.TrimEnd().Split('\n'))
+                {
+                    Console.WriteLine(DisplayText.Sanitize(line.TrimEnd('\r')));
+                }
+
                 Console.WriteLine();
                 if (!response.IsSuccessStatusCode)
                 {

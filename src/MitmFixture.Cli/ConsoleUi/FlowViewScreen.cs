@@ -1,4 +1,4 @@
-using MitmFixture.Cli.ConsoleUi.ContentViews;
+using MitmFixture.Content;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 

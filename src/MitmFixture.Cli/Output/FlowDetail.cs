@@ -1,13 +1,24 @@
 using System.Text;
+using MitmFixture.Content;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
 namespace MitmFixture.Cli.Output;
 
-/// <summary>mitmdump's --flow-detail levels: 1 the flow line, 2 with headers, 3 with bodies cut at 1 KiB, 4 with whole bodies.</summary>
+/// <summary>
+/// mitmdump's --flow-detail levels: 1 the flow line, 2 with headers, 3 with bodies (and WebSocket
+/// messages) cut at <see cref="ShortBodyLines"/> lines, 4 with whole bodies. Bodies go through the
+/// content views (mitmproxy's dumper uses the "auto" view), and everything taken from the flow is
+/// escaped on its way out: a server must not be able to drive the user's terminal (ESC, CSI, BEL,
+/// CR, backspace) with a body, a header or a reason phrase.
+/// </summary>
 internal static class FlowDetail
 {
-    private const int ShortBody = 1024;
+    /// <summary>mitmproxy's dumper echoes 70 lines of a body at flow_detail 3 (addons/dumper.py).</summary>
+    public const int ShortBodyLines = 70;
+
+    /// <summary>At level 4 bodies are whole, but the console's bound on what a view lays out still holds.</summary>
+    private const int WholeBodyLines = 1_000_000;
 
     public static string Format(Flow flow, int level)
     {
@@ -24,6 +35,11 @@ internal static class FlowDetail
             Append(text, "<< ", response, level);
         }
 
+        if (level >= 3 && flow.WebSocket is { } webSocket)
+        {
+            AppendMessages(text, webSocket.Messages, level);
+        }
+
         return text.ToString().TrimEnd('\n');
     }
 
@@ -31,13 +47,35 @@ internal static class FlowDetail
     {
         foreach (var field in message.Headers)
         {
-            text.Append("    ").Append(prefix).Append(field.Name).Append(": ").Append(field.Value).Append('\n');
+            text.Append("    ").Append(prefix).Append(DisplayText.Sanitize(field.Name)).Append(": ").Append(DisplayText.Sanitize(field.Value)).Append('\n');
         }
 
-        if (level >= 3 && message.Text is { Length: > 0 } body)
+        if (level < 3 || message.Body is { Length: 0 })
         {
-            var shown = level == 3 && body.Length > ShortBody ? body[..ShortBody] + $"… ({body.Length - ShortBody} more characters)" : body;
-            text.Append("    ").Append(shown.Replace("\n", "\n    ", StringComparison.Ordinal)).Append('\n');
+            return;
+        }
+
+        var view = ContentViewer.Render(message, ViewMode.Pretty, level == 3 ? ShortBodyLines : WholeBodyLines);
+        text.Append("    ").Append(view.Description).Append('\n'); // the view sanitizes its description and lines
+        foreach (var bodyLine in view.Lines)
+        {
+            text.Append("    ").Append(bodyLine).Append('\n');
+        }
+    }
+
+    private static void AppendMessages(StringBuilder text, IReadOnlyList<WebSocketMessage> messages, int level)
+    {
+        var shown = level == 3 ? Math.Min(messages.Count, ShortBodyLines) : messages.Count;
+        for (var i = 0; i < shown; i++)
+        {
+            var message = messages[i];
+            var content = message.IsText ? DisplayText.Sanitize(message.Text) : Convert.ToHexString(message.Content);
+            text.Append("    ").Append(message.FromClient ? "ws >> " : "ws << ").Append(content).Append('\n');
+        }
+
+        if (shown < messages.Count)
+        {
+            text.Append("    … ").Append(messages.Count - shown).Append(" more WebSocket messages\n");
         }
     }
 }

@@ -1,10 +1,14 @@
 using System.Globalization;
 using MitmFixture.Cli.Settings;
+using MitmFixture.Content;
 using MitmFixture.Flows;
 
 namespace MitmFixture.Cli.Output;
 
-/// <summary>The one line mitmfixture dump prints per finished flow: client, method, URL, status, size, duration.</summary>
+/// <summary>
+/// The one line mitmfixture dump prints per finished flow: client, method, URL, status, size, duration.
+/// Method, URL, reason and error come from the network, so they are escaped (<see cref="DisplayText"/>).
+/// </summary>
 internal static class FlowLine
 {
     public static string Format(Flow flow)
@@ -17,15 +21,15 @@ internal static class FlowLine
         {
             var size = response.Body is { } body ? SizeParser.Format(body.Length) : "streamed";
             var websocket = flow.WebSocket is { } ws ? $" websocket {ws.Messages.Count} messages" : "";
-            outcome = $"{response.StatusCode} {response.Reason} {size}{websocket}";
+            outcome = $"{response.StatusCode} {DisplayText.Sanitize(response.Reason)} {size}{websocket}";
         }
         else
         {
-            outcome = $"error: {flow.Error?.Message ?? "no response"}";
+            outcome = $"error: {DisplayText.Sanitize(flow.Error?.Message ?? "no response")}";
         }
 
         var replay = flow.Replay == ReplayKind.None ? "" : " [replay]";
-        return $"{client} {request.Method} {request.Url} << {outcome} {duration}{replay}";
+        return $"{client} {DisplayText.Sanitize(request.Method)} {DisplayText.Sanitize(request.Url)} << {outcome} {duration}{replay}";
     }
 
     /// <summary>From the request's start to the response's end (or the error), e.g. "31ms" or "1.2s"; null while unknown.</summary>

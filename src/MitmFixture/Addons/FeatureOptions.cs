@@ -1,7 +1,6 @@
 using MitmFixture.Addons.Specs;
 using MitmFixture.Filters;
 using MitmFixture.Flows;
-using MitmFixture.Proxy;
 
 namespace MitmFixture.Addons;
 
@@ -37,11 +36,12 @@ public sealed record FeatureOptions
 
     /// <summary>
     /// The feature addons in mitmproxy's order, without server replay or recording; a proxy's whole
-    /// pipeline, with those in their places, comes from <c>ProxyPipeline.Compose</c>.
+    /// pipeline, with those in their places, comes from <c>ProxyPipeline.Compose</c>, which also
+    /// refuses proxyauth in reverse mode (the mode is the proxy's business, not the addons').
     /// </summary>
-    public IReadOnlyList<ProxyAddon> Build(ProxyMode mode, List<string> errors, TimeProvider? time = null)
+    public IReadOnlyList<ProxyAddon> Build(List<string> errors, TimeProvider? time = null)
     {
-        var addons = Create(mode, errors, time);
+        var addons = Create(errors, time);
         return [.. addons.BeforeReplay, .. addons.AfterReplay];
     }
 
@@ -50,7 +50,7 @@ public sealed record FeatureOptions
     /// anticomp and proxyauth before it; map_remote, modify_body, modify_headers, stickyauth and
     /// stickycookie after it, so a replayed request is matched as the client sent it.
     /// </summary>
-    internal FeatureAddons Create(ProxyMode mode, List<string> errors, TimeProvider? time, bool keepModifyBody = false)
+    internal FeatureAddons Create(List<string> errors, TimeProvider? time, bool keepModifyBody = false)
     {
         var before = new List<ProxyAddon>();
         if (Anticache)
@@ -65,14 +65,7 @@ public sealed record FeatureOptions
 
         if (ProxyAuth is { Length: > 0 } auth)
         {
-            if (mode.Kind == ProxyModeKind.Reverse)
-            {
-                errors.Add($"proxyauth '{ProxyAuthAddon.Describe(auth)}': proxy authentication is not possible in reverse mode (clients do not know they talk to a proxy); use regular or upstream mode");
-            }
-            else
-            {
-                Try(errors, () => before.Add(ProxyAuthAddon.Parse(auth)));
-            }
+            Try(errors, () => before.Add(ProxyAuthAddon.Parse(auth)));
         }
 
         var after = new List<ProxyAddon>();

@@ -1,5 +1,4 @@
 using System.Globalization;
-using MitmFixture.Internal;
 
 namespace MitmFixture.Http;
 

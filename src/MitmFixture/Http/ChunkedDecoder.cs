@@ -1,5 +1,4 @@
 using System.Buffers;
-using MitmFixture.Internal;
 
 namespace MitmFixture.Http;
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
-using MitmFixture.Internal;
 
 namespace MitmFixture.Http;
 

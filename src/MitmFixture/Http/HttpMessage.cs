@@ -122,27 +122,9 @@ public abstract class HttpMessage
 
     public string? ContentType => Headers.Get("Content-Type");
 
-    internal static Encoding CharsetOf(string? contentType)
-    {
-        if (contentType is null)
-        {
-            return Encoding.UTF8;
-        }
-
-        var index = contentType.IndexOf("charset=", StringComparison.OrdinalIgnoreCase);
-        if (index < 0)
-        {
-            return Encoding.UTF8;
-        }
-
-        var name = contentType[(index + 8)..].Split(';')[0].Trim().Trim('"');
-        try
-        {
-            return Encoding.GetEncoding(name);
-        }
-        catch (ArgumentException)
-        {
-            return Encoding.UTF8;
-        }
-    }
+    /// <summary>
+    /// The charset the Content-Type names, through the one Content-Type parser (quoted values,
+    /// legacy code pages such as windows-1252 included); UTF-8 when absent or unknown.
+    /// </summary>
+    internal static Encoding CharsetOf(string? contentType) => ContentTypeHeader.Parse(contentType).Charset ?? Encoding.UTF8;
 }

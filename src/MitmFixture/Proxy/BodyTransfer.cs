@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using MitmFixture.Http;
-using MitmFixture.Internal;
 
 namespace MitmFixture.Proxy;
 

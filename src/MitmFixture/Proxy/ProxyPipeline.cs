@@ -70,7 +70,7 @@ public sealed class ProxyPipeline
     public static ProxyPipeline Compose(ProxyConfiguration configuration, PipelineParts parts, List<string> errors)
     {
         var redactor = new Redactor(configuration.Redaction);
-        var features = configuration.Features.Create(configuration.Proxy.Mode, errors, configuration.Proxy.TimeProvider, parts.EditableModifyBody);
+        var features = FeaturesFor(configuration, errors).Create(errors, configuration.Proxy.TimeProvider, parts.EditableModifyBody);
         var serverReplay = parts.ServerReplay is null ? LoadServerReplay(configuration, redactor, errors) : null;
         ProxyAddon?[] addons =
         [
@@ -83,6 +83,22 @@ public sealed class ProxyPipeline
             errors.Count == 0 ? parts.Recording?.Invoke(redactor) : null,
         ];
         return new ProxyPipeline(addons.OfType<ProxyAddon>().ToList(), redactor, serverReplay, features.ModifyBody);
+    }
+
+    /// <summary>
+    /// The feature options this proxy's mode allows: proxyauth is refused in reverse mode (clients
+    /// do not know they talk to a proxy, as mitmproxy's proxyauth addon says).
+    /// </summary>
+    internal static FeatureOptions FeaturesFor(ProxyConfiguration configuration, List<string> errors)
+    {
+        var features = configuration.Features;
+        if (configuration.Proxy.Mode.Kind == ProxyModeKind.Reverse && features.ProxyAuth is { Length: > 0 } auth)
+        {
+            errors.Add($"proxyauth '{ProxyAuthAddon.Describe(auth)}': proxy authentication is not possible in reverse mode (clients do not know they talk to a proxy); use regular or upstream mode");
+            return features with { ProxyAuth = null };
+        }
+
+        return features;
     }
 
     private static ServerReplayAddon? LoadServerReplay(ProxyConfiguration configuration, Redactor redactor, List<string> errors)

@@ -19,7 +19,7 @@ public sealed class FeatureAddonTests(UpstreamFixture fixture) : IClassFixture<U
     private async Task<ProxyHarness> StartAsync(FeatureOptions features, ProxyMode? mode = null)
     {
         var errors = new List<string>();
-        var addons = features.Build(mode ?? ProxyMode.Regular, errors);
+        var addons = ProxyPipeline.FeaturesFor(new ProxyConfiguration { Proxy = new ProxyOptions { Mode = mode ?? ProxyMode.Regular }, Features = features }, errors).Build(errors);
         Assert.Empty(errors);
         return await ProxyHarness.StartAsync(Upstream, o => o with { Addons = addons });
     }
@@ -245,11 +245,12 @@ public sealed class FeatureAddonTests(UpstreamFixture fixture) : IClassFixture<U
     }
 
     [Fact]
-    public void Build_CollectsEveryErrorAndRefusesProxyAuthInReverseMode()
+    public void Compose_CollectsEveryFeatureErrorAndRefusesProxyAuthInReverseMode()
     {
         var errors = new List<string>();
 
-        new FeatureOptions { ProxyAuth = "ann:s3cret", ModifyBody = ["/~q/(/x"], StickyCookie = "~q & (" }.Build(ProxyMode.Reverse("http://x"), errors);
+        var features = new FeatureOptions { ProxyAuth = "ann:s3cret", ModifyBody = ["/~q/(/x"], StickyCookie = "~q & (" };
+        ProxyPipeline.Compose(new ProxyConfiguration { Proxy = new ProxyOptions { Mode = ProxyMode.Reverse("http://x") }, Features = features }, new PipelineParts(), errors);
 
         Assert.Equal(3, errors.Count);
         Assert.Contains(errors, e => e.StartsWith("proxyauth 'ann:***': proxy authentication is not possible in reverse mode", StringComparison.Ordinal));

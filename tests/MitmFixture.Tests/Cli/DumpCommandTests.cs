@@ -120,6 +120,43 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
     }
 
     [Fact]
+    public async Task Dump_FlowDetail4_ServerEscapeSequencesNeverReachTheTerminal()
+    {
+        // A hostile server: clear screen, set the window title, ring the bell, CSI, backspace and CR
+        // in the body. The parser refuses C0 controls in the head (RFC 9110 §5.5), but C1 controls
+        // arrive as obs-text bytes (0x9B CSI, 0x9D OSC, 0x9C ST) in the reason phrase and a header.
+        const string head = "x\u009b2J\u009d0;owned\u009cy";
+        const string evil = "x\u001b[2J\u001b]0;owned\u0007\u009b31m\by";
+        var body = "hello " + evil + "\r" + evil + " and ordinary text after it\n";
+        await using var server = new RawServer(
+            $"HTTP/1.1 200 Fine{head}\r\nContent-Type: text/plain; charset=iso-8859-1\r\nX-Evil: {head}\r\nContent-Length: {body.Length}\r\n\r\n{body}");
+        await using var cli = CliProcess.Start("dump", "--listen", "127.0.0.1:0", "--set", $"confdir={_confdir}", "--flow-detail", "4");
+        var url = await cli.WaitListeningAsync();
+        using var client = new HttpClient(new HttpClientHandler { Proxy = new WebProxy(url), UseProxy = true });
+
+        using var response = await client.GetAsync($"{server.Url}/evil", TestContext.Current.CancellationToken);
+        await Eventually.TrueAsync(() => cli.Lines.Any(l => l.Contains("hello x", StringComparison.Ordinal)), 10000);
+        cli.Terminate();
+        await cli.WaitForExitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var output = string.Join("\n", cli.Lines);
+        Assert.DoesNotContain('\u001b', output);
+        Assert.DoesNotContain('\u009b', output);
+        Assert.DoesNotContain('\u009d', output);
+        Assert.DoesNotContain('\u0007', output);
+        Assert.DoesNotContain('\b', output);
+        Assert.DoesNotContain('\r', output);
+        Assert.Contains(cli.Lines, l => l.Contains("/evil << 200 Finex" + EscapedHead, StringComparison.Ordinal));
+        Assert.Contains("    << X-Evil: x" + EscapedHead, cli.Lines);
+        Assert.Contains("    hello x" + Escaped + "\\x0dx" + Escaped + " and ordinary text after it", cli.Lines);
+    }
+
+    private const string EscapedHead = "\\x9b2J\\x9d0;owned\\x9cy";
+
+    private const string Escaped = "\\x1b[2J\\x1b]0;owned\\x07\\x9b31m\\x08y";
+
+    [Fact]
     public async Task Dump_BadFilter_PointsAtTheColumnAndExits2()
     {
         await using var cli = CliProcess.Start("dump", "-r", "x.json", "~q & (");

@@ -1,5 +1,5 @@
 using MitmFixture.Cli.ConsoleUi;
-using MitmFixture.Cli.ConsoleUi.ContentViews;
+using MitmFixture.Content;
 using MitmFixture.Flows;
 using MitmFixture.Tests.Support;
 
