@@ -1,6 +1,7 @@
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
+using MitmFixture.Replay.Drift;
 
 namespace MitmFixture.Xunit.Session;
 
@@ -87,8 +88,8 @@ public sealed class CassetteScope : IAsyncDisposable
     /// Compares this test's traffic with <c>&lt;name&gt;.verified.json</c>, writing <c>&lt;name&gt;.received.json</c>
     /// and failing with a unified diff when they differ (Verify's conventions).
     /// </summary>
-    public Task VerifyTrafficAsync(SnapshotOptions? snapshot = null) =>
-        TrafficSnapshot.VerifyAsync(Flows, _options.SnapshotFolder ?? DefaultSnapshotFolder(), Name, snapshot ?? new SnapshotOptions(), _options.AcceptSnapshots);
+    public Task VerifyTrafficAsync(TrafficScrubOptions? snapshot = null) =>
+        TrafficSnapshot.VerifyAsync(Flows, _options.SnapshotFolder ?? DefaultSnapshotFolder(), Name, snapshot ?? new TrafficScrubOptions(), _options.AcceptSnapshots);
 
     /// <summary><c>snapshots/</c> beside <c>recordings/</c>, next to the test project.</summary>
     private static string DefaultSnapshotFolder() =>

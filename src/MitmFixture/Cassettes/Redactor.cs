@@ -84,23 +84,34 @@ public sealed class Redactor
     /// <summary>Puts real values back where a value-sourced placeholder stands (on replay).</summary>
     public void Restore(HttpResponse response)
     {
-        var values = new List<(string Placeholder, string Value)>();
+        if (RestoringSwaps() is { } swaps)
+        {
+            ReplaceInHeaders(response.Headers, swaps);
+            ReplaceInBody(response, swaps);
+        }
+    }
+
+    /// <summary>Puts real values back into a recorded request before it is sent again (drift check, client replay).</summary>
+    public void Restore(HttpRequest request)
+    {
+        if (RestoringSwaps() is { } swaps)
+        {
+            ReplaceInRequest(request, swaps);
+        }
+    }
+
+    private List<(string, string)>? RestoringSwaps()
+    {
+        var swaps = new List<(string, string)>();
         foreach (var (name, source) in _options.Placeholders)
         {
             if (source() is { Length: > 0 } value)
             {
-                values.Add(($"<{name}>", value));
+                swaps.Add(($"<{name}>", value));
             }
         }
 
-        if (values.Count == 0)
-        {
-            return;
-        }
-
-        var swaps = values.Select(v => (v.Placeholder, v.Value)).ToList();
-        ReplaceInHeaders(response.Headers, swaps);
-        ReplaceInBody(response, swaps);
+        return swaps.Count == 0 ? null : swaps;
     }
 
     private void CollectFromHeaders(HttpHeaders headers, List<(string, string)> secrets)

@@ -61,7 +61,10 @@ public sealed partial class CliProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the command; for a command that listens, wait for <see cref="WaitListeningAsync"/>.</summary>
-    public static CliProcess Start(params string[] arguments)
+    public static CliProcess Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts the command with extra environment variables (secrets, modes).</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -69,6 +72,11 @@ public sealed partial class CliProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Dll);
         foreach (var argument in arguments)
         {

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MitmFixture.Xunit.Session;
+namespace MitmFixture.Replay.Drift;
 
 /// <summary>A line-based unified diff (LCS), enough for reading a snapshot change in a test failure.</summary>
 public static class UnifiedDiff
