@@ -55,3 +55,17 @@ public sealed class SnapshotMismatchException(string message) : Exception(messag
     {
     }
 }
+
+/// <summary>Drift mode: the test's live traffic no longer matches its cassette.</summary>
+public sealed class TrafficDriftException(string message) : Exception(message)
+{
+    public TrafficDriftException()
+        : this("traffic drifted from its cassette")
+    {
+    }
+
+    public TrafficDriftException(string message, Exception inner)
+        : this(message + " " + inner.Message)
+    {
+    }
+}

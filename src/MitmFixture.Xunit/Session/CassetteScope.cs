@@ -18,6 +18,7 @@ public sealed class CassetteScope : IAsyncDisposable
     private readonly List<string> _unmatched = [];
     private readonly Lock _gate = new();
     private CassetteWriter? _writer;
+    private Cassette? _driftBaseline;
     private bool _disposed;
 
     internal CassetteScope(SessionAddon session, FixtureOptions options, string name, string path, RecordMode mode)
@@ -65,6 +66,9 @@ public sealed class CassetteScope : IAsyncDisposable
                         _unmatched.Add(why);
                     }
                 });
+                break;
+            case RecordMode.Drift:
+                _driftBaseline = Cassette.Load(Path); // live traffic goes upstream; compared with this at the end
                 break;
             case RecordMode.Record:
                 _writer = CassetteWriter.Create(Path, new Redactor(_options.Redaction), _options.Proxy.Mode.ToString());
@@ -119,6 +123,13 @@ public sealed class CassetteScope : IAsyncDisposable
         {
             throw new UnmatchedRequestException($"cassette {Path} has no answer for {unmatched.Length} request(s):\n  " + string.Join("\n  ", unmatched) +
                 $"\nRe-record it with {ModeResolver.EnvironmentVariable}=Record (or dotnet test -p:MitmFixtureMode=Record) if the change is intended.");
+        }
+
+        if (_driftBaseline is not null &&
+            TrafficDrift.Compare(Flows, _driftBaseline, _options.Replay, new Redactor(_options.Redaction), _options.DriftScrubbing) is { HasDrift: true } drift)
+        {
+            throw new TrafficDriftException($"traffic drifted from cassette {Path} (mode Drift, nothing rewritten):\n{drift.Describe()}" +
+                $"Re-record it with {ModeResolver.EnvironmentVariable}=Record (or dotnet test -p:MitmFixtureMode=Record) if the change is intended.");
         }
 
         if (_options.FailOnUnusedInteractions && Replay is { } replay && replay.Store.Unused() is { Count: > 0 } unused)
