@@ -81,7 +81,15 @@ public class ProxyFixture : IAsyncLifetime
             // An in-memory CA per fixture: nothing is written to the user's home, and startup stays fast.
             _authority = CertificateAuthority.CreateEphemeral("MitmFixture Test CA");
             var errors = new List<string>();
-            var features = Options.Features.Build(Options.Proxy.Mode, errors, Options.Proxy.TimeProvider);
+
+            // The same composition as every command: server replay (the test's cassette) before the
+            // rewriting addons, the session (recording) last.
+            var pipeline = ProxyPipeline.Compose(Options.Configuration, new PipelineParts
+            {
+                Scripts = Options.Addons,
+                ServerReplay = _session.ReplaySlot,
+                Recording = _ => _session,
+            }, errors);
             if (errors.Count > 0)
             {
                 throw new ArgumentException("invalid fixture options:\n  " + string.Join("\n  ", errors));
@@ -94,7 +102,7 @@ public class ProxyFixture : IAsyncLifetime
                 ListenHost = "127.0.0.1",
                 ListenPort = 0,
                 CertificateAuthority = _authority,
-                Addons = [.. features, .. Options.Addons, .. Options.Proxy.Addons, _session],
+                Addons = pipeline.Addons,
             };
             _proxy = await ProxyServer.StartAsync(options);
             _caFile = Path.Combine(Path.GetTempPath(), $"mitmfixture-ca-{Environment.ProcessId}-{_proxy.Port}.pem");

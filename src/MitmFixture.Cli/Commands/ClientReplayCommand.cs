@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MitmFixture.Cassettes;
 using MitmFixture.Cli.Output;
+using MitmFixture.Proxy;
 using MitmFixture.Replay;
 
 namespace MitmFixture.Cli.Commands;
@@ -10,13 +11,12 @@ internal static class ClientReplayCommand
 {
     public static Command Create()
     {
-        var shared = new ProxyCommandOptions();
+        var shared = new ProxyCommandOptions(OptionGroup.Proxy, OptionGroup.Features, OptionGroup.ServerReplay, OptionGroup.Redaction, OptionGroup.ClientReplay);
         var cassette = new Argument<string>("cassette") { Description = "The cassette whose requests are sent again." };
         var output = new Option<string?>("--output", "-o") { Description = "Write the new flows to this cassette." };
-        var stopOnError = new Option<bool>("--stop-on-error") { Description = "Stop at the first failed request." };
         var command = new Command("client-replay", "Replay a cassette's requests to their servers, one at a time, and report each result.")
         {
-            cassette, output, stopOnError,
+            cassette, output,
         };
         shared.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -32,11 +32,15 @@ internal static class ClientReplayCommand
                 errors.Add(e.Message);
             }
 
-            var options = shared.Build(parse, errors);
-            if (options is null || recorded is null)
+            var configuration = shared.Build(parse, errors);
+            var pipeline = ProxyPipeline.Compose(configuration, new PipelineParts(), errors);
+            if (errors.Count > 0 || recorded is null)
             {
-                return 2;
+                return ProxyCommandOptions.Report(errors);
             }
+
+            var options = configuration.Proxy with { Addons = pipeline.Addons };
+            var stopOnError = configuration.ClientReplay.StopOnError;
 
             // Nothing listens for clients here: the proxy only lends its addons and server connections.
             if (await ProxyRunner.TryStartAsync(options with { ListenPort = 0, ListenHost = "127.0.0.1" }) is not { } started)
@@ -58,7 +62,7 @@ internal static class ClientReplayCommand
                         Spectre.Console.AnsiConsole.MarkupLineInterpolated($"[grey][[{p.Done}/{p.Total}]][/] {FlowLine.Format(p.Latest)}");
                         task.Increment(1);
                     });
-                    return await ClientReplayer.RunAsync(recorded.Flows, proxy.ReplayAsync, bar, parse.GetValue(stopOnError), cancellationToken);
+                    return await ClientReplayer.RunAsync(recorded.Flows, proxy.ReplayAsync, bar, stopOnError, cancellationToken);
                 });
             }
             else
@@ -70,12 +74,12 @@ internal static class ClientReplayCommand
                         Console.WriteLine($"[{p.Done}/{p.Total}] {FlowLine.Format(p.Latest)}");
                     }
                 });
-                result = await ClientReplayer.RunAsync(recorded.Flows, proxy.ReplayAsync, lines, parse.GetValue(stopOnError), cancellationToken);
+                result = await ClientReplayer.RunAsync(recorded.Flows, proxy.ReplayAsync, lines, stopOnError, cancellationToken);
             }
 
             if (parse.GetValue(output) is { } path)
             {
-                Cassette.Save(path, result.Flows);
+                Cassette.Save(path, result.Flows, pipeline.Redactor);
             }
 
             Console.WriteLine($"{result.Flows.Count - result.Failed} of {recorded.Flows.Count} requests answered, {result.Failed} failed{(result.Stopped ? ", stopped at the first error" : "")}");

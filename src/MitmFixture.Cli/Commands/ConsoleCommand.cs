@@ -1,10 +1,9 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using MitmFixture.Addons;
-using MitmFixture.Cassettes;
 using MitmFixture.Cli.ConsoleUi;
 using MitmFixture.Flows;
-using MitmFixture.Replay;
+using MitmFixture.Proxy;
 
 namespace MitmFixture.Cli.Commands;
 
@@ -22,11 +21,9 @@ internal static class ConsoleCommand
         var save = new Option<string>("--wfile", "-w") { Description = "The file 'w' offers to save to.", DefaultValueFactory = _ => "flows.json" };
         var intercept = new Option<string?>("--intercept", "-i") { Description = "Start with this interception filter (e.g. ~q pauses every request)." };
         var viewFilter = new Option<string?>("--view-filter") { Description = "Start with this view filter." };
-        var serverReplay = new Option<string[]>("--server-replay", "-S") { Description = "Answer matching requests from these cassettes (server-side replay, as 'replay' does; repeatable)." };
-        var reuse = new Option<bool>("--server-replay-reuse", "--server-replay-nopop") { Description = "Serve a recorded response more than once." };
         var command = new Command("console", "Interactive console: a full-screen flow list with flow view, filters, interception, editing, replay and saving (mitmproxy's console).")
         {
-            read, save, intercept, viewFilter, serverReplay, reuse,
+            read, save, intercept, viewFilter,
         };
         shared.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -45,18 +42,11 @@ internal static class ConsoleCommand
             }
 
             var loaded = CassetteInputs.Load(parse.GetValue(read) ?? [], errors).Flows;
-            var replayInputs = CassetteInputs.Load(parse.GetValue(serverReplay) ?? [], errors);
-            var options = shared.Build(parse, errors);
-            if (options is null)
+            var configuration = shared.Build(parse, errors);
+            var pipeline = ProxyPipeline.Compose(configuration, new PipelineParts { Intercept = interceptAddon, EditableModifyBody = true }, errors);
+            if (errors.Count > 0)
             {
-                return 2;
-            }
-
-            ReplayStore? store = null;
-            if (parse.GetValue(serverReplay) is { Length: > 0 })
-            {
-                store = new ReplayStore(replayInputs.Flows, new ServerReplayOptions { Reuse = parse.GetValue(reuse) }, replayInputs.Modes);
-                options = options with { Addons = [new ServerReplayAddon(store, options.TimeProvider, Redactor.Default), .. options.Addons] };
+                return ProxyCommandOptions.Report(errors);
             }
 
             if (ConsoleRunner.WhyNoTerminal() is { } why)
@@ -65,14 +55,12 @@ internal static class ConsoleCommand
                 return 1;
             }
 
-            var replacements = options.Addons.OfType<ModifyBodyAddon>().FirstOrDefault() ?? new ModifyBodyAddon([]);
-            var features = options.Addons.Select(FeatureName).OfType<string>().ToList();
-            var addons = options.Addons.Contains(replacements) ? options.Addons : [.. options.Addons, replacements];
+            var features = pipeline.Addons.Select(FeatureName).OfType<string>().ToList();
             var events = new EventLog(verbose: parse.GetValue(shared.Verbose));
             using var logging = LoggerFactory.Create(events.AddTo);
 
-            // Interception runs last so the user sees what every other addon did (as in mitmproxy's console).
-            options = options with { LoggerFactory = logging, FlowLimit = null, Addons = [.. addons, interceptAddon] };
+            // Interception runs after every addon that changes flows, so the user sees what will be sent (ProxyPipeline).
+            var options = configuration.Proxy with { LoggerFactory = logging, FlowLimit = null, Addons = pipeline.Addons };
             if (await ProxyRunner.TryStartAsync(options) is not { } proxy)
             {
                 return 1;
@@ -84,9 +72,12 @@ internal static class ConsoleCommand
                 {
                     Proxy = proxy,
                     Intercept = interceptAddon,
-                    Replacements = replacements,
+                    Replacements = pipeline.ModifyBody!, // asked for as editable, so always made
                     Features = features,
-                    ServerReplay = store,
+                    ServerReplay = pipeline.ServerReplay?.Store,
+                    Redactor = pipeline.Redactor,
+                    Running = configuration,
+                    Edited = configuration,
                     SavePath = parse.GetValue(save)!,
                 };
                 var app = new ConsoleApp(backend, events);

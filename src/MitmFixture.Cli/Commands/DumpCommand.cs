@@ -3,6 +3,7 @@ using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Cli.Output;
 using MitmFixture.Filters;
+using MitmFixture.Proxy;
 
 namespace MitmFixture.Cli.Commands;
 
@@ -46,23 +47,29 @@ internal static class DumpCommand
                 errors.Add($"--flow-detail {level}: expected 0 to 4");
             }
 
-            var options = shared.Build(parse, errors);
-            if (options is null)
+            var configuration = shared.Build(parse, errors);
+            if (errors.Count > 0)
             {
-                return 2;
+                return ProxyCommandOptions.Report(errors);
             }
 
             if (parse.GetValue(read) is { } input)
             {
-                return ReadCassette(input, matcher, parse.GetValue(write), level);
+                return ReadCassette(input, matcher, parse.GetValue(write), level, new Redactor(configuration.Redaction));
             }
 
             CassetteWriter? writer = null;
-            if (parse.GetValue(write) is { } output)
+            var output = parse.GetValue(write);
+            var pipeline = ProxyPipeline.Compose(configuration, new PipelineParts
             {
-                writer = CassetteWriter.Create(output, Redactor.Default, options.Mode.ToString());
-                options = options with { Addons = [.. options.Addons, new RecordingAddon(writer, matcher is null ? null : matcher.Matches)] };
+                Recording = output is null ? null : redactor => new RecordingAddon(writer = CassetteWriter.Create(output, redactor, configuration.Proxy.Mode.ToString()), matcher is null ? null : matcher.Matches),
+            }, errors);
+            if (errors.Count > 0)
+            {
+                return ProxyCommandOptions.Report(errors);
             }
+
+            var options = configuration.Proxy with { Addons = pipeline.Addons };
 
             var quiet = parse.GetValue(shared.Quiet) || level == 0;
             var code = await ProxyRunner.RunAsync(options, quiet, parse.GetValue(shared.Verbose), "Proxy", cancellationToken, flowFilter: matcher, detail: level);
@@ -76,7 +83,7 @@ internal static class DumpCommand
         return command;
     }
 
-    private static int ReadCassette(string path, FlowFilter? matcher, string? output, int level)
+    private static int ReadCassette(string path, FlowFilter? matcher, string? output, int level, Redactor redactor)
     {
         Cassette cassette;
         try
@@ -100,7 +107,7 @@ internal static class DumpCommand
 
         if (output is not null)
         {
-            Cassette.Save(output, selected, Redactor.Default);
+            Cassette.Save(output, selected, redactor);
         }
 
         Console.Error.WriteLine($"{selected.Count} of {cassette.Flows.Count} flows matched");

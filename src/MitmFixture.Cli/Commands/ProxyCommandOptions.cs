@@ -1,38 +1,44 @@
 using System.CommandLine;
-using MitmFixture.Addons;
 using MitmFixture.Cli.Settings;
 using MitmFixture.Proxy;
 
 namespace MitmFixture.Cli.Commands;
 
-/// <summary>The options every command that runs the proxy shares: where to listen, the mode, TLS and --set.</summary>
+/// <summary>
+/// The options every command that runs the proxy shares, made from <see cref="OptionRegistry"/> as
+/// mitmproxy's <c>cmdline.py</c> makes its flags: one flag per option (<c>--no-NAME</c> too for
+/// booleans), <c>--set NAME=VALUE</c> for every option, <c>--options FILE</c> (JSON or YAML), and the
+/// conf dir's <c>config.yaml</c>. Later sources win for single values; list values add up, in the
+/// order config.yaml, --options, --set, flags.
+/// </summary>
 internal sealed class ProxyCommandOptions
 {
-    public Option<string> Listen { get; } = new("--listen", "-l") { Description = "Address to listen on, HOST:PORT; port 0 picks a free port.", DefaultValueFactory = _ => "127.0.0.1:8080" };
+    private readonly List<(OptionDefinition Definition, Option On, Option? Off)> _flags = [];
 
-    public Option<string> Mode { get; } = new("--mode", "-m") { Description = "regular, reverse:URL or upstream:URL.", DefaultValueFactory = _ => "regular" };
+    /// <param name="groups">The groups offered as flags; <c>--set</c> and files accept every option.</param>
+    public ProxyCommandOptions(params OptionGroup[] groups)
+    {
+        groups = groups.Length > 0 ? groups : [OptionGroup.Proxy, OptionGroup.Features, OptionGroup.ServerReplay, OptionGroup.Redaction];
+        foreach (var definition in OptionRegistry.All.Where(o => o.HasFlag && groups.Contains(o.Group)))
+        {
+            var flags = definition.Flags;
+            var description = $"{definition.Help} [{definition.Name}]";
+            Option on = definition.Type switch
+            {
+                OptionType.Bool => new Option<bool>(flags[0], [.. flags.Skip(1)]) { Description = description + (definition.Default == "true" ? " (default on)" : "") },
+                OptionType.List => new Option<string[]>(flags[0], [.. flags.Skip(1)]) { Description = description + " (repeatable)" },
+                _ => new Option<string?>(flags[0], [.. flags.Skip(1)]) { Description = description },
+            };
+            Option? off = definition.NegativeFlag is { } negative
+                ? new Option<bool>(negative) { Description = $"Turn off {flags[0]}.", Hidden = definition.Default == "false" }
+                : null;
+            _flags.Add((definition, on, off));
+        }
+    }
 
-    public Option<bool> SslInsecure { get; } = new("--ssl-insecure") { Description = "Do not verify server certificates." };
+    public Option<string[]> Set { get; } = new("--set", "-s") { Description = "Set any option by its mitmproxy name: NAME=VALUE (repeatable; e.g. anticache=true, modify_headers=/~q/X-Test/1).", HelpName = "NAME=VALUE" };
 
-    public Option<string[]> Set { get; } = new("--set", "-s") { Description = "Set an option: name=value (" + string.Join(", ", ProxySettings.Known.Keys) + ")." };
-
-    public Option<string?> OptionsPath { get; } = new("--options") { Description = "A JSON file of mitmproxy option names (mode, listen, anticache, modify_headers, ...); flags add to it." };
-
-    public Option<bool> Anticache { get; } = new("--anticache") { Description = "Strip If-None-Match and If-Modified-Since so servers always send bodies." };
-
-    public Option<bool> Anticomp { get; } = new("--anticomp") { Description = "Ask servers for uncompressed bodies." };
-
-    public Option<string?> ProxyAuth { get; } = new("--proxyauth") { Description = "Require proxy authentication: user:pass, @htpasswd (SHA1 entries) or any." };
-
-    public Option<string[]> ModifyHeaders { get; } = new("--modify-headers", "--setheaders", "-H") { Description = "/filter/name/value: replace (or with an empty value remove) a header (repeatable)." };
-
-    public Option<string[]> ModifyBody { get; } = new("--modify-body", "--replacements", "-B") { Description = "/filter/regex/replacement on decoded bodies; @file for the replacement (repeatable)." };
-
-    public Option<string[]> MapRemote { get; } = new("--map-remote", "-M") { Description = "/filter/url-regex/replacement: send matching requests elsewhere (repeatable)." };
-
-    public Option<string?> StickyCookie { get; } = new("--stickycookie") { Description = "Filter: requests that get the cookies servers set earlier." };
-
-    public Option<string?> StickyAuth { get; } = new("--stickyauth") { Description = "Filter: requests that get the last Authorization header seen for their host." };
+    public Option<string?> OptionsPath { get; } = new("--options") { Description = "A JSON or YAML (.yaml, .yml) file of mitmproxy option names; flags and --set add to it.", HelpName = "FILE" };
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Do not print flows." };
 
@@ -40,53 +46,119 @@ internal sealed class ProxyCommandOptions
 
     public void AddTo(Command command)
     {
-        command.Add(Listen);
-        command.Add(Mode);
-        command.Add(SslInsecure);
+        foreach (var (_, on, off) in _flags)
+        {
+            command.Add(on);
+            if (off is not null)
+            {
+                command.Add(off);
+            }
+        }
+
         command.Add(Set);
         command.Add(OptionsPath);
-        command.Add(Anticache);
-        command.Add(Anticomp);
-        command.Add(ProxyAuth);
-        command.Add(ModifyHeaders);
-        command.Add(ModifyBody);
-        command.Add(MapRemote);
-        command.Add(StickyCookie);
-        command.Add(StickyAuth);
         command.Add(Quiet);
         command.Add(Verbose);
     }
 
-    /// <summary>The proxy options, or null after printing every error (the caller exits 2).</summary>
-    public ProxyOptions? Build(ParseResult parse, List<string>? errors = null)
+    /// <summary>
+    /// The configuration the command line describes, with every problem added to <paramref name="errors"/>
+    /// (the caller reports them all and exits 2). <paramref name="confHome"/> replaces the home folder
+    /// for the default conf dir (tests).
+    /// </summary>
+    public ProxyConfiguration Build(ParseResult parse, List<string> errors, string? confHome = null)
     {
-        errors ??= [];
-        var file = parse.GetValue(OptionsPath) is { } path ? OptionsFile.Load(path, errors) : new OptionsFile();
-        var listen = parse.GetResult(Listen) is { Implicit: false } || file.Listen is null ? parse.GetValue(Listen)! : file.Listen;
-        var mode = parse.GetResult(Mode) is { Implicit: false } || file.Mode is null ? parse.GetValue(Mode)! : file.Mode;
-        var options = ProxySettings.Build(listen, mode, parse.GetValue(SslInsecure), [.. file.Sets, .. parse.GetValue(Set) ?? []], errors);
-        var features = new FeatureOptions
+        var sets = (parse.GetValue(Set) ?? []).Select(SplitSet).ToList();
+        var file = parse.GetValue(OptionsPath) is { } path ? (Path: path, Assignments: OptionsFile.Read(path, "--options " + path, errors)) : default;
+
+        // mitmproxy reads config.yaml from the conf dir the command line names, before anything else.
+        var confdir = FlagValues(parse).LastOrDefault(f => f.Definition.Name == "confdir").Value
+            ?? sets.LastOrDefault(s => s.Name == "confdir").Value
+            ?? file.Assignments?.LastOrDefault(a => a.Key == "confdir" && a.Values.Count == 1)?.Values[0]
+            ?? Path.Combine(confHome ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".mitmfixture");
+        var configuration = new ProxyConfiguration();
+        var configYaml = Path.Combine(confdir, "config.yaml");
+        if (File.Exists(configYaml))
         {
-            Anticache = parse.GetValue(Anticache) || file.Anticache,
-            Anticomp = parse.GetValue(Anticomp) || file.Anticomp,
-            ProxyAuth = parse.GetValue(ProxyAuth) ?? file.ProxyAuth,
-            ModifyHeaders = [.. file.ModifyHeaders, .. parse.GetValue(ModifyHeaders) ?? []],
-            ModifyBody = [.. file.ModifyBody, .. parse.GetValue(ModifyBody) ?? []],
-            MapRemote = [.. file.MapRemote, .. parse.GetValue(MapRemote) ?? []],
-            StickyCookie = parse.GetValue(StickyCookie) ?? file.StickyCookie,
-            StickyAuth = parse.GetValue(StickyAuth) ?? file.StickyAuth,
-        };
-        var addons = features.Build(options.Mode, errors);
-        if (errors.Count == 0)
-        {
-            return options with { Addons = [.. addons, .. options.Addons] };
+            configuration = OptionsFile.Apply(configuration, OptionsFile.Read(configYaml, configYaml, errors), configYaml, errors);
         }
 
+        if (file.Assignments is not null)
+        {
+            configuration = OptionsFile.Apply(configuration, file.Assignments, "--options " + file.Path, errors);
+        }
+
+        foreach (var (name, value, text) in sets)
+        {
+            if (name.Length == 0)
+            {
+                errors.Add($"--set '{text}': expected NAME=VALUE");
+            }
+            else if (!OptionRegistry.TryApply(ref configuration, name, value ?? (OptionRegistry.Find(name)?.Type == OptionType.Bool ? "true" : ""), out var error))
+            {
+                errors.Add(OptionRegistry.Find(name) is null ? $"--set {name}: {error}" : $"--set {text}: {error}");
+            }
+        }
+
+        foreach (var (definition, value, flag) in FlagValues(parse))
+        {
+            if (!OptionRegistry.TryApply(ref configuration, definition.Name, value, out var error))
+            {
+                errors.Add($"{flag} '{value}': {error}");
+            }
+        }
+
+        errors.AddRange(configuration.Proxy.Validate());
+        return configuration;
+    }
+
+    /// <summary>Prints every error, one line each, and returns the usage-error exit code.</summary>
+    public static int Report(IEnumerable<string> errors)
+    {
         foreach (var error in errors)
         {
             Console.Error.WriteLine("error: " + error);
         }
 
-        return null;
+        return 2;
+    }
+
+    /// <summary>The values given as flags, in registry order: a boolean's flag gives true, its --no- flag false, a list each of its values.</summary>
+    private IEnumerable<(OptionDefinition Definition, string Value, string Flag)> FlagValues(ParseResult parse)
+    {
+        foreach (var (definition, on, off) in _flags)
+        {
+            if (parse.GetResult(on) is { Implicit: false })
+            {
+                switch (on)
+                {
+                    case Option<bool> flag:
+                        yield return (definition, parse.GetValue(flag) ? "true" : "false", definition.Flag);
+                        break;
+                    case Option<string[]> list:
+                        foreach (var value in parse.GetValue(list) ?? [])
+                        {
+                            yield return (definition, value, definition.Flag);
+                        }
+
+                        break;
+                    case Option<string?> text when parse.GetValue(text) is { } value:
+                        yield return (definition, value, definition.Flag);
+                        break;
+                }
+            }
+
+            if (off is Option<bool> negative && parse.GetResult(negative) is { Implicit: false } && parse.GetValue(negative))
+            {
+                yield return (definition, "false", definition.NegativeFlag!); // off exists only when there is a negative flag
+            }
+        }
+    }
+
+    /// <summary><c>NAME=VALUE</c>; a bare <c>NAME</c> (mitmproxy allows it for booleans) has no value.</summary>
+    private static (string Name, string? Value, string Text) SplitSet(string text)
+    {
+        var equals = text.IndexOf('=');
+        return equals < 0 ? (text.Trim(), null, text) : (text[..equals].Trim(), text[(equals + 1)..].Trim(), text);
     }
 }

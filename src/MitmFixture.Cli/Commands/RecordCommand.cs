@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
+using MitmFixture.Proxy;
 using MitmFixture.Tls;
 
 namespace MitmFixture.Cli.Commands;
@@ -20,24 +21,30 @@ internal static class RecordCommand
         shared.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var options = shared.Build(parse);
-            if (options is null)
+            var errors = new List<string>();
+            var configuration = shared.Build(parse, errors);
+            if (errors.Count > 0)
             {
-                return 2;
+                return ProxyCommandOptions.Report(errors);
             }
 
             // A CA that cannot be loaded stops the command before the cassette is replaced by an empty one.
-            using var authority = LoadAuthority(options);
+            using var authority = LoadAuthority(configuration.Proxy);
             if (authority is null)
             {
                 return 1;
             }
 
-            options = options with { CertificateAuthority = authority };
-            CassetteWriter writer;
+            configuration = configuration with { Proxy = configuration.Proxy with { CertificateAuthority = authority } };
+            CassetteWriter? writer = null;
+            ProxyPipeline pipeline;
             try
             {
-                writer = CassetteWriter.Create(parse.GetValue(output)!, Redactor.Default, options.Mode.ToString(), parse.GetValue(append));
+                // The writer is made only once every option is valid, so a typo never truncates a cassette.
+                pipeline = ProxyPipeline.Compose(configuration, new PipelineParts
+                {
+                    Recording = redactor => new RecordingAddon(writer = CassetteWriter.Create(parse.GetValue(output)!, redactor, configuration.Proxy.Mode.ToString(), parse.GetValue(append))),
+                }, errors);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CassetteFormatException or InvalidOperationException)
             {
@@ -45,9 +52,14 @@ internal static class RecordCommand
                 return 1;
             }
 
+            if (writer is null)
+            {
+                return ProxyCommandOptions.Report(errors);
+            }
+
             try
             {
-                options = options with { Addons = [.. options.Addons, new RecordingAddon(writer)] };
+                var options = configuration.Proxy with { Addons = pipeline.Addons };
                 var code = await ProxyRunner.RunAsync(options, parse.GetValue(shared.Quiet), parse.GetValue(shared.Verbose), "Recording proxy", cancellationToken, _ => $"Recording to {writer.Path}");
                 await writer.DisposeAsync();
                 if (code == 0)
@@ -67,7 +79,7 @@ internal static class RecordCommand
     }
 
     /// <summary>The CA from the options' folder (the command line never passes a CA object), or null after printing why not.</summary>
-    private static CertificateAuthority? LoadAuthority(Proxy.ProxyOptions options)
+    private static CertificateAuthority? LoadAuthority(ProxyOptions options)
     {
         try
         {

@@ -27,6 +27,12 @@ internal sealed class ConsoleBackend
     /// <summary>Where <c>w</c> offers to save, before the user types another path.</summary>
     public string SavePath { get; init; } = "flows.json";
 
+    /// <summary>The options the proxy runs with (those edited live included).</summary>
+    public ProxyConfiguration Running { get; set; } = new();
+
+    /// <summary>The options as edited on the options screen: where they differ from <see cref="Running"/>, a restart is needed.</summary>
+    public ProxyConfiguration Edited { get; set; } = new();
+
     /// <summary>Applied to flows <c>w</c> saves, as <c>record</c> does.</summary>
     public Redactor Redactor { get; init; } = Redactor.Default;
 }

@@ -1,127 +1,193 @@
+using System.Text;
 using System.Text.Json;
+using MitmFixture.Proxy;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
 
 namespace MitmFixture.Cli.Settings;
 
+/// <summary>One key of an options file, with its value(s) and the line it is on.</summary>
+internal sealed record OptionAssignment(string Key, IReadOnlyList<string> Values, bool IsList, int Line);
+
 /// <summary>
-/// <c>--options FILE</c>: a JSON object of mitmproxy option names for long configurations, e.g.
-/// <c>{"mode": "reverse:https://api.example.com", "anticache": true, "modify_headers": ["/~q/X-Test/1"]}</c>.
-/// Command-line flags are added to what the file says.
+/// Options files: a JSON object or a YAML mapping of mitmproxy option names, as mitmproxy's
+/// <c>config.yaml</c> (read from the conf dir) and <c>--options FILE</c> (<c>.yaml</c>/<c>.yml</c> as
+/// YAML, anything else as JSON with comments and trailing commas allowed). Every key goes through
+/// <see cref="OptionRegistry"/>; errors name the file, the line and the key.
 /// </summary>
-internal sealed record OptionsFile
+internal static class OptionsFile
 {
-    public string? Mode { get; init; }
-
-    public string? Listen { get; init; }
-
-    public List<string> Sets { get; init; } = [];
-
-    public bool Anticache { get; init; }
-
-    public bool Anticomp { get; init; }
-
-    public string? ProxyAuth { get; init; }
-
-    public List<string> ModifyHeaders { get; init; } = [];
-
-    public List<string> ModifyBody { get; init; } = [];
-
-    public List<string> MapRemote { get; init; } = [];
-
-    public string? StickyCookie { get; init; }
-
-    public string? StickyAuth { get; init; }
-
-    public static OptionsFile Load(string path, List<string> errors)
+    public static List<OptionAssignment> Read(string path, string label, List<string> errors)
     {
-        JsonDocument document;
+        string text;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            errors.Add($"--options {path}: cannot read it: {e.Message}");
-            return new OptionsFile();
+            errors.Add($"{label}: cannot read it: {e.Message}");
+            return [];
+        }
+
+        var yaml = path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+        return yaml ? ReadYaml(text, label, errors) : ReadJson(text, label, errors);
+    }
+
+    /// <summary>Applies the assignments in file order; a bad key or value adds <c>label:line: "key": why</c>.</summary>
+    public static ProxyConfiguration Apply(ProxyConfiguration configuration, IEnumerable<OptionAssignment> assignments, string label, List<string> errors)
+    {
+        foreach (var assignment in assignments)
+        {
+            var where = $"{label}:{assignment.Line}: \"{assignment.Key}\"";
+            if (OptionRegistry.Find(assignment.Key) is not { } option)
+            {
+                errors.Add($"{where}: unknown option; known: {OptionRegistry.KnownNames}");
+                continue;
+            }
+
+            if (assignment.IsList && option.Type != OptionType.List)
+            {
+                errors.Add($"{where}: expected {option.Expected}, not a list");
+                continue;
+            }
+
+            foreach (var value in assignment.Values)
+            {
+                if (!OptionRegistry.TryApply(ref configuration, option.Name, value, out var error))
+                {
+                    errors.Add($"{where}: {error}");
+                }
+            }
+        }
+
+        return configuration;
+    }
+
+    private static List<OptionAssignment> ReadJson(string text, string label, List<string> errors)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var assignments = new List<OptionAssignment>();
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                errors.Add($"{label}: expected a JSON object of option names");
+                return [];
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var key = reader.GetString()!; // a property name token always has text
+                var line = LineAt(bytes, reader.TokenStartIndex);
+                reader.Read();
+                if (JsonValues(ref reader) is { } values)
+                {
+                    assignments.Add(new OptionAssignment(key, values, reader.TokenType == JsonTokenType.EndArray, line));
+                }
+                else
+                {
+                    errors.Add($"{label}:{line}: \"{key}\": expected a string, a number, true/false or a list of strings");
+                }
+            }
+
+            return assignments;
         }
         catch (JsonException e)
         {
-            errors.Add($"--options {path}:{(e.LineNumber ?? 0) + 1}: expected a JSON object of option names: {e.Message.Split(" Path:")[0]}");
-            return new OptionsFile();
+            errors.Add($"{label}:{(e.LineNumber ?? 0) + 1}: expected a JSON object of option names: {e.Message.Split(" LineNumber:")[0]}");
+            return [];
+        }
+    }
+
+    /// <summary>The value's text (a list for an array), or null for anything else; leaves the reader on the value's last token.</summary>
+    private static List<string>? JsonValues(ref Utf8JsonReader reader)
+    {
+        if (JsonScalar(ref reader) is { } scalar)
+        {
+            return [scalar];
         }
 
-        using (document)
+        if (reader.TokenType != JsonTokenType.StartArray)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            reader.Skip(); // an object or null: skipped whole, so the next key is read
+            return null;
+        }
+
+        var values = new List<string>();
+        var valid = true;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (JsonScalar(ref reader) is { } item)
             {
-                errors.Add($"--options {path}: expected a JSON object of option names");
-                return new OptionsFile();
+                values.Add(item);
             }
-
-            var file = new OptionsFile();
-            foreach (var property in document.RootElement.EnumerateObject())
+            else
             {
-                var where = $"--options {path}: \"{property.Name}\"";
-                file = property.Name switch
-                {
-                    "mode" => file with { Mode = Text(property, where, errors) },
-                    "listen" => file with { Listen = Text(property, where, errors) },
-                    "anticache" => file with { Anticache = Flag(property, where, errors) },
-                    "anticomp" => file with { Anticomp = Flag(property, where, errors) },
-                    "proxyauth" => file with { ProxyAuth = Text(property, where, errors) },
-                    "modify_headers" or "setheaders" => file with { ModifyHeaders = [.. file.ModifyHeaders, .. List(property, where, errors)] },
-                    "modify_body" or "replacements" => file with { ModifyBody = [.. file.ModifyBody, .. List(property, where, errors)] },
-                    "map_remote" => file with { MapRemote = [.. file.MapRemote, .. List(property, where, errors)] },
-                    "stickycookie" => file with { StickyCookie = Text(property, where, errors) },
-                    "stickyauth" => file with { StickyAuth = Text(property, where, errors) },
-                    _ when ProxySettings.Known.ContainsKey(property.Name) => file with { Sets = [.. file.Sets, .. List(property, where, errors).Select(v => $"{property.Name}={v}")] },
-                    _ => Unknown(file, where, errors),
-                };
+                valid = false;
+                reader.Skip();
             }
-
-            return file;
-        }
-    }
-
-    private static OptionsFile Unknown(OptionsFile file, string where, List<string> errors)
-    {
-        errors.Add($"{where}: unknown option; known: mode, listen, anticache, anticomp, proxyauth, modify_headers, modify_body, map_remote, stickycookie, stickyauth, {string.Join(", ", ProxySettings.Known.Keys)}");
-        return file;
-    }
-
-    private static string? Text(JsonProperty property, string where, List<string> errors)
-    {
-        if (property.Value.ValueKind == JsonValueKind.String)
-        {
-            return property.Value.GetString();
         }
 
-        errors.Add($"{where}: expected a string");
-        return null;
+        return valid ? values : null;
     }
 
-    private static bool Flag(JsonProperty property, string where, List<string> errors)
+    private static string? JsonScalar(ref Utf8JsonReader reader) => reader.TokenType switch
     {
-        if (property.Value.ValueKind is JsonValueKind.True or JsonValueKind.False)
-        {
-            return property.Value.GetBoolean();
-        }
-
-        errors.Add($"{where}: expected true or false");
-        return false;
-    }
-
-    private static List<string> List(JsonProperty property, string where, List<string> errors) => property.Value.ValueKind switch
-    {
-        JsonValueKind.String => [property.Value.GetString()!], // a string value has text
-        JsonValueKind.True or JsonValueKind.False => [property.Value.GetBoolean() ? "true" : "false"],
-        JsonValueKind.Number => [property.Value.GetRawText()],
-        JsonValueKind.Array when property.Value.EnumerateArray().All(v => v.ValueKind == JsonValueKind.String) => property.Value.EnumerateArray().Select(v => v.GetString()!).ToList(),
-        _ => Fail(where, errors),
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.True => "true",
+        JsonTokenType.False => "false",
+        JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
+        _ => null,
     };
 
-    private static List<string> Fail(string where, List<string> errors)
+    private static int LineAt(byte[] bytes, long index) => 1 + bytes.AsSpan(0, (int)index).Count((byte)'\n');
+
+    private static List<OptionAssignment> ReadYaml(string text, string label, List<string> errors)
     {
-        errors.Add($"{where}: expected a string, a number, true/false or a list of strings");
-        return [];
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            errors.Add($"{label}:{e.Start.Line}: expected a YAML mapping of option names: {e.Message}");
+            return [];
+        }
+
+        if (stream.Documents.Count == 0)
+        {
+            return []; // an empty config.yaml sets nothing, as in mitmproxy
+        }
+
+        if (stream.Documents[0].RootNode is not YamlMappingNode mapping)
+        {
+            errors.Add($"{label}:{stream.Documents[0].RootNode.Start.Line}: expected a YAML mapping of option names");
+            return [];
+        }
+
+        var assignments = new List<OptionAssignment>();
+        foreach (var (keyNode, valueNode) in mapping.Children)
+        {
+            var line = (int)keyNode.Start.Line;
+            var key = (keyNode as YamlScalarNode)?.Value ?? "";
+            List<string>? values = valueNode switch
+            {
+                YamlScalarNode { Value: { Length: > 0 } value } => [value],
+                YamlSequenceNode sequence when sequence.Children.All(c => c is YamlScalarNode { Value.Length: > 0 }) => sequence.Children.Select(c => ((YamlScalarNode)c).Value!).ToList(),
+                _ => null,
+            };
+            if (values is null)
+            {
+                errors.Add($"{label}:{line}: \"{key}\": expected a string, a number, true/false or a list of strings");
+                continue;
+            }
+
+            assignments.Add(new OptionAssignment(key, values, valueNode is YamlSequenceNode, line));
+        }
+
+        return assignments;
     }
 }

@@ -52,6 +52,37 @@ public sealed record FixtureOptions
     /// <summary>The proxy log level written to the running test's output. Default Information (each flow, errors).</summary>
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
+    /// <summary>
+    /// The options above as the engine's <see cref="ProxyConfiguration"/>, the value every surface
+    /// (command line, options files, fixture) fills in: <see cref="Proxy"/>, <see cref="Features"/>,
+    /// <see cref="Replay"/> and <see cref="Redaction"/> are its objects.
+    /// </summary>
+    public ProxyConfiguration Configuration => new() { Proxy = Proxy, Features = Features, ServerReplay = Replay, Redaction = Redaction };
+
+    /// <summary>
+    /// These options with one set by its mitmproxy name, as <c>--set NAME=VALUE</c> does
+    /// (<c>new FixtureOptions().With("anticache", "true")</c>); a list option adds the value.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is unknown or the value does not parse; the message says why.</exception>
+    public FixtureOptions With(string name, string value)
+    {
+        if (OptionRegistry.Find(name) is { } option && NotFixtureOptions.Contains(option.Name))
+        {
+            throw new ArgumentException($"{name}: not a fixture option (the fixture listens on a free loopback port with an in-memory CA and replays each test's own cassette)", nameof(name));
+        }
+
+        var configuration = Configuration;
+        if (!OptionRegistry.TryApply(ref configuration, name, value, out var error))
+        {
+            throw new ArgumentException($"{name}={value}: {error}", nameof(name));
+        }
+
+        return this with { Proxy = configuration.Proxy, Features = configuration.Features, Replay = configuration.ServerReplay, Redaction = configuration.Redaction };
+    }
+
+    /// <summary>Options the fixture chooses itself (listen address, CA, the cassette) or that belong to other commands.</summary>
+    private static readonly HashSet<string> NotFixtureOptions = ["listen", "listen_host", "listen_port", "confdir", "server_replay", "client_replay_stop_on_error"];
+
     /// <summary>Accept traffic snapshots as they are (write .verified.json). Default: the MITMFIXTURE_ACCEPT environment variable is "1" or "true".</summary>
     public bool AcceptSnapshots { get; init; } = Environment.GetEnvironmentVariable("MITMFIXTURE_ACCEPT") is "1" or "true";
 }

@@ -5,8 +5,10 @@ using MitmFixture.Flows;
 namespace MitmFixture.Xunit.Session;
 
 /// <summary>
-/// The fixture's switch: serves the current cassette (replay), writes to it (record), or only
-/// watches (passthrough), and keeps the flows of the current scope. One per proxy; tests that share
+/// The fixture's switch: writes the current cassette (record) or only watches (passthrough), and
+/// keeps the flows of the current scope; its <see cref="ReplaySlot"/> serves the cassette (replay)
+/// where server replay goes in the pipeline (<see cref="Proxy.ProxyPipeline"/>), before map_remote
+/// and the other rewriting addons, as on the command line. One per proxy; tests that share
 /// a proxy run one after another, so the current scope is swapped between them.
 /// </summary>
 internal sealed class SessionAddon : FinishedFlowAddon
@@ -33,7 +35,8 @@ internal sealed class SessionAddon : FinishedFlowAddon
         }
     }
 
-    private CassetteScope? Current
+    /// <summary>The scope of the running test, or null between tests.</summary>
+    internal CassetteScope? Current
     {
         get
         {
@@ -44,13 +47,12 @@ internal sealed class SessionAddon : FinishedFlowAddon
         }
     }
 
-    public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken) =>
-        Current?.Replay is { } replay ? replay.RequestAsync(flow, cancellationToken) : default;
-
     protected override void OnFinished(Flow flow) => Current?.Finished(flow);
 
-    public override bool WantsUpstreamFor(string host, int port) =>
-        Current?.Replay is not { } replay || replay.WantsUpstreamFor(host, port);
+    /// <summary>The replay half, for the server-replay place in the pipeline; this addon itself goes last.</summary>
+    public ProxyAddon ReplaySlot => _replaySlot ??= new SessionReplayAddon(this);
+
+    private SessionReplayAddon? _replaySlot;
 
     internal static ServerReplayAddon ReplayAddonFor(Cassette cassette, FixtureOptions options, Action<Flow, string> unmatched)
     {

@@ -35,10 +35,34 @@ public sealed record FeatureOptions
     /// <summary><c>stickyauth</c>: a filter selecting the requests that get the remembered Authorization. Default off.</summary>
     public string? StickyAuth { get; init; }
 
-    /// <summary>The addons, in mitmproxy's order (auth first, then request rewriting, then cookies), or every problem found.</summary>
+    /// <summary>
+    /// The feature addons in mitmproxy's order, without server replay or recording; a proxy's whole
+    /// pipeline, with those in their places, comes from <c>ProxyPipeline.Compose</c>.
+    /// </summary>
     public IReadOnlyList<ProxyAddon> Build(ProxyMode mode, List<string> errors, TimeProvider? time = null)
     {
-        var addons = new List<ProxyAddon>();
+        var addons = Create(mode, errors, time);
+        return [.. addons.BeforeReplay, .. addons.AfterReplay];
+    }
+
+    /// <summary>
+    /// The addons split where server replay goes in mitmproxy's <c>default_addons()</c>: anticache,
+    /// anticomp and proxyauth before it; map_remote, modify_body, modify_headers, stickyauth and
+    /// stickycookie after it, so a replayed request is matched as the client sent it.
+    /// </summary>
+    internal FeatureAddons Create(ProxyMode mode, List<string> errors, TimeProvider? time, bool keepModifyBody = false)
+    {
+        var before = new List<ProxyAddon>();
+        if (Anticache)
+        {
+            before.Add(new AnticacheAddon());
+        }
+
+        if (Anticomp)
+        {
+            before.Add(new AnticompAddon());
+        }
+
         if (ProxyAuth is { Length: > 0 } auth)
         {
             if (mode.Kind == ProxyModeKind.Reverse)
@@ -47,46 +71,38 @@ public sealed record FeatureOptions
             }
             else
             {
-                Try(errors, () => addons.Add(ProxyAuthAddon.Parse(auth)));
+                Try(errors, () => before.Add(ProxyAuthAddon.Parse(auth)));
             }
         }
 
-        if (Anticache)
-        {
-            addons.Add(new AnticacheAddon());
-        }
-
-        if (Anticomp)
-        {
-            addons.Add(new AnticompAddon());
-        }
-
+        var after = new List<ProxyAddon>();
         if (Specs(MapRemote, "map_remote", errors) is { Count: > 0 } map)
         {
-            Try(errors, () => addons.Add(new MapRemoteAddon(map)));
+            Try(errors, () => after.Add(new MapRemoteAddon(map)));
+        }
+
+        ModifyBodyAddon? modifyBody = null;
+        if (Specs(ModifyBody, "modify_body", errors) is var body && (body.Count > 0 || keepModifyBody))
+        {
+            Try(errors, () => after.Add(modifyBody = new ModifyBodyAddon(body)));
         }
 
         if (Specs(ModifyHeaders, "modify_headers", errors) is { Count: > 0 } headers)
         {
-            addons.Add(new ModifyHeadersAddon(headers));
-        }
-
-        if (Specs(ModifyBody, "modify_body", errors) is { Count: > 0 } body)
-        {
-            Try(errors, () => addons.Add(new ModifyBodyAddon(body)));
-        }
-
-        if (Filter(StickyCookie, "stickycookie", errors) is { } cookieFilter)
-        {
-            addons.Add(new StickyCookieAddon(cookieFilter, time));
+            after.Add(new ModifyHeadersAddon(headers));
         }
 
         if (Filter(StickyAuth, "stickyauth", errors) is { } authFilter)
         {
-            addons.Add(new StickyAuthAddon(authFilter));
+            after.Add(new StickyAuthAddon(authFilter));
         }
 
-        return addons;
+        if (Filter(StickyCookie, "stickycookie", errors) is { } cookieFilter)
+        {
+            after.Add(new StickyCookieAddon(cookieFilter, time));
+        }
+
+        return new FeatureAddons(before, after, modifyBody);
     }
 
     private static List<ModifySpec> Specs(IReadOnlyList<string> options, string name, List<string> errors)
@@ -128,3 +144,6 @@ public sealed record FeatureOptions
         }
     }
 }
+
+/// <summary>The feature addons on either side of server replay, and the modify_body addon the console edits live.</summary>
+internal sealed record FeatureAddons(IReadOnlyList<ProxyAddon> BeforeReplay, IReadOnlyList<ProxyAddon> AfterReplay, ModifyBodyAddon? ModifyBody);

@@ -19,9 +19,8 @@ internal sealed class ProxyContext
         Connector = new UpstreamConnector(options, Time);
         Certificates = new LeafCertificateCache(ca, Time);
         Flows = new FlowStore(options.FlowLimit);
-        IgnoreHosts = options.IgnoreHosts
-            .Select(p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)))
-            .ToArray();
+        IgnoreHosts = Compile(options.IgnoreHosts);
+        AllowHosts = Compile(options.AllowHosts);
     }
 
     public ProxyOptions Options { get; }
@@ -44,16 +43,27 @@ internal sealed class ProxyContext
 
     public IReadOnlyList<Regex> IgnoreHosts { get; }
 
-    /// <summary>mitmproxy matches ignore_hosts against <c>host:port</c>.</summary>
+    public IReadOnlyList<Regex> AllowHosts { get; }
+
+    /// <summary>mitmproxy matches ignore_hosts and allow_hosts against <c>host:port</c>; allow_hosts ignores every host it does not match.</summary>
     public bool IsIgnored(string host, int port)
     {
-        if (IgnoreHosts.Count == 0)
+        if (IgnoreHosts.Count == 0 && AllowHosts.Count == 0)
         {
             return false;
         }
 
         var address = Http.HostPort.Format(host, port);
-        foreach (var regex in IgnoreHosts)
+        return AllowHosts.Count > 0 ? !AnyMatches(AllowHosts, address) : AnyMatches(IgnoreHosts, address);
+    }
+
+    private static Regex[] Compile(IReadOnlyList<string> patterns) => patterns
+        .Select(p => new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)))
+        .ToArray();
+
+    private static bool AnyMatches(IReadOnlyList<Regex> regexes, string address)
+    {
+        foreach (var regex in regexes)
         {
             try
             {

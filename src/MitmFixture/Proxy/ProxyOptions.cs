@@ -36,6 +36,13 @@ public sealed record ProxyOptions
     /// <summary>Regexes matched against <c>host:port</c>; matching CONNECTs are tunnelled untouched (mitmproxy's <c>ignore_hosts</c>).</summary>
     public IReadOnlyList<string> IgnoreHosts { get; init; } = [];
 
+    /// <summary>
+    /// The opposite of <see cref="IgnoreHosts"/> (mitmproxy's <c>allow_hosts</c>): only CONNECTs whose
+    /// <c>host:port</c> matches one of these regexes are intercepted, every other one is tunnelled
+    /// untouched. Default none: intercept everything. Cannot be combined with <see cref="IgnoreHosts"/>.
+    /// </summary>
+    public IReadOnlyList<string> AllowHosts { get; init; } = [];
+
     /// <summary>Bodies larger than this many bytes are streamed, not buffered (mitmproxy's <c>stream_large_bodies</c>). Default null: never.</summary>
     public long? StreamLargeBodies { get; init; }
 
@@ -80,15 +87,24 @@ public sealed record ProxyOptions
             errors.Add($"flow limit: {FlowLimit} must not be negative");
         }
 
-        foreach (var pattern in IgnoreHosts)
+        if (IgnoreHosts.Count > 0 && AllowHosts.Count > 0)
         {
-            try
+            // As in mitmproxy: the two say opposite things about the same hosts.
+            errors.Add("ignore_hosts and allow_hosts are mutually exclusive; use one of them");
+        }
+
+        foreach (var (name, patterns) in new[] { ("ignore_hosts", IgnoreHosts), ("allow_hosts", AllowHosts) })
+        {
+            foreach (var pattern in patterns)
             {
-                _ = new System.Text.RegularExpressions.Regex(pattern);
-            }
-            catch (ArgumentException e)
-            {
-                errors.Add($"ignore_hosts: '{pattern}' is not a valid regex: {e.Message}");
+                try
+                {
+                    _ = new System.Text.RegularExpressions.Regex(pattern);
+                }
+                catch (ArgumentException e)
+                {
+                    errors.Add($"{name}: '{pattern}' is not a valid regex: {e.Message}");
+                }
             }
         }
 

@@ -95,7 +95,7 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
 
         var bad = Path.Combine(_confdir, "bad.json");
         await File.WriteAllTextAsync(bad, "{ \"anticache\": \"yes\", \"colour\": 1 }", TestContext.Current.CancellationToken);
-        await using var refused = CliProcess.Start("dump", "--options", bad);
+        await using var refused = CliProcess.Start("dump", "--options", bad, "--set", $"confdir={_confdir}");
         Assert.Equal(2, await refused.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         await Eventually.TrueAsync(() => refused.Stderr.Contains("colour", StringComparison.Ordinal), 10000);
         Assert.Contains("\"anticache\": expected true or false", refused.Stderr, StringComparison.Ordinal);

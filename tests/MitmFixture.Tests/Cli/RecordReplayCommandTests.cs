@@ -36,6 +36,34 @@ public sealed class RecordReplayCommandTests : IDisposable
         Assert.Contains(recordedBody.Split('\n')[0], string.Join("\n", replay.Lines), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("record", "-o")]
+    [InlineData("dump", "-w")]
+    public async Task Write_RedactionByFlagSetAndFile_KeepsTheSecretsOutOfTheCassette(string verb, string outputFlag)
+    {
+        var cassette = Path.Combine(_directory, verb + ".json");
+        var options = Path.Combine(_directory, verb + "-options.yaml");
+        await File.WriteAllTextAsync(options, "redact_json_fields:\n  - auth.token\n", TestContext.Current.CancellationToken);
+        await using var upstream = await TestUpstream.StartAsync();
+        await using (var cli = CliProcess.Start(verb, outputFlag, cassette, "--listen", "127.0.0.1:0", "--set", $"confdir={_directory}",
+            "--redact-headers", "X-Api-Key", "--set", "redact_query_params=key", "--options", options, "--no-redact-defaults"))
+        {
+            var proxy = await cli.WaitListeningAsync();
+            var curl = await Curl.RunAsync("-x", proxy.ToString(), "-H", "X-Api-Key: header-secret-1", "-H", "Authorization: Bearer kept-on-purpose",
+                "-H", "Content-Type: application/json", "--data", "{\"auth\":{\"token\":\"json-secret-2\"}}", $"{upstream.HttpUrl}/echo/x?key=query-secret-3");
+            Assert.Equal(0, curl.ExitCode);
+            cli.Terminate();
+            Assert.Equal(0, await cli.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        }
+
+        var text = await File.ReadAllTextAsync(cassette, TestContext.Current.CancellationToken);
+        Assert.Single(Cassette.Load(cassette).Flows);
+        Assert.DoesNotContain("header-secret-1", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("json-secret-2", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("query-secret-3", text, StringComparison.Ordinal);
+        Assert.Contains("kept-on-purpose", text, StringComparison.Ordinal); // --no-redact-defaults
+    }
+
     [Fact]
     public async Task Record_KilledWithSigkill_CassetteOnDiskIsTheLastCompleteVersion()
     {

@@ -20,20 +20,33 @@ internal static class HelpView
         return lines.Skip(help.Scroll).Take(height);
     }
 
+    /// <summary>The options list, scrolled to keep the focus in view, then the console's own settings and the keys.</summary>
     public static IEnumerable<ScreenLine> BuildOptions(OptionsScreen options, int width, int height)
     {
-        yield return ScreenLine.Of("Options", Palette.Title);
-        yield return new ScreenLine();
-        foreach (var (name, value) in options.Values)
+        var lines = new List<ScreenLine> { ScreenLine.Of("Options", Palette.Title) };
+        var rows = options.Rows;
+        var nameWidth = rows.Max(r => r.Name.Length) + 1;
+        var visible = Math.Max(3, height - 4 - options.Values.Count - options.Help.Count);
+        var first = Math.Clamp(options.Focus - (visible / 2), 0, Math.Max(0, rows.Count - visible));
+        for (var i = first; i < Math.Min(rows.Count, first + visible); i++)
         {
-            yield return new ScreenLine().Add(FlowRow.Fit(name, 14), Palette.HeaderName).Add(" " + value);
+            var (name, value, restart) = rows[i];
+            var line = new ScreenLine().Add(i == options.Focus ? ">> " : "   ", Palette.Focus).Add(FlowRow.Fit(name, nameWidth), Palette.HeaderName).Add(" " + value);
+            lines.Add(restart ? line.Add(" " + OptionsScreen.RestartNeeded, Palette.Dim) : line);
         }
 
-        yield return new ScreenLine();
+        lines.Add(new ScreenLine());
+        foreach (var (name, value) in options.Values)
+        {
+            lines.Add(new ScreenLine().Add("   " + FlowRow.Fit(name, nameWidth), Palette.HeaderName).Add(" " + value));
+        }
+
         foreach (var key in options.Help)
         {
-            yield return new ScreenLine().Add(FlowRow.Fit(key.Keys, 14), Palette.Focus).Add(" " + key.Description);
+            lines.Add(new ScreenLine().Add(FlowRow.Fit(key.Keys, 14), Palette.Focus).Add(" " + key.Description));
         }
+
+        return lines.Take(height);
     }
 
     /// <summary>One key per line, its description wrapped under itself when the terminal is too narrow for it.</summary>

@@ -35,14 +35,16 @@ internal sealed class ConsoleHarness : IAsyncDisposable
     public string Directory => _directory;
 
     /// <param name="editor">The shell command the external editor runs with the file as its last argument ("false" refuses every edit).</param>
-    public static async Task<ConsoleHarness> StartAsync(TestUpstream? upstream = null, string editor = "false", IEnumerable<Flow>? loaded = null)
+    /// <param name="serverReplay">Recorded flows served by a server replay addon, as <c>console -S</c> does.</param>
+    public static async Task<ConsoleHarness> StartAsync(TestUpstream? upstream = null, string editor = "false", IEnumerable<Flow>? loaded = null, IEnumerable<Flow>? serverReplay = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("mitmfixture-console-").FullName;
         var intercept = new InterceptAddon();
         var replacements = new ModifyBodyAddon([]);
         var events = new EventLog();
         var logging = LoggerFactory.Create(events.AddTo);
-        var proxy = await ProxyHarness.StartAsync(upstream, o => o with { Addons = [replacements, intercept], FlowLimit = null, LoggerFactory = logging });
+        var replay = serverReplay is null ? null : new ServerReplayAddon(new MitmFixture.Replay.ReplayStore(serverReplay));
+        var proxy = await ProxyHarness.StartAsync(upstream, o => o with { Addons = replay is null ? [replacements, intercept] : [replay, replacements, intercept], FlowLimit = null, LoggerFactory = logging });
         var backend = new ConsoleBackend
         {
             Proxy = proxy.Proxy,
@@ -51,6 +53,7 @@ internal sealed class ConsoleHarness : IAsyncDisposable
             Editor = new ProcessEditor(editor),
             SavePath = Path.Combine(directory, "flows.json"),
             Features = ["anticache"],
+            ServerReplay = replay?.Store,
         };
         var app = new ConsoleApp(backend, events);
         if (loaded is not null)

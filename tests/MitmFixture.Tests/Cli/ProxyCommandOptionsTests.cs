@@ -1,0 +1,264 @@
+using MitmFixture.Proxy;
+using MitmFixture.Replay;
+using MitmFixture.Tests.Support;
+using MitmFixture.Xunit.Session;
+
+namespace MitmFixture.Tests.Cli;
+
+/// <summary>
+/// Every option reaches the same setting through every surface: each of its flags, --set, a JSON
+/// options file, a YAML options file, the conf dir's config.yaml and the fixture (by name and by its
+/// typed properties). The table comes from the registry, so a new option is covered as declared.
+/// </summary>
+public sealed class ProxyCommandOptionsTests : IDisposable
+{
+    private readonly OptionSurfaces _surfaces = new();
+
+    public static TheoryData<string, Surface> EveryOptionOnEverySurface()
+    {
+        var data = new TheoryData<string, Surface>();
+        foreach (var option in OptionRegistry.All)
+        {
+            foreach (var surface in Enum.GetValues<Surface>().Where(s => s != Surface.Fixture || !OptionSurfaces.NotFixtureOptions.ContainsKey(option.Name)))
+            {
+                data.Add(option.Name, surface);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryOptionOnEverySurface))]
+    public void Surface_ExampleValue_ReachesTheOptionItNamesAndNothingElse(string name, Surface surface)
+    {
+        var option = OptionRegistry.Find(name)!;
+        var expected = OptionSurfaces.Snapshot(option.Apply(new ProxyConfiguration(), option.Example));
+        var errors = new List<string>();
+
+        var configuration = _surfaces.Configure(surface, option, option.Example, errors);
+
+        Assert.Empty(errors);
+        Assert.NotEqual(option.Default, option.Show(configuration));
+        Assert.Equal(expected, OptionSurfaces.Snapshot(configuration));
+    }
+
+    public static TheoryData<string, string> EveryFlag()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var option in OptionRegistry.All)
+        {
+            foreach (var flag in option.Flags)
+            {
+                data.Add(option.Name, flag);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryFlag))]
+    public void Flag_EverySpelling_SetsItsOption(string name, string flag)
+    {
+        var option = OptionRegistry.Find(name)!;
+        var errors = new List<string>();
+
+        var configuration = _surfaces.Configure(Surface.Flag, option, option.Type == OptionType.Bool ? "true" : option.Example, errors, flag);
+
+        Assert.Empty(errors);
+        Assert.Equal(option.Show(option.Apply(new ProxyConfiguration(), option.Type == OptionType.Bool ? "true" : option.Example)), option.Show(configuration));
+    }
+
+    [Fact]
+    public void Set_EveryAlias_SetsItsOption()
+    {
+        var aliases = OptionRegistry.All.SelectMany(o => o.Aliases.Select(a => (Option: o, Alias: a))).ToList();
+        Assert.NotEmpty(aliases);
+        foreach (var (option, alias) in aliases)
+        {
+            var errors = new List<string>();
+            var configuration = _surfaces.Parse(["--set", $"{alias}={option.Example}"], errors);
+            Assert.Empty(errors);
+            Assert.NotEqual(option.Default, option.Show(configuration));
+        }
+    }
+
+    /// <summary>The fixture's typed properties, one per option: a new option without one here fails the coverage test below.</summary>
+    private static readonly Dictionary<string, Func<FixtureOptions, FixtureOptions>> Typed = new()
+    {
+        ["mode"] = o => o with { Proxy = o.Proxy with { Mode = ProxyMode.Reverse("http://127.0.0.1:9") } },
+        ["ssl_insecure"] = o => o with { Proxy = o.Proxy with { SslInsecure = true } },
+        ["upstream_cert"] = o => o with { Proxy = o.Proxy with { UpstreamCert = false } },
+        ["ignore_hosts"] = o => o with { Proxy = o.Proxy with { IgnoreHosts = ["example\\.com:443"] } },
+        ["allow_hosts"] = o => o with { Proxy = o.Proxy with { AllowHosts = ["example\\.com:443"] } },
+        ["stream_large_bodies"] = o => o with { Proxy = o.Proxy with { StreamLargeBodies = 1024 * 1024 } },
+        ["stream_websockets"] = o => o with { Proxy = o.Proxy with { StreamWebSockets = true } },
+        ["keep_host_header"] = o => o with { Proxy = o.Proxy with { KeepHostHeader = true } },
+        ["body_size_limit"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { MaxBufferedBodyBytes = 1024 * 1024 } } },
+        ["connect_timeout"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { ConnectTimeout = TimeSpan.FromSeconds(2.5) } } },
+        ["anticache"] = o => o with { Features = o.Features with { Anticache = true } },
+        ["anticomp"] = o => o with { Features = o.Features with { Anticomp = true } },
+        ["proxyauth"] = o => o with { Features = o.Features with { ProxyAuth = "user:pass" } },
+        ["modify_headers"] = o => o with { Features = o.Features with { ModifyHeaders = ["/~q/X-Example/1"] } },
+        ["modify_body"] = o => o with { Features = o.Features with { ModifyBody = ["/~q/hello/bye"] } },
+        ["map_remote"] = o => o with { Features = o.Features with { MapRemote = ["|//example.com|//example.org"] } },
+        ["stickycookie"] = o => o with { Features = o.Features with { StickyCookie = "~d example.com" } },
+        ["stickyauth"] = o => o with { Features = o.Features with { StickyAuth = "~d example.com" } },
+        ["server_replay_use_headers"] = o => o with { Replay = o.Replay with { UseHeaders = ["X-Tenant"] } },
+        ["server_replay_ignore_content"] = o => o with { Replay = o.Replay with { IgnoreContent = true } },
+        ["server_replay_ignore_params"] = o => o with { Replay = o.Replay with { IgnoreParams = ["ts"] } },
+        ["server_replay_ignore_payload_params"] = o => o with { Replay = o.Replay with { IgnorePayloadParams = ["csrf"] } },
+        ["server_replay_ignore_host"] = o => o with { Replay = o.Replay with { IgnoreHost = true } },
+        ["server_replay_ignore_port"] = o => o with { Replay = o.Replay with { IgnorePort = true } },
+        ["server_replay_ignore_json_fields"] = o => o with { Replay = o.Replay with { IgnoreJsonFields = ["requestId"] } },
+        ["server_replay_reuse"] = o => o with { Replay = o.Replay with { Reuse = true } },
+        ["server_replay_refresh"] = o => o with { Replay = o.Replay with { Refresh = false } },
+        ["server_replay_extra"] = o => o with { Replay = o.Replay with { Extra = UnmatchedPolicy.NotFound404 } },
+        ["server_replay_kill_extra"] = o => o with { Replay = o.Replay with { KillExtra = true } },
+        ["server_replay_websocket_match_by_order"] = o => o with { Replay = o.Replay with { WebSocketMatchByOrder = true } },
+        ["server_replay_websocket_delays"] = o => o with { Replay = o.Replay with { WebSocketPlayDelays = false } },
+        ["redact_headers"] = o => o with { Redaction = o.Redaction with { Headers = [.. o.Redaction.Headers, "X-Api-Key"] } },
+        ["redact_defaults"] = o => o with { Redaction = o.Redaction with { Headers = [] } },
+        ["redact_query_params"] = o => o with { Redaction = o.Redaction with { QueryParameters = ["api_key"] } },
+        ["redact_form_fields"] = o => o with { Redaction = o.Redaction with { FormFields = ["password"] } },
+        ["redact_json_fields"] = o => o with { Redaction = o.Redaction with { JsonFields = ["token"] } },
+        ["redact_env"] = o => o with { Redaction = o.Redaction.WithEnvironmentVariable("API_KEY") },
+    };
+
+    [Fact]
+    public void Fixture_EveryOption_HasATypedPropertyOrAReasonItIsNotTheFixtures()
+    {
+        var names = OptionRegistry.All.Select(o => o.Name).ToHashSet();
+
+        Assert.Equal(names.Order(), Typed.Keys.Concat(OptionSurfaces.NotFixtureOptions.Keys).Order());
+        foreach (var name in OptionSurfaces.NotFixtureOptions.Keys)
+        {
+            var refused = Record.Exception(() => new FixtureOptions().With(name, OptionRegistry.Find(name)!.Example));
+            Assert.True(refused is ArgumentException, $"{name} is not a fixture option, yet FixtureOptions.With took it");
+        }
+    }
+
+    public static TheoryData<string> TypedOptions() => [.. Typed.Keys];
+
+    [Theory]
+    [MemberData(nameof(TypedOptions))]
+    public void Fixture_TypedProperty_MatchesTheCommandLine(string name)
+    {
+        var option = OptionRegistry.Find(name)!;
+        var errors = new List<string>();
+        var fromCommandLine = _surfaces.Configure(Surface.Set, option, option.Example, errors);
+
+        var fromFixture = Typed[name](new FixtureOptions()).Configuration;
+
+        Assert.Empty(errors);
+        Assert.Equal(OptionSurfaces.Snapshot(fromCommandLine), OptionSurfaces.Snapshot(fromFixture));
+    }
+
+    [Fact]
+    public void Build_Sources_FlagsWinOverSetOverFilesAndListsAddUp()
+    {
+        var errors = new List<string>();
+        var file = Path.Combine(Path.GetTempPath(), $"mitmfixture-order-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(file, "mode: upstream:http://127.0.0.1:1\nmodify_headers:\n  - /~q/X-File/1\nanticache: true\n");
+        try
+        {
+            var configuration = _surfaces.Parse(["--options", file, "--set", "mode=reverse:http://127.0.0.1:2", "--mode", "reverse:http://127.0.0.1:3", "-H", "/~q/X-Flag/1", "--set", "modify_headers=/~q/X-Set/1", "--no-anticache"], errors);
+
+            Assert.Empty(errors);
+            Assert.Equal("reverse:http://127.0.0.1:3", configuration.Proxy.Mode.ToString());
+            Assert.Equal(["/~q/X-File/1", "/~q/X-Set/1", "/~q/X-Flag/1"], configuration.Features.ModifyHeaders);
+            Assert.False(configuration.Features.Anticache);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Set_ABooleanWithoutAValue_TurnsItOn()
+    {
+        var errors = new List<string>();
+
+        var configuration = _surfaces.Parse(["--set", "anticache", "--set", "server_replay_nopop"], errors);
+
+        Assert.Empty(errors);
+        Assert.True(configuration.Features.Anticache);
+        Assert.True(configuration.ServerReplay.Reuse);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--set", "nonsense=1" }, "--set nonsense: unknown option; known: listen, ")]
+    [InlineData(new[] { "--set", "stream_large_bodies=lots" }, "--set stream_large_bodies=lots: expected a size such as 1m")]
+    [InlineData(new[] { "--set", "=1" }, "--set '=1': expected NAME=VALUE")]
+    [InlineData(new[] { "--connect-timeout", "-1" }, "--connect-timeout '-1': expected a number of seconds")]
+    [InlineData(new[] { "--listen-port", "70000" }, "--listen-port '70000': expected a port")]
+    [InlineData(new[] { "--stickycookie", "~q & (" }, "--stickycookie '~q & (': expected a filter expression")]
+    [InlineData(new[] { "--ignore-hosts", "(" }, "--ignore-hosts '(': expected a regular expression")]
+    [InlineData(new[] { "--ignore-hosts", "a", "--allow-hosts", "b" }, "ignore_hosts and allow_hosts are mutually exclusive")]
+    [InlineData(new[] { "--server-replay-extra", "302" }, "expected forward, kill, 204, 400, 404 or 500")]
+    [InlineData(new[] { "--redact-headers", "Bad Name" }, "expected a header name")]
+    public void Build_BadValue_ReportsWhereAndWhatWasExpected(string[] arguments, string message)
+    {
+        var errors = new List<string>();
+
+        _surfaces.Parse(arguments, errors);
+
+        Assert.Contains(errors, e => e.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("options.json", "{\n  \"anticache\": \"yes\",\n  // a comment\n  \"colour\": 1,\n  \"mode\": [\"regular\"],\n}", new[] { ":2: \"anticache\": expected true or false", ":4: \"colour\": unknown option; known: ", ":5: \"mode\": expected regular, reverse:URL or upstream:URL, not a list" })]
+    [InlineData("options.yaml", "anticache: yes\n\ncolour: 1\nmode:\n  - regular\nmodify_headers: {a: 1}\n", new[] { ":1: \"anticache\": expected true or false", ":3: \"colour\": unknown option", ":4: \"mode\": expected regular, reverse:URL or upstream:URL, not a list", ":6: \"modify_headers\": expected a string" })]
+    [InlineData("broken.yaml", "a: [1,\n", new[] { "expected a YAML mapping of option names" })]
+    [InlineData("broken.json", "{\"a\": }", new[] { ":1: expected a JSON object of option names" })]
+    [InlineData("list.json", "[1]", new[] { ": expected a JSON object of option names" })]
+    [InlineData("empty-list.json", "{\"confdir\": [], \"mode\": {\"a\": 1}}", new[] { ":1: \"confdir\": expected a folder, not a list", ":1: \"mode\": expected a string" })]
+    [InlineData("empty-list.yaml", "confdir: []\nmode:\n", new[] { ":1: \"confdir\": expected a folder, not a list", ":2: \"mode\": expected a string" })]
+    public void OptionsFile_BadKeysAndValues_NameTheFileLineAndKey(string fileName, string text, string[] messages)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mitmfixture-{Guid.NewGuid():N}-{fileName}");
+        File.WriteAllText(path, text);
+        try
+        {
+            var errors = new List<string>();
+            _surfaces.Parse(["--options", path], errors);
+
+            foreach (var message in messages)
+            {
+                Assert.Contains(errors, e => e.StartsWith("--options " + path, StringComparison.Ordinal) && e.Contains(message, StringComparison.Ordinal));
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    public static TheoryData<string> ProxyCommands() => ["dump", "record", "replay", "client-replay", "console"];
+
+    [Theory]
+    [MemberData(nameof(ProxyCommands))]
+    public void Command_EveryRegistryFlagOfItsGroups_IsOffered(string name)
+    {
+        System.CommandLine.Command command = name switch
+        {
+            "dump" => MitmFixture.Cli.Commands.DumpCommand.Create(),
+            "record" => MitmFixture.Cli.Commands.RecordCommand.Create(),
+            "replay" => MitmFixture.Cli.Commands.ReplayCommand.Create(),
+            "client-replay" => MitmFixture.Cli.Commands.ClientReplayCommand.Create(),
+            _ => MitmFixture.Cli.Commands.ConsoleCommand.Create(),
+        };
+        var offered = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet();
+        var groups = name == "client-replay" ? Enum.GetValues<OptionGroup>() : Enum.GetValues<OptionGroup>().Where(g => g != OptionGroup.ClientReplay);
+
+        var missing = OptionRegistry.All.Where(o => groups.Contains(o.Group)).SelectMany(o => o.Flags.Append(o.NegativeFlag).OfType<string>()).Where(f => !offered.Contains(f));
+
+        Assert.Empty(missing);
+        Assert.Contains("--set", offered);
+        Assert.Contains("--options", offered);
+    }
+
+    public void Dispose() => _surfaces.Dispose();
+}

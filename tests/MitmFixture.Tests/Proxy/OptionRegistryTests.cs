@@ -1,0 +1,124 @@
+using System.Collections;
+using System.Reflection;
+using MitmFixture.Proxy;
+
+namespace MitmFixture.Tests.Proxy;
+
+/// <summary>The registry against the options objects: every option sets the property it names, and every property has an option or a reason.</summary>
+public sealed class OptionRegistryTests
+{
+    /// <summary>Properties with no mitmproxy option: set in code only (the README lists them under the engine's options).</summary>
+    private static readonly HashSet<string> CodeOnly =
+    [
+        "ProxyOptions.CertificateAuthority", // an object: confdir is its command-line form
+        "ProxyOptions.UpstreamTrustedCertificates", // certificate objects
+        "ProxyOptions.Addons", // the pipeline: ProxyPipeline composes it
+        "ProxyOptions.FlowLimit", // each command chooses (dump keeps none, the console all)
+        "ProxyOptions.LoggerFactory",
+        "ProxyOptions.TimeProvider",
+        "ProxyOptions.Limits", // its properties are listed one by one
+        "HttpLimits.MaxHeadBytes", // no mitmproxy option; Kestrel's defaults
+        "HttpLimits.MaxHeaderCount",
+        "HttpLimits.HeadersTimeout",
+        "HttpLimits.IdleTimeout",
+        "HttpLimits.ResponseTimeout",
+        "RedactionOptions.MinimumSecretLength",
+    ];
+
+    private static readonly Type[] OptionTypes =
+    [
+        typeof(ProxyOptions), typeof(MitmFixture.Http.HttpLimits), typeof(MitmFixture.Addons.FeatureOptions),
+        typeof(MitmFixture.Replay.ServerReplayOptions), typeof(MitmFixture.Cassettes.RedactionOptions), typeof(MitmFixture.Replay.ClientReplayOptions),
+    ];
+
+    [Fact]
+    public void Registry_EveryOptionsProperty_HasAnOptionOrIsCodeOnly()
+    {
+        var targets = OptionRegistry.All.SelectMany(o => o.Target.Split(", ")).ToHashSet();
+        var properties = OptionTypes.SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is not null).Select(p => $"{t.Name}.{p.Name}"));
+
+        Assert.All(properties, p => Assert.True(targets.Contains(p) || CodeOnly.Contains(p), $"{p} has no option in OptionRegistry and is not listed as code-only"));
+        Assert.All(targets.Where(t => !t.StartsWith("ProxyConfiguration.", StringComparison.Ordinal)), t => Assert.Contains(t, properties));
+    }
+
+    public static TheoryData<string> Names() => [.. OptionRegistry.All.Select(o => o.Name)];
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Apply_Example_ChangesExactlyTheTargetedProperties(string name)
+    {
+        var option = OptionRegistry.Find(name)!;
+        var before = Values(new ProxyConfiguration());
+
+        var after = Values(option.Apply(new ProxyConfiguration(), option.Example));
+
+        var changed = before.Keys.Where(k => before[k] != after[k]).Order();
+        Assert.Equal(option.Target.Split(", ").Order(), changed);
+    }
+
+    [Fact]
+    public void Registry_NamesAliasesAndFlags_AreUnique()
+    {
+        var names = OptionRegistry.All.SelectMany(o => o.Aliases.Prepend(o.Name)).ToList();
+        var flags = OptionRegistry.All.SelectMany(o => o.Flags.Concat(o.NegativeFlag is { } off ? [off] : [])).ToList();
+
+        Assert.Equal(names.Count, names.Distinct().Count());
+        Assert.Equal(flags.Count, flags.Distinct().Count());
+        Assert.All(OptionRegistry.All, o => Assert.Matches("^[a-z][a-z_]*$", o.Name));
+    }
+
+    [Theory]
+    [InlineData("anticache", "yes", "expected true or false")]
+    [InlineData("listen", "8080", "expected HOST:PORT")]
+    [InlineData("body_size_limit", "0", "expected a size")]
+    [InlineData("stream_large_bodies", "12q", "expected a size")]
+    [InlineData("modify_headers", "abc", "modify_headers 'abc'")]
+    [InlineData("map_remote", "/~q & (/a/b", "invalid filter")]
+    [InlineData("proxyauth", "nocolon", "expected user:pass")]
+    [InlineData("mode", "sideways:x", "sideways")]
+    [InlineData("no_such_option", "1", "unknown option; known: listen, listen_host")]
+    public void TryApply_BadValue_LeavesTheConfigurationAndSaysWhy(string name, string value, string message)
+    {
+        var configuration = new ProxyConfiguration();
+        var original = configuration;
+
+        Assert.False(OptionRegistry.TryApply(ref configuration, name, value, out var error));
+        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.Same(original, configuration);
+    }
+
+    [Fact]
+    public void RedactDefaults_OffThenExtraHeader_KeepsOnlyTheExtra()
+    {
+        var configuration = new ProxyConfiguration();
+        Assert.True(OptionRegistry.TryApply(ref configuration, "redact_defaults", "false", out _));
+        Assert.True(OptionRegistry.TryApply(ref configuration, "redact_headers", "X-Api-Key", out _));
+
+        Assert.Equal(["X-Api-Key"], configuration.Redaction.Headers);
+        Assert.Equal("false", OptionRegistry.Find("redact_defaults")!.Show(configuration));
+        Assert.Equal("X-Api-Key", OptionRegistry.Find("redact_headers")!.Show(configuration));
+    }
+
+    /// <summary>Every option property as text, keyed <c>Type.Property</c>: lists by their items, dictionaries by their keys.</summary>
+    private static Dictionary<string, string> Values(ProxyConfiguration configuration)
+    {
+        var values = new Dictionary<string, string> { ["ProxyConfiguration.ServerReplayFiles"] = string.Join(",", configuration.ServerReplayFiles) };
+        object[] objects = [configuration.Proxy, configuration.Proxy.Limits, configuration.Features, configuration.ServerReplay, configuration.Redaction, configuration.ClientReplay];
+        foreach (var value in objects)
+        {
+            foreach (var property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is not null && p.Name != "Limits"))
+            {
+                values[$"{value.GetType().Name}.{property.Name}"] = property.GetValue(value) switch
+                {
+                    null => "null",
+                    string text => text,
+                    IDictionary dictionary => string.Join(",", dictionary.Keys.Cast<object>()),
+                    IEnumerable items => string.Join(",", items.Cast<object>()),
+                    var other => other.ToString() ?? "",
+                };
+            }
+        }
+
+        return values;
+    }
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using MitmFixture.Addons;
+using MitmFixture.Cassettes;
+using MitmFixture.Flows;
+using MitmFixture.Proxy;
+using MitmFixture.Tests.Support;
+using MitmFixture.Xunit;
+using MitmFixture.Xunit.Session;
+
+namespace MitmFixture.Tests.Proxy;
+
+/// <summary>One composition for every command and the fixture, in mitmproxy's default_addons() order.</summary>
+public sealed class ProxyPipelineTests : IDisposable
+{
+    private static readonly string Sample = Path.Combine(CliProcess.Dll.Split("/src/")[0], "recordings", "sample.json");
+
+    private readonly OptionSurfaces _surfaces = new();
+    private readonly string _folder = Directory.CreateTempSubdirectory("mitmfixture-pipeline-").FullName;
+
+    private static readonly string[] EveryFeature =
+    [
+        "--anticache", "--anticomp", "--proxyauth", "user:pass", "-M", "|//a.example|//b.example", "-B", "/~q/a/b",
+        "-H", "/~q/X-A/1", "--stickyauth", "~d example.com", "--stickycookie", "~d example.com",
+    ];
+
+    /// <summary>What each addon is in the pipeline; the CLI and the fixture bring their own replay and recording addons.</summary>
+    private static string Role(ProxyAddon addon) => addon.GetType().Name switch
+    {
+        nameof(ServerReplayAddon) or "SessionReplayAddon" => "server replay",
+        nameof(RecordingAddon) or "SessionAddon" => "recording",
+        nameof(FlowHooks) => "script",
+        var name => name,
+    };
+
+    [Fact]
+    public void Compose_EveryFeature_RunsInMitmproxysDefaultAddonsOrder()
+    {
+        var errors = new List<string>();
+        var configuration = _surfaces.Parse([.. EveryFeature, "-S", Sample], errors);
+
+        var pipeline = ProxyPipeline.Compose(configuration, new PipelineParts
+        {
+            Scripts = [new FlowHooks()],
+            Intercept = new InterceptAddon(),
+            Recording = redactor => new RecordingAddon(CassetteWriter.Create(Path.Combine(_folder, "out.json"), redactor, "regular")),
+        }, errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(
+            [
+                nameof(AnticacheAddon), nameof(AnticompAddon), nameof(ProxyAuthAddon), "script", "server replay", nameof(MapRemoteAddon),
+                nameof(ModifyBodyAddon), nameof(ModifyHeadersAddon), nameof(StickyAuthAddon), nameof(StickyCookieAddon), nameof(InterceptAddon), "recording",
+            ],
+            pipeline.Addons.Select(Role));
+    }
+
+    [Fact]
+    public async Task CliAndFixture_SameOptions_BuildTheSamePipeline()
+    {
+        var errors = new List<string>();
+        var configuration = _surfaces.Parse([.. EveryFeature, "-S", Sample], errors);
+        var cli = ProxyPipeline.Compose(configuration, new PipelineParts
+        {
+            Scripts = [new FlowHooks()],
+            Recording = redactor => new RecordingAddon(CassetteWriter.Create(Path.Combine(_folder, "out.json"), redactor, "regular")),
+        }, errors);
+        Assert.Empty(errors);
+
+        var options = new FixtureOptions { Features = configuration.Features, Addons = [new FlowHooks()], CassetteFolder = _folder };
+        await using var fixture = ProxyFixture.WithOptions(options);
+        await fixture.InitializeAsync();
+
+        Assert.Equal(cli.Addons.Select(Role), fixture.Proxy.Options.Addons.Select(Role));
+    }
+
+    [Fact]
+    public async Task Fixture_ReplayAndMapRemote_MatchesTheRequestAsTheClientSentIt()
+    {
+        // map_remote points the recorded host at a closed port: were replay after it (as the fixture
+        // once had it), the cassette would be asked for 127.0.0.1:1 and the test would get a 500.
+        File.Copy(Sample, Path.Combine(_folder, "sample.json"));
+        var options = new FixtureOptions { Mode = RecordMode.Replay, CassetteFolder = _folder, ContinuousIntegration = false }
+            .With("map_remote", "|//api.example.com|//127.0.0.1:1");
+        await using var fixture = ProxyFixture.WithOptions(options);
+        await fixture.InitializeAsync();
+        await using var cassette = await fixture.UseCassetteAsync("sample");
+
+        var body = await fixture.CreateClient().GetStringAsync("http://api.example.com/health", TestContext.Current.CancellationToken);
+
+        Assert.Equal("ok", body.Trim());
+    }
+
+    [Fact]
+    public async Task Cli_ReplayAndMapRemote_MatchesTheRequestAsTheClientSentIt()
+    {
+        var errors = new List<string>();
+        var configuration = _surfaces.Parse(["-S", Sample, "-M", "|//api.example.com|//127.0.0.1:1", "--listen", "127.0.0.1:0"], errors);
+        var pipeline = ProxyPipeline.Compose(configuration, new PipelineParts(), errors);
+        Assert.Empty(errors);
+        await using var proxy = await ProxyServer.StartAsync(configuration.Proxy with { Addons = pipeline.Addons, CertificateAuthority = MitmFixture.Tls.CertificateAuthority.CreateEphemeral("test") });
+        using var client = new HttpClient(new HttpClientHandler { Proxy = new WebProxy(proxy.Url), UseProxy = true });
+
+        var body = await client.GetStringAsync("http://api.example.com/health", TestContext.Current.CancellationToken);
+
+        Assert.Equal("ok", body.Trim());
+    }
+
+    [Fact]
+    public void Compose_RecordingWithABadOption_IsNeverMade()
+    {
+        var errors = new List<string> { "an earlier error" };
+        var made = false;
+
+        ProxyPipeline.Compose(new ProxyConfiguration(), new PipelineParts { Recording = _ => { made = true; return new FlowHooks(); } }, errors);
+
+        Assert.False(made);
+    }
+
+    public void Dispose()
+    {
+        _surfaces.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
