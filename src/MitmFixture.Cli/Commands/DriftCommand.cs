@@ -3,6 +3,7 @@ using System.Diagnostics;
 using MitmFixture.Cassettes;
 using MitmFixture.Cli.Output;
 using MitmFixture.Filters;
+using MitmFixture.Proxy;
 using MitmFixture.Replay.Drift;
 
 namespace MitmFixture.Cli.Commands;
@@ -16,16 +17,15 @@ internal static class DriftCommand
 {
     public static Command Create()
     {
-        var shared = new ProxyCommandOptions();
+        var shared = new ProxyCommandOptions(OptionGroup.Proxy, OptionGroup.Features, OptionGroup.ServerReplay, OptionGroup.Redaction);
         var inputs = new Argument<string[]>("cassettes") { Arity = ArgumentArity.OneOrMore, Description = "Cassettes to check, then optionally a filter expression choosing the flows." };
         var junit = new Option<string?>("--junit") { Description = "Write a JUnit XML report to this file." };
         var update = new Option<bool>("--update") { Description = "Rewrite drifted flows in their cassettes with the live answer (atomically, redacted as record does)." };
-        var secrets = new Option<string[]>("--secret") { Description = "NAME or NAME=ENVVAR: fill placeholder <NAME> from an environment variable (default: the variable NAME) before sending (repeatable)." };
         var ignoreHeaders = new Option<string[]>("--ignore-header") { Description = "A response header whose value is not compared (repeatable); Date, ETag, X-Request-Id and the other snapshot defaults already are." };
         var ignoreFields = new Option<string[]>("--ignore-field") { Description = "A JSON body field path (id, meta.generated) whose value is not compared (repeatable)." };
         var command = new Command("drift", "Send each recorded request to the live service again and report answers that drifted from their recording.")
         {
-            inputs, junit, update, secrets, ignoreHeaders, ignoreFields,
+            inputs, junit, update, ignoreHeaders, ignoreFields,
         };
         shared.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -45,32 +45,17 @@ internal static class DriftCommand
                 }
             }
 
-            var redaction = Redactor.Default.Options;
-            foreach (var secret in parse.GetValue(secrets) ?? [])
+            // Placeholders are filled from the environment variables --redact-env names (the option
+            // registry's redact_env), and live answers are redacted with the same rules as record.
+            var configuration = shared.Build(parse, errors);
+            var pipeline = ProxyPipeline.Compose(configuration, new PipelineParts(), errors);
+            if (errors.Count > 0)
             {
-                var (name, variable) = secret.Split('=', 2) is [var n, var v] ? (n, v) : (secret, secret);
-                if (name.Length == 0 || variable.Length == 0)
-                {
-                    errors.Add($"--secret '{secret}': expected NAME or NAME=ENVVAR");
-                    continue;
-                }
-
-                if (Environment.GetEnvironmentVariable(variable) is null)
-                {
-                    errors.Add($"--secret {name}: environment variable {variable} is not set");
-                    continue;
-                }
-
-                redaction = redaction with { Placeholders = new Dictionary<string, Func<string?>>(redaction.Placeholders) { [name] = () => Environment.GetEnvironmentVariable(variable) } };
+                return ProxyCommandOptions.Report(errors);
             }
 
-            // Build prints every error collected so far, ours included, and returns null if there was one.
-            if (shared.Build(parse, errors) is not { } options)
-            {
-                return 2;
-            }
-
-            var redactor = new Redactor(redaction);
+            var options = configuration.Proxy with { Addons = pipeline.Addons };
+            var redactor = pipeline.Redactor;
             var scrub = new TrafficScrubOptions().ForDrift(parse.GetValue(ignoreHeaders) ?? [], parse.GetValue(ignoreFields) ?? []);
             if (await ProxyRunner.TryStartAsync(options with { ListenPort = 0, ListenHost = "127.0.0.1" }) is not { } started)
             {

@@ -21,7 +21,7 @@ public sealed class DriftCommandTests : IDisposable
         await using var server = new ChangingServer();
         var cassette = await RecordAsync(server);
 
-        await using var cli = Drift([cassette, "--ignore-field", "generated", "--secret", "AUTHORIZATION=DRIFT_TOKEN"], Secret());
+        await using var cli = Drift([cassette, "--ignore-field", "generated", "--redact-env", "AUTHORIZATION"], Secret());
 
         Assert.Equal(0, await cli.WaitForExitAsync(Timeout));
         Assert.Contains($"same    #1 GET {server.Url}/user", cli.Lines);
@@ -51,7 +51,7 @@ public sealed class DriftCommandTests : IDisposable
         server.Version = 2;
         var junit = Path.Combine(_directory, "drift.xml");
 
-        await using var cli = Drift([cassette, "--ignore-field", "generated", "--junit", junit, "--secret", "AUTHORIZATION=DRIFT_TOKEN"], Secret());
+        await using var cli = Drift([cassette, "--ignore-field", "generated", "--junit", junit, "--redact-env", "AUTHORIZATION"], Secret());
 
         Assert.Equal(1, await cli.WaitForExitAsync(Timeout));
         Assert.Contains($"drifted #1 GET {server.Url}/user: header X-Api-Version, body", cli.Lines);
@@ -81,7 +81,7 @@ public sealed class DriftCommandTests : IDisposable
         var secureBefore = Cassette.Load(cassette).Flows[1];
         server.Version = 2;
 
-        await using (var update = Drift([cassette, "--ignore-field", "generated", "--update", "--secret", "AUTHORIZATION=DRIFT_TOKEN"], Secret()))
+        await using (var update = Drift([cassette, "--ignore-field", "generated", "--update", "--redact-env", "AUTHORIZATION"], Secret()))
         {
             Assert.Equal(1, await update.WaitForExitAsync(Timeout));
             Assert.Contains($"updated {cassette}: flows #1, #3", update.Lines);
@@ -91,12 +91,12 @@ public sealed class DriftCommandTests : IDisposable
         Assert.Contains("Grace", flows[0].Response!.Text, StringComparison.Ordinal);
         Assert.Equal(secureBefore.Response!.Text, flows[1].Response!.Text);
         Assert.DoesNotContain("s3cret", await File.ReadAllTextAsync(cassette, TestContext.Current.CancellationToken), StringComparison.Ordinal);
-        await using var again = Drift([cassette, "--ignore-field", "generated", "--secret", "AUTHORIZATION=DRIFT_TOKEN"], Secret());
+        await using var again = Drift([cassette, "--ignore-field", "generated", "--redact-env", "AUTHORIZATION"], Secret());
         Assert.Equal(0, await again.WaitForExitAsync(Timeout));
     }
 
     [Fact]
-    public async Task Drift_RedactedCassette_SecretFromEnvironmentFillsThePlaceholder()
+    public async Task Drift_RedactedCassette_RedactEnvFillsThePlaceholderFromTheEnvironment()
     {
         await using var server = new ChangingServer();
         var cassette = await RecordAsync(server);
@@ -108,7 +108,7 @@ public sealed class DriftCommandTests : IDisposable
             Assert.Contains($"drifted #2 GET {server.Url}/secure: status 200 -> 401, header Content-Type, body", without.Lines);
         }
 
-        await using var with = Drift([cassette, "~u secure", "--secret", "AUTHORIZATION=DRIFT_TOKEN"], Secret());
+        await using var with = Drift([cassette, "~u secure", "--redact-env", "AUTHORIZATION"], Secret());
         Assert.Equal(0, await with.WaitForExitAsync(Timeout));
         Assert.Contains($"same    #2 GET {server.Url}/secure", with.Lines);
     }
@@ -132,7 +132,7 @@ public sealed class DriftCommandTests : IDisposable
     [Theory]
     [InlineData("missing.json", "missing.json: no such cassette")]
     [InlineData("~q ~~ bad(", "filter '~q ~~ bad(':")]
-    [InlineData("--secret=NOT_SET_ANYWHERE_VAR", "environment variable NOT_SET_ANYWHERE_VAR is not set")]
+    [InlineData("--set=no_such_option=1", "no_such_option")]
     public async Task Drift_UsageError_ExitsTwoWithOneClearLine(string argument, string message)
     {
         var cassette = Path.Combine(_directory, "one.json");
@@ -148,7 +148,7 @@ public sealed class DriftCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static Dictionary<string, string> Secret() => new() { ["DRIFT_TOKEN"] = ChangingServer.Token };
+    private static Dictionary<string, string> Secret() => new() { ["AUTHORIZATION"] = ChangingServer.Token };
 
     private CliProcess Drift(string[] arguments, Dictionary<string, string>? environment = null) =>
         CliProcess.Start(environment ?? [], ["drift", .. arguments, "--set", $"confdir={_directory}"]);
