@@ -19,6 +19,7 @@ var root = new RootCommand("MitmFixture: a record/replay intercepting HTTP(S) pr
     ReplayCommand.Create(),
     ClientReplayCommand.Create(),
     DriftCommand.Create(),
+    ReportCommand.Create(),
     ConsoleCommand.Create(),
     ConvertCommand.Create(),
     CassetteUpkeepCommands.Redact(),
