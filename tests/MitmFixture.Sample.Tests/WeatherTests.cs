@@ -1,18 +1,16 @@
 using MitmFixture.Xunit;
+using Xunit;
 
 namespace MitmFixture.Sample.Tests;
 
-// begin-snippet: fixture
 public sealed class WeatherTests(ProxyFixture proxy) : IClassFixture<ProxyFixture>
 {
     [Fact]
     public async Task Forecast()
     {
         await using var cassette = await proxy.UseCassetteAsync();   // recordings/<namespace>.WeatherTests.Forecast.json
-        var json = await proxy.CreateClient().GetStringAsync("https://api.example.com/forecast");
+        var json = await proxy.CreateClient().GetStringAsync("https://api.example.com/forecast", TestContext.Current.CancellationToken);
         Assert.Contains("sunny", json);
         await cassette.VerifyTrafficAsync();                        // optional traffic snapshot
     }
 }
-
-// end-snippet

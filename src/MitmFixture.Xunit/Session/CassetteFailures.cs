@@ -69,3 +69,17 @@ public sealed class TrafficDriftException(string message) : Exception(message)
     {
     }
 }
+
+/// <summary>A request reached the proxy's shared port while several tests had cassettes open, so it belongs to none.</summary>
+public sealed class UnattributedRequestException(string message) : Exception(message)
+{
+    public UnattributedRequestException()
+        : this("unattributed request")
+    {
+    }
+
+    public UnattributedRequestException(string message, Exception inner)
+        : this(message + " " + inner.Message)
+    {
+    }
+}

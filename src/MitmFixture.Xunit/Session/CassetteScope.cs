@@ -1,33 +1,44 @@
+using System.Net;
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
+using MitmFixture.Proxy;
 using MitmFixture.Replay.Drift;
 
 namespace MitmFixture.Xunit.Session;
 
 /// <summary>
 /// One test's use of a cassette: in Replay it serves the recording, in Record it writes a new one.
-/// Dispose it at the end of the test: that finishes the cassette and reports unmatched or unused
-/// requests as failures.
+/// It has its own proxy port: every flow through <see cref="ProxyUrl"/>, <see cref="CreateClient"/>,
+/// <see cref="CreateHandler"/> or <see cref="EnvironmentVariables"/> (child processes included) is
+/// this test's, even while other tests share the proxy. Dispose it at the end of the test: that
+/// finishes the cassette and reports unmatched, unused or unattributed requests as failures.
 /// </summary>
 public sealed class CassetteScope : IAsyncDisposable
 {
     private readonly SessionAddon _session;
     private readonly FixtureOptions _options;
+    private readonly ProxyClients _clients;
+    private readonly Action<string>? _output;
     private readonly List<Flow> _flows = [];
     private readonly List<string> _unmatched = [];
+    private readonly List<string> _unattributed = [];
     private readonly Lock _gate = new();
+    private ProxyListener? _listener;
     private CassetteWriter? _writer;
     private Cassette? _driftBaseline;
     private bool _disposed;
 
-    internal CassetteScope(SessionAddon session, FixtureOptions options, string name, string path, RecordMode mode)
+    internal CassetteScope(SessionAddon session, FixtureOptions options, ProxyClients clients, string name, string path, RecordMode mode, string? ownerTest, Action<string>? output)
     {
         _session = session;
         _options = options;
+        _clients = clients;
         Name = name;
         Path = path;
         Mode = mode;
+        OwnerTest = ownerTest;
+        _output = output;
     }
 
     /// <summary>The test name the cassette is named after.</summary>
@@ -37,6 +48,15 @@ public sealed class CassetteScope : IAsyncDisposable
 
     /// <summary>The mode actually in force for this test (Auto resolved to Record or Replay).</summary>
     public RecordMode Mode { get; }
+
+    /// <summary>This cassette's own proxy address: whatever connects here is this test's.</summary>
+    public Uri ProxyUrl => Listener.Url;
+
+    /// <summary>The CA certificate (PEM file) clients must trust for HTTPS.</summary>
+    public string CaCertificatePath => _clients.CaCertificatePath;
+
+    /// <summary>Variables that route a child process through this cassette's port and make it trust the CA.</summary>
+    public IReadOnlyDictionary<string, string> EnvironmentVariables => _clients.EnvironmentFor(ProxyUrl);
 
     /// <summary>The flows this test produced so far, in the order they finished.</summary>
     public IReadOnlyList<Flow> Flows
@@ -50,9 +70,23 @@ public sealed class CassetteScope : IAsyncDisposable
         }
     }
 
+    internal int Port => Listener.Port;
+
+    /// <summary>The running test's id, for the fixture's clients to find this scope; null outside a test.</summary>
+    internal string? OwnerTest { get; }
+
+    internal bool Ended => Volatile.Read(ref _disposed);
+
     internal ServerReplayAddon? Replay { get; private set; }
 
-    internal void Start()
+    private ProxyListener Listener => _listener ?? throw new InvalidOperationException("the cassette scope has not started");
+
+    /// <summary>A handler routed through this cassette's port and trusting the proxy's CA.</summary>
+    public HttpMessageHandler CreateHandler() => _clients.CreateHandler(new WebProxy(ProxyUrl));
+
+    public HttpClient CreateClient() => ProxyClients.CreateClient(CreateHandler());
+
+    internal void Start(ProxyServer proxy)
     {
         // Temp files a killed recording left in this folder go on the fixture's next run, replay or record.
         CassetteFolders.SweepOnce(System.IO.Path.GetDirectoryName(Path)!); // a cassette path has a folder
@@ -65,6 +99,8 @@ public sealed class CassetteScope : IAsyncDisposable
                     {
                         _unmatched.Add(why);
                     }
+
+                    Log($"[proxy replay] no answer in {System.IO.Path.GetFileName(Path)}: {why}");
                 });
                 break;
             case RecordMode.Drift:
@@ -75,6 +111,18 @@ public sealed class CassetteScope : IAsyncDisposable
                 break;
         }
 
+        // The listener's connections run in this execution context: the proxy's log for them comes back to this scope.
+        var previous = SessionAddon.LogRoute.Value;
+        SessionAddon.LogRoute.Value = this;
+        try
+        {
+            _listener = proxy.AddListener();
+        }
+        finally
+        {
+            SessionAddon.LogRoute.Value = previous;
+        }
+
         _session.Begin(this);
     }
 
@@ -82,18 +130,48 @@ public sealed class CassetteScope : IAsyncDisposable
     {
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return; // finished after the test ended: its cassette is closed
+            }
+
             _flows.Add(flow);
+            _writer?.Append(flow);
+        }
+    }
+
+    internal void Unattributed(string why)
+    {
+        lock (_gate)
+        {
+            _unattributed.Add(why);
         }
 
-        _writer?.Append(flow);
+        Log(why);
     }
+
+    /// <summary>A line of the proxy's log for this test's output; dropped once the test's output is closed.</summary>
+    internal void Log(string line)
+    {
+        try
+        {
+            _output?.Invoke(line);
+        }
+        catch (InvalidOperationException)
+        {
+            // The test already finished; its output is closed.
+        }
+    }
+
+    internal string EndedMessage(Flow flow) =>
+        $"MitmFixture: {flow.Request.Method} {flow.Request.Url} came through the port of cassette {Name}, which was already disposed; its test is over.";
 
     /// <summary>
     /// Compares this test's traffic with <c>&lt;name&gt;.verified.json</c>, writing <c>&lt;name&gt;.received.json</c>
     /// and failing with a unified diff when they differ (Verify's conventions).
     /// </summary>
     public Task VerifyTrafficAsync(TrafficScrubOptions? snapshot = null) =>
-        TrafficSnapshot.VerifyAsync(Flows, _options.SnapshotFolder ?? DefaultSnapshotFolder(), Name, snapshot ?? new TrafficScrubOptions(), _options.AcceptSnapshots);
+        TrafficSnapshot.VerifyAsync(Flows, _options.SnapshotFolder ?? DefaultSnapshotFolder(), Name, snapshot ?? new TrafficScrubOptions(), _options.AcceptSnapshots, DiffTool.For(_options));
 
     /// <summary><c>snapshots/</c> beside <c>recordings/</c>, next to the test project.</summary>
     private static string DefaultSnapshotFolder() =>
@@ -101,22 +179,38 @@ public sealed class CassetteScope : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_disposed)
+        lock (_gate)
         {
-            return;
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
         }
 
-        _disposed = true;
         _session.End(this);
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync();
+        }
+
         if (_writer is not null)
         {
             await _writer.DisposeAsync();
         }
 
-        string[] unmatched;
+        string[] unmatched, unattributed;
         lock (_gate)
         {
             unmatched = _unmatched.ToArray();
+            unattributed = _unattributed.Distinct().ToArray();
+        }
+
+        if (unattributed.Length > 0)
+        {
+            var shown = unattributed.Take(10).Append(unattributed.Length > 10 ? $"... and {unattributed.Length - 10} more" : null).OfType<string>();
+            throw new UnattributedRequestException($"cassette {Path}: {unattributed.Length} request(s) could not be given to one test, so no cassette got them:\n  " + string.Join("\n  ", shown));
         }
 
         if (unmatched.Length > 0)

@@ -53,6 +53,13 @@ public sealed record FixtureOptions
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
     /// <summary>
+    /// On a snapshot mismatch, open the user's diff tool on received vs verified (DiffEngine, as
+    /// Verify does); never when <see cref="ContinuousIntegration"/>. Default: the MITMFIXTURE_DIFFTOOL
+    /// environment variable is "1" or "true".
+    /// </summary>
+    public bool OpenDiffTool { get; init; } = Environment.GetEnvironmentVariable("MITMFIXTURE_DIFFTOOL") is "1" or "true";
+
+    /// <summary>
     /// The options above as the engine's <see cref="ProxyConfiguration"/>, the value every surface
     /// (command line, options files, fixture) fills in: <see cref="Proxy"/>, <see cref="Features"/>,
     /// <see cref="Replay"/> and <see cref="Redaction"/> are its objects.

@@ -1,25 +1,23 @@
-using System.Reflection;
-
 namespace MitmFixture.Xunit.Session;
 
 /// <summary>
-/// The mode in force: the <c>MITMFIXTURE_MODE</c> environment variable, else the
-/// <c>MitmFixtureMode</c> MSBuild property baked into the test assembly, else the fixture's option.
+/// The mode in force, first found wins: the <c>MITMFIXTURE_MODE</c> environment variable; the
+/// <c>MitmFixtureMode</c> MSBuild property of this <c>dotnet test</c> run (passed to the test host as
+/// <c>MITMFIXTURE_MODE_PROPERTY</c> by the package's targets file); the fixture's option.
 /// </summary>
 public static class ModeResolver
 {
     public const string EnvironmentVariable = "MITMFIXTURE_MODE";
 
-    public static RecordMode Resolve(RecordMode configured, Assembly? testAssembly)
-    {
-        if (Parse(Environment.GetEnvironmentVariable(EnvironmentVariable), EnvironmentVariable) is { } fromEnvironment)
-        {
-            return fromEnvironment;
-        }
+    /// <summary>Set by <c>build/MitmFixture.Xunit.targets</c> for one run from <c>-p:MitmFixtureMode</c>.</summary>
+    public const string PropertyVariable = "MITMFIXTURE_MODE_PROPERTY";
 
-        var fromBuild = testAssembly?.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "MitmFixtureMode")?.Value;
-        return Parse(fromBuild, "the MitmFixtureMode MSBuild property") ?? configured;
-    }
+    public static RecordMode Resolve(RecordMode configured) => Resolve(configured, Environment.GetEnvironmentVariable);
+
+    internal static RecordMode Resolve(RecordMode configured, Func<string, string?> environment) =>
+        Parse(environment(EnvironmentVariable), EnvironmentVariable)
+        ?? Parse(environment(PropertyVariable), "the MitmFixtureMode MSBuild property")
+        ?? configured;
 
     /// <summary>True on CI (the conventional CI=true), where Auto must never record.</summary>
     public static bool IsContinuousIntegration =>

@@ -1,26 +1,44 @@
+using System.Runtime.CompilerServices;
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
+using MitmFixture.Http;
 
 namespace MitmFixture.Xunit.Session;
 
 /// <summary>
-/// The fixture's switch: writes the current cassette (record) or only watches (passthrough), and
-/// keeps the flows of the current scope; its <see cref="ReplaySlot"/> serves the cassette (replay)
-/// where server replay goes in the pipeline (<see cref="Proxy.ProxyPipeline"/>), before map_remote
-/// and the other rewriting addons, as on the command line. One per proxy; tests that share
-/// a proxy run one after another, so the current scope is swapped between them.
+/// The fixture's switch: gives each flow to the cassette scope whose client sent it, which serves it
+/// (replay, through <see cref="ReplaySlot"/>, where server replay goes in the pipeline,
+/// <see cref="Proxy.ProxyPipeline"/>), writes it (record: this addon, last) or only watches it
+/// (passthrough). One per proxy, shared by every test using that proxy, in parallel too. A flow
+/// belongs to a scope by the port its client connected to: each scope listens on a port of its own
+/// (<see cref="CassetteScope.ProxyUrl"/>), so its HttpClients and the child processes it starts are
+/// told apart without anything added to their requests. A client on the proxy's shared port belongs
+/// to the only open scope; while several are open it cannot be attributed, gets a 500 saying why,
+/// and every open scope fails with that message.
 /// </summary>
 internal sealed class SessionAddon : FinishedFlowAddon
 {
     private readonly Lock _gate = new();
-    private CassetteScope? _scope;
+    private readonly List<CassetteScope> _open = [];
+    private readonly Dictionary<int, CassetteScope> _byPort = [];
+    private readonly Dictionary<string, CassetteScope> _byTest = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<ClientConnectionInfo, CassetteScope> _connections = [];
+    private readonly ConditionalWeakTable<Flow, CassetteScope> _flows = [];
+
+    /// <summary>The scope the proxy's log is written to for work started by a scope's own listener.</summary>
+    internal static readonly AsyncLocal<CassetteScope?> LogRoute = new();
 
     public void Begin(CassetteScope scope)
     {
         lock (_gate)
         {
-            _scope = scope;
+            _open.Add(scope);
+            _byPort[scope.Port] = scope;
+            if (scope.OwnerTest is { } test)
+            {
+                _byTest[test] = scope;
+            }
         }
     }
 
@@ -28,26 +46,137 @@ internal sealed class SessionAddon : FinishedFlowAddon
     {
         lock (_gate)
         {
-            if (_scope == scope)
+            _open.Remove(scope);
+            if (_byPort.TryGetValue(scope.Port, out var byPort) && byPort == scope)
             {
-                _scope = null;
+                _byPort.Remove(scope.Port);
+            }
+
+            if (scope.OwnerTest is { } test && _byTest.TryGetValue(test, out var byTest) && byTest == scope)
+            {
+                _byTest.Remove(test);
             }
         }
     }
 
-    /// <summary>The scope of the running test, or null between tests.</summary>
-    internal CassetteScope? Current
+    /// <summary>The open scope a test opened last, for the fixture's own clients and variables.</summary>
+    public CassetteScope? ScopeOfTest(string? testId)
     {
-        get
+        lock (_gate)
+        {
+            return testId is not null && _byTest.TryGetValue(testId, out var scope) ? scope : null;
+        }
+    }
+
+    /// <summary>Writes a log line that came from no scope's listener: to the only open scope, or to all of them, marked.</summary>
+    public void LogUnrouted(string line)
+    {
+        CassetteScope[] open;
+        lock (_gate)
+        {
+            open = [.. _open];
+        }
+
+        foreach (var scope in open)
+        {
+            scope.Log(open.Length == 1 ? line : "(shared port, not attributed) " + line);
+        }
+    }
+
+    public override ValueTask ClientConnectedAsync(ClientConnectionInfo client, CancellationToken cancellationToken)
+    {
+        // Pinned when the connection starts, while the listener that accepted it is still open (a later scope may get its port).
+        if (client.LocalAddress is { } local)
         {
             lock (_gate)
             {
-                return _scope;
+                if (_byPort.TryGetValue(local.Port, out var scope))
+                {
+                    _connections.AddOrUpdate(client, scope);
+                }
             }
+        }
+
+        return default;
+    }
+
+    /// <summary>Attributes a request to its scope and serves it from that scope's cassette when it replays; refuses what cannot be attributed.</summary>
+    public ValueTask ServeAsync(Flow flow, CancellationToken cancellationToken)
+    {
+        switch (Attribute(flow))
+        {
+            case { Scope: { } scope }:
+                _flows.AddOrUpdate(flow, scope);
+                return scope.Ended ? Refuse(flow, scope.EndedMessage(flow)) : scope.Replay is { } replay ? replay.RequestAsync(flow, cancellationToken) : default;
+            case { Unattributed: { } why }:
+                return Refuse(flow, why);
+            default:
+                return default;
         }
     }
 
-    protected override void OnFinished(Flow flow) => Current?.Finished(flow);
+    protected override void OnFinished(Flow flow)
+    {
+        // A flow an earlier addon answered never reached RequestAsync: attributed here, without failing anyone twice.
+        var scope = _flows.TryGetValue(flow, out var attributed) ? attributed : Owner(flow);
+        scope?.Finished(flow);
+    }
+
+    /// <summary>No upstream connection (for certificate sniffing) to hosts a replaying scope answers: replay must not touch the network.</summary>
+    public override bool WantsUpstreamFor(string host, int port)
+    {
+        lock (_gate)
+        {
+            return !_open.Any(s => s.Replay is { } replay && !replay.WantsUpstreamFor(host, port));
+        }
+    }
+
+    private CassetteScope? Owner(Flow flow)
+    {
+        if (_connections.TryGetValue(flow.Client, out var own))
+        {
+            return own;
+        }
+
+        lock (_gate)
+        {
+            return _open.Count == 1 ? _open[0] : null;
+        }
+    }
+
+    private (CassetteScope? Scope, string? Unattributed) Attribute(Flow flow)
+    {
+        if (_connections.TryGetValue(flow.Client, out var own))
+        {
+            return (own, null);
+        }
+
+        lock (_gate)
+        {
+            if (_open.Count <= 1)
+            {
+                return (_open.FirstOrDefault(), null);
+            }
+
+            var why = $"MitmFixture cannot tell which test sent {flow.Request.Method} {flow.Request.Url}: it came to the proxy's shared port " +
+                $"while {_open.Count} cassettes were open ({string.Join(", ", _open.Select(s => s.Name))}). Send each test's requests through " +
+                "its own port: the fixture's CreateClient()/CreateHandler()/EnvironmentVariables/ProxyUrl inside the test after UseCassetteAsync, " +
+                "or the cassette's own CreateClient()/CreateHandler()/EnvironmentVariables/ProxyUrl.";
+            foreach (var scope in _open)
+            {
+                scope.Unattributed(why);
+            }
+
+            return (null, why);
+        }
+    }
+
+    private static ValueTask Refuse(Flow flow, string why)
+    {
+        flow.Response = HttpResponse.Create(500, why + "\n");
+        flow.Response.Headers.Add("X-MitmFixture-Unattributed", "1");
+        return default;
+    }
 
     /// <summary>The replay half, for the server-replay place in the pipeline; this addon itself goes last.</summary>
     public ProxyAddon ReplaySlot => _replaySlot ??= new SessionReplayAddon(this);

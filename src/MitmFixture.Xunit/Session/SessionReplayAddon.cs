@@ -2,12 +2,11 @@ using MitmFixture.Flows;
 
 namespace MitmFixture.Xunit.Session;
 
-/// <summary>Serves the running test's cassette in replay mode; between tests, and when recording, it lets requests through.</summary>
+/// <summary>
+/// The session at the server-replay place of the pipeline: gives each request to its test's scope,
+/// which serves it from the cassette in replay mode and lets it through otherwise.
+/// </summary>
 internal sealed class SessionReplayAddon(SessionAddon session) : ProxyAddon
 {
-    public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken) =>
-        session.Current?.Replay is { } replay ? replay.RequestAsync(flow, cancellationToken) : default;
-
-    public override bool WantsUpstreamFor(string host, int port) =>
-        session.Current?.Replay is not { } replay || replay.WantsUpstreamFor(host, port);
+    public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken) => session.ServeAsync(flow, cancellationToken);
 }

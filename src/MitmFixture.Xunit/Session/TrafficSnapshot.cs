@@ -11,7 +11,11 @@ namespace MitmFixture.Xunit.Session;
 /// </summary>
 public static class TrafficSnapshot
 {
-    public static async Task VerifyAsync(IReadOnlyList<Flow> flows, string folder, string name, TrafficScrubOptions options, bool accept)
+    /// <summary>
+    /// Verifies <paramref name="flows"/>; on a difference <paramref name="openDiff"/>, when given, is
+    /// called with the received and verified paths (to open a diff tool) before the failure is thrown.
+    /// </summary>
+    public static async Task VerifyAsync(IReadOnlyList<Flow> flows, string folder, string name, TrafficScrubOptions options, bool accept, Func<string, string, Task>? openDiff = null)
     {
         Directory.CreateDirectory(folder);
         var stem = CassetteNaming.FileNameFor(name)[..^".json".Length];
@@ -35,6 +39,11 @@ public static class TrafficSnapshot
         if (!File.Exists(verified))
         {
             throw new SnapshotMismatchException($"no verified snapshot yet: review {received} and rename it to {Path.GetFileName(verified)} (or run with MITMFIXTURE_ACCEPT=1)");
+        }
+
+        if (openDiff is not null)
+        {
+            await openDiff(received, verified);
         }
 
         var diff = UnifiedDiff.Create((await File.ReadAllTextAsync(verified)).ReplaceLineEndings("\n"), text, Path.GetFileName(verified), Path.GetFileName(received));

@@ -27,6 +27,9 @@ internal sealed class ChunkedDecoder
 
     public bool IsDone => _state == State.Done;
 
+    /// <summary>Bytes of the current chunk still to come, known from its size line before they arrive.</summary>
+    public long ChunkRemaining => _state == State.Data ? _remaining : 0;
+
     public HttpHeaders? Trailers { get; private set; }
 
     /// <summary>
@@ -93,7 +96,7 @@ internal sealed class ChunkedDecoder
                         return false;
                     }
 
-                    Trailers = trailers.Count > 0 ? trailers : null;
+                    Trailers = TrailerFields.Sanitize(trailers);
                     _state = State.Done;
                     return true;
 

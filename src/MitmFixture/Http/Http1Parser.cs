@@ -115,9 +115,11 @@ internal static class Http1Parser
             var value = line[(colon + 1)..].Trim(" \t"u8);
             foreach (var b in value)
             {
-                if (b is 0 or (byte)'\r' or (byte)'\n')
+                // RFC 9110 §5.5: field-vchar is VCHAR or obs-text; HTAB is the only control allowed.
+                // Kestrel and nginx refuse the rest too (NUL, CR, LF, ESC, DEL).
+                if ((b < 0x20 && b != (byte)'\t') || b == 0x7f)
                 {
-                    ThrowHelper.Protocol(RejectionReason.InvalidHeaderLine, "invalid character in header value");
+                    ThrowHelper.Protocol(RejectionReason.InvalidHeaderLine, $"control character 0x{b:x2} in the value of header '{Latin1.GetString(name)}'");
                 }
             }
 

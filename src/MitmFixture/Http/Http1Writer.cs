@@ -122,6 +122,7 @@ internal static class Http1Writer
     public static void WriteLastChunk(IBufferWriter<byte> output, HttpHeaders? trailers)
     {
         CheckFields(trailers, "trailer");
+        trailers = TrailerFields.Sanitize(trailers); // an addon or a cassette may have put framing fields there
         Write(output, "0\r\n"u8);
         if (trailers is null)
         {

@@ -15,11 +15,29 @@ public sealed record HttpLimits
     /// </summary>
     public long MaxBufferedBodyBytes { get; init; } = 256L * 1024 * 1024;
 
-    /// <summary>Time a client has to send a request's head once it started. Default 30 s (Kestrel's RequestHeadersTimeout).</summary>
+    /// <summary>
+    /// Time a client has to send a whole request head, counted from its first byte; a total, not a
+    /// per-read timeout, so trickling bytes does not extend it. Exceeded gives a 408. Default 30 s
+    /// (Kestrel's RequestHeadersTimeout).
+    /// </summary>
     public TimeSpan HeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Time an idle keep-alive client connection is kept open. Default 130 s (Kestrel's KeepAliveTimeout).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(130);
+
+    /// <summary>
+    /// The slowest request body upload accepted; slower gives a 408 and a closed connection. Time the
+    /// proxy spends waiting on the server is not counted. Default 240 bytes/s after a 5 s grace period
+    /// (Kestrel's MinRequestBodyDataRate); null turns the check off.
+    /// </summary>
+    public MinDataRate? MinRequestBodyDataRate { get; init; } = MinDataRate.Default;
+
+    /// <summary>
+    /// The slowest a client may read a response: each write to the client must finish within the grace
+    /// period plus its size at this rate, or the connection is closed. Default 240 bytes/s after a 5 s
+    /// grace period (Kestrel's MinResponseDataRate); null turns the check off.
+    /// </summary>
+    public MinDataRate? MinResponseDataRate { get; init; } = MinDataRate.Default;
 
     /// <summary>Time to open a TCP connection to a server. Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);

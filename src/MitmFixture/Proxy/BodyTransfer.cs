@@ -15,7 +15,7 @@ internal static class BodyTransfer
     /// Reads a body into memory. Stops early, returning what it has with <c>Complete = false</c>, once
     /// more than <paramref name="limit"/> bytes arrived; the caller then streams the rest.
     /// </summary>
-    public static async ValueTask<BufferedBody> ReadAsync(PipeReader reader, BodyFraming framing, ChunkedDecoder? decoder, long limit, Func<CancellationToken> arm)
+    public static async ValueTask<BufferedBody> ReadAsync(PipeReader reader, BodyFraming framing, ChunkedDecoder? decoder, long limit, BodyReadClock clock)
     {
         switch (framing.Kind)
         {
@@ -23,13 +23,13 @@ internal static class BodyTransfer
                 return new BufferedBody([], true, null);
 
             case BodyKind.Length:
-                return new BufferedBody(await ReadExactAsync(reader, framing.Length, arm), true, null);
+                return new BufferedBody(await ReadExactAsync(reader, framing.Length, clock), true, null);
 
             case BodyKind.Chunked:
-                return await ReadChunkedAsync(reader, decoder!, limit, arm);
+                return await ReadChunkedAsync(reader, decoder!, limit, clock);
 
             default:
-                return await ReadToEndAsync(reader, limit, arm);
+                return await ReadToEndAsync(reader, limit, clock);
         }
     }
 
@@ -38,6 +38,7 @@ internal static class BodyTransfer
     /// re-framing it as chunked when <paramref name="destinationChunked"/>, raw otherwise.
     /// </summary>
     /// <param name="remaining">For length-delimited bodies, the bytes still to come.</param>
+    /// <param name="flush">Flushes the destination, under whatever deadline applies to it.</param>
     /// <returns>The chunked trailers, if the source had any.</returns>
     public static async ValueTask<HttpHeaders?> StreamAsync(
         PipeReader source,
@@ -46,8 +47,8 @@ internal static class BodyTransfer
         long remaining,
         PipeWriter destination,
         bool destinationChunked,
-        Func<CancellationToken> arm,
-        CancellationToken writeToken)
+        BodyReadClock clock,
+        Func<PipeWriter, ValueTask<FlushResult>> flush)
     {
         HttpHeaders? trailers = null;
         switch (framing.Kind)
@@ -55,9 +56,10 @@ internal static class BodyTransfer
             case BodyKind.Length:
                 while (remaining > 0)
                 {
-                    var result = await source.ReadAsync(arm());
+                    var result = await source.ReadAsync(clock.Arm());
                     var buffer = result.Buffer;
                     var take = Math.Min(buffer.Length, remaining);
+                    clock.Received(take);
                     Write(destination, buffer.Slice(0, take), destinationChunked);
                     source.AdvanceTo(buffer.GetPosition(take));
                     remaining -= take;
@@ -66,7 +68,7 @@ internal static class BodyTransfer
                         ThrowHelper.Protocol(RejectionReason.TruncatedBody, $"connection closed with {remaining} body bytes missing");
                     }
 
-                    await FlushAsync(destination, writeToken);
+                    await FlushAsync(destination, flush);
                 }
 
                 break;
@@ -74,7 +76,7 @@ internal static class BodyTransfer
             case BodyKind.Chunked:
                 while (!decoder!.IsDone)
                 {
-                    var result = await source.ReadAsync(arm());
+                    var result = await source.ReadAsync(clock.Arm());
                     var reader = new SequenceReader<byte>(result.Buffer);
                     while (decoder.TryDecode(ref reader, out var data) && !decoder.IsDone)
                     {
@@ -82,13 +84,14 @@ internal static class BodyTransfer
                     }
 
                     // Once done, only what the body used counts as examined: bytes after it must stay visible (ClientSession.Surplus.cs).
+                    clock.Received(reader.Consumed);
                     source.AdvanceTo(reader.Position, decoder.IsDone ? reader.Position : result.Buffer.End);
                     if (!decoder.IsDone && result.IsCompleted)
                     {
                         ThrowHelper.Protocol(RejectionReason.TruncatedBody, "connection closed inside a chunked body");
                     }
 
-                    await FlushAsync(destination, writeToken);
+                    await FlushAsync(destination, flush);
                 }
 
                 trailers = decoder.Trailers;
@@ -97,10 +100,11 @@ internal static class BodyTransfer
             case BodyKind.UntilClose:
                 while (true)
                 {
-                    var result = await source.ReadAsync(arm());
+                    var result = await source.ReadAsync(clock.Arm());
+                    clock.Received(result.Buffer.Length);
                     Write(destination, result.Buffer, destinationChunked);
                     source.AdvanceTo(result.Buffer.End);
-                    await FlushAsync(destination, writeToken);
+                    await FlushAsync(destination, flush);
                     if (result.IsCompleted)
                     {
                         break;
@@ -113,16 +117,16 @@ internal static class BodyTransfer
         if (destinationChunked)
         {
             Http1Writer.WriteLastChunk(destination, trailers);
-            await FlushAsync(destination, writeToken);
+            await FlushAsync(destination, flush);
         }
 
         return trailers;
     }
 
     /// <summary>Reads and drops a body, keeping the connection in step (a request answered without its body).</summary>
-    public static async ValueTask DiscardAsync(PipeReader reader, BodyFraming framing, ChunkedDecoder? decoder, Func<CancellationToken> arm)
+    public static async ValueTask DiscardAsync(PipeReader reader, BodyFraming framing, ChunkedDecoder? decoder, BodyReadClock clock)
     {
-        _ = await StreamAsync(reader, framing, decoder, framing.Length, NullPipeWriter.Instance, false, arm, CancellationToken.None);
+        _ = await StreamAsync(reader, framing, decoder, framing.Length, NullPipeWriter.Instance, false, clock, static w => w.FlushAsync());
     }
 
     public static void Write(PipeWriter destination, ReadOnlySequence<byte> data, bool chunked)
@@ -139,24 +143,25 @@ internal static class BodyTransfer
         }
     }
 
-    private static async ValueTask FlushAsync(PipeWriter destination, CancellationToken token)
+    private static async ValueTask FlushAsync(PipeWriter destination, Func<PipeWriter, ValueTask<FlushResult>> flush)
     {
-        var flush = await destination.FlushAsync(token);
-        if (flush.IsCompleted || flush.IsCanceled)
+        var result = await flush(destination);
+        if (result.IsCompleted || result.IsCanceled)
         {
             throw new IOException("the receiving side closed the connection");
         }
     }
 
-    private static async ValueTask<byte[]> ReadExactAsync(PipeReader reader, long length, Func<CancellationToken> arm)
+    private static async ValueTask<byte[]> ReadExactAsync(PipeReader reader, long length, BodyReadClock clock)
     {
         var body = new byte[length];
         long filled = 0;
         while (filled < length)
         {
-            var result = await reader.ReadAsync(arm());
+            var result = await reader.ReadAsync(clock.Arm());
             var buffer = result.Buffer;
             var take = Math.Min(buffer.Length, length - filled);
+            clock.Received(take);
             buffer.Slice(0, take).CopyTo(body.AsSpan((int)filled));
             filled += take;
             reader.AdvanceTo(buffer.GetPosition(take));
@@ -169,31 +174,36 @@ internal static class BodyTransfer
         return body;
     }
 
-    private static async ValueTask<BufferedBody> ReadChunkedAsync(PipeReader pipe, ChunkedDecoder decoder, long limit, Func<CancellationToken> arm)
+    private static async ValueTask<BufferedBody> ReadChunkedAsync(PipeReader pipe, ChunkedDecoder decoder, long limit, BodyReadClock clock)
     {
-        var output = new ArrayBufferWriter<byte>();
+        using var output = new SegmentedBuffer();
         while (true)
         {
-            var result = await pipe.ReadAsync(arm());
+            var result = await pipe.ReadAsync(clock.Arm());
             var reader = new SequenceReader<byte>(result.Buffer);
             while (decoder.TryDecode(ref reader, out var data) && !decoder.IsDone)
             {
-                foreach (var segment in data)
+                output.Write(data);
+                if (output.Length + decoder.ChunkRemaining > limit)
                 {
-                    output.Write(segment.Span);
-                }
-
-                if (output.WrittenCount > limit)
-                {
-                    pipe.AdvanceTo(reader.Position);
-                    return new BufferedBody(output.WrittenSpan.ToArray(), false, null);
+                    break;
                 }
             }
 
+            // A chunk's size line says how much is coming: one that cannot fit is refused (or
+            // streamed) now, not after the proxy has buffered up to the limit.
+            if (!decoder.IsDone && output.Length + decoder.ChunkRemaining > limit)
+            {
+                clock.Received(reader.Consumed);
+                pipe.AdvanceTo(reader.Position);
+                return new BufferedBody(output.ToArray(), false, null);
+            }
+
+            clock.Received(reader.Consumed);
             pipe.AdvanceTo(reader.Position, decoder.IsDone ? reader.Position : result.Buffer.End);
             if (decoder.IsDone)
             {
-                return new BufferedBody(output.WrittenSpan.ToArray(), true, decoder.Trailers);
+                return new BufferedBody(output.ToArray(), true, decoder.Trailers);
             }
 
             if (result.IsCompleted)
@@ -203,26 +213,23 @@ internal static class BodyTransfer
         }
     }
 
-    private static async ValueTask<BufferedBody> ReadToEndAsync(PipeReader pipe, long limit, Func<CancellationToken> arm)
+    private static async ValueTask<BufferedBody> ReadToEndAsync(PipeReader pipe, long limit, BodyReadClock clock)
     {
-        var output = new ArrayBufferWriter<byte>();
+        using var output = new SegmentedBuffer();
         while (true)
         {
-            var result = await pipe.ReadAsync(arm());
-            foreach (var segment in result.Buffer)
-            {
-                output.Write(segment.Span);
-            }
-
+            var result = await pipe.ReadAsync(clock.Arm());
+            clock.Received(result.Buffer.Length);
+            output.Write(result.Buffer);
             pipe.AdvanceTo(result.Buffer.End);
             if (result.IsCompleted)
             {
-                return new BufferedBody(output.WrittenSpan.ToArray(), true, null);
+                return new BufferedBody(output.ToArray(), true, null);
             }
 
-            if (output.WrittenCount > limit)
+            if (output.Length > limit)
             {
-                return new BufferedBody(output.WrittenSpan.ToArray(), false, null);
+                return new BufferedBody(output.ToArray(), false, null);
             }
         }
     }

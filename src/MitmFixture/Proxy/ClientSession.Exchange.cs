@@ -19,7 +19,7 @@ internal sealed partial class ClientSession
     {
         var request = flow.Request;
         var decoder = framing.Kind == BodyKind.Chunked ? new ChunkedDecoder(Limits) : null;
-        var body = new PendingBody(client?.Reader, framing, decoder);
+        var body = new PendingBody(client?.Reader, framing, decoder, new BodyReadClock(_clientDeadline, Limits.ResponseTimeout, Limits.MinRequestBodyDataRate));
         _responseStarted = false;
         try
         {
@@ -38,7 +38,7 @@ internal sealed partial class ClientSession
                 if (wantsContinue && client is not null && flow.Response is null && body.Pending)
                 {
                     Http1Writer.Write(client.Writer, "HTTP/1.1 100 Continue\r\n\r\n"u8);
-                    await client.Writer.FlushAsync(Shutdown);
+                    await FlushClientAsync(client.Writer);
                 }
             }
 
@@ -121,9 +121,22 @@ internal sealed partial class ClientSession
             if (client is not null && !_responseStarted)
             {
                 await TryWriteErrorAsync(client, e.StatusCode, e.Message);
-                return !body.Pending && !ClientIsHttp10(request);
+                return !body.Pending && ClientKeepsAlive(request, null);
             }
 
+            return false;
+        }
+        catch (OperationCanceledException) when (body.Clock.RateMissed && client is not null)
+        {
+            // Kestrel answers a too slow upload with 408 and closes (MinRequestBodyDataRate).
+            await DropUpstreamAsync();
+            await RefuseAsync(flow, client, 408, $"the request body arrived slower than the minimum data rate ({Limits.MinRequestBodyDataRate})");
+            return false;
+        }
+        catch (OperationCanceledException) when (_clientWriteDeadline.Expired)
+        {
+            await DropUpstreamAsync();
+            await FailAsync(flow, $"the client read the response slower than the minimum data rate ({Limits.MinResponseDataRate}); connection closed");
             return false;
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
@@ -158,7 +171,7 @@ internal sealed partial class ClientSession
             return true;
         }
 
-        var read = await BodyTransfer.ReadAsync(client.Reader, body.Framing, body.Decoder, threshold ?? Limits.MaxBufferedBodyBytes, ArmClientRead);
+        var read = await BodyTransfer.ReadAsync(client.Reader, body.Framing, body.Decoder, threshold ?? Limits.MaxBufferedBodyBytes, body.Clock);
         if (read.Complete)
         {
             body.Finished();
@@ -194,16 +207,39 @@ internal sealed partial class ClientSession
 
         Http1Writer.WriteResponseHead(client.Writer, response.HttpVersion, response.StatusCode, response.Reason, response.Headers); // refuses an unsafe head before writing a byte
         _responseStarted = true;
-        await client.Writer.FlushAsync(Shutdown);
+        await FlushClientAsync(client.Writer);
         flow.WebSocket = new WebSocketData();
         await _pipeline.WebSocketStartAsync(flow, Shutdown);
         await new WebSocketPlayer(_context, flow, client, playback).RunAsync();
         await _pipeline.WebSocketEndAsync(flow, CancellationToken.None);
     }
 
-    private CancellationToken ArmClientRead() => _clientDeadline.Arm(Limits.ResponseTimeout);
-
     private CancellationToken ArmServerRead() => _serverDeadline.Arm(Limits.ResponseTimeout);
+
+    private BodyReadClock ServerBodyClock() => new(_serverDeadline, Limits.ResponseTimeout);
+
+    /// <summary>
+    /// Flushes to the client within the grace period plus the time the pending bytes take at the
+    /// minimum rate, as Kestrel times response writes (MinResponseDataRate): a client that stops
+    /// reading while TCP buffers are full is cut off instead of holding the connection for ever.
+    /// </summary>
+    private async ValueTask<FlushResult> FlushClientAsync(PipeWriter writer)
+    {
+        if (Limits.MinResponseDataRate is not { } rate)
+        {
+            return await writer.FlushAsync(Shutdown);
+        }
+
+        var bytes = writer.CanGetUnflushedBytes ? writer.UnflushedBytes : 0;
+        try
+        {
+            return await writer.FlushAsync(_clientWriteDeadline.Arm(rate.GracePeriod + TimeSpan.FromSeconds(bytes / rate.BytesPerSecond)));
+        }
+        finally
+        {
+            _clientWriteDeadline.Disarm();
+        }
+    }
 
     private async ValueTask RefuseAsync(Flow flow, DuplexConnection client, int status, string message)
     {
@@ -240,8 +276,11 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>Where the request body stands: still on the client's pipe, being streamed, or read.</summary>
-    private sealed class PendingBody(PipeReader? reader, BodyFraming framing, ChunkedDecoder? decoder)
+    private sealed class PendingBody(PipeReader? reader, BodyFraming framing, ChunkedDecoder? decoder, BodyReadClock clock)
     {
+        /// <summary>Times the client's upload, across buffering and streaming alike.</summary>
+        public BodyReadClock Clock { get; } = clock;
+
         public PipeReader? Reader { get; } = reader;
 
         public BodyFraming Framing { get; } = framing;

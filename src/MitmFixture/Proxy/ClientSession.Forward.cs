@@ -60,6 +60,14 @@ internal sealed partial class ClientSession
 
         if (response.StatusCode == 101 && client is not null)
         {
+            if (!UpgradeWasOffered(request, response))
+            {
+                // RFC 9110 §15.2.2: a server may only switch to a protocol the client asked for. Relaying
+                // raw bytes after an unasked-for 101 would hand the connection to the server unseen.
+                await DropUpstreamAsync();
+                throw new UpstreamException($"the server switched protocols (101, Upgrade: '{response.Headers.Get("Upgrade")}') though the request {(request.Headers.Get("Upgrade") is { } offered ? $"offered only '{offered}'" : "did not ask to upgrade")}", 502);
+            }
+
             await RelayWebSocketAsync(flow, client, upstream);
             return false;
         }
@@ -174,13 +182,16 @@ internal sealed partial class ClientSession
             }
 
             await FlushServerAsync(server);
-            await BodyTransfer.StreamAsync(client!.Reader, body.Framing, body.Decoder, body.Framing.Length, writer, chunked, ArmClientRead, Shutdown); // streaming implies a client
+            await BodyTransfer.StreamAsync(client!.Reader, body.Framing, body.Decoder, body.Framing.Length, writer, chunked, body.Clock, w => w.FlushAsync(Shutdown)); // streaming implies a client
             body.Finished();
             return;
         }
 
-        WriteBufferedBody(writer, request.Body, request.Trailers, chunked);
-        await FlushServerAsync(server);
+        await WriteBufferedBodyAsync(writer, request.Body, request.Trailers, chunked, async w =>
+        {
+            await FlushServerAsync(server);
+            return default;
+        });
     }
 
     private async ValueTask FlushServerAsync(DuplexConnection server)
@@ -290,7 +301,7 @@ internal sealed partial class ClientSession
         BufferedBody read;
         try
         {
-            read = await BodyTransfer.ReadAsync(server.Reader, framing, decoder, threshold ?? Limits.MaxBufferedBodyBytes, ArmServerRead);
+            read = await BodyTransfer.ReadAsync(server.Reader, framing, decoder, threshold ?? Limits.MaxBufferedBodyBytes, ServerBodyClock());
         }
         catch (OperationCanceledException) when (_serverDeadline.Expired)
         {
@@ -354,11 +365,11 @@ internal sealed partial class ClientSession
             BodyTransfer.Write(destination, new ReadOnlySequence<byte>(prefix), chunked);
         }
 
-        await destination.FlushAsync(Shutdown);
+        await FlushClientAsync(destination);
         try
         {
             var remaining = framing.Kind == BodyKind.Length ? framing.Length : -1;
-            response.Trailers = await BodyTransfer.StreamAsync(server.Reader, framing, decoder, remaining, destination, chunked, ArmServerRead, Shutdown);
+            response.Trailers = await BodyTransfer.StreamAsync(server.Reader, framing, decoder, remaining, destination, chunked, ServerBodyClock(), FlushClientAsync);
         }
         catch (OperationCanceledException) when (_serverDeadline.Expired)
         {
@@ -386,10 +397,12 @@ internal sealed partial class ClientSession
         _responseStarted = true;
         if (!bodyless)
         {
-            WriteBufferedBody(writer, response.Body, clientHttp10 ? null : response.Trailers, chunked);
+            await WriteBufferedBodyAsync(writer, response.Body, clientHttp10 ? null : response.Trailers, chunked, FlushClientAsync);
         }
-
-        await writer.FlushAsync(Shutdown);
+        else
+        {
+            await FlushClientAsync(writer);
+        }
     }
 
     /// <summary>Sets Content-Length for a body held in memory, or chunked framing when trailers must travel. True for chunked.</summary>
@@ -412,16 +425,45 @@ internal sealed partial class ClientSession
         return false;
     }
 
-    private static void WriteBufferedBody(IBufferWriter<byte> writer, byte[]? body, HttpHeaders? trailers, bool chunked)
+    /// <summary>
+    /// Writes a body held in memory slice by slice, flushing each: the pipe never holds a second copy
+    /// of a large body, and each flush is timed for its own size (the minimum response data rate).
+    /// </summary>
+    private static async ValueTask WriteBufferedBodyAsync(PipeWriter writer, byte[]? body, HttpHeaders? trailers, bool chunked, Func<PipeWriter, ValueTask<FlushResult>> flush)
     {
+        const int Slice = 64 * 1024;
+        body ??= [];
+        for (var offset = 0; offset < body.Length; offset += Slice)
+        {
+            var slice = body.AsSpan(offset, Math.Min(Slice, body.Length - offset));
+            if (chunked)
+            {
+                Http1Writer.WriteChunk(writer, slice);
+            }
+            else
+            {
+                Http1Writer.Write(writer, slice);
+            }
+
+            if (offset + Slice < body.Length)
+            {
+                await FlushOrThrowAsync(writer, flush);
+            }
+        }
+
         if (chunked)
         {
-            Http1Writer.WriteChunk(writer, body ?? []);
             Http1Writer.WriteLastChunk(writer, trailers);
         }
-        else if (body is { Length: > 0 })
+
+        await FlushOrThrowAsync(writer, flush);
+    }
+
+    private static async ValueTask FlushOrThrowAsync(PipeWriter writer, Func<PipeWriter, ValueTask<FlushResult>> flush)
+    {
+        if ((await flush(writer)).IsCompleted)
         {
-            Http1Writer.Write(writer, body);
+            throw new IOException("the receiving side closed the connection");
         }
     }
 
@@ -437,7 +479,7 @@ internal sealed partial class ClientSession
                 ("Connection", status is 502 or 504 ? "keep-alive" : "close"));
             Http1Writer.WriteResponseHead(connection.Writer, "HTTP/1.1", status, ReasonPhrases.For(status), headers);
             Http1Writer.Write(connection.Writer, body);
-            await connection.Writer.FlushAsync(Shutdown);
+            await FlushClientAsync(connection.Writer);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
         {
@@ -484,6 +526,18 @@ internal sealed partial class ClientSession
         {
             await new WebSocketRelay(_context, flow, client, upstream.Connection).RunAsync();
         }
+    }
+
+    /// <summary>True when the request asked to upgrade and the 101 names only protocols it offered.</summary>
+    private static bool UpgradeWasOffered(HttpRequest request, HttpResponse response)
+    {
+        if (!request.Headers.Contains("Upgrade"))
+        {
+            return false;
+        }
+
+        var chosen = response.Headers.GetAll("Upgrade").SelectMany(v => v.Split(',')).Select(p => p.Trim()).Where(p => p.Length > 0).ToList();
+        return chosen.All(protocol => request.Headers.HasToken("Upgrade", protocol));
     }
 
     /// <summary>A reused server connection that turned out closed; safe to retry when the request was not streamed.</summary>

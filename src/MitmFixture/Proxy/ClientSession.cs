@@ -33,6 +33,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
     private readonly ClientConnectionInfo _client;
     private readonly Deadline _clientDeadline;
     private readonly Deadline _serverDeadline;
+    private readonly Deadline _clientWriteDeadline;
     private UpstreamConnection? _upstream;
     private ServerConnectionInfo _serverInfo = new();
     private string? _tlsHost;
@@ -50,6 +51,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
         };
         _clientDeadline = new Deadline(context.Shutdown);
         _serverDeadline = new Deadline(context.Shutdown);
+        _clientWriteDeadline = new Deadline(context.Shutdown);
     }
 
     private HttpLimits Limits => _context.Options.Limits;
@@ -222,6 +224,14 @@ internal sealed partial class ClientSession : IAsyncDisposable
     private bool ApplyTarget(HttpRequest request, TunnelTarget? tunnel, out string problem)
     {
         problem = "";
+        if (request.Headers.GetAll("Host").Count > 1)
+        {
+            // RFC 9112 §3.2: more than one Host is a 400, as nginx and Kestrel answer; which one a
+            // server would pick is exactly the ambiguity request smuggling lives on.
+            problem = "more than one Host header";
+            return false;
+        }
+
         if (tunnel is not null)
         {
             request.Scheme = tunnel.Scheme;
@@ -241,6 +251,17 @@ internal sealed partial class ClientSession : IAsyncDisposable
             return false;
         }
 
+        // RFC 9112 §3.2.2: a proxy MUST ignore the Host of an absolute-form request and replace it
+        // with the target's authority, so the server cannot be told a different host than the URL.
+        if (request.Headers.Contains("Host"))
+        {
+            request.Headers.Set("Host", request.Authority);
+        }
+        else
+        {
+            request.Headers.Insert(0, "Host", request.Authority);
+        }
+
         return true;
     }
 
@@ -249,12 +270,16 @@ internal sealed partial class ClientSession : IAsyncDisposable
     {
         var reader = connection.Reader;
         var sawBytes = false;
+
+        // Idle until the first byte, then one deadline for the whole head: re-arming per read would
+        // let a client trickle a byte just inside the timeout and hold the connection for days.
+        var token = _clientDeadline.Arm(Limits.IdleTimeout);
         while (true)
         {
             ReadResult result;
             try
             {
-                result = await reader.ReadAsync(_clientDeadline.Arm(sawBytes ? Limits.HeadersTimeout : Limits.IdleTimeout));
+                result = await reader.ReadAsync(token);
             }
             catch (OperationCanceledException) when (_clientDeadline.Expired)
             {
@@ -272,7 +297,12 @@ internal sealed partial class ClientSession : IAsyncDisposable
                 return (null, default);
             }
 
-            sawBytes = true;
+            if (!sawBytes)
+            {
+                sawBytes = true;
+                token = _clientDeadline.Arm(Limits.HeadersTimeout);
+            }
+
             var sequence = new SequenceReader<byte>(buffer);
             if (Http1Parser.TryParseRequestHead(ref sequence, Limits, out var request))
             {
@@ -472,5 +502,6 @@ internal sealed partial class ClientSession : IAsyncDisposable
         await DropUpstreamAsync();
         _clientDeadline.Dispose();
         _serverDeadline.Dispose();
+        _clientWriteDeadline.Dispose();
     }
 }

@@ -30,7 +30,13 @@ internal sealed class Deadline : IDisposable
     /// <summary>True when the last armed token fired because time ran out rather than shutdown.</summary>
     public bool Expired => _expired && !_shutdown.IsCancellationRequested;
 
-    public CancellationToken Arm(TimeSpan timeout)
+    /// <summary>The clock deadlines run on, in milliseconds.</summary>
+    public static long Now => Environment.TickCount64;
+
+    public CancellationToken Arm(TimeSpan timeout) => ArmAt(Now + (long)timeout.TotalMilliseconds);
+
+    /// <summary>Arms for an absolute time on the <see cref="Now"/> clock; one in the past fires on the next heartbeat.</summary>
+    public CancellationToken ArmAt(long expiresAt)
     {
         lock (_gate)
         {
@@ -41,14 +47,23 @@ internal sealed class Deadline : IDisposable
             }
 
             _expired = false;
-            _expiresAt = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+            _expiresAt = expiresAt;
             return _source.Token;
+        }
+    }
+
+    /// <summary>Stops the clock after the guarded operation finished, so it cannot fire late.</summary>
+    public void Disarm()
+    {
+        lock (_gate)
+        {
+            _expiresAt = long.MaxValue;
         }
     }
 
     private static void Tick()
     {
-        var now = Environment.TickCount64;
+        var now = Now;
         foreach (var deadline in Active.Keys)
         {
             deadline.ExpireIfDue(now);

@@ -7,7 +7,9 @@ namespace MitmFixture.Proxy;
 /// <summary>One side of a proxied connection: a stream (plain or TLS) with a pipe reader and writer over it.</summary>
 internal sealed class DuplexConnection : IAsyncDisposable
 {
-    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true);
+    // Zero-byte reads wait for data before a buffer is rented, as Kestrel does: an idle keep-alive
+    // connection then holds no 16 KiB read buffer (bench/RESULTS.md, "Idle connections").
+    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true, useZeroByteReads: true);
     private static readonly StreamPipeWriterOptions WriterOptions = new(minimumBufferSize: 4 * 1024, leaveOpen: true);
 
     public DuplexConnection(Socket? socket, Stream stream)

@@ -54,6 +54,14 @@ internal static class OptionParsers
 
     public static string ShowSeconds(TimeSpan time) => time.TotalSeconds.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>A minimum data rate in bytes per second, keeping the current grace period; 0 turns the minimum off.</summary>
+    public static Http.MinDataRate? Rate(string text, Http.MinDataRate? current) =>
+        !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || rate < 0 || double.IsInfinity(rate)
+            ? throw new FormatException("expected bytes per second, such as 240, or 0 for no minimum")
+            : rate == 0 ? null : new Http.MinDataRate(rate, current?.GracePeriod ?? Http.MinDataRate.Default.GracePeriod);
+
+    public static string ShowRate(Http.MinDataRate? rate) => rate is null ? "0" : rate.BytesPerSecond.ToString(CultureInfo.InvariantCulture);
+
     public static int Port(string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535
             ? port

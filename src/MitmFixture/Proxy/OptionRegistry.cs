@@ -48,6 +48,18 @@ public static class OptionRegistry
             c => ShowSize(c.Proxy.Limits.MaxBufferedBodyBytes), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MaxBufferedBodyBytes = Size(v) } } }),
         Text("connect_timeout", OptionGroup.Proxy, "HttpLimits.ConnectTimeout", "Seconds to open a TCP connection to a server; exceeded gives a 504.", "seconds, such as 10 or 2.5", "2.5",
             c => ShowSeconds(c.Proxy.Limits.ConnectTimeout), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { ConnectTimeout = Seconds(v) } } }),
+        Text("headers_timeout", OptionGroup.Proxy, "HttpLimits.HeadersTimeout", "Seconds for a whole request head, from its first byte (not per read); exceeded gives a 408.", "seconds, such as 30 or 2.5", "2.5",
+            c => ShowSeconds(c.Proxy.Limits.HeadersTimeout), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { HeadersTimeout = Seconds(v) } } }),
+        Text("keepalive_timeout", OptionGroup.Proxy, "HttpLimits.IdleTimeout", "Seconds an idle keep-alive client connection stays open.", "seconds, such as 130 or 2.5", "2.5",
+            c => ShowSeconds(c.Proxy.Limits.IdleTimeout), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { IdleTimeout = Seconds(v) } } }),
+        Text("min_request_body_data_rate", OptionGroup.Proxy, "HttpLimits.MinRequestBodyDataRate", "Bytes per second a request body must average after its grace period; slower gives a 408. 0 turns it off.", "bytes per second, 0 for none", "500",
+            c => ShowRate(c.Proxy.Limits.MinRequestBodyDataRate), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MinRequestBodyDataRate = Rate(v, c.Proxy.Limits.MinRequestBodyDataRate) } } }),
+        Text("min_request_body_grace_period", OptionGroup.Proxy, "HttpLimits.MinRequestBodyDataRate", "Seconds before the request body rate is checked.", "seconds, such as 5", "1",
+            c => ShowSeconds(c.Proxy.Limits.MinRequestBodyDataRate?.GracePeriod ?? TimeSpan.Zero), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MinRequestBodyDataRate = c.Proxy.Limits.MinRequestBodyDataRate is { } r ? r with { GracePeriod = Seconds(v) } : null } } }),
+        Text("min_response_data_rate", OptionGroup.Proxy, "HttpLimits.MinResponseDataRate", "Bytes per second a client must read a response at: each write gets the grace period plus its size at this rate, or the connection is closed. 0 turns it off.", "bytes per second, 0 for none", "500",
+            c => ShowRate(c.Proxy.Limits.MinResponseDataRate), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MinResponseDataRate = Rate(v, c.Proxy.Limits.MinResponseDataRate) } } }),
+        Text("min_response_grace_period", OptionGroup.Proxy, "HttpLimits.MinResponseDataRate", "Seconds of grace for each write to the client.", "seconds, such as 5", "1",
+            c => ShowSeconds(c.Proxy.Limits.MinResponseDataRate?.GracePeriod ?? TimeSpan.Zero), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MinResponseDataRate = c.Proxy.Limits.MinResponseDataRate is { } r ? r with { GracePeriod = Seconds(v) } : null } } }),
 
         // FeatureOptions
         Bool("anticache", OptionGroup.Features, "FeatureOptions.Anticache", "Strip If-None-Match and If-Modified-Since so servers always send bodies.",

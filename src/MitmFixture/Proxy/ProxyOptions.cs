@@ -87,6 +87,7 @@ public sealed record ProxyOptions
             errors.Add($"flow limit: {FlowLimit} must not be negative");
         }
 
+        errors.AddRange(ValidateLimits(Limits));
         if (IgnoreHosts.Count > 0 && AllowHosts.Count > 0)
         {
             // As in mitmproxy: the two say opposite things about the same hosts.
@@ -109,5 +110,31 @@ public sealed record ProxyOptions
         }
 
         return errors;
+    }
+
+    private static IEnumerable<string> ValidateLimits(HttpLimits limits)
+    {
+        if (limits.HeadersTimeout <= TimeSpan.Zero)
+        {
+            yield return $"headers_timeout: {limits.HeadersTimeout.TotalSeconds} s must be positive";
+        }
+
+        if (limits.IdleTimeout <= TimeSpan.Zero)
+        {
+            yield return $"keepalive_timeout: {limits.IdleTimeout.TotalSeconds} s must be positive";
+        }
+
+        foreach (var (name, rate) in new[] { ("min_request_body_data_rate", limits.MinRequestBodyDataRate), ("min_response_data_rate", limits.MinResponseDataRate) })
+        {
+            if (rate is { BytesPerSecond: <= 0 or double.NaN or double.PositiveInfinity })
+            {
+                yield return $"{name}: {rate.BytesPerSecond} bytes/s must be a positive number (null turns the minimum off)";
+            }
+
+            if (rate is { } r && r.GracePeriod < TimeSpan.Zero)
+            {
+                yield return $"{name}: grace period {r.GracePeriod.TotalSeconds} s must not be negative";
+            }
+        }
     }
 }

@@ -18,6 +18,7 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly ProxyContext _context;
     private readonly CancellationTokenSource _shutdown;
     private readonly ConcurrentDictionary<Task, byte> _sessions = new();
+    private readonly ConcurrentDictionary<ProxyListener, byte> _listeners = new();
     private readonly Task _acceptLoop;
     private readonly bool _ownsAuthority;
     private int _disposed;
@@ -29,7 +30,7 @@ public sealed class ProxyServer : IAsyncDisposable
         _shutdown = shutdown;
         _ownsAuthority = ownsAuthority;
         Endpoint = (IPEndPoint)listener.LocalEndPoint!; // a bound socket has one
-        _acceptLoop = AcceptLoopAsync();
+        _acceptLoop = AcceptLoopAsync(listener, shutdown.Token);
     }
 
     /// <summary>Where the proxy listens; with port 0 in the options, the port the system picked.</summary>
@@ -119,18 +120,47 @@ public sealed class ProxyServer : IAsyncDisposable
         return Dns.GetHostAddresses(host).FirstOrDefault() ?? throw new InvalidOperationException($"listen_host '{host}' does not resolve");
     }
 
-    private async Task AcceptLoopAsync()
+    /// <summary>
+    /// Opens one more listening socket on the proxy's address, served exactly like the first (same
+    /// addons, same flows). Flows carry the port their client connected to
+    /// (<see cref="ClientConnectionInfo.LocalAddress"/>), so an embedder can tell clients apart by the
+    /// port it handed them: the xunit fixture gives each test its own. Work done for connections it
+    /// accepts runs in the execution context of this call. Dispose it to stop accepting; connections
+    /// already accepted run on until the proxy stops.
+    /// </summary>
+    public ProxyListener AddListener()
     {
-        while (!_shutdown.IsCancellationRequested)
+        ObjectDisposedException.ThrowIf(_disposed == 1, this);
+        var socket = new Socket(Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            socket.Bind(new IPEndPoint(Endpoint.Address, 0));
+            socket.Listen(512);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new InvalidOperationException($"cannot open another listening port on {Endpoint.Address}: {e.Message}", e);
+        }
+
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+        var listener = new ProxyListener(socket, stop, AcceptLoopAsync(socket, stop.Token), l => _listeners.TryRemove(l, out _));
+        _listeners.TryAdd(listener, 0);
+        return listener;
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
         {
             Socket socket;
             try
             {
-                socket = await _listener.AcceptAsync(_shutdown.Token);
+                socket = await listener.AcceptAsync(stop);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
-                if (_shutdown.IsCancellationRequested)
+                if (stop.IsCancellationRequested)
                 {
                     return;
                 }
@@ -140,7 +170,7 @@ public sealed class ProxyServer : IAsyncDisposable
 
             socket.NoDelay = true;
             var session = new ClientSession(_context, socket);
-            var task = Task.Run(session.RunAsync);
+            var task = Task.Run(session.RunAsync, CancellationToken.None); // a session ends with its connection or the proxy, not with the listener that accepted it
             _sessions.TryAdd(task, 0);
             _ = task.ContinueWith(t => _sessions.TryRemove(t, out _), TaskScheduler.Default);
         }
@@ -156,6 +186,10 @@ public sealed class ProxyServer : IAsyncDisposable
         await _shutdown.CancelAsync();
         _listener.Dispose();
         await _acceptLoop;
+        foreach (var listener in _listeners.Keys)
+        {
+            await listener.DisposeAsync();
+        }
         try
         {
             await Task.WhenAll(_sessions.Keys).WaitAsync(TimeSpan.FromSeconds(5));

@@ -41,6 +41,7 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
 
             var sni = key.Sni ?? (IPAddress.TryParse(key.Host, out _) ? null : key.Host);
             var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            string? refusal = null;
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -50,14 +51,16 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
                     {
                         TargetHost = sni ?? key.Host,
                         ApplicationProtocols = Http11Only,
-                        RemoteCertificateValidationCallback = ValidateServerCertificate,
+                        RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateServerCertificate(certificate, chain, errors, sni ?? key.Host, out refusal),
                     },
                     timeout.Token);
             }
             catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 await tls.DisposeAsync();
-                throw new UpstreamException($"TLS handshake with {key.Host}:{key.Port} failed: {Describe(e)}", 502, e);
+                // .NET only says the callback refused; the reason it found is what the user needs.
+                var why = refusal ?? Describe(e);
+                throw new UpstreamException($"TLS handshake with {key.Host}:{key.Port} failed: {why}", 502, e);
             }
 
             info.Sni = sni;
@@ -146,15 +149,31 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
         }
     }
 
-    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    /// <summary>Checks a server certificate; on refusal, <paramref name="refusal"/> says why in words.</summary>
+    private bool ValidateServerCertificate(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, string host, out string? refusal)
     {
+        refusal = null;
         if (options.SslInsecure || errors == SslPolicyErrors.None)
         {
             return true;
         }
 
-        if (certificate is null || options.UpstreamTrustedCertificates.Count == 0 || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {
+            refusal = "the server sent no certificate";
+            return false;
+        }
+
+        var leaf = certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        {
+            refusal = CertificateProblems.NameMismatch(leaf, host);
+            return false;
+        }
+
+        if (options.UpstreamTrustedCertificates.Count == 0)
+        {
+            refusal = CertificateProblems.Describe(leaf, chain, time.GetUtcNow());
             return false;
         }
 
@@ -170,7 +189,13 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
             }
         }
 
-        return custom.Build(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
+        if (custom.Build(leaf))
+        {
+            return true;
+        }
+
+        refusal = CertificateProblems.Describe(leaf, custom, time.GetUtcNow());
+        return false;
     }
 
     private static string Describe(Exception e) =>

@@ -38,9 +38,12 @@ public sealed record CertificateIdentity
     }
 
     /// <summary>
-    /// Copies the common name and alternative names of the real server's certificate, so that a
-    /// client asking for any of them accepts ours, and adds the host the client asked for when the
-    /// server's certificate does not name it (mitmproxy's upstream certificate sniffing does the same).
+    /// Copies the alternative names of the real server's certificate, so that a client asking for any
+    /// of them accepts ours, and adds the host the client asked for, which is also the common name
+    /// (mitmproxy's upstream certificate sniffing puts the SNI first the same way). Names that would
+    /// make our certificate good for far more than this server are never copied: a bare <c>*</c>, a
+    /// wildcard over a single label (<c>*.com</c>), a wildcard anywhere but as the whole leftmost
+    /// label. With ssl_insecure any server can present such names, and the client trusts our CA.
     /// </summary>
     public static CertificateIdentity FromUpstream(X509Certificate2 upstream, string requestedHost)
     {
@@ -54,7 +57,10 @@ public sealed record CertificateIdentity
             {
                 foreach (var name in san.EnumerateDnsNames())
                 {
-                    dns.Add(name.ToLowerInvariant());
+                    if (IsSafeToCopy(name))
+                    {
+                        dns.Add(name.ToLowerInvariant().TrimEnd('.'));
+                    }
                 }
 
                 ips.AddRange(san.EnumerateIPAddresses());
@@ -67,13 +73,30 @@ public sealed record CertificateIdentity
             ips.Add(ip);
         }
 
-        var commonName = upstream.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
-        if (string.IsNullOrWhiteSpace(commonName))
+        ips.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
+        return new CertificateIdentity(requested.CommonName, [.. dns], ips);
+    }
+
+    /// <summary>
+    /// RFC 6125 §6.4.3 and CA/Browser Forum rules: a wildcard is only the whole leftmost label and
+    /// needs at least two labels under it. Without a public suffix list, <c>*.co.uk</c> still passes.
+    /// </summary>
+    internal static bool IsSafeToCopy(string name)
+    {
+        var labels = name.TrimEnd('.').Split('.');
+        if (name.Length is 0 or > 253 || labels.Any(label => label.Length is 0 or > 63))
         {
-            commonName = requested.CommonName;
+            return false;
         }
 
-        ips.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
-        return new CertificateIdentity(commonName, [.. dns], ips);
+        for (var i = 0; i < labels.Length; i++)
+        {
+            if (labels[i].Contains('*') && (i > 0 || labels[i] != "*"))
+            {
+                return false;
+            }
+        }
+
+        return labels[0] != "*" || labels.Length >= 3;
     }
 }

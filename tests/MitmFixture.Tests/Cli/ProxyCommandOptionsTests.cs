@@ -1,3 +1,4 @@
+using MitmFixture.Http;
 using MitmFixture.Proxy;
 using MitmFixture.Replay;
 using MitmFixture.Tests.Support;
@@ -97,6 +98,12 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         ["keep_host_header"] = o => o with { Proxy = o.Proxy with { KeepHostHeader = true } },
         ["body_size_limit"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { MaxBufferedBodyBytes = 1024 * 1024 } } },
         ["connect_timeout"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { ConnectTimeout = TimeSpan.FromSeconds(2.5) } } },
+        ["headers_timeout"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { HeadersTimeout = TimeSpan.FromSeconds(2.5) } } },
+        ["keepalive_timeout"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { IdleTimeout = TimeSpan.FromSeconds(2.5) } } },
+        ["min_request_body_data_rate"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { MinRequestBodyDataRate = new MinDataRate(500, TimeSpan.FromSeconds(5)) } } },
+        ["min_request_body_grace_period"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { MinRequestBodyDataRate = new MinDataRate(240, TimeSpan.FromSeconds(1)) } } },
+        ["min_response_data_rate"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { MinResponseDataRate = new MinDataRate(500, TimeSpan.FromSeconds(5)) } } },
+        ["min_response_grace_period"] = o => o with { Proxy = o.Proxy with { Limits = o.Proxy.Limits with { MinResponseDataRate = new MinDataRate(240, TimeSpan.FromSeconds(1)) } } },
         ["anticache"] = o => o with { Features = o.Features with { Anticache = true } },
         ["anticomp"] = o => o with { Features = o.Features with { Anticomp = true } },
         ["proxyauth"] = o => o with { Features = o.Features with { ProxyAuth = "user:pass" } },

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
-using MitmFixture.Tests.Readme;
 using MitmFixture.Tests.Support;
 using MitmFixture.Xunit;
 using MitmFixture.Xunit.Session;
@@ -82,6 +80,9 @@ public sealed class ProxyFixtureTests : IDisposable
         Assert.Equal(500, (int)response.StatusCode);
         Assert.Contains("path (/items/2 vs recorded /items/1)", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, server.Requests);
+        var output = TestContext.Current.TestOutputHelper!.Output; // what xunit shows for the failing test
+        Assert.Contains("[proxy replay] no answer in unmatched.json: ", output, StringComparison.Ordinal);
+        Assert.Contains("path (/items/2 vs recorded /items/1)", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -155,6 +156,117 @@ public sealed class ProxyFixtureTests : IDisposable
     }
 
     [Fact]
+    public async Task SharedProxy_ConcurrentScopes_EachCassetteHoldsOnlyItsOwnFlowsAndChildProcess()
+    {
+        var upstream = await TestUpstream.StartAsync();
+        await using var fixture = await StartAsync(Options(RecordMode.Record) with { Proxy = new MitmFixture.Proxy.ProxyOptions { SslInsecure = true } });
+        var scopes = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => fixture.UseCassetteAsync($"concurrent-{i}")));
+        var runs = scopes.Select(async (scope, i) =>
+        {
+            using var client = scope.CreateClient();
+            await Task.WhenAll(Enumerable.Range(0, 10).Select(j => client.GetStringAsync($"{upstream.HttpsUrl}/echo/c{i}/{j}", TestContext.Current.CancellationToken)));
+            var curl = await Curl.RunWithEnvironmentAsync(scope.EnvironmentVariables, $"{upstream.HttpsUrl}/echo/c{i}/curl");
+            Assert.True(curl.ExitCode == 0, curl.Stderr);
+        });
+        await Task.WhenAll(runs);
+        foreach (var scope in scopes)
+        {
+            await scope.DisposeAsync();
+        }
+
+        await upstream.DisposeAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            var paths = MitmFixture.Cassettes.Cassette.Load(Path.Combine(_folder, $"concurrent-{i}.json")).Flows.Select(f => f.Request.Path).Order(StringComparer.Ordinal);
+            Assert.Equal(Enumerable.Range(0, 10).Select(j => $"/echo/c{i}/{j}").Append($"/echo/c{i}/curl").Order(StringComparer.Ordinal), paths);
+        }
+    }
+
+    /// <summary>Start-up and offline replay as a test pays them (numbers in the output; the bound only catches a gross regression).</summary>
+    [Fact]
+    public async Task StartAndOfflineReplay_TakeMillisecondsNotSeconds()
+    {
+        string url;
+        await using (var server = new CountingServer())
+        await using (var recorder = await StartAsync(Options(RecordMode.Record)))
+        await using (var cassette = await recorder.UseCassetteAsync("timed"))
+        {
+            url = server.Url + "/timed";
+            await recorder.CreateClient().GetStringAsync(url, TestContext.Current.CancellationToken);
+        }
+
+        var starts = new List<double>();
+        var replays = new List<double>();
+        for (var i = 0; i < 7; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await using var fixture = await StartAsync(Options(RecordMode.Replay));
+            starts.Add(clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+            await using (var cassette = await fixture.UseCassetteAsync("timed"))
+            {
+                Assert.Equal("answer 1", await fixture.CreateClient().GetStringAsync(url, TestContext.Current.CancellationToken)); // the server is gone: offline
+            }
+
+            replays.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        TestContext.Current.TestOutputHelper!.WriteLine($"fixture start: {string.Join(", ", starts.Select(t => t.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms; scope + one replayed request + dispose: {string.Join(", ", replays.Select(t => t.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms");
+        Assert.True(starts.Skip(1).Order().ElementAt(3) < 100 && replays.Skip(1).Order().ElementAt(3) < 100, "median start or replay over 100 ms");
+    }
+
+    [Fact]
+    public async Task SharedPort_WhileTwoScopesAreOpen_FailsTheRequestAndBothScopesSayingWhy()
+    {
+        await using var server = new CountingServer();
+        await using var fixture = await StartAsync(Options(RecordMode.Record));
+        var first = await fixture.UseCassetteAsync("first");
+        var second = await fixture.UseCassetteAsync("second");
+        using var shared = new HttpClient(new HttpClientHandler { Proxy = new System.Net.WebProxy(fixture.Proxy.Url), UseProxy = true });
+
+        using var response = await shared.GetAsync(server.Url + "/whose", TestContext.Current.CancellationToken);
+
+        Assert.Equal(500, (int)response.StatusCode);
+        Assert.Contains("cannot tell which test sent GET", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        foreach (var scope in new[] { first, second })
+        {
+            var error = await Assert.ThrowsAsync<UnattributedRequestException>(async () => await scope.DisposeAsync());
+            Assert.Contains($"GET {server.Url}/whose: it came to the proxy's shared port while 2 cassettes were open (first, second)", error.Message, StringComparison.Ordinal);
+            Assert.Empty(scope.Flows);
+        }
+
+        Assert.Equal(0, server.Requests);
+    }
+
+    [Fact]
+    public async Task SharedPort_WithOneScopeOpen_BelongsToIt()
+    {
+        await using var server = new CountingServer();
+        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        await using var only = await fixture.UseCassetteAsync("only");
+        using var shared = new HttpClient(new HttpClientHandler { Proxy = new System.Net.WebProxy(fixture.Proxy.Url), UseProxy = true });
+
+        await shared.GetStringAsync(server.Url + "/mine", TestContext.Current.CancellationToken);
+
+        Assert.Equal("/mine", Assert.Single(only.Flows).Request.Path);
+    }
+
+    [Fact]
+    public async Task ScopePort_AfterTheScopeEnded_IsClosed()
+    {
+        await using var server = new CountingServer();
+        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        var scope = await fixture.UseCassetteAsync("ended");
+        var url = scope.ProxyUrl;
+        Assert.NotEqual(fixture.Proxy.Url, url);
+        await scope.DisposeAsync();
+
+        using var late = new HttpClient(new HttpClientHandler { Proxy = new System.Net.WebProxy(url), UseProxy = true });
+        await Assert.ThrowsAsync<HttpRequestException>(() => late.GetStringAsync(server.Url + "/late", TestContext.Current.CancellationToken));
+        Assert.Equal(0, server.Requests);
+    }
+
+    [Fact]
     public async Task Snapshot_MismatchFailsWithAUnifiedDiffAndKeepsReceived()
     {
         await using var server = new CountingServer();
@@ -174,6 +286,30 @@ public sealed class ProxyFixtureTests : IDisposable
         Assert.Contains("+    \"response_body\": \"answer 2\"", changed.Message, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(_folder, "snap.received.json")));
     }
+
+    [Fact]
+    public async Task Snapshot_Mismatch_HandsReceivedAndVerifiedToTheDiffLauncher()
+    {
+        var verified = Path.Combine(_folder, "launch.verified.json");
+        await File.WriteAllTextAsync(verified, "[]\n", TestContext.Current.CancellationToken);
+        var flow = MitmFixture.Tests.Support.TestFlows.Get("http://example.com/x");
+        (string Received, string Verified)? launched = null;
+
+        await Assert.ThrowsAsync<SnapshotMismatchException>(() => TrafficSnapshot.VerifyAsync([flow], _folder, "launch", new MitmFixture.Replay.Drift.TrafficScrubOptions(), accept: false, (r, v) =>
+        {
+            launched = (r, v);
+            return Task.CompletedTask;
+        }));
+
+        Assert.Equal((Path.Combine(_folder, "launch.received.json"), verified), launched);
+    }
+
+    [Theory]
+    [InlineData(true, false, true)]
+    [InlineData(true, true, false)]
+    [InlineData(false, false, false)]
+    public void DiffTool_OpensOnlyWhenAskedAndNeverOnCi(bool open, bool ci, bool expected) =>
+        Assert.Equal(expected, DiffTool.For(new FixtureOptions { OpenDiffTool = open, ContinuousIntegration = ci }) is not null);
 
     [Fact]
     public async Task ChildProcess_UsesTheProxyThroughEnvironmentVariables()
@@ -254,27 +390,19 @@ public sealed class ProxyFixtureTests : IDisposable
     }
 
     [Fact]
-    public async Task MsBuildProperty_BakesTheModeIntoTheTestAssembly()
+    public async Task ProxyLog_UpstreamErrorGoesToTheTestsOutput()
     {
-        var project = Path.Combine(_folder, "sample");
-        Directory.CreateDirectory(project);
-        var targets = Path.Combine(ReadmeExampleTests.FindRepositoryRoot(), "src", "MitmFixture.Xunit", "build", "MitmFixture.Xunit.targets");
-        await File.WriteAllTextAsync(Path.Combine(project, "Sample.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup><TargetFramework>net10.0</TargetFramework><ImportDirectoryBuildProps>false</ImportDirectoryBuildProps></PropertyGroup>
-              <Import Project="{targets}" />
-            </Project>
-            """, TestContext.Current.CancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(project, "Empty.cs"), "namespace Sample; public static class Empty { }", TestContext.Current.CancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(project, "Directory.Packages.props"), "<Project />", TestContext.Current.CancellationToken);
+        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        await using var cassette = await fixture.UseCassetteAsync("refused");
+        var closedPort = System.Net.Sockets.TcpListener.Create(0);
+        closedPort.Start();
+        var port = ((System.Net.IPEndPoint)closedPort.LocalEndpoint).Port;
+        closedPort.Stop();
 
-        var build = Process.Start(new ProcessStartInfo("dotnet", ["build", project, "-p:MitmFixtureMode=Record", "-o", Path.Combine(project, "out"), "-v", "q", "-nologo"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var log = await build.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await build.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.True(build.ExitCode == 0, log);
+        using var response = await fixture.CreateClient().GetAsync($"http://127.0.0.1:{port}/gone", TestContext.Current.CancellationToken);
 
-        var assembly = Assembly.LoadFile(Path.Combine(project, "out", "Sample.dll"));
-        Assert.Equal(RecordMode.Record, ModeResolver.Resolve(RecordMode.Replay, assembly));
+        Assert.Equal(502, (int)response.StatusCode);
+        await Eventually.TrueAsync(() => TestContext.Current.TestOutputHelper!.Output.Contains($"GET http://127.0.0.1:{port}/gone failed: ", StringComparison.Ordinal));
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Sockets;
+using MitmFixture.Http;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>An extra port of a running proxy (<see cref="ProxyServer.AddListener"/>). Dispose it to stop accepting.</summary>
+public sealed class ProxyListener : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly CancellationTokenSource _stop;
+    private readonly Task _acceptLoop;
+    private readonly Action<ProxyListener> _closed;
+    private int _disposed;
+
+    internal ProxyListener(Socket socket, CancellationTokenSource stop, Task acceptLoop, Action<ProxyListener> closed)
+    {
+        _closed = closed;
+        _socket = socket;
+        _stop = stop;
+        _acceptLoop = acceptLoop;
+        Endpoint = (IPEndPoint)socket.LocalEndPoint!; // a bound socket has one
+    }
+
+    public IPEndPoint Endpoint { get; }
+
+    public int Port => Endpoint.Port;
+
+    /// <summary>This port's address as a proxy URL.</summary>
+    public Uri Url => new($"http://{HostPort.Format(Endpoint.Address.ToString(), Endpoint.Port)}/");
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync();
+        _socket.Dispose();
+        await _acceptLoop;
+        _stop.Dispose();
+        _closed(this);
+    }
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Text;
+using MitmFixture.Http;
+using MitmFixture.Tests.Proxy;
+using MitmFixture.Tests.Support;
+
+namespace MitmFixture.Tests.Hardening;
+
+/// <summary>
+/// Clients that trickle bytes or stop reading, to hold connections open (slowloris and friends):
+/// the head has a total deadline, bodies a minimum data rate in both directions (Kestrel's limits).
+/// Limits are shortened so each test takes a few seconds at most.
+/// </summary>
+public sealed class SlowPeerTests(UpstreamFixture fixture) : IClassFixture<UpstreamFixture>
+{
+    private TestUpstream Upstream => fixture.Upstream;
+
+    [Fact]
+    public async Task SlowHead_ByteEvery100Ms_Gets408AtTheTotalDeadline()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Limits = o.Limits with { HeadersTimeout = TimeSpan.FromSeconds(1) } });
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+        var head = Encoding.Latin1.GetBytes($"GET {Upstream.HttpUrl}/echo/slow HTTP/1.1\r\nX-Pad: {new string('a', 200)}\r\n\r\n");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(8));
+        var trickle = TrickleAsync(raw, head, TimeSpan.FromMilliseconds(100), stop.Token);
+        var clock = Stopwatch.StartNew();
+
+        var answer = await raw.ReadAsync(timeoutMs: 6000);
+
+        await stop.CancelAsync();
+        await trickle;
+        Assert.StartsWith("HTTP/1.1 408 ", answer, StringComparison.Ordinal);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.8), TimeSpan.FromSeconds(4));
+        Assert.Empty(harness.Proxy.Flows.Snapshot());
+    }
+
+    [Fact]
+    public async Task SlowUpload_BelowMinimumRate_Gets408AndTheServerSeesNothing()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with
+        {
+            Limits = o.Limits with { MinRequestBodyDataRate = new MinDataRate(1000, TimeSpan.FromMilliseconds(500)) },
+        });
+        var before = Upstream.Requests;
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+        await raw.SendAsync($"POST {Upstream.HttpUrl}/echo/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(8));
+        var trickle = TrickleAsync(raw, new byte[100_000], TimeSpan.FromMilliseconds(100), stop.Token); // 10 bytes/s
+        var clock = Stopwatch.StartNew();
+
+        var answer = await raw.ReadAsync(timeoutMs: 6000);
+
+        await stop.CancelAsync();
+        await trickle;
+        Assert.StartsWith("HTTP/1.1 408 ", answer, StringComparison.Ordinal);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(4));
+        Assert.Contains("minimum data rate", Assert.Single(harness.Proxy.Flows.Snapshot()).Error!.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Upstream.Requests);
+    }
+
+    [Fact]
+    public async Task SteadyUpload_AboveMinimumRate_IsForwarded()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with
+        {
+            Limits = o.Limits with { MinRequestBodyDataRate = new MinDataRate(500, TimeSpan.FromMilliseconds(300)) },
+        });
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+        await raw.SendAsync($"POST {Upstream.HttpUrl}/echo/steady HTTP/1.1\r\nHost: x\r\nContent-Length: 1500\r\nConnection: close\r\n\r\n");
+
+        await TrickleAsync(raw, new byte[1500], TimeSpan.FromMilliseconds(100), TestContext.Current.CancellationToken, chunk: 100); // 1000 bytes/s
+
+        Assert.StartsWith("HTTP/1.1 200 ", await raw.ReadAsync(timeoutMs: 5000), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StreamedUpload_SlowClient_Gets408()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with
+        {
+            StreamLargeBodies = 10,
+            Limits = o.Limits with { MinRequestBodyDataRate = new MinDataRate(1000, TimeSpan.FromMilliseconds(500)) },
+        });
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+        await raw.SendAsync($"POST {Upstream.HttpUrl}/count HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(8));
+        var trickle = TrickleAsync(raw, Encoding.Latin1.GetBytes(string.Concat(Enumerable.Repeat("a\r\n0123456789\r\n", 1000))), TimeSpan.FromMilliseconds(100), stop.Token);
+
+        var answer = await raw.ReadAsync(timeoutMs: 6000);
+
+        await stop.CancelAsync();
+        await trickle;
+        Assert.StartsWith("HTTP/1.1 408 ", answer, StringComparison.Ordinal);
+        Assert.Contains("minimum data rate", Assert.Single(harness.Proxy.Flows.Snapshot()).Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ClientStopsReading_ResponseIsCutAtTheMinimumRate(bool streamed)
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with
+        {
+            StreamLargeBodies = streamed ? 1024 : null,
+            Limits = o.Limits with { MinResponseDataRate = new MinDataRate(100_000, TimeSpan.FromSeconds(1)) },
+        });
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+        raw.Stream.Socket.ReceiveBufferSize = 4096;
+
+        await raw.SendAsync($"GET {Upstream.HttpUrl}/bytes/{(streamed ? 200_000_000 : 30_000_000)} HTTP/1.1\r\nHost: x\r\n\r\n"); // and never read
+
+        await Eventually.TrueAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault()?.Error is not null, timeoutMs: 10_000);
+        Assert.Contains("slower than the minimum data rate", harness.Proxy.Flows.Snapshot().Single().Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task IdleKeepAliveConnection_IsClosedAfterTheKeepAliveTimeout()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Limits = o.Limits with { IdleTimeout = TimeSpan.FromMilliseconds(500) } });
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+        await raw.SendAsync($"GET {Upstream.HttpUrl}/echo/idle HTTP/1.1\r\nHost: x\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200 ", await raw.ReadAsync("GET /echo/idle", timeoutMs: 5000), StringComparison.Ordinal);
+        var clock = Stopwatch.StartNew();
+
+        var rest = await raw.ReadAsync(timeoutMs: 5000); // returns when the proxy closes
+
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.3), TimeSpan.FromSeconds(3));
+        Assert.DoesNotContain("HTTP/", rest, StringComparison.Ordinal);
+    }
+
+    /// <summary>Sends <paramref name="bytes"/> a few at a time until done, cancelled or the proxy hangs up.</summary>
+    private static async Task TrickleAsync(RawClient raw, byte[] bytes, TimeSpan every, CancellationToken cancellationToken, int chunk = 1)
+    {
+        try
+        {
+            for (var i = 0; i < bytes.Length; i += chunk)
+            {
+                await raw.Stream.WriteAsync(bytes.AsMemory(i, Math.Min(chunk, bytes.Length - i)), cancellationToken);
+                await Task.Delay(every, cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // Stopped by the test, or the proxy closed the connection: both end the trickle.
+        }
+    }
+}
