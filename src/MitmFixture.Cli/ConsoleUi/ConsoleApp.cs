@@ -320,7 +320,7 @@ internal sealed class ConsoleApp
         path = path.Trim();
         if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
         {
-            path = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) + path[1..]; // as a shell would
+            path = Backend.HomeDirectory + path[1..]; // as a shell would
         }
 
         if (path.Length == 0)

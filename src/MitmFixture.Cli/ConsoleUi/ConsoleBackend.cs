@@ -27,6 +27,9 @@ internal sealed class ConsoleBackend
     /// <summary>Where <c>w</c> offers to save, before the user types another path.</summary>
     public string SavePath { get; init; } = "flows.json";
 
+    /// <summary>What <c>~/</c> in a typed path stands for. Default: the user's home folder.</summary>
+    public string HomeDirectory { get; init; } = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+
     /// <summary>The options the proxy runs with (those edited live included).</summary>
     public ProxyConfiguration Running { get; set; } = new();
 

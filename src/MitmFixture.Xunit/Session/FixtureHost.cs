@@ -91,7 +91,7 @@ internal sealed class FixtureHost(FixtureOptions options) : IAsyncDisposable
 
     private RecordMode EffectiveMode(string path, Action<string> warn)
     {
-        var mode = ModeResolver.Resolve(options.Mode);
+        var mode = ModeResolver.Resolve(options.Mode, options.ReadEnvironment);
         var exists = File.Exists(path);
         if (mode == RecordMode.Auto)
         {

@@ -52,6 +52,9 @@ public sealed record FixtureOptions
     /// <summary>The proxy log level written to the running test's output. Default Information (each flow, errors).</summary>
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
+    /// <summary>Where the mode overrides (MITMFIXTURE_MODE and the run's MitmFixtureMode property) are read; a seam so a test of the fixture can run free of the developer's or CI's environment.</summary>
+    internal Func<string, string?> ReadEnvironment { get; init; } = Environment.GetEnvironmentVariable;
+
     /// <summary>
     /// On a snapshot mismatch, open the user's diff tool on received vs verified (DiffEngine, as
     /// Verify does); never when <see cref="ContinuousIntegration"/>. Default: the MITMFIXTURE_DIFFTOOL

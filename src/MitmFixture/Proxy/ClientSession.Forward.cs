@@ -504,6 +504,13 @@ internal sealed partial class ClientSession
             return;
         }
 
+        if (flow.Request.Headers.HasToken("Upgrade", "websocket"))
+        {
+            // The offer was removed from the request (SendRequestAsync); a server that accepts an
+            // extension anyway must not make the client expect compressed frames (RFC 6455 §9.1).
+            response.Headers.Remove("Sec-WebSocket-Extensions");
+        }
+
         Http1Writer.WriteResponseHead(client.Writer, response.HttpVersion, response.StatusCode, response.Reason, response.Headers); // refuses an unsafe head before writing a byte
         _responseStarted = true;
         await client.Writer.FlushAsync(Shutdown);

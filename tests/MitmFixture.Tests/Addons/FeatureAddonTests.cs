@@ -59,12 +59,17 @@ public sealed class FeatureAddonTests(UpstreamFixture fixture) : IClassFixture<U
         });
         var client = harness.CreateClient();
         client.DefaultRequestHeaders.Add("X-Api-Key", "original");
+        client.DefaultRequestHeaders.Add("User-Agent", "test-agent/1.0"); // sent, so that its removal shows
+        client.DefaultRequestHeaders.Add("X-Kept", "kept");
 
         using var response = await client.GetAsync($"{Upstream.HttpUrl}/echo/h", TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         Assert.Contains("X-Api-Key: injected", text, StringComparison.Ordinal);
         Assert.DoesNotContain("original", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("User-Agent", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("test-agent", text, StringComparison.Ordinal);
+        Assert.Contains("X-Kept: kept", text, StringComparison.Ordinal);
         Assert.Equal("yes", response.Headers.GetValues("X-From-Proxy").Single());
     }
 
@@ -194,15 +199,25 @@ public sealed class FeatureAddonTests(UpstreamFixture fixture) : IClassFixture<U
     }
 
     [Fact]
-    public void ProxyAuth_Htpasswd_Sha1EntriesAccepted_BcryptRefusedClearly()
+    public async Task ProxyAuth_Htpasswd_Sha1EntriesAuthenticate_BcryptRefusedClearly()
     {
         var file = Path.GetTempFileName();
         try
         {
 #pragma warning disable CA5350 // htpasswd's {SHA} format is SHA1
-            File.WriteAllText(file, $"alice:{{SHA}}{Convert.ToBase64String(SHA1.HashData("pw"u8))}\n");
+            File.WriteAllText(file, $"alice:{{SHA}}{Convert.ToBase64String(SHA1.HashData("pw"u8))}\nbob:{{SHA}}{Convert.ToBase64String(SHA1.HashData("other"u8))}\n");
 #pragma warning restore CA5350
-            Assert.NotNull(ProxyAuthAddon.Parse("@" + file));
+            await using (var harness = await StartAsync(new FeatureOptions { ProxyAuth = "@" + file }))
+            {
+                var url = $"{Upstream.HttpUrl}/echo/htpasswd";
+                var right = await Curl.RunAsync("-x", harness.Proxy.Url.ToString(), "--proxy-user", "alice:pw", url);
+                var second = await Curl.RunAsync("-x", harness.Proxy.Url.ToString(), "--proxy-user", "bob:other", url);
+                var wrong = await Curl.RunAsync("-x", harness.Proxy.Url.ToString(), "--proxy-user", "alice:other", "-o", "/dev/null", "-w", "%{http_code}", url);
+
+                Assert.StartsWith("GET /echo/htpasswd", right.Stdout, StringComparison.Ordinal);
+                Assert.StartsWith("GET /echo/htpasswd", second.Stdout, StringComparison.Ordinal);
+                Assert.Equal("407", wrong.Stdout);
+            }
 
             File.WriteAllText(file, "bob:$2y$05$abcdefghijklmnopqrstuv\n");
             var error = Assert.Throws<FormatException>(() => ProxyAuthAddon.Parse("@" + file));

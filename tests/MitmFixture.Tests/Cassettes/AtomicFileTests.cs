@@ -69,6 +69,7 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")] // starts the CLI as a process
     public async Task RecordCommand_InFolderWithTempOfKilledRecorder_RemovesIt()
     {
         var recorder = CliProcess.Start("record", "-o", Path.Combine(_directory, "first.json"), "--listen", "127.0.0.1:0", "--set", $"confdir={_directory}");
@@ -90,7 +91,7 @@ public sealed class AtomicFileTests : IDisposable
     {
         File.WriteAllText(Path.Combine(_directory, "kept.json"), HostileCassettes.Valid());
         var left = Temporary("kept.json", await DeadPidAsync());
-        await using var fixture = ProxyFixture.WithOptions(new FixtureOptions { Mode = RecordMode.Replay, CassetteFolder = _directory, SnapshotFolder = _directory, ContinuousIntegration = false });
+        await using var fixture = ProxyFixture.WithOptions(Fixture.TestFixtureOptions.Isolated(RecordMode.Replay, _directory));
         await fixture.InitializeAsync();
 
         await using (await fixture.UseCassetteAsync("kept"))

@@ -192,6 +192,29 @@ public sealed class CassetteTests : IDisposable
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
         Assert.Contains("recording failed", error.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<IOException>(async () => await writer.DisposeAsync());
+        Assert.Equal("not a folder", await File.ReadAllTextAsync(folder, TestContext.Current.CancellationToken)); // nothing written over it
+        Assert.Equal([folder], Directory.EnumerateFileSystemEntries(_directory)); // and nothing beside it
+    }
+
+    [Fact]
+    public async Task Writer_ReplacingTheCassetteFails_LeavesNoPartialTemporaryFile()
+    {
+        var folder = Path.Combine(_directory, "rec");
+        var path = Path.Combine(folder, "c.json");
+        var writer = CassetteWriter.Create(path);
+        writer.Append(FlowWith("text/plain", "one"u8.ToArray()));
+        await writer.FlushAsync();
+
+        // The temp file can be written, but not renamed over the cassette (now a folder).
+        File.Delete(path);
+        Directory.CreateDirectory(path);
+        writer.Append(FlowWith("text/plain", "two"u8.ToArray()));
+        var error = await Assert.ThrowsAsync<IOException>(writer.FlushAsync);
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<IOException>(async () => await writer.DisposeAsync());
+        Assert.Equal([path], Directory.EnumerateFileSystemEntries(folder)); // the temp file was removed
+        Assert.Empty(Directory.EnumerateFileSystemEntries(path));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using MitmFixture.Tls;
 namespace MitmFixture.Tests.Cli;
 
 /// <summary>A CA file that is truncated or unreadable: every command says the same one line and exits 1; the CA is never silently replaced.</summary>
+[Trait("Category", "Slow")] // each test starts the CLI as a process
 public sealed class BrokenCaCommandTests : IDisposable
 {
     private readonly string _confdir = Directory.CreateTempSubdirectory("mitmfixture-broken-ca-").FullName;

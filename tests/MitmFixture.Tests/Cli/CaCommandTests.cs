@@ -3,6 +3,7 @@ using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Cli;
 
+[Trait("Category", "Slow")] // each test starts the CLI as a process
 public sealed class CaCommandTests : IDisposable
 {
     private readonly string _confdir = Directory.CreateTempSubdirectory("mitmfixture-ca-cli-").FullName;

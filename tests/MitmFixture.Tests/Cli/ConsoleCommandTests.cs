@@ -3,6 +3,7 @@ using MitmFixture.Tests.Support;
 namespace MitmFixture.Tests.Cli;
 
 /// <summary>mitmfixture console's start-up errors, as a process (its screens are tested in ConsoleUi/).</summary>
+[Trait("Category", "Slow")] // each test starts the CLI as a process
 public sealed class ConsoleCommandTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-console-cli-").FullName;

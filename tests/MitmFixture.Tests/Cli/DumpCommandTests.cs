@@ -4,6 +4,7 @@ using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Cli;
 
+[Trait("Category", "Slow")] // each test starts the CLI as a process; two move 1 GiB
 public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<UpstreamFixture>, IDisposable
 {
     private readonly string _confdir = Directory.CreateTempSubdirectory("mitmfixture-cli-").FullName;
@@ -64,6 +65,22 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
         Assert.Equal(size, total);
         Assert.True(peak < 200L * 1024 * 1024, $"peak resident memory {peak / (1024 * 1024)} MB");
         await Eventually.TrueAsync(() => cli.Lines.Any(l => l.Contains("streamed", StringComparison.Ordinal)), 10000);
+    }
+
+    [Fact]
+    public async Task Dump_OneGibibyteStreamedUpload_PeakMemoryStaysUnder200MB()
+    {
+        const long size = 1024L * 1024 * 1024;
+        await using var cli = CliProcess.Start("dump", "--listen", "127.0.0.1:0", "--set", $"confdir={_confdir}", "--set", "stream_large_bodies=1m");
+        var url = await cli.WaitListeningAsync();
+        using var client = new HttpClient(new HttpClientHandler { Proxy = new WebProxy(url), UseProxy = true }) { Timeout = TimeSpan.FromMinutes(3) };
+        using var content = new StreamContent(new PatternStream(size), 256 * 1024); // no length: sent chunked
+
+        using var response = await client.PostAsync($"{Upstream.HttpUrl}/count", content, TestContext.Current.CancellationToken);
+
+        var peak = cli.PeakResidentBytes();
+        Assert.Equal(size.ToString(System.Globalization.CultureInfo.InvariantCulture), await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.True(peak < 200L * 1024 * 1024, $"peak resident memory {peak / (1024 * 1024)} MB");
     }
 
     [Fact]

@@ -6,6 +6,7 @@ namespace MitmFixture.Tests.Cli;
 /// Hostile cassettes given to the real commands: one line on stderr per refused file (file, line,
 /// JSON path, reason), no stack trace, no proxy started, nothing sent to any server.
 /// </summary>
+[Trait("Category", "Slow")] // each test starts the CLI as a process
 public sealed class HostileCassetteCommandTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-hostile-cli-").FullName;

@@ -127,7 +127,7 @@ public sealed class OptionBehaviourTests(UpstreamFixture fixture) : IClassFixtur
     {
         if (surface == Surface.Fixture)
         {
-            var options = new FixtureOptions { CassetteFolder = _folder, ContinuousIntegration = false }.With(option.Name, value);
+            var options = MitmFixture.Tests.Fixture.TestFixtureOptions.Isolated(RecordMode.Auto, _folder).With(option.Name, value);
             var proxyFixture = ProxyFixture.WithOptions(options);
             await proxyFixture.InitializeAsync();
             var handler = (SocketsHttpHandler)proxyFixture.CreateHandler();

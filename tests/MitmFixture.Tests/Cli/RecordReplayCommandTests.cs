@@ -5,6 +5,7 @@ using MitmFixture.Tests.Support;
 namespace MitmFixture.Tests.Cli;
 
 /// <summary>The tool driven as a process: record with curl through it, stop it with SIGTERM, replay with the server gone.</summary>
+[Trait("Category", "Slow")] // each test starts the CLI as a process
 public sealed class RecordReplayCommandTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-cli-rr-").FullName;
@@ -117,8 +118,7 @@ public sealed class RecordReplayCommandTests : IDisposable
     {
         await using var cli = CliProcess.Start(arguments);
 
-        var exit = await cli.WaitForExitAsync(TimeSpan.FromSeconds(30));
-        await Task.Delay(200, TestContext.Current.CancellationToken);
+        var exit = await cli.WaitForExitAsync(TimeSpan.FromSeconds(30)); // also drains stdout and stderr
 
         Assert.Equal(2, exit);
         Assert.Contains(message, cli.Stderr + string.Join("\n", cli.Lines), StringComparison.Ordinal);

@@ -6,6 +6,7 @@ using MitmFixture.Tests.Support;
 namespace MitmFixture.Tests.Cli;
 
 /// <summary>redact, scan and prune on a cassette that leaked secrets, driven as a process as CI would.</summary>
+[Trait("Category", "Slow")] // each test starts the CLI as a process
 public sealed class UpkeepCommandTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-upkeep-").FullName;
@@ -51,15 +52,10 @@ public sealed class UpkeepCommandTests : IDisposable
     {
         var path = Path.Combine(_directory, "env.json");
         Cassette.Save(path, [new Flow(HttpRequest.Create("GET", "https://a.test/?k=value-of-my-key")) { Response = HttpResponse.Create(200, "x") }], Redactor.None);
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet", [CliProcess.Dll, "scan", path, "--env", "MY_TEST_KEY"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["MY_TEST_KEY"] = "value-of-my-key";
+        await using var scan = CliProcess.Start(new Dictionary<string, string> { ["MY_TEST_KEY"] = "value-of-my-key" }, "scan", path, "--env", "MY_TEST_KEY");
 
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-
-        Assert.Equal(1, process.ExitCode);
-        Assert.Contains("the value of $MY_TEST_KEY", output, StringComparison.Ordinal);
+        Assert.Equal(1, await scan.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("the value of $MY_TEST_KEY", string.Join("\n", scan.Lines), StringComparison.Ordinal);
     }
 
     [Fact]

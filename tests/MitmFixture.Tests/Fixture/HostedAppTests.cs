@@ -45,7 +45,7 @@ public sealed class HostedAppTests : IDisposable
 
     private async Task<ProxyFixture> StartAsync(RecordMode mode)
     {
-        var fixture = ProxyFixture.WithOptions(new FixtureOptions { Mode = mode, CassetteFolder = _folder, ContinuousIntegration = false });
+        var fixture = ProxyFixture.WithOptions(TestFixtureOptions.Isolated(mode, _folder));
         await fixture.InitializeAsync();
         return fixture;
     }

@@ -20,7 +20,7 @@ public sealed class HostileCassetteFixtureTests : IDisposable
         await File.WriteAllTextAsync(path, HostileCassettes.With(8080, field, value), TestContext.Current.CancellationToken);
         foreach (var mode in (RecordMode[])[RecordMode.Replay, RecordMode.Auto])
         {
-            await using var fixture = ProxyFixture.WithOptions(new FixtureOptions { Mode = mode, CassetteFolder = _folder, SnapshotFolder = _folder, ContinuousIntegration = false });
+            await using var fixture = ProxyFixture.WithOptions(TestFixtureOptions.Isolated(mode, _folder));
             await fixture.InitializeAsync();
 
             var error = await Assert.ThrowsAsync<CassetteFormatException>(() => fixture.UseCassetteAsync("hostile"));
@@ -36,7 +36,7 @@ public sealed class HostileCassetteFixtureTests : IDisposable
     {
         var path = Path.Combine(_folder, "null.json");
         await File.WriteAllTextAsync(path, """{"version":1,"flows":[null]}""", TestContext.Current.CancellationToken);
-        await using var fixture = ProxyFixture.WithOptions(new FixtureOptions { Mode = RecordMode.Replay, CassetteFolder = _folder, SnapshotFolder = _folder, ContinuousIntegration = false });
+        await using var fixture = ProxyFixture.WithOptions(TestFixtureOptions.Isolated(RecordMode.Replay, _folder));
         await fixture.InitializeAsync();
 
         var error = await Assert.ThrowsAsync<CassetteFormatException>(() => fixture.UseCassetteAsync("null"));

@@ -10,7 +10,7 @@ public sealed class ProxyFixtureTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("mitmfixture-fixture-").FullName;
 
-    private FixtureOptions Options(RecordMode mode) => new() { Mode = mode, CassetteFolder = _folder, SnapshotFolder = _folder, ContinuousIntegration = false };
+    private FixtureOptions Options(RecordMode mode) => TestFixtureOptions.Isolated(mode, _folder);
 
     private static async Task<ProxyFixture> StartAsync(FixtureOptions options)
     {
@@ -312,12 +312,14 @@ public sealed class ProxyFixtureTests : IDisposable
         Assert.Equal(expected, DiffTool.For(new FixtureOptions { OpenDiffTool = open, ContinuousIntegration = ci }) is not null);
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task ChildProcess_UsesTheProxyThroughEnvironmentVariables()
     {
         var upstream = await TestUpstream.StartAsync();
         await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
         await using var cassette = await fixture.UseCassetteAsync("child");
-        var start = new ProcessStartInfo("curl", ["--silent", "--max-time", "20", $"{upstream.HttpsUrl}/echo/child"]) { RedirectStandardOutput = true };
+        var home = ChildEnvironment.CreateHome();
+        var start = new ProcessStartInfo("curl", ["-q", "--silent", "--max-time", "20", $"{upstream.HttpsUrl}/echo/child"]) { RedirectStandardOutput = true }.Isolate(home);
         foreach (var (key, value) in fixture.EnvironmentVariables)
         {
             start.Environment[key] = value;
@@ -327,6 +329,7 @@ public sealed class ProxyFixtureTests : IDisposable
         var output = await curl.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         await curl.WaitForExitAsync(TestContext.Current.CancellationToken);
         await upstream.DisposeAsync();
+        ChildEnvironment.DeleteHome(home);
 
         // The upstream's certificate is not trusted by this fixture's proxy: the point is that curl went through it.
         Assert.Equal("https://localhost:" + new Uri(upstream.HttpsUrl).Port + "/echo/child", Assert.Single(cassette.Flows).Request.Url);

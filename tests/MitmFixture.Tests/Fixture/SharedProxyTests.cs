@@ -17,6 +17,8 @@ public sealed class SharedRecordingProxy() : ProxyFixture(new FixtureOptions
     Mode = RecordMode.Record,
     CassetteFolder = Directory.CreateTempSubdirectory("mitmfixture-shared-").FullName,
     ContinuousIntegration = false,
+    AcceptSnapshots = false, // free of the environment the suite runs in (TestFixtureOptions)
+    ReadEnvironment = _ => null,
     Proxy = new ProxyOptions { SslInsecure = true }, // the upstream's certificate is self-signed
 })
 {

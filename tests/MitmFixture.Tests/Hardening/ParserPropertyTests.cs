@@ -105,6 +105,8 @@ public sealed class ParserPropertyTests(UpstreamFixture fixture) : IClassFixture
             return await raw.ReadAsync(timeoutMs: 5000);
         }));
 
+        Assert.Equal(inputs.Length, answers.Length);
+        Assert.NotEmpty(answers);
         Assert.All(answers, a => Assert.True(a.Length == 0 || a.StartsWith("HTTP/1.", StringComparison.Ordinal), a));
         Assert.StartsWith("GET /echo/alive", await harness.CreateClient().GetStringAsync($"{fixture.Upstream.HttpUrl}/echo/alive", TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }

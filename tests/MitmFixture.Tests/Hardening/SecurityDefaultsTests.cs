@@ -3,6 +3,7 @@ using MitmFixture.Addons;
 using MitmFixture.Flows;
 using MitmFixture.Proxy;
 using MitmFixture.Tls;
+using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Hardening;
 
@@ -33,29 +34,5 @@ public sealed class SecurityDefaultsTests
         }
 
         Assert.Equal(expectWarning, logs.Messages.Any(m => m.Contains("beyond loopback, without proxy authentication", StringComparison.Ordinal)));
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider, ILogger
-    {
-        public List<string> Messages { get; } = [];
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (Messages)
-            {
-                Messages.Add(formatter(state, exception));
-            }
-        }
-
-        public void Dispose()
-        {
-        }
     }
 }

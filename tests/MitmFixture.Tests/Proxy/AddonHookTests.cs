@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Logging;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 using MitmFixture.Tests.Support;
+using MitmFixture.Xunit;
 
 namespace MitmFixture.Tests.Proxy;
 
@@ -54,8 +56,9 @@ public sealed class AddonHookTests(UpstreamFixture fixture) : IClassFixture<Upst
         await Assert.ThrowsAsync<HttpRequestException>(() => harness.CreateClient().GetStringAsync($"{Upstream.HttpUrl}/echo/x", TestContext.Current.CancellationToken));
 
         // HttpClient retries a GET whose connection closed before any answer, so there may be several attempts.
-        Assert.All(harness.Proxy.Flows.Snapshot(), f => Assert.Equal(FlowError.KilledMessage, f.Error!.Message));
-        Assert.NotEmpty(harness.Proxy.Flows.Snapshot());
+        var flows = harness.Proxy.Flows.Snapshot();
+        Assert.NotEmpty(flows);
+        Assert.All(flows, f => Assert.Equal(FlowError.KilledMessage, f.Error!.Message));
     }
 
     [Fact]
@@ -75,13 +78,20 @@ public sealed class AddonHookTests(UpstreamFixture fixture) : IClassFixture<Upst
     }
 
     [Fact]
-    public async Task ThrowingAddon_IsSkippedAndFlowProceeds()
+    public async Task ThrowingAddon_IsLoggedAndSkippedAndFlowProceeds()
     {
-        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Addons = [new ThrowingAddon()] });
+        var logs = new CapturingLoggerProvider();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(logs));
+        var after = new FlowHooks { OnRequest = f => f.Request.Headers.Set("X-After-The-Broken-One", "ran") };
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Addons = [new ThrowingAddon(), after], LoggerFactory = logging });
 
         var text = await harness.CreateClient().GetStringAsync($"{Upstream.HttpUrl}/echo/robust", TestContext.Current.CancellationToken);
 
         Assert.StartsWith("GET /echo/robust", text, StringComparison.Ordinal);
+        Assert.Contains("X-After-The-Broken-One: ran", text, StringComparison.Ordinal); // skipped, not the end of the pipeline
+        var failure = Assert.Single(logs.Entries, e => e.Exception is InvalidOperationException { Message: "broken addon" });
+        Assert.Equal(LogLevel.Error, failure.Level);
+        Assert.Contains(nameof(ProxyAddon.RequestAsync), failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

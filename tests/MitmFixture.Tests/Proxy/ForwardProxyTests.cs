@@ -191,9 +191,9 @@ public sealed class ForwardProxyTests(UpstreamFixture fixture) : IClassFixture<U
     {
         await using var harness = await ProxyHarness.StartAsync(Upstream);
         var client = harness.CreateClient();
-        var closedPort = FreePort();
+        using var closed = new ClosedPort();
 
-        using var response = await client.GetAsync($"http://127.0.0.1:{closedPort}/x", TestContext.Current.CancellationToken);
+        using var response = await client.GetAsync($"{closed.HttpUrl}/x", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Contains("refused", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
@@ -220,12 +220,5 @@ public sealed class ForwardProxyTests(UpstreamFixture fixture) : IClassFixture<U
 
         Assert.NotEqual(0, harness.Proxy.Port);
         Assert.Equal($"http://127.0.0.1:{harness.Proxy.Port}/", harness.Proxy.Url.ToString());
-    }
-
-    internal static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

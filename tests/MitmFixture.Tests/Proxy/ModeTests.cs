@@ -61,12 +61,14 @@ public sealed class ModeTests(UpstreamFixture fixture) : IClassFixture<UpstreamF
     [Fact]
     public async Task Reverse_AbsentServer_Gives502()
     {
-        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Mode = ProxyMode.Reverse($"http://127.0.0.1:{ForwardProxyTests.FreePort()}") });
+        using var closed = new ClosedPort();
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Mode = ProxyMode.Reverse(closed.HttpUrl) });
         var client = harness.CreateClient(useProxy: false);
 
         using var response = await client.GetAsync($"http://127.0.0.1:{harness.Proxy.Port}/x", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("refused", Assert.Single(harness.Proxy.Flows.Snapshot()).Error!.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -66,7 +66,7 @@ public sealed class ProxyPipelineTests : IDisposable
         }, errors);
         Assert.Empty(errors);
 
-        var options = new FixtureOptions { Features = configuration.Features, Addons = [new FlowHooks()], CassetteFolder = _folder };
+        var options = MitmFixture.Tests.Fixture.TestFixtureOptions.Isolated(RecordMode.Auto, _folder) with { Features = configuration.Features, Addons = [new FlowHooks()] };
         await using var fixture = ProxyFixture.WithOptions(options);
         await fixture.InitializeAsync();
 
@@ -79,7 +79,7 @@ public sealed class ProxyPipelineTests : IDisposable
         // map_remote points the recorded host at a closed port: were replay after it (as the fixture
         // once had it), the cassette would be asked for 127.0.0.1:1 and the test would get a 500.
         File.Copy(Sample, Path.Combine(_folder, "sample.json"));
-        var options = new FixtureOptions { Mode = RecordMode.Replay, CassetteFolder = _folder, ContinuousIntegration = false }
+        var options = MitmFixture.Tests.Fixture.TestFixtureOptions.Isolated(RecordMode.Replay, _folder)
             .With("map_remote", "|//api.example.com|//127.0.0.1:1");
         await using var fixture = ProxyFixture.WithOptions(options);
         await fixture.InitializeAsync();

@@ -41,6 +41,28 @@ public sealed class WebSocketTests(UpstreamFixture fixture) : IClassFixture<Upst
     }
 
     [Fact]
+    public async Task Upgrade_SecWebSocketExtensionsRemovedBothWays()
+    {
+        // permessage-deflate would make the recorded messages compressed bytes (RFC 7692); the proxy
+        // removes the offer from the request and any acceptance from the answer.
+        const string answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n";
+        await using var server = new ScriptedServer(n => n == 0 ? answer : null);
+        await using var harness = await ProxyHarness.StartAsync(Upstream);
+        await using var client = await RawClient.ConnectAsync(harness.Proxy.Port);
+
+        await client.SendAsync($"GET {server.Url}/ws HTTP/1.1\r\nHost: 127.0.0.1:{server.Port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n");
+        var head = await client.ReadAsync("\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 101", head, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sec-WebSocket-Extensions", head, StringComparison.OrdinalIgnoreCase);
+        var seen = Assert.Single(server.Heads);
+        Assert.Contains("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", seen, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sec-WebSocket-Extensions", seen, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Addon_ChangesAndDropsMessages()
     {
         await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Addons = [new ShoutingAddon()] });

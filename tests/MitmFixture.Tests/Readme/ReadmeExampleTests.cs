@@ -1,31 +1,59 @@
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 using MitmFixture.Proxy;
 using MitmFixture.Tests.Proxy;
+using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Readme;
 
 /// <summary>
 /// The README's code runs here: the body of <see cref="EmbeddingExampleAsync"/> between the snippet
-/// markers must equal the README's C# block line for line, and the test runs it against a real server.
+/// markers must equal the README's C# block line for line, and the test runs it, HTTPS and all,
+/// against a real server.
 /// </summary>
 public sealed partial class ReadmeExampleTests(UpstreamFixture fixture) : IClassFixture<UpstreamFixture>
 {
+    /// <summary>
+    /// The sample uses the default CA folder (~/.mitmfixture), the machine's trusted roots and the
+    /// console, all process-wide; so it runs in a child process (this assembly, <see cref="EntryPoint"/>)
+    /// whose HOME is a temp folder and whose only trusted root is the test server's CA (OpenSSL's
+    /// SSL_CERT_FILE, which .NET on Linux honours). The URL is the one thing the test changes: the
+    /// README's https://example.com/ becomes the local HTTPS server's.
+    /// </summary>
     [Fact]
-    public async Task EmbeddingExample_RunsAndRecordsTheFlow()
+    [Trait("Category", "Slow")]
+    public async Task EmbeddingExample_AsWritten_InterceptsHttpsAndCreatesTheCaInTheHomeFolder()
     {
-        var output = new StringWriter();
-        var previous = Console.Out;
-        Console.SetOut(output);
+        var home = ChildEnvironment.CreateHome();
         try
         {
-            await EmbeddingExampleAsync($"{fixture.Upstream.HttpUrl}/echo/readme");
+            var roots = Path.Combine(home, "roots.pem");
+            await File.WriteAllTextAsync(roots, fixture.Upstream.Authority.ExportCertificatePem(), TestContext.Current.CancellationToken);
+            var noRootsFolder = Directory.CreateDirectory(Path.Combine(home, "no-roots")).FullName;
+            var url = $"{fixture.Upstream.HttpsUrl}/echo/readme";
+            var start = new ProcessStartInfo("dotnet", [EntryPoint.AssemblyPath, EntryPoint.ReadmeEmbeddingExample, url])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            }.Isolate(home);
+            start.Environment["SSL_CERT_FILE"] = roots;
+            start.Environment["SSL_CERT_DIR"] = noRootsFolder;
+
+            using var child = Process.Start(start)!;
+            var output = child.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            var error = child.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            await child.WaitForExitAsync(timeout.Token);
+
+            Assert.True(child.ExitCode == 0, await error);
+            Assert.Equal($"GET {url} -> 200", (await output).Trim());
+            Assert.True(File.Exists(Path.Combine(home, ".mitmfixture", "mitmfixture-ca-cert.pem")), "the CA was not created in the child's ~/.mitmfixture");
         }
         finally
         {
-            Console.SetOut(previous);
+            ChildEnvironment.DeleteHome(home);
         }
-
-        Assert.Contains($"GET {fixture.Upstream.HttpUrl}/echo/readme -> 200", output.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -37,7 +65,9 @@ public sealed partial class ReadmeExampleTests(UpstreamFixture fixture) : IClass
         var source = File.ReadAllText(Path.Combine(root, "tests", "MitmFixture.Tests", "Readme", "ReadmeExampleTests.cs"));
         var snippet = SnippetRegion().Match(source).Groups[1].Value;
 
+        Assert.Contains("var url = \"https://", block, StringComparison.Ordinal); // the run above replaces it with an HTTPS URL too
         var expected = Normalize(block.Replace("var url = \"https://example.com/\";\n", "", StringComparison.Ordinal).Replace("using MitmFixture.Proxy;\n", "", StringComparison.Ordinal));
+        Assert.NotEmpty(expected);
         Assert.Equal(expected, Normalize(snippet));
     }
 
@@ -67,7 +97,8 @@ public sealed partial class ReadmeExampleTests(UpstreamFixture fixture) : IClass
         }
     }
 
-    private static async Task EmbeddingExampleAsync(string url)
+    /// <summary>The README sample; run only in a child process (see above), since it writes to the console and the home folder.</summary>
+    internal static async Task EmbeddingExampleAsync(string url)
     {
         // begin-snippet: embedding
         await using var proxy = await ProxyServer.StartAsync(new ProxyOptions { ListenPort = 0 });
@@ -83,7 +114,10 @@ public sealed partial class ReadmeExampleTests(UpstreamFixture fixture) : IClass
         }
 
         // end-snippet
-        Assert.NotEmpty(body);
+        if (!body.StartsWith("GET /echo/readme", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("unexpected body: " + body);
+        }
     }
 
     private static string Normalize(string code) =>

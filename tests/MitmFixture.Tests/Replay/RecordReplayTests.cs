@@ -40,8 +40,10 @@ public sealed class RecordReplayTests : IDisposable
             Assert.Equal(recorded[i], await client.GetByteArrayAsync(urls[i], TestContext.Current.CancellationToken));
         }
 
-        Assert.All(replay.Proxy.Flows.Snapshot(), f => Assert.Equal(ReplayKind.Response, f.Replay));
-        Assert.All(replay.Proxy.Flows.Snapshot(), f => Assert.Null(f.Server.TimestampTcpSetup)); // no server was dialled, not even for TLS
+        var flows = replay.Proxy.Flows.Snapshot();
+        Assert.Equal(urls.Length, flows.Count);
+        Assert.All(flows, f => Assert.Equal(ReplayKind.Response, f.Replay));
+        Assert.All(flows, f => Assert.Null(f.Server.TimestampTcpSetup)); // no server was dialled, not even for TLS
     }
 
     [Fact]
@@ -127,7 +129,9 @@ public sealed class RecordReplayTests : IDisposable
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => replay.CreateClient().GetStringAsync($"{server.Url}/b", TestContext.Current.CancellationToken));
 
         Assert.Equal(before, server.Requests);
-        Assert.All(replay.Proxy.Flows.Snapshot(), f => Assert.Contains("path (/b vs recorded /a)", f.Error!.Message, StringComparison.Ordinal));
+        var flows = replay.Proxy.Flows.Snapshot();
+        Assert.NotEmpty(flows); // HttpClient retries a GET whose connection closed unanswered, so there may be several
+        Assert.All(flows, f => Assert.Contains("path (/b vs recorded /a)", f.Error!.Message, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -75,6 +75,112 @@ public sealed class WebSocketReplayTests : IDisposable
         Assert.Contains("unexpected message 'surprise'; the recording expects 'expected'", replayed.CloseStatusDescription, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ServerPushDelays_AreTheRecordedOnes_CappedAtTenSeconds()
+    {
+        var upstream = await TestUpstream.StartAsync();
+        var url = $"ws://127.0.0.1:{upstream.HttpPort}/ws-push";
+        await RecordAsync(async socket =>
+        {
+            for (var i = 1; i <= 3; i++)
+            {
+                Assert.Equal($"tick {i}", await ReceiveAsync(socket));
+            }
+        }, url);
+        await upstream.DisposeAsync();
+        SetServerMessageTimes(TimeSpan.Zero, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(92)); // 2 s, then 90 s apart
+
+        var time = new InstantTimers();
+        await using var harness = await ReplayAsync(new ServerReplayOptions { KillExtra = true }, time);
+        using var replayed = await ConnectAsync(harness, url);
+
+        Assert.Equal(["tick 1", "tick 2", "tick 3"], [await ReceiveAsync(replayed), await ReceiveAsync(replayed), await ReceiveAsync(replayed)]);
+        Assert.Equal([TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10)], time.Requested);
+    }
+
+    [Fact]
+    public async Task MatchByOrder_AnyClientMessageInItsPlace_GetsTheRecordedAnswer()
+    {
+        var upstream = await TestUpstream.StartAsync();
+        var url = $"ws://127.0.0.1:{upstream.HttpPort}/ws";
+        await RecordAsync(async socket =>
+        {
+            Assert.Equal("echo: one", await ExchangeAsync(socket, "one"));
+            Assert.Equal("echo: two", await ExchangeAsync(socket, "two"));
+        }, url);
+        await upstream.DisposeAsync();
+
+        await using var harness = await ReplayAsync(new ServerReplayOptions { KillExtra = true, WebSocketMatchByOrder = true });
+        using var replayed = await ConnectAsync(harness, url);
+
+        Assert.Equal("echo: one", await ExchangeAsync(replayed, "something else"));
+        Assert.Equal("echo: two", await ExchangeAsync(replayed, "and another"));
+        await replayed.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", TestContext.Current.CancellationToken);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, replayed.CloseStatus);
+    }
+
+    /// <summary>Rewrites the recorded server messages' timestamps to the first one's plus the offsets given.</summary>
+    private void SetServerMessageTimes(params TimeSpan[] offsets)
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(CassettePath))!;
+        var messages = FindMessages(root) ?? throw new InvalidOperationException("no WebSocket messages in the cassette");
+        var fromServer = messages.Where(m => (string?)m!["from"] == "server").ToList();
+        Assert.Equal(offsets.Length, fromServer.Count);
+        var start = DateTimeOffset.Parse((string)fromServer[0]!["timestamp"]!, System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < offsets.Length; i++)
+        {
+            fromServer[i]!["timestamp"] = (start + offsets[i]).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        File.WriteAllText(CassettePath, root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    private static System.Text.Json.Nodes.JsonArray? FindMessages(System.Text.Json.Nodes.JsonNode? node) => node switch
+    {
+        System.Text.Json.Nodes.JsonObject o => o.TryGetPropertyValue("messages", out var m) && m is System.Text.Json.Nodes.JsonArray a ? a : o.Select(p => FindMessages(p.Value)).FirstOrDefault(x => x is not null),
+        System.Text.Json.Nodes.JsonArray a => a.Select(FindMessages).FirstOrDefault(x => x is not null),
+        _ => null,
+    };
+
+    /// <summary>
+    /// Real time, except that a timer of a minute or less fires at once and its due time is kept:
+    /// replay asks for its delays through the proxy's TimeProvider, so the test sees them without
+    /// waiting them out. The proxy's own timeouts are set far above a minute (<see cref="ReplayAsync"/>),
+    /// so should they come to use the TimeProvider too they stay real and out of the list.
+    /// </summary>
+    private sealed class InstantTimers : TimeProvider
+    {
+        public static readonly TimeSpan Longest = TimeSpan.FromMinutes(1);
+
+        private readonly List<TimeSpan> _requested = [];
+
+        public IReadOnlyList<TimeSpan> Requested
+        {
+            get
+            {
+                lock (_requested)
+                {
+                    return _requested.ToArray();
+                }
+            }
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime > Longest || dueTime == Timeout.InfiniteTimeSpan)
+            {
+                return base.CreateTimer(callback, state, dueTime, period);
+            }
+
+            lock (_requested)
+            {
+                _requested.Add(dueTime);
+            }
+
+            return base.CreateTimer(callback, state, TimeSpan.Zero, period);
+        }
+    }
+
     private async Task RecordAsync(Func<ClientWebSocket, Task> conversation, string url)
     {
         var writer = CassetteWriter.Create(CassettePath);
@@ -92,10 +198,16 @@ public sealed class WebSocketReplayTests : IDisposable
         await writer.DisposeAsync();
     }
 
-    private async Task<ProxyHarness> ReplayAsync(ServerReplayOptions options)
+    private async Task<ProxyHarness> ReplayAsync(ServerReplayOptions options, TimeProvider? time = null)
     {
         var cassette = Cassette.Load(CassettePath);
-        return await ProxyHarness.StartAsync(null, o => o with { Addons = [new ServerReplayAddon(new ReplayStore(cassette.Flows, options))] });
+        var patient = TimeSpan.FromMinutes(10); // beyond InstantTimers.Longest
+        return await ProxyHarness.StartAsync(null, o => o with
+        {
+            Addons = [new ServerReplayAddon(new ReplayStore(cassette.Flows, options))],
+            TimeProvider = time ?? TimeProvider.System,
+            Limits = time is null ? o.Limits : o.Limits with { HeadersTimeout = patient, IdleTimeout = patient, ConnectTimeout = patient, ResponseTimeout = patient },
+        });
     }
 
     private static async Task<ClientWebSocket> ConnectAsync(ProxyHarness harness, string url)

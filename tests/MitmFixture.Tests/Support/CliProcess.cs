@@ -11,9 +11,16 @@ public sealed partial class CliProcess : IAsyncDisposable
     private readonly List<string> _lines = [];
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private CliProcess(Process process) => _process = process;
+    private CliProcess(Process process, string home)
+    {
+        _process = process;
+        Home = home;
+    }
 
     public int Id => _process.Id;
+
+    /// <summary>The process's own HOME, an empty temp folder deleted with it: nothing reaches the real ~/.mitmfixture.</summary>
+    public string Home { get; }
 
     /// <summary>The CLI's own build output, same configuration and framework as these tests.</summary>
     public static string Dll
@@ -63,15 +70,16 @@ public sealed partial class CliProcess : IAsyncDisposable
     /// <summary>Starts the command; for a command that listens, wait for <see cref="WaitListeningAsync"/>.</summary>
     public static CliProcess Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
 
-    /// <summary>Starts the command with extra environment variables (secrets, modes).</summary>
+    /// <summary>Starts the command in an isolated environment (<see cref="ChildEnvironment"/>) plus <paramref name="environment"/>.</summary>
     public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
+        var home = ChildEnvironment.CreateHome();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-        };
+        }.Isolate(home);
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
@@ -84,7 +92,7 @@ public sealed partial class CliProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var cli = new CliProcess(process);
+        var cli = new CliProcess(process, home);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null)
@@ -165,6 +173,7 @@ public sealed partial class CliProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        ChildEnvironment.DeleteHome(Home);
     }
 
     [GeneratedRegex(@"listening at (\S+)")]

@@ -12,12 +12,26 @@ public static class Curl
     /// <summary>curl as a child process of a test: with the variables it inherits (the fixture's proxy variables).</summary>
     public static async Task<Result> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
+        var home = ChildEnvironment.CreateHome();
+        try
+        {
+            return await RunAsync(home, environment, arguments);
+        }
+        finally
+        {
+            ChildEnvironment.DeleteHome(home);
+        }
+    }
+
+    private static async Task<Result> RunAsync(string home, IReadOnlyDictionary<string, string> environment, string[] arguments)
+    {
         var start = new ProcessStartInfo("curl")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-        };
+        }.Isolate(home);
+        start.ArgumentList.Add("-q"); // first, or curl reads ~/.curlrc anyway
         start.ArgumentList.Add("--silent");
         start.ArgumentList.Add("--show-error");
         start.ArgumentList.Add("--max-time");

@@ -34,7 +34,7 @@ public sealed class RawServer : IAsyncDisposable
                 _ = ServeAsync(client, response, closeAfter);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException) // InvalidOperation: stopped between two accepts
         {
         }
     }

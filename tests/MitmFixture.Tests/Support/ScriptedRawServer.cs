@@ -53,7 +53,7 @@ public sealed class ScriptedRawServer : IAsyncDisposable
                 _ = ServeAsync(client, Interlocked.Increment(ref _connections));
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException) // InvalidOperation: stopped between two accepts
         {
         }
     }

@@ -10,6 +10,9 @@ public sealed class Tmux : IDisposable
 {
     private readonly string _socket = "mitmfixture-test-" + Guid.NewGuid().ToString("N")[..12];
 
+    /// <summary>The terminal's HOME (the server and the program inherit it): an empty temp folder, deleted with the server.</summary>
+    private readonly string _home = ChildEnvironment.CreateHome();
+
     private Tmux()
     {
     }
@@ -79,7 +82,11 @@ public sealed class Tmux : IDisposable
         Assert.False(SessionAlive, "the program in tmux did not exit; the screen:\n" + Capture());
     }
 
-    public void Dispose() => Run("kill-server");
+    public void Dispose()
+    {
+        Run("kill-server");
+        ChildEnvironment.DeleteHome(_home);
+    }
 
     private (int ExitCode, string Output) Run(params string[] arguments)
     {
@@ -88,9 +95,11 @@ public sealed class Tmux : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-        };
+        }.Isolate(_home);
         start.ArgumentList.Add("-L");
         start.ArgumentList.Add(_socket);
+        start.ArgumentList.Add("-f"); // no ~/.tmux.conf
+        start.ArgumentList.Add("/dev/null");
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -52,6 +52,7 @@ internal sealed class ConsoleHarness : IAsyncDisposable
             Replacements = replacements,
             Editor = new ProcessEditor(editor),
             SavePath = Path.Combine(directory, "flows.json"),
+            HomeDirectory = directory, // ~/ in a typed path lands here, never in the real home
             Features = ["anticache"],
             ServerReplay = replay?.Store,
         };

@@ -8,6 +8,7 @@ namespace MitmFixture.Tests.Cli.ConsoleUi;
 /// <c>mitmfixture console</c> as a user runs it: the real program in a real terminal (tmux), keys
 /// sent with send-keys, the screen read with capture-pane, real curl through it to a real server.
 /// </summary>
+[Trait("Category", "Slow")] // each test runs the CLI in tmux
 public sealed partial class ConsoleTerminalTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-console-e2e-").FullName;
@@ -123,7 +124,8 @@ public sealed partial class ConsoleTerminalTests : IDisposable
 
         var curl = await Curl.RunAsync("-x", $"http://127.0.0.1:{port}", "http://api.example.com/health");
         Assert.Equal("ok", curl.Stdout.Trim());
-        var screen = await tmux.WaitForAsync("[server replay:1 left]");
+        await tmux.WaitForAsync("[server replay:1 left]");
+        var screen = await tmux.WaitForAsync("↻"); // the count can be drawn a frame before the row's mark
         Assert.Contains(screen.Split('\n'), line => line.Contains("↻", StringComparison.Ordinal) && line.Contains("http://api.example.com/health", StringComparison.Ordinal));
 
         tmux.SendKeys("Q");

@@ -164,17 +164,12 @@ public class FlowListScreenTests
     public async Task W_ExpandsATildeAsAShellWould()
     {
         await using var console = await ConsoleHarness.StartAsync(loaded: ThreeFlows());
-        var name = $".mitmfixture-console-test-{Guid.NewGuid():N}.json";
-        var expanded = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), name);
-        try
-        {
-            console.Keys("w").Press(Keys.Control('u')).Keys("~/" + name).Press(Keys.Enter);
-            Assert.Equal(3, Cassette.Load(expanded).Flows.Count);
-        }
-        finally
-        {
-            File.Delete(expanded);
-        }
+        var expanded = Path.Combine(console.App.Backend.HomeDirectory, "saved.json");
+        Assert.Equal(console.Directory, console.App.Backend.HomeDirectory); // the harness's own folder, not the real home
+
+        console.Keys("w").Press(Keys.Control('u')).Keys("~/saved.json").Press(Keys.Enter);
+
+        Assert.Equal(3, Cassette.Load(expanded).Flows.Count);
     }
 
     [Fact]

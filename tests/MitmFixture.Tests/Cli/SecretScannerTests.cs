@@ -1,0 +1,82 @@
+using MitmFixture.Cassettes;
+using MitmFixture.Cli.Commands;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+
+namespace MitmFixture.Tests.Cli;
+
+/// <summary>Each detector <c>scan</c> has (README: "Cassette upkeep"), on a cassette as written to disk, with what must not set it off.</summary>
+public sealed class SecretScannerTests
+{
+    public static TheoryData<string, string> Leaks => new()
+    {
+        { "{\"token\":\"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U\"}", "a JSON Web Token" },
+        { "{\"aws\":\"AKIAIOSFODNN7EXAMPLE\"}", "an AWS access key id" },
+        { "{\"aws\":\"ASIAIOSFODNN7EXAMPLE\"}", "an AWS access key id" },
+        { "{\"gh\":\"ghp_" + new string('a', 36) + "\"}", "a GitHub token" },
+        { "{\"gh\":\"gho_" + new string('B', 40) + "\"}", "a GitHub token" },
+        { "{\"stripe\":\"sk_live_" + new string('c', 24) + "\"}", "a Stripe secret key" },
+        { "{\"stripe\":\"sk_test_" + new string('D', 16) + "\"}", "a Stripe secret key" },
+        { "{\"key\":\"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----\"}", "a private key" },
+        { "{\"key\":\"-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEA\\n-----END RSA PRIVATE KEY-----\"}", "a private key" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Leaks))]
+    public void Scan_SecretInABody_IsFoundByItsDetectorOnly(string body, string what)
+    {
+        var findings = SecretScanner.Scan(Saved(body), []).ToList();
+
+        Assert.Equal([what], findings.Select(f => f.What).Distinct());
+    }
+
+    [Theory]
+    [InlineData("Authorization", "Bearer live-token-123456")]
+    [InlineData("Cookie", "session=abcdef123456")]
+    [InlineData("X-Api-Key", "k-1234567890")]
+    public void Scan_CredentialHeaderNotAPlaceholder_IsFound(string header, string value)
+    {
+        var findings = SecretScanner.Scan(Saved("{}", (header, value)), []).ToList();
+
+        Assert.Equal(["a credential header that is not a placeholder"], findings.Select(f => f.What).Distinct());
+    }
+
+    [Theory]
+    [InlineData("{\"note\":\"eyJhbGciOiJIUzI1NiJ9 alone is no token\"}")]
+    [InlineData("{\"aws\":\"AKIA-short\"}")]
+    [InlineData("{\"gh\":\"ghp_tooShort123\"}")]
+    [InlineData("{\"stripe\":\"sk_live_short\",\"pk\":\"pk_live_" + "abcdefghijklmnopqrstuvwx\"}")]
+    [InlineData("{\"key\":\"-----BEGIN PUBLIC KEY-----\"}")]
+    [InlineData("{\"key\":\"-----BEGIN CERTIFICATE-----\"}")]
+    public void Scan_LookAlikes_AreNotFindings(string body) =>
+        Assert.Empty(SecretScanner.Scan(Saved(body), []));
+
+    [Fact]
+    public void Scan_RedactedCassette_HasNoFindings()
+    {
+        (string, string)[] credentials = [("Authorization", "Bearer live-token-123456"), ("Cookie", "session=abcdef123456")];
+
+        Assert.NotEmpty(SecretScanner.Scan(Saved("{}", credentials), []));
+        Assert.Empty(SecretScanner.Scan(Saved("{}", Redactor.Default, credentials), []));
+    }
+
+    [Fact]
+    public void Scan_NamedValue_IsFoundWithItsLineNumber()
+    {
+        var text = Saved("{\"k\":\"value-of-my-key\"}");
+
+        var finding = Assert.Single(SecretScanner.Scan(text, [("MY_KEY", "value-of-my-key")]));
+
+        Assert.Equal("the value of $MY_KEY", finding.What);
+        Assert.Contains("value-of-my-key", text.Split('\n')[finding.Line - 1], StringComparison.Ordinal);
+    }
+
+    /// <summary>A one-flow cassette's text as an old, unredacted recording would hold it.</summary>
+    private static string Saved(string body, params (string Name, string Value)[] headers) => Saved(body, Redactor.None, headers);
+
+    private static string Saved(string body, Redactor redactor, params (string Name, string Value)[] headers)
+    {
+        var request = HttpRequest.Create("POST", "https://api.example.com/login", System.Text.Encoding.UTF8.GetBytes(body), [("Content-Type", "application/json"), .. headers]);
+        return Cassette.ToJson([new Flow(request) { Response = HttpResponse.Create(200, "ok") }], redactor);
+    }
+}
