@@ -15,6 +15,7 @@ public static class HeadlessChromium
     public static async Task<PageLoad> LoadAsync(string file, string hash = "", string? screenshot = null)
     {
         var profile = Directory.CreateTempSubdirectory("mitmfixture-chromium-").FullName;
+        var home = ChildEnvironment.CreateHome(); // Chromium may write ~/.pki and ~/.cache: never the real home
         try
         {
             var start = new ProcessStartInfo("chromium")
@@ -22,7 +23,7 @@ public static class HeadlessChromium
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
-            };
+            }.Isolate(home);
             foreach (var argument in (string[])["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run", "--user-data-dir=" + profile, "--window-size=1280,800", "--enable-logging=stderr", "--v=0"])
             {
@@ -56,6 +57,7 @@ public static class HeadlessChromium
         finally
         {
             Directory.Delete(profile, recursive: true);
+            ChildEnvironment.DeleteHome(home);
         }
     }
 }
