@@ -18,7 +18,7 @@ internal static class ConvertCommand
             var to = parse.GetValue(output)!;
             try
             {
-                IReadOnlyList<Flow> flows = IsHar(from) ? Har.Import(from) : Cassette.Load(from).Flows;
+                IReadOnlyList<Flow> flows = IsHar(from) ? Har.Import(from, note => Console.Error.WriteLine("note: " + note)) : Cassette.Load(from).Flows;
                 if (IsHar(to))
                 {
                     Har.Export(to, flows);

@@ -10,7 +10,8 @@ namespace MitmFixture.Addons;
 /// <c>proxyauth</c>: clients must authenticate to the proxy (Basic). <c>user:pass</c>, <c>@htpasswd</c>
 /// (SHA1 <c>{SHA}</c> entries) or <c>any</c> (any credentials). Answers 407 with Proxy-Authenticate,
 /// checks CONNECT too (requests inside an authenticated tunnel pass), compares in constant time and
-/// strips Proxy-Authorization before anything goes upstream. Regular and upstream modes only.
+/// strips Proxy-Authorization before anything goes upstream. Regular and upstream modes; in socks5 mode
+/// the same credentials are asked for with RFC 1929 username/password authentication.
 /// </summary>
 public sealed class ProxyAuthAddon : ProxyAddon
 {
@@ -51,6 +52,20 @@ public sealed class ProxyAuthAddon : ProxyAddon
     {
         var colon = option.IndexOf(':', StringComparison.Ordinal);
         return option == "any" || option.StartsWith('@') ? option : colon > 0 ? option[..colon] + ":***" : "***";
+    }
+
+    public override bool RequiresSocks5Auth => true;
+
+    /// <summary>RFC 1929 credentials; once accepted, the requests on that connection pass as inside an authenticated tunnel.</summary>
+    public override bool Socks5Auth(ClientConnectionInfo client, string username, string password)
+    {
+        if (!_check(username, password))
+        {
+            return false;
+        }
+
+        _authenticated.AddOrUpdate(client, true);
+        return true;
     }
 
     public override ValueTask HttpConnectAsync(Flow flow, CancellationToken cancellationToken)

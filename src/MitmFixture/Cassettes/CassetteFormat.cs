@@ -36,6 +36,75 @@ internal sealed record FlowRecord
     public string? Marked { get; init; }
 
     public string? Comment { get; init; }
+
+    /// <summary>Format version 2: where the flow came from and went, as mitmproxy's client_conn and server_conn keep it.</summary>
+    public ConnectionRecord? Connection { get; init; }
+}
+
+/// <summary>The connection details of a flow that mean something offline (issue 22).</summary>
+internal sealed record ConnectionRecord
+{
+    public ClientRecord? Client { get; init; }
+
+    public ServerRecord? Server { get; init; }
+}
+
+internal sealed record ClientRecord
+{
+    /// <summary>ip:port (IPv6 in brackets).</summary>
+    public string? Address { get; init; }
+
+    public string? Sni { get; init; }
+
+    public string? Alpn { get; init; }
+
+    public string? TlsVersion { get; init; }
+
+    public string? Cipher { get; init; }
+
+    public DateTimeOffset? TimestampStart { get; init; }
+
+    public DateTimeOffset? TimestampTlsSetup { get; init; }
+}
+
+internal sealed record ServerRecord
+{
+    /// <summary>host:port as dialled.</summary>
+    public string? Address { get; init; }
+
+    /// <summary>ip:port it resolved to.</summary>
+    public string? PeerAddress { get; init; }
+
+    public string? Sni { get; init; }
+
+    public string? Alpn { get; init; }
+
+    public string? TlsVersion { get; init; }
+
+    public string? Cipher { get; init; }
+
+    public CertificateRecord? Certificate { get; init; }
+
+    public DateTimeOffset? TimestampStart { get; init; }
+
+    public DateTimeOffset? TimestampTcpSetup { get; init; }
+
+    public DateTimeOffset? TimestampTlsSetup { get; init; }
+}
+
+internal sealed record CertificateRecord
+{
+    public required string Subject { get; init; }
+
+    public required string Issuer { get; init; }
+
+    public List<string> Sans { get; init; } = [];
+
+    public required DateTimeOffset NotBefore { get; init; }
+
+    public required DateTimeOffset NotAfter { get; init; }
+
+    public required string Sha256 { get; init; }
 }
 
 internal sealed record RequestRecord

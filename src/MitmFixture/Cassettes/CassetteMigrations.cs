@@ -3,12 +3,25 @@ using System.Text.Json.Nodes;
 namespace MitmFixture.Cassettes;
 
 /// <summary>
-/// Upgrades older cassette files one version at a time. Version 1 is the first format, so the chain
-/// is empty; a change to the format adds a step from N to N+1 here and raises <see cref="Cassette.CurrentVersion"/>.
+/// Upgrades older cassette files one version at a time; a change to the format adds a step from N to
+/// N+1 here and raises <see cref="Cassette.CurrentVersion"/>.
+/// 1 to 2: flows gain an optional "connection" (client and server details). Version 1 files have
+/// none, so nothing changes but the version; the server address is taken from the request on load.
 /// </summary>
 internal static class CassetteMigrations
 {
-    private static readonly Dictionary<int, Func<JsonObject, JsonObject>> Steps = [];
+    /// <summary>The step from each version to the next; null when the older file already reads as the newer one.</summary>
+    private static readonly Dictionary<int, Func<JsonObject, JsonObject>?> Steps = new()
+    {
+        [1] = null,
+    };
+
+    /// <summary>
+    /// False when every step from <paramref name="fromVersion"/> is null: the file is then read as it
+    /// is, so errors keep pointing at its own lines.
+    /// </summary>
+    public static bool ChangesContent(int fromVersion) =>
+        Enumerable.Range(fromVersion, Math.Max(0, Cassette.CurrentVersion - fromVersion)).Any(v => !Steps.TryGetValue(v, out var step) || step is not null);
 
     public static JsonObject Migrate(JsonObject cassette, int fromVersion, string path)
     {
@@ -19,7 +32,7 @@ internal static class CassetteMigrations
                 throw new CassetteFormatException($"{path}: $.version", $"no migration from format version {version}");
             }
 
-            cassette = step(cassette);
+            cassette = step?.Invoke(cassette) ?? cassette;
             cassette["version"] = version + 1;
         }
 

@@ -24,7 +24,7 @@ internal static class CassetteSerializer
 
         try
         {
-            if (version < Cassette.CurrentVersion)
+            if (version < Cassette.CurrentVersion && CassetteMigrations.ChangesContent(version))
             {
                 var node = JsonNode.Parse(bytes) ?? throw new CassetteFormatException(path, "expected a JSON object");
                 bytes = JsonSerializer.SerializeToUtf8Bytes(CassetteMigrations.Migrate(node.AsObject(), version, path), CassetteNodeContext.Default.JsonObject);

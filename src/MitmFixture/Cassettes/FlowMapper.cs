@@ -57,6 +57,7 @@ internal static class FlowMapper
             Replay = flow.Replay == ReplayKind.None ? null : flow.Replay.ToString().ToLowerInvariant(),
             Marked = flow.Marked.Length == 0 ? null : flow.Marked,
             Comment = flow.Comment.Length == 0 ? null : flow.Comment,
+            Connection = ConnectionMapper.ToRecord(flow),
         };
     }
 
@@ -80,7 +81,13 @@ internal static class FlowMapper
         request.Stream = request.Body is null;
         request.Trailers = r.Trailers is { } t ? Headers(t, location + ".request.trailers") : null;
 
-        var flow = new Flow(request) { Id = record.Id, Marked = record.Marked ?? "", Comment = record.Comment ?? "" };
+        var flow = new Flow(request, ConnectionMapper.Client(record.Connection, request.TimestampStart, location))
+        {
+            Id = record.Id,
+            Marked = record.Marked ?? "",
+            Comment = record.Comment ?? "",
+            Server = ConnectionMapper.Server(record.Connection, request, location),
+        };
         if (record.Response is { } s)
         {
             var response = new HttpResponse

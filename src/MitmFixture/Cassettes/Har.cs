@@ -23,13 +23,21 @@ public static class Har
     /// Reads a HAR file. Like a cassette it is untrusted input: fields that reach a message head are
     /// checked (tokens, control characters, ranges), and a problem names the file, line and JSON path.
     /// </summary>
-    public static IReadOnlyList<Flow> Import(string path)
+    public static IReadOnlyList<Flow> Import(string path) => Import(path, static _ => { });
+
+    /// <summary>
+    /// Reads a HAR file as <see cref="Import(string)"/> does and reports, through <paramref name="note"/>,
+    /// what was read other than as written: entries without a response (status 0 or -1, kept as flows
+    /// with an error) and entries whose body the HAR left out.
+    /// </summary>
+    public static IReadOnlyList<Flow> Import(string path, Action<string> note)
     {
+        ArgumentNullException.ThrowIfNull(note);
         HarFile? file;
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            bytes = WithoutByteOrderMark(File.ReadAllBytes(path));
             file = JsonSerializer.Deserialize(bytes, HarJsonContext.Default.HarFile);
         }
         catch (JsonException e)
@@ -46,15 +54,42 @@ public static class Har
             throw new CassetteFormatException(path, "expected a HAR object with a \"log\"");
         }
 
+        if (file.Log.Entries is null)
+        {
+            throw new CassetteFormatException(path + " at $.log.entries", "expected an array of entries, got null");
+        }
+
         try
         {
-            return file.Log.Entries.Select((e, i) => ToFlow(e, $"$.log.entries[{i}]")).ToList();
+            var flows = file.Log.Entries.Select((e, i) => ToFlow(e, $"$.log.entries[{i}]")).ToList();
+            var unanswered = flows.Count(f => f.Response is null);
+            if (unanswered > 0)
+            {
+                note($"{path}: {unanswered} of {flows.Count} entries have no response (status 0 or -1): kept as flows with an error; replay skips them, as it skips any flow without a response");
+            }
+
+            var bodiless = file.Log.Entries.Count(e => e.Response.Status > 0 && e.Response.Content?.Text is null && e.Response.Content?.Size > 0);
+            if (bodiless > 0)
+            {
+                note($"{path}: {bodiless} entries have a response body the HAR left out (no content.text): replayed with an empty body");
+            }
+
+            return flows;
         }
         catch (CassetteFormatException e)
         {
             throw CassetteFormatException.InFile(e, path, bytes);
         }
     }
+
+    /// <summary>Fiddler and Windows editors save HAR with a byte-order mark, which JSON (RFC 8259 §8.1) does not allow; UTF-16 is transcoded.</summary>
+    private static byte[] WithoutByteOrderMark(byte[] bytes) => bytes switch
+    {
+        [0xEF, 0xBB, 0xBF, ..] => bytes[3..],
+        [0xFF, 0xFE, ..] => Encoding.UTF8.GetBytes(Encoding.Unicode.GetString(bytes, 2, bytes.Length - 2)),
+        [0xFE, 0xFF, ..] => Encoding.UTF8.GetBytes(Encoding.BigEndianUnicode.GetString(bytes, 2, bytes.Length - 2)),
+        _ => bytes,
+    };
 
     private static HarEntry ToEntry(Flow flow)
     {
@@ -92,11 +127,16 @@ public static class Har
                 },
             Timings = new HarTimings
             {
+                // From the flow's server connection (which, with upstream_cert, may be dialled during the
+                // client's handshake, before the request); -1 ("does not apply") without one (HAR 1.2).
+                Connect = flow.Server.TimestampStart is { } dial && flow.Server.TimestampTcpSetup is { } tcp ? (tcp - dial).TotalMilliseconds : -1,
+                Ssl = flow.Server.TimestampTcpSetup is { } tcp2 && flow.Server.TimestampTlsSetup is { } tls ? (tls - tcp2).TotalMilliseconds : -1,
                 Send = 0,
                 Wait = response?.TimestampStart is { } rs ? (rs - (request.TimestampEnd ?? start)).TotalMilliseconds : 0,
                 Receive = response?.TimestampEnd is { } re && response.TimestampStart is { } rs2 ? (re - rs2).TotalMilliseconds : 0,
             },
             ServerIpAddress = flow.Server.PeerAddress?.Address.ToString(),
+            Connection = flow.Client.PeerAddress?.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             WebSocketMessages = flow.WebSocket?.Messages.Select(m => new HarWebSocketMessage
             {
                 Type = m.FromClient ? "send" : "receive",
@@ -139,45 +179,63 @@ public static class Har
             TimestampStart = entry.StartedDateTime,
             TimestampEnd = entry.StartedDateTime,
         };
-        foreach (var header in entry.Request.Headers.Where(h => !h.Name.StartsWith(':')))
+        foreach (var header in entry.Request.Headers.Where(h => !h.Name!.StartsWith(':'))) // names checked by HarValidator
         {
-            request.Headers.Add(header.Name, header.Value); // HTTP/2 pseudo-headers (":path") dropped
+            request.Headers.Add(header.Name!, header.Value!); // HTTP/2 and HTTP/3 pseudo-headers (":path") dropped
         }
 
-        request.Body = entry.Request.PostData is { Text: { } text } post ? Bytes(text, post.Encoding) : [];
-        var flow = new Flow(request);
+        request.Body = RequestBody(entry.Request.PostData);
+        var flow = new Flow(request)
+        {
+            // serverIPAddress: Chrome writes IPv6 in brackets, Firefox without, some tools "".
+            Server = new ServerConnectionInfo
+            {
+                Address = HostPort.Format(request.Host, request.Port),
+                PeerAddress = System.Net.IPAddress.TryParse(entry.ServerIpAddress?.Trim('[', ']'), out var ip) ? new System.Net.IPEndPoint(ip, request.Port) : null,
+            },
+        };
+        var time = entry.Time is > 0 and var t ? t : 0;
         if (entry.Response.Status > 0)
         {
             var response = new HttpResponse
             {
                 StatusCode = entry.Response.Status,
-                Reason = entry.Response.StatusText.Length > 0 ? entry.Response.StatusText : ReasonPhrases.For(entry.Response.Status),
+                Reason = entry.Response.StatusText is { Length: > 0 } reason ? reason : ReasonPhrases.For(entry.Response.Status),
                 HttpVersion = NormalizeVersion(entry.Response.HttpVersion),
-                TimestampStart = entry.StartedDateTime.AddMilliseconds(entry.Time - (entry.Timings?.Receive ?? 0)), // "timings" may be absent (read as null)
-                TimestampEnd = entry.StartedDateTime.AddMilliseconds(entry.Time),
+                TimestampStart = entry.StartedDateTime.AddMilliseconds(time - (entry.Timings?.Receive is > 0 and var r ? Math.Min(r, time) : 0)),
+                TimestampEnd = entry.StartedDateTime.AddMilliseconds(time),
             };
-            foreach (var header in entry.Response.Headers.Where(h => !h.Name.StartsWith(':')))
+            foreach (var header in entry.Response.Headers.Where(h => !h.Name!.StartsWith(':'))) // names checked by HarValidator
             {
-                response.Headers.Add(header.Name, header.Value);
+                response.Headers.Add(header.Name!, header.Value!);
             }
 
             // HAR holds decoded content; compress it again as the headers say it was sent.
-            response.SetDecodedBody(entry.Response.Content.Text is { } content ? Bytes(content, entry.Response.Content.Encoding) : []);
+            response.SetDecodedBody(entry.Response.Content?.Text is { } content ? Bytes(content, entry.Response.Content.Encoding) : []);
             flow.Response = response;
         }
+        else
+        {
+            // Chrome writes its reason in response._error, Playwright in _failureText, MitmFixture in _error.
+            var reason = entry.Error ?? entry.Response.Error ?? entry.Response.FailureText;
+            flow.Error = new FlowError(reason is { Length: > 0 } ? reason : "No response in the HAR (status " + entry.Response.Status + ").", entry.StartedDateTime.AddMilliseconds(time));
+        }
 
-        if (entry.Error is { } error)
+        if (entry.Error is { } error && flow.Error is null)
         {
             flow.Error = new FlowError(error, entry.StartedDateTime);
         }
 
-        if (entry.WebSocketMessages is { Count: > 0 } messages)
+        // Chrome's _webSocketMessages: opcode 1 text, 2 binary; control frames (8, 9, 10) are not messages.
+        if (entry.WebSocketMessages?.Where(m => m.Opcode is 1 or 2).ToList() is { Count: > 0 } messages)
         {
             var data = new WebSocketData();
             foreach (var m in messages)
             {
                 var binary = m.Opcode == 2;
-                data.Add(new WebSocketMessage(binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, m.Type == "send", binary ? Convert.FromBase64String(m.Data) : Encoding.UTF8.GetBytes(m.Data), DateTimeOffset.FromUnixTimeMilliseconds((long)(m.Time * 1000))));
+                var content = binary ? Convert.FromBase64String(m.Data!) : Encoding.UTF8.GetBytes(m.Data!); // data and base64 checked by HarValidator
+                var at = m.Time is { } seconds && double.IsFinite(seconds) && Math.Abs(seconds) < 1e11 ? DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000)) : entry.StartedDateTime;
+                data.Add(new WebSocketMessage(binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, m.Type == "send", content, at));
             }
 
             flow.WebSocket = data;
@@ -186,8 +244,32 @@ public static class Har
         return flow;
     }
 
+    /// <summary>
+    /// postData.text when present; otherwise Firefox's and Insomnia's params, form-encoded (a file part
+    /// has no value in HAR, so a multipart body cannot be rebuilt and stays empty).
+    /// </summary>
+    private static byte[] RequestBody(HarPostData? post)
+    {
+        if (post is null)
+        {
+            return [];
+        }
+
+        if (post.Text is { } text)
+        {
+            return Bytes(text, post.Encoding);
+        }
+
+        if (post.Params is { Count: > 0 } fields && (post.MimeType ?? "").StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        {
+            return Encoding.UTF8.GetBytes(string.Join('&', fields.Where(f => f?.Name is not null).Select(f => Uri.EscapeDataString(f.Name!) + "=" + Uri.EscapeDataString(f.Value ?? ""))));
+        }
+
+        return [];
+    }
+
     /// <summary>Browsers write "http/2.0" or "h3"; the proxy speaks HTTP/1.1 to clients, so that is what a replay answers with.</summary>
-    private static string NormalizeVersion(string version) => version.ToUpperInvariant() is "HTTP/1.0" ? "HTTP/1.0" : "HTTP/1.1";
+    private static string NormalizeVersion(string? version) => version?.ToUpperInvariant() is "HTTP/1.0" ? "HTTP/1.0" : "HTTP/1.1";
 
     private static string Content(byte[] body, string contentType, out string? encoding)
     {

@@ -1,9 +1,17 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace MitmFixture.Cassettes;
 
 // HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/), plus Chrome's _webSocketMessages
 // and an _error field for flows that ended without a response.
+//
+// Read side: every optional field is nullable, because the tools that write HAR disagree on its
+// optional parts. Firefox writes "headersSize": null for cached entries and an object in
+// cache.afterRequest; Charles, Fiddler and Insomnia write -1 for what they did not measure (and
+// Fiddler omits "ssl" in timings and writes "version": "1.1"); Playwright writes status -1 with
+// "_failureText" for a failed request and may leave content.text out ("_file" instead); Chrome
+// writes status 0 with response "_error". Unknown "_" fields are ignored.
 
 internal sealed record HarFile
 {
@@ -38,7 +46,7 @@ internal sealed record HarEntry
     public DateTimeOffset StartedDateTime { get; init; }
 
     [JsonPropertyName("time")]
-    public double Time { get; init; }
+    public double? Time { get; init; }
 
     [JsonPropertyName("request")]
     public required HarRequest Request { get; init; }
@@ -46,14 +54,19 @@ internal sealed record HarEntry
     [JsonPropertyName("response")]
     public required HarResponse Response { get; init; }
 
+    /// <summary>Ignored on import: Firefox writes objects (<c>afterRequest</c>), others <c>{}</c> or nulls.</summary>
     [JsonPropertyName("cache")]
-    public Dictionary<string, string> Cache { get; init; } = [];
+    public Dictionary<string, JsonElement>? Cache { get; init; } = [];
 
     [JsonPropertyName("timings")]
-    public HarTimings Timings { get; init; } = new();
+    public HarTimings? Timings { get; init; } = new();
 
     [JsonPropertyName("serverIPAddress")]
     public string? ServerIpAddress { get; init; }
+
+    /// <summary>An id of the client connection (HAR 1.2 suggests the client port; Chrome writes its socket id).</summary>
+    [JsonPropertyName("connection")]
+    public string? Connection { get; init; }
 
     [JsonPropertyName("_webSocketMessages")]
     public List<HarWebSocketMessage>? WebSocketMessages { get; init; }
@@ -71,25 +84,27 @@ internal sealed record HarRequest
     public required string Url { get; init; }
 
     [JsonPropertyName("httpVersion")]
-    public string HttpVersion { get; init; } = "HTTP/1.1";
+    public string? HttpVersion { get; init; } = "HTTP/1.1";
 
+    /// <summary>Not read on import (the Cookie header carries them); tools add expires, httpOnly, sameSite.</summary>
     [JsonPropertyName("cookies")]
-    public List<HarNameValue> Cookies { get; init; } = [];
+    public List<HarNameValue>? Cookies { get; init; } = [];
 
     [JsonPropertyName("headers")]
     public List<HarNameValue> Headers { get; init; } = [];
 
+    /// <summary>Not read on import (the URL carries the query).</summary>
     [JsonPropertyName("queryString")]
-    public List<HarNameValue> QueryString { get; init; } = [];
+    public List<HarNameValue>? QueryString { get; init; } = [];
 
     [JsonPropertyName("postData")]
     public HarPostData? PostData { get; init; }
 
     [JsonPropertyName("headersSize")]
-    public long HeadersSize { get; init; } = -1;
+    public long? HeadersSize { get; init; } = -1;
 
     [JsonPropertyName("bodySize")]
-    public long BodySize { get; init; }
+    public long? BodySize { get; init; }
 }
 
 internal sealed record HarResponse
@@ -98,46 +113,76 @@ internal sealed record HarResponse
     public int Status { get; init; }
 
     [JsonPropertyName("statusText")]
-    public string StatusText { get; init; } = "";
+    public string? StatusText { get; init; } = "";
 
     [JsonPropertyName("httpVersion")]
-    public string HttpVersion { get; init; } = "HTTP/1.1";
+    public string? HttpVersion { get; init; } = "HTTP/1.1";
 
     [JsonPropertyName("cookies")]
-    public List<HarNameValue> Cookies { get; init; } = [];
+    public List<HarNameValue>? Cookies { get; init; } = [];
 
     [JsonPropertyName("headers")]
     public List<HarNameValue> Headers { get; init; } = [];
 
+    /// <summary>Absent in some tools' entries for failed requests: read as no body.</summary>
     [JsonPropertyName("content")]
-    public HarContent Content { get; init; } = new();
+    public HarContent? Content { get; init; } = new();
 
     [JsonPropertyName("redirectURL")]
-    public string RedirectUrl { get; init; } = "";
+    public string? RedirectUrl { get; init; } = "";
 
     [JsonPropertyName("headersSize")]
-    public long HeadersSize { get; init; } = -1;
+    public long? HeadersSize { get; init; } = -1;
 
     [JsonPropertyName("bodySize")]
-    public long BodySize { get; init; } = -1;
+    public long? BodySize { get; init; } = -1;
+
+    /// <summary>Chrome's (and Edge's) reason a request failed, beside status 0.</summary>
+    [JsonPropertyName("_error")]
+    public string? Error { get; init; }
+
+    /// <summary>Playwright's reason a request failed, beside status -1.</summary>
+    [JsonPropertyName("_failureText")]
+    public string? FailureText { get; init; }
 }
 
+/// <summary>A header, cookie or query parameter. Both parts are nullable on read; headers are checked for them.</summary>
 internal sealed record HarNameValue
 {
     [JsonPropertyName("name")]
-    public required string Name { get; init; }
+    public string? Name { get; init; }
 
     [JsonPropertyName("value")]
-    public required string Value { get; init; }
+    public string? Value { get; init; }
+}
+
+/// <summary>A form parameter of <c>postData.params</c>; a file part has a fileName and no value.</summary>
+internal sealed record HarParam
+{
+    [JsonPropertyName("name")]
+    public string? Name { get; init; }
+
+    [JsonPropertyName("value")]
+    public string? Value { get; init; }
+
+    [JsonPropertyName("fileName")]
+    public string? FileName { get; init; }
+
+    [JsonPropertyName("contentType")]
+    public string? ContentType { get; init; }
 }
 
 internal sealed record HarPostData
 {
     [JsonPropertyName("mimeType")]
-    public string MimeType { get; init; } = "";
+    public string? MimeType { get; init; } = "";
 
     [JsonPropertyName("text")]
     public string? Text { get; init; }
+
+    /// <summary>Written by Firefox and Insomnia beside (or instead of) text for forms.</summary>
+    [JsonPropertyName("params")]
+    public List<HarParam>? Params { get; init; }
 
     [JsonPropertyName("encoding")]
     public string? Encoding { get; init; }
@@ -146,10 +191,10 @@ internal sealed record HarPostData
 internal sealed record HarContent
 {
     [JsonPropertyName("size")]
-    public long Size { get; init; }
+    public long? Size { get; init; }
 
     [JsonPropertyName("mimeType")]
-    public string MimeType { get; init; } = "";
+    public string? MimeType { get; init; } = "";
 
     [JsonPropertyName("text")]
     public string? Text { get; init; }
@@ -158,36 +203,49 @@ internal sealed record HarContent
     public string? Encoding { get; init; }
 }
 
+/// <summary>Milliseconds; -1 (or null, or absent) means "does not apply" (HAR 1.2).</summary>
 internal sealed record HarTimings
 {
+    [JsonPropertyName("blocked")]
+    public double? Blocked { get; init; } = -1;
+
+    [JsonPropertyName("dns")]
+    public double? Dns { get; init; } = -1;
+
+    [JsonPropertyName("connect")]
+    public double? Connect { get; init; } = -1;
+
+    [JsonPropertyName("ssl")]
+    public double? Ssl { get; init; } = -1;
+
     [JsonPropertyName("send")]
-    public double Send { get; init; }
+    public double? Send { get; init; }
 
     [JsonPropertyName("wait")]
-    public double Wait { get; init; }
+    public double? Wait { get; init; }
 
     [JsonPropertyName("receive")]
-    public double Receive { get; init; }
+    public double? Receive { get; init; }
 }
 
 internal sealed record HarWebSocketMessage
 {
     /// <summary><c>send</c> (client to server) or <c>receive</c>.</summary>
     [JsonPropertyName("type")]
-    public required string Type { get; init; }
+    public string? Type { get; init; }
 
     /// <summary>Seconds since the Unix epoch, as Chrome writes it.</summary>
     [JsonPropertyName("time")]
-    public double Time { get; init; }
+    public double? Time { get; init; }
 
     /// <summary>1 text, 2 binary (base64 data).</summary>
     [JsonPropertyName("opcode")]
-    public int Opcode { get; init; }
+    public int? Opcode { get; init; }
 
     [JsonPropertyName("data")]
-    public required string Data { get; init; }
+    public string? Data { get; init; }
 }
 
-[JsonSourceGenerationOptions(WriteIndented = true, NewLine = "\n", DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, AllowTrailingCommas = true, AllowDuplicateProperties = false)]
+[JsonSourceGenerationOptions(WriteIndented = true, NewLine = "\n", DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, AllowTrailingCommas = true, AllowDuplicateProperties = false, NumberHandling = JsonNumberHandling.AllowReadingFromString)]
 [JsonSerializable(typeof(HarFile))]
 internal sealed partial class HarJsonContext : JsonSerializerContext;

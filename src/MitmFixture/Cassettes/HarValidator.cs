@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using MitmFixture.Http;
 
 namespace MitmFixture.Cassettes;
@@ -5,11 +6,14 @@ namespace MitmFixture.Cassettes;
 /// <summary>The checks <see cref="CassetteValidator"/> makes, for a HAR entry: what reaches a message head must be safe to write.</summary>
 internal static class HarValidator
 {
-    /// <summary>What browsers write in <c>httpVersion</c>; all but HTTP/1.0 are answered as HTTP/1.1, the version the proxy speaks.</summary>
-    private static readonly HashSet<string> KnownVersions = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/2.0", "h2", "h2c", "HTTP/3", "HTTP/3.0", "h3", "", "unknown",
-    };
+    /// <summary>
+    /// What tools write in <c>httpVersion</c>: "HTTP/1.1", "http/2.0" and "h3" (Chrome, Edge), "HTTP/2" and
+    /// "HTTP/3" (Firefox), "h3-29" and "http/2+quic/46" (older Chrome), "" (Safari for cache hits), null.
+    /// All but HTTP/1.0 are answered as HTTP/1.1, the version the proxy speaks, so none is written.
+    /// </summary>
+    private static readonly Regex KnownVersion = new(
+        @"^(?:HTTP/(?:0\.9|1\.[01]|[23](?:\.0)?)|SPDY/\d(?:\.\d)?|h2c?|h3(?:-[A-Za-z0-9]{1,8})?|http/2\+quic/\d{1,4}|quic|unknown|)$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
 
     public static void Validate(HarEntry? entry, string at)
     {
@@ -25,27 +29,62 @@ internal static class HarValidator
         Fields(request.Headers, at + ".request.headers");
 
         var response = entry.Response ?? throw new CassetteFormatException(at + ".response", "expected a response object, got null");
-        if (response.Status != 0)
+        if (response.Status > 0)
         {
-            // 0 is how HAR says "no response".
+            // 0 (Chrome, Firefox, Safari) and -1 (Playwright) say "no response".
             Check(at + ".response.status", "the status", HttpSyntax.StatusCode(response.Status));
         }
 
-        Check(at + ".response.statusText", "the status text", HttpSyntax.FieldText(response.StatusText));
+        Check(at + ".response.statusText", "the status text", HttpSyntax.FieldText(response.StatusText ?? ""));
         Check(at + ".response.httpVersion", "the HTTP version", Version(response.HttpVersion));
         Fields(response.Headers, at + ".response.headers");
-        if (response.Content is null)
-        {
-            throw new CassetteFormatException(at + ".response.content", "expected a content object, got null");
-        }
-
+        BodyEncoding(response.Content?.Encoding, response.Content?.Text, at + ".response.content");
+        BodyEncoding(request.PostData?.Encoding, request.PostData?.Text, at + ".request.postData");
         if (entry.WebSocketMessages is { } messages)
         {
             for (var i = 0; i < messages.Count; i++)
             {
-                _ = messages[i] ?? throw new CassetteFormatException($"{at}._webSocketMessages[{i}]", "expected a message object, got null");
+                var message = messages[i] ?? throw new CassetteFormatException($"{at}._webSocketMessages[{i}]", "expected a message object, got null");
+                if (message.Type is not ("send" or "receive"))
+                {
+                    throw new CassetteFormatException($"{at}._webSocketMessages[{i}].type", $"is {CassetteValidator.Quote(message.Type)}; expected \"send\" or \"receive\"");
+                }
+
+                if (message.Data is null)
+                {
+                    throw new CassetteFormatException($"{at}._webSocketMessages[{i}].data", "expected a string, got null");
+                }
+
+                if (message.Opcode == 2 && !IsBase64(message.Data))
+                {
+                    throw new CassetteFormatException($"{at}._webSocketMessages[{i}].data", "a binary message (opcode 2) must be base64");
+                }
             }
         }
+    }
+
+    private static void BodyEncoding(string? encoding, string? text, string at)
+    {
+        if (encoding is null or "" || text is null)
+        {
+            return;
+        }
+
+        if (encoding != "base64")
+        {
+            throw new CassetteFormatException(at + ".encoding", $"is {CassetteValidator.Quote(encoding)}; expected \"base64\" or none");
+        }
+
+        if (!IsBase64(text))
+        {
+            throw new CassetteFormatException(at + ".text", "is not valid base64");
+        }
+    }
+
+    private static bool IsBase64(string text)
+    {
+        var buffer = new byte[text.Length];
+        return Convert.TryFromBase64String(text, buffer, out _);
     }
 
     private static void Fields(List<HarNameValue>? fields, string at)
@@ -73,7 +112,7 @@ internal static class HarValidator
     }
 
     private static string? Version(string? version) =>
-        version is not null && KnownVersions.Contains(version) ? null : $"is {CassetteValidator.Quote(version)}; expected an HTTP version such as \"HTTP/1.1\", \"h2\" or \"h3\"";
+        version is null || (version.Length <= 32 && KnownVersion.IsMatch(version)) ? null : $"is {CassetteValidator.Quote(version)}; expected an HTTP version such as \"HTTP/1.1\", \"h2\" or \"h3\"";
 
     private static void Check(string at, string field, string? problem)
     {

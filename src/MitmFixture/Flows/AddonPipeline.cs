@@ -113,6 +113,13 @@ public sealed partial class AddonPipeline
     }
 
     /// <summary>True unless an addon says it will answer this host itself (see <see cref="ProxyAddon.WantsUpstreamFor"/>).</summary>
+    /// <summary>SOCKS5 mode: true when some addon (proxyauth) wants a username and password.</summary>
+    public bool RequiresSocks5Auth => _addons.Any(a => a.RequiresSocks5Auth);
+
+    /// <summary>SOCKS5 mode: true when every addon that requires credentials accepts these.</summary>
+    public bool Socks5Auth(ClientConnectionInfo client, string username, string password) =>
+        _addons.Where(a => a.RequiresSocks5Auth).All(a => a.Socks5Auth(client, username, password));
+
     public bool WantsUpstreamFor(string host, int port)
     {
         foreach (var addon in _addons)

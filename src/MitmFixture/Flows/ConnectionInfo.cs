@@ -18,6 +18,9 @@ public sealed class ClientConnectionInfo
 
     public string? TlsVersion { get; set; }
 
+    /// <summary>The negotiated cipher suite (TLS_AES_128_GCM_SHA256 ...), when TLS was intercepted.</summary>
+    public string? Cipher { get; set; }
+
     public bool TlsEstablished { get; set; }
 
     public DateTimeOffset TimestampStart { get; init; }
@@ -41,6 +44,11 @@ public sealed class ServerConnectionInfo
 
     public string? TlsVersion { get; set; }
 
+    public string? Cipher { get; set; }
+
+    /// <summary>The certificate the server presented, when the connection used TLS.</summary>
+    public ServerCertificateInfo? Certificate { get; set; }
+
     public bool TlsEstablished { get; set; }
 
     public DateTimeOffset? TimestampStart { get; set; }
@@ -48,4 +56,22 @@ public sealed class ServerConnectionInfo
     public DateTimeOffset? TimestampTcpSetup { get; set; }
 
     public DateTimeOffset? TimestampTlsSetup { get; set; }
+}
+
+/// <summary>What a flow keeps of the server's certificate (mitmproxy keeps the certificate list; these are the parts shown and matched).</summary>
+public sealed record ServerCertificateInfo(string Subject, string Issuer, IReadOnlyList<string> SubjectAlternativeNames, DateTimeOffset NotBefore, DateTimeOffset NotAfter, string Sha256)
+{
+    public static ServerCertificateInfo From(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        var sans = certificate.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509SubjectAlternativeNameExtension>()
+            .SelectMany(e => e.EnumerateDnsNames().Concat(e.EnumerateIPAddresses().Select(a => a.ToString())))
+            .ToList();
+        return new ServerCertificateInfo(
+            certificate.Subject,
+            certificate.Issuer,
+            sans,
+            new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero),
+            new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero),
+            certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256));
+    }
 }

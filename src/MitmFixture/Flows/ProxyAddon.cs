@@ -52,6 +52,15 @@ public abstract class ProxyAddon
     /// </summary>
     public virtual bool WantsUpstreamFor(string host, int port) => true;
 
+    /// <summary>SOCKS5 mode: whether clients must log in with a username and password (RFC 1929). proxyauth says yes.</summary>
+    public virtual bool RequiresSocks5Auth => false;
+
+    /// <summary>
+    /// SOCKS5 mode: checks the username and password a client sent (mitmproxy's <c>socks5_auth</c> hook);
+    /// asked only of addons that require it, and all of them must accept.
+    /// </summary>
+    public virtual bool Socks5Auth(ClientConnectionInfo client, string username, string password) => false;
+
     /// <summary>Called once when the proxy stops.</summary>
     public virtual ValueTask DoneAsync() => default;
 }

@@ -14,6 +14,7 @@ namespace MitmFixture.Proxy;
 /// One client connection's life, from accept to close:
 /// <code>
 /// accept ─► [reverse mode: TLS if the client starts it] ─► read request head ─┐
+///        └► [socks5 mode: handshake, then as after CONNECT: ClientSession.Socks5.cs]  │
 ///   ┌──────────────────────────────────────────────────────────────────────┘
 ///   ├─ CONNECT ─► hooks ─► 200 ─► first byte ─┬─ ignore_hosts ─► raw tunnel
 ///   │                                         ├─ TLS ─► sniff server cert ─► mint leaf ─► HTTPS loop
@@ -100,7 +101,14 @@ internal sealed partial class ClientSession : IAsyncDisposable
                 return;
             }
 
-            // 2. Regular and upstream modes: absolute-form requests and CONNECT.
+            // 2. SOCKS5 mode: the handshake names the server (ClientSession.Socks5.cs).
+            if (_context.Options.Mode.Kind == ProxyModeKind.Socks5)
+            {
+                await ServeSocks5Async(connection);
+                return;
+            }
+
+            // 3. Regular and upstream modes: absolute-form requests and CONNECT.
             await ServeAsync(connection, tunnel: null);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
@@ -441,6 +449,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
         _tlsHost = host;
         _client.TlsEstablished = true;
         _client.TlsVersion = tls.SslProtocol.ToString();
+        _client.Cipher = tls.NegotiatedCipherSuite.ToString();
         _client.Alpn = tls.NegotiatedApplicationProtocol.ToString();
         _client.TimestampTlsSetup = _context.Time.GetUtcNow();
         return tls;

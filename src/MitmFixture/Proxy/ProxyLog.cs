@@ -32,6 +32,12 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 22, Level = LogLevel.Debug, Message = "Tunnelling {Host}:{Port} untouched (ignore_hosts)")]
     public static partial void Tunnelling(ILogger logger, string host, int port);
 
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Client {Client} sent a bad SOCKS5 handshake: {Reason}")]
+    public static partial void BadSocks5(ILogger logger, string client, string reason);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Information, Message = "Client {Client} relayed as raw TCP to {Host}:{Port} (SOCKS5; neither TLS nor HTTP)")]
+    public static partial void RawTcp(ILogger logger, string client, string host, int port);
+
     [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "{Method} {Url} failed: {Error}")]
     public static partial void FlowFailed(ILogger logger, string method, string url, string error);
 

@@ -10,12 +10,17 @@ public enum ProxyModeKind
 
     /// <summary>A forward proxy that chains to another proxy.</summary>
     Upstream,
+
+    /// <summary>A SOCKS5 proxy (RFC 1928, CONNECT only), mitmproxy's <c>socks5</c> mode.</summary>
+    Socks5,
 }
 
-/// <summary>The proxy mode in mitmproxy's syntax: <c>regular</c>, <c>reverse:https://host:port</c>, <c>upstream:http://proxy:port</c>.</summary>
+/// <summary>The proxy mode in mitmproxy's syntax: <c>regular</c>, <c>socks5</c>, <c>reverse:https://host:port</c>, <c>upstream:http://proxy:port</c>.</summary>
 public sealed record ProxyMode(ProxyModeKind Kind, Uri? Target)
 {
     public static readonly ProxyMode Regular = new(ProxyModeKind.Regular, null);
+
+    public static readonly ProxyMode Socks5 = new(ProxyModeKind.Socks5, null);
 
     public static ProxyMode Reverse(string url) => Parse("reverse:" + url);
 
@@ -32,6 +37,8 @@ public sealed record ProxyMode(ProxyModeKind Kind, Uri? Target)
         {
             case "regular" when argument.Length == 0:
                 return Regular;
+            case "socks5" when argument.Length == 0:
+                return Socks5;
             case "reverse" or "upstream" when argument.Length > 0:
                 var kind = name.Equals("reverse", StringComparison.OrdinalIgnoreCase) ? ProxyModeKind.Reverse : ProxyModeKind.Upstream;
                 if (!argument.Contains("://", StringComparison.Ordinal))
@@ -51,9 +58,9 @@ public sealed record ProxyMode(ProxyModeKind Kind, Uri? Target)
 
                 return new ProxyMode(kind, uri);
             default:
-                throw new FormatException($"mode '{spec}': expected regular, reverse:URL or upstream:URL");
+                throw new FormatException($"mode '{spec}': expected regular, socks5, reverse:URL or upstream:URL");
         }
     }
 
-    public override string ToString() => Target is null ? "regular" : $"{Kind.ToString().ToLowerInvariant()}:{Target.GetLeftPart(UriPartial.Authority)}";
+    public override string ToString() => Kind == ProxyModeKind.Socks5 ? "socks5" : Target is null ? "regular" : $"{Kind.ToString().ToLowerInvariant()}:{Target.GetLeftPart(UriPartial.Authority)}";
 }

@@ -39,7 +39,7 @@ public sealed class ProxyServer : IAsyncDisposable
     public int Port => Endpoint.Port;
 
     /// <summary>The proxy's address as a URL, for <c>HttpClientHandler.Proxy</c> or <c>curl -x</c>.</summary>
-    public Uri Url => new($"http://{HostPort.Format(Endpoint.Address.ToString(), Endpoint.Port)}/");
+    public Uri Url => new($"{(Options.Mode.Kind == ProxyModeKind.Socks5 ? "socks5" : "http")}://{HostPort.Format(Endpoint.Address.ToString(), Endpoint.Port)}/");
 
     public ProxyOptions Options => _context.Options;
 

@@ -69,6 +69,8 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
             info.Alpn = tls.NegotiatedApplicationProtocol.ToString();
             info.TimestampTlsSetup = time.GetUtcNow();
             var certificate = tls.RemoteCertificate as X509Certificate2 ?? (tls.RemoteCertificate is { } c ? new X509Certificate2(c) : null);
+            info.Cipher = tls.NegotiatedCipherSuite.ToString();
+            info.Certificate = certificate is null ? null : ServerCertificateInfo.From(certificate);
             return new UpstreamConnection(key, new DuplexConnection(socket, tls), certificate);
         }
         catch

@@ -216,8 +216,8 @@ public sealed class ProxyCommandOptionsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("options.json", "{\n  \"anticache\": \"yes\",\n  // a comment\n  \"colour\": 1,\n  \"mode\": [\"regular\"],\n}", new[] { ":2: \"anticache\": expected true or false", ":4: \"colour\": unknown option; known: ", ":5: \"mode\": expected regular, reverse:URL or upstream:URL, not a list" })]
-    [InlineData("options.yaml", "anticache: yes\n\ncolour: 1\nmode:\n  - regular\nmodify_headers: {a: 1}\n", new[] { ":1: \"anticache\": expected true or false", ":3: \"colour\": unknown option", ":4: \"mode\": expected regular, reverse:URL or upstream:URL, not a list", ":6: \"modify_headers\": expected a string" })]
+    [InlineData("options.json", "{\n  \"anticache\": \"yes\",\n  // a comment\n  \"colour\": 1,\n  \"mode\": [\"regular\"],\n}", new[] { ":2: \"anticache\": expected true or false", ":4: \"colour\": unknown option; known: ", ":5: \"mode\": expected regular, socks5, reverse:URL or upstream:URL, not a list" })]
+    [InlineData("options.yaml", "anticache: yes\n\ncolour: 1\nmode:\n  - regular\nmodify_headers: {a: 1}\n", new[] { ":1: \"anticache\": expected true or false", ":3: \"colour\": unknown option", ":4: \"mode\": expected regular, socks5, reverse:URL or upstream:URL, not a list", ":6: \"modify_headers\": expected a string" })]
     [InlineData("broken.yaml", "a: [1,\n", new[] { "expected a YAML mapping of option names" })]
     [InlineData("broken.json", "{\"a\": }", new[] { ":1: expected a JSON object of option names" })]
     [InlineData("list.json", "[1]", new[] { ": expected a JSON object of option names" })]

@@ -106,8 +106,8 @@ public sealed class ModeTests(UpstreamFixture fixture) : IClassFixture<UpstreamF
     }
 
     [Theory]
-    [InlineData("transparent", "expected regular, reverse:URL or upstream:URL")]
-    [InlineData("reverse:", "expected regular, reverse:URL or upstream:URL")]
+    [InlineData("transparent", "expected regular, socks5, reverse:URL or upstream:URL")]
+    [InlineData("reverse:", "expected regular, socks5, reverse:URL or upstream:URL")]
     [InlineData("reverse:ftp://x", "expected reverse:http(s)://host[:port]")]
     [InlineData("upstream:https://proxy:1", "must be reached over http://")]
     public void Parse_InvalidSpecs_SayWhatWasExpected(string spec, string message)
