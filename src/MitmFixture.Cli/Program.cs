@@ -18,6 +18,8 @@ var root = new RootCommand("MitmFixture: a record/replay intercepting HTTP(S) pr
     RecordCommand.Create(),
     ReplayCommand.Create(),
     ClientReplayCommand.Create(),
+    DriftCommand.Create(),
+    ReportCommand.Create(),
     ConsoleCommand.Create(),
     ConvertCommand.Create(),
     CassetteUpkeepCommands.Redact(),

@@ -56,6 +56,20 @@ public sealed class SnapshotMismatchException(string message) : Exception(messag
     }
 }
 
+/// <summary>Drift mode: the test's live traffic no longer matches its cassette.</summary>
+public sealed class TrafficDriftException(string message) : Exception(message)
+{
+    public TrafficDriftException()
+        : this("traffic drifted from its cassette")
+    {
+    }
+
+    public TrafficDriftException(string message, Exception inner)
+        : this(message + " " + inner.Message)
+    {
+    }
+}
+
 /// <summary>A request reached the proxy's shared port while several tests had cassettes open, so it belongs to none.</summary>
 public sealed class UnattributedRequestException(string message) : Exception(message)
 {

@@ -3,6 +3,7 @@ using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
 using MitmFixture.Proxy;
+using MitmFixture.Replay.Drift;
 
 namespace MitmFixture.Xunit.Session;
 
@@ -26,6 +27,7 @@ public sealed class CassetteScope : IAsyncDisposable
     private readonly Lock _gate = new();
     private ProxyListener? _listener;
     private CassetteWriter? _writer;
+    private Cassette? _driftBaseline;
     private bool _disposed;
 
     internal CassetteScope(SessionAddon session, FixtureOptions options, ProxyClients clients, string name, string path, RecordMode mode, string? ownerTest, Action<string>? output)
@@ -102,6 +104,9 @@ public sealed class CassetteScope : IAsyncDisposable
                     Log($"[proxy replay] no answer in {System.IO.Path.GetFileName(Path)}: {why}");
                 });
                 break;
+            case RecordMode.Drift:
+                _driftBaseline = Cassette.Load(Path); // live traffic goes upstream; compared with this at the end
+                break;
             case RecordMode.Record:
                 _writer = CassetteWriter.Create(Path, new Redactor(_options.Redaction), _options.Proxy.Mode.ToString());
                 _writer.FlowFailed += (flow, e) =>
@@ -173,8 +178,8 @@ public sealed class CassetteScope : IAsyncDisposable
     /// Compares this test's traffic with <c>&lt;name&gt;.verified.json</c>, writing <c>&lt;name&gt;.received.json</c>
     /// and failing with a unified diff when they differ (Verify's conventions).
     /// </summary>
-    public Task VerifyTrafficAsync(SnapshotOptions? snapshot = null) =>
-        TrafficSnapshot.VerifyAsync(Flows, _options.SnapshotFolder ?? DefaultSnapshotFolder(), Name, snapshot ?? new SnapshotOptions(), _options.AcceptSnapshots, DiffTool.For(_options));
+    public Task VerifyTrafficAsync(TrafficScrubOptions? snapshot = null) =>
+        TrafficSnapshot.VerifyAsync(Flows, _options.SnapshotFolder ?? DefaultSnapshotFolder(), Name, snapshot ?? new TrafficScrubOptions(), _options.AcceptSnapshots, DiffTool.For(_options));
 
     /// <summary><c>snapshots/</c> beside <c>recordings/</c>, next to the test project.</summary>
     private static string DefaultSnapshotFolder() =>
@@ -231,6 +236,13 @@ public sealed class CassetteScope : IAsyncDisposable
         {
             throw new UnmatchedRequestException($"cassette {Path} has no answer for {unmatched.Length} request(s):\n  " + string.Join("\n  ", unmatched) +
                 $"\nRe-record it with {ModeResolver.EnvironmentVariable}=Record (or dotnet test -p:MitmFixtureMode=Record) if the change is intended.");
+        }
+
+        if (_driftBaseline is not null &&
+            TrafficDrift.Compare(Flows, _driftBaseline, _options.Replay, new Redactor(_options.Redaction), _options.DriftScrubbing) is { HasDrift: true } drift)
+        {
+            throw new TrafficDriftException($"traffic drifted from cassette {Path} (mode Drift, nothing rewritten):\n{drift.Describe()}" +
+                $"Re-record it with {ModeResolver.EnvironmentVariable}=Record (or dotnet test -p:MitmFixtureMode=Record) if the change is intended.");
         }
 
         if (_options.FailOnUnusedInteractions && Replay is { } replay && replay.Store.Unused() is { Count: > 0 } unused)

@@ -103,9 +103,9 @@ internal sealed class FixtureHost(FixtureOptions options) : IAsyncDisposable
             mode = exists ? RecordMode.Replay : RecordMode.Record;
         }
 
-        if (mode == RecordMode.Replay && !exists)
+        if (mode is RecordMode.Replay or RecordMode.Drift && !exists)
         {
-            throw new MissingCassetteException($"cassette {path} does not exist (mode Replay). Record it with {ModeResolver.EnvironmentVariable}=Record dotnet test (or -p:MitmFixtureMode=Record).");
+            throw new MissingCassetteException($"cassette {path} does not exist (mode {mode}). Record it with {ModeResolver.EnvironmentVariable}=Record dotnet test (or -p:MitmFixtureMode=Record).");
         }
 
         if (mode == RecordMode.Replay && options.MaxCassetteAge is { } maxAge && DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > maxAge)

@@ -3,13 +3,14 @@ using MitmFixture.Cassettes;
 using MitmFixture.Flows;
 using MitmFixture.Proxy;
 using MitmFixture.Replay;
+using MitmFixture.Replay.Drift;
 
 namespace MitmFixture.Xunit.Session;
 
 /// <summary>Everything the fixture can be told; every property's doc states its default.</summary>
 public sealed record FixtureOptions
 {
-    /// <summary>Record, Replay, Auto or Passthrough. Default Auto; overridden by MITMFIXTURE_MODE or -p:MitmFixtureMode.</summary>
+    /// <summary>Record, Replay, Auto, Passthrough or Drift. Default Auto; overridden by MITMFIXTURE_MODE or -p:MitmFixtureMode.</summary>
     public RecordMode Mode { get; init; } = RecordMode.Auto;
 
     /// <summary>Where cassettes live. Default: <c>recordings/</c> beside the test project.</summary>
@@ -23,6 +24,9 @@ public sealed record FixtureOptions
 
     /// <summary>What is kept out of cassettes, cassette-wide. Default: Authorization, Proxy-Authorization, Cookie, Set-Cookie and the OAuth token fields (see <see cref="RedactionOptions"/>).</summary>
     public RedactionOptions Redaction { get; init; } = new();
+
+    /// <summary>What Drift mode ignores when it compares live answers with the cassette. Default: the traffic snapshot rules plus Transfer-Encoding and Content-Encoding.</summary>
+    public TrafficScrubOptions DriftScrubbing { get; init; } = new TrafficScrubOptions().ForDrift([], []);
 
     /// <summary>Fail a test whose cassette holds recorded requests it no longer makes. Default false.</summary>
     public bool FailOnUnusedInteractions { get; init; }

@@ -32,6 +32,6 @@ public static class ModeResolver
 
         return Enum.TryParse<RecordMode>(text.Trim(), ignoreCase: true, out var mode) && Enum.IsDefined(mode)
             ? mode
-            : throw new ArgumentException($"{source} is '{text}': expected Record, Replay, Auto or Passthrough");
+            : throw new ArgumentException($"{source} is '{text}': expected Record, Replay, Auto, Passthrough or Drift");
     }
 }

@@ -14,4 +14,10 @@ public enum RecordMode
 
     /// <summary>Forward to the real servers and save nothing.</summary>
     Passthrough,
+
+    /// <summary>
+    /// Forward to the real servers, save nothing, and fail the test when its live traffic drifted
+    /// from its cassette (the drift check of <c>mitmfixture drift</c>, with the same diff).
+    /// </summary>
+    Drift,
 }

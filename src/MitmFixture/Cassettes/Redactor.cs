@@ -41,6 +41,26 @@ public sealed class Redactor(RedactionOptions options)
     /// <summary>Puts real values back where a value-sourced placeholder stands (on replay).</summary>
     public void Restore(HttpResponse response)
     {
+        if (RestoringSwaps() is { } swaps)
+        {
+            SwapInHeaders(response.Headers, swaps);
+            SwapInBody(response, swaps);
+        }
+    }
+
+    /// <summary>Puts real values back into a recorded request before it is sent again (drift check, client replay).</summary>
+    public void Restore(HttpRequest request)
+    {
+        if (RestoringSwaps() is { } swaps)
+        {
+            request.Path = Swap(request.Path, swaps);
+            SwapInHeaders(request.Headers, swaps);
+            SwapInBody(request, swaps);
+        }
+    }
+
+    private List<(string Placeholder, string Value)>? RestoringSwaps()
+    {
         var swaps = new List<(string Placeholder, string Value)>();
         foreach (var (name, source) in options.Placeholders)
         {
@@ -50,27 +70,30 @@ public sealed class Redactor(RedactionOptions options)
             }
         }
 
-        if (swaps.Count == 0)
-        {
-            return;
-        }
+        return swaps.Count == 0 ? null : swaps;
+    }
 
-        for (var i = 0; i < response.Headers.Count; i++)
+    private static void SwapInHeaders(HttpHeaders headers, List<(string Placeholder, string Value)> swaps)
+    {
+        for (var i = 0; i < headers.Count; i++)
         {
-            var field = response.Headers[i];
+            var field = headers[i];
             var replaced = Swap(field.Value, swaps);
             if (replaced != field.Value)
             {
-                response.Headers.ReplaceAt(i, field.Name, replaced);
+                headers.ReplaceAt(i, field.Name, replaced);
             }
         }
+    }
 
-        if (response.Text is { } text && Swap(text, swaps) is var restored && restored != text)
+    private static void SwapInBody(HttpMessage message, List<(string Placeholder, string Value)> swaps)
+    {
+        if (message.Text is { } text && Swap(text, swaps) is var restored && restored != text)
         {
-            response.SetDecodedBody(Encoding.UTF8.GetBytes(restored));
-            if (response.Headers.Contains("Content-Length"))
+            message.SetDecodedBody(Encoding.UTF8.GetBytes(restored));
+            if (message.Headers.Contains("Content-Length"))
             {
-                response.Headers.Set("Content-Length", response.Body!.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)); // set just above
+                message.Headers.Set("Content-Length", message.Body!.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)); // set just above
             }
         }
     }

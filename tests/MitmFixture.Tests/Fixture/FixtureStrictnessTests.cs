@@ -141,7 +141,7 @@ public sealed class FixtureStrictnessTests : IDisposable
     {
         var error = Assert.Throws<ArgumentException>(() => ModeResolver.Resolve(RecordMode.Auto, name => name == ModeResolver.EnvironmentVariable ? "sometimes" : null));
 
-        Assert.Equal("MITMFIXTURE_MODE is 'sometimes': expected Record, Replay, Auto or Passthrough", error.Message);
+        Assert.Equal("MITMFIXTURE_MODE is 'sometimes': expected Record, Replay, Auto, Passthrough or Drift", error.Message);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class ModeResolverTests : IDisposable
     {
         var error = Assert.Throws<ArgumentException>(() => ModeResolver.Resolve(RecordMode.Auto, name => name == ModeResolver.PropertyVariable ? "Recrod" : null));
 
-        Assert.Equal("the MitmFixtureMode MSBuild property is 'Recrod': expected Record, Replay, Auto or Passthrough", error.Message);
+        Assert.Equal("the MitmFixtureMode MSBuild property is 'Recrod': expected Record, Replay, Auto, Passthrough or Drift", error.Message);
     }
 
     /// <summary>

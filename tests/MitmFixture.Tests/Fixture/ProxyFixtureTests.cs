@@ -295,7 +295,7 @@ public sealed class ProxyFixtureTests : IDisposable
         var flow = MitmFixture.Tests.Support.TestFlows.Get("http://example.com/x");
         (string Received, string Verified)? launched = null;
 
-        await Assert.ThrowsAsync<SnapshotMismatchException>(() => TrafficSnapshot.VerifyAsync([flow], _folder, "launch", new SnapshotOptions(), accept: false, (r, v) =>
+        await Assert.ThrowsAsync<SnapshotMismatchException>(() => TrafficSnapshot.VerifyAsync([flow], _folder, "launch", new MitmFixture.Replay.Drift.TrafficScrubOptions(), accept: false, (r, v) =>
         {
             launched = (r, v);
             return Task.CompletedTask;

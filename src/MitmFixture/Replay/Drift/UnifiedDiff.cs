@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MitmFixture.Xunit.Session;
+namespace MitmFixture.Replay.Drift;
 
 /// <summary>
 /// A unified diff as GNU diff -u writes it (POSIX diff, "Unified format"): <c>---</c>/<c>+++</c>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using MitmFixture.Xunit.Session;
+using MitmFixture.Replay.Drift;
 
-namespace MitmFixture.Tests.Fixture;
+namespace MitmFixture.Tests.Replay.Drift;
 
 public sealed class UnifiedDiffTests : IDisposable
 {

@@ -1,0 +1,73 @@
+using System.Text;
+using MitmFixture.Cassettes;
+using MitmFixture.Flows;
+
+namespace MitmFixture.Replay.Drift;
+
+/// <summary>
+/// A test's live traffic held against its cassette (the fixture's Drift mode): each live flow,
+/// redacted as a recording would be, is paired with the recording replay would have served for it
+/// (the same matching rules) and compared; live requests without a recording are drift too.
+/// </summary>
+/// <param name="Flows">The paired flows, with their verdicts.</param>
+/// <param name="Unrecorded">Live requests the cassette has no recording for, each with the nearest recording and what differs.</param>
+public sealed record TrafficDrift(IReadOnlyList<FlowDrift> Flows, IReadOnlyList<string> Unrecorded)
+{
+    public bool HasDrift => Unrecorded.Count > 0 || Flows.Any(f => f.Verdict != DriftVerdict.Same);
+
+    public static TrafficDrift Compare(IReadOnlyList<Flow> live, Cassette cassette, ServerReplayOptions replay, Redactor redactor, TrafficScrubOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        ArgumentNullException.ThrowIfNull(cassette);
+        ArgumentNullException.ThrowIfNull(redactor);
+        var store = new ReplayStore(cassette.Flows, replay with { Reuse = false }, cassette.Modes);
+        var indexes = new Dictionary<Flow, int>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < cassette.Flows.Count; i++)
+        {
+            indexes[cassette.Flows[i]] = i;
+        }
+
+        var flows = new List<FlowDrift>();
+        var unrecorded = new List<string>();
+        foreach (var flow in live)
+        {
+            var redacted = redactor.Redact(flow);
+            if (store.TryTake(redacted.Request, out var recorded) && recorded is not null)
+            {
+                flows.Add(DriftComparer.Compare(indexes[recorded], recorded, redacted, options));
+            }
+            else
+            {
+                unrecorded.Add($"{flow.Request.Method} {flow.Request.Url}: {store.Explain(redacted.Request)}");
+            }
+        }
+
+        return new TrafficDrift(flows, unrecorded);
+    }
+
+    /// <summary>One line per flow, then the diff of each drifted one: the text a failing test shows.</summary>
+    public string Describe()
+    {
+        var text = new StringBuilder();
+        foreach (var flow in Flows)
+        {
+            var request = flow.Recorded.Request;
+            var detail = flow.Differences.Count == 0 ? "" : ": " + string.Join(", ", flow.Differences);
+            text.Append(flow.Verdict.ToString().ToLowerInvariant()).Append(" #").Append(flow.Index + 1).Append(' ')
+                .Append(request.Method).Append(' ').Append(request.Url).Append(detail).Append('\n');
+        }
+
+        foreach (var line in Unrecorded)
+        {
+            text.Append("unrecorded ").Append(line).Append('\n');
+        }
+
+        foreach (var flow in Flows.Where(f => f.Verdict == DriftVerdict.Drifted))
+        {
+            text.Append('\n').Append('#').Append(flow.Index + 1).Append(' ').Append(flow.Recorded.Request.Method).Append(' ').Append(flow.Recorded.Request.Url).Append('\n')
+                .Append(flow.Diff);
+        }
+
+        return text.ToString();
+    }
+}
