@@ -85,7 +85,7 @@ internal static partial class AtomicFile
                 continue;
             }
 
-            var live = pid == Environment.ProcessId || IsRunning(pid);
+            var live = pid == Environment.ProcessId || IsRunningSince(pid, file);
             if (live && !IsOlderThan(file, AbandonedAfter))
             {
                 continue;
@@ -112,14 +112,19 @@ internal static partial class AtomicFile
         }
     }
 
-    private static bool IsRunning(int pid)
+    /// <summary>
+    /// Whether the writer that made <paramref name="file"/> may still run: a process with that PID runs
+    /// and started before the file was written. PIDs are reused quickly (Linux's pid_max is often
+    /// 32768 and threads draw from the same numbers), so a process that started later is another one.
+    /// </summary>
+    private static bool IsRunningSince(int pid, string file)
     {
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
+            return !process.HasExited && process.StartTime.ToUniversalTime() <= File.GetLastWriteTimeUtc(file);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
         {
             return false;
         }
