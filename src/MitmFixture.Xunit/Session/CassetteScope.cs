@@ -22,6 +22,7 @@ public sealed class CassetteScope : IAsyncDisposable
     private readonly Action<string>? _output;
     private readonly List<Flow> _flows = [];
     private readonly List<string> _unmatched = [];
+    private readonly Dictionary<Flow, string> _unmatchedFlows = new(ReferenceEqualityComparer.Instance);
     private readonly List<string> _recordFailures = [];
     private readonly List<string> _unattributed = [];
     private readonly Lock _gate = new();
@@ -94,11 +95,12 @@ public sealed class CassetteScope : IAsyncDisposable
         switch (Mode)
         {
             case RecordMode.Replay:
-                Replay = SessionAddon.ReplayAddonFor(Cassette.Load(Path), _options, (_, why) =>
+                Replay = SessionAddon.ReplayAddonFor(Cassette.Load(Path), _options, (flow, why) =>
                 {
                     lock (_gate)
                     {
                         _unmatched.Add(why);
+                        _unmatchedFlows[flow] = why;
                     }
 
                     Log($"[proxy replay] no answer in {System.IO.Path.GetFileName(Path)}: {why}");
@@ -208,46 +210,89 @@ public sealed class CassetteScope : IAsyncDisposable
             await _writer.DisposeAsync();
         }
 
-        string[] unmatched, unattributed;
+        var notes = new Dictionary<int, string>();
+        var failure = Failure(notes);
+        var report = ReportIfWanted(failure, notes);
+        if (failure is not null)
+        {
+            throw report is null ? failure.Value.Create(failure.Value.Message) : failure.Value.Create(failure.Value.Message + "\n" + report);
+        }
+
+        if (report is not null)
+        {
+            Log($"[proxy] {report}");
+        }
+    }
+
+    /// <summary>Why this scope fails the test, if it does, as a message and the exception type to raise it with; <paramref name="notes"/> gets why each failing flow failed.</summary>
+    private (string Message, Func<string, Exception> Create)? Failure(Dictionary<int, string> notes)
+    {
+        string[] unmatched, unattributed, failures;
+        Flow[] flows;
         lock (_gate)
         {
             unmatched = _unmatched.ToArray();
             unattributed = _unattributed.Distinct().ToArray();
+            failures = _recordFailures.ToArray();
+            flows = _flows.ToArray();
+            for (var i = 0; i < flows.Length; i++)
+            {
+                if (_unmatchedFlows.TryGetValue(flows[i], out var why))
+                {
+                    notes[i] = "no recording answers this request: " + why;
+                }
+            }
         }
 
         if (unattributed.Length > 0)
         {
             var shown = unattributed.Take(10).Append(unattributed.Length > 10 ? $"... and {unattributed.Length - 10} more" : null).OfType<string>();
-            throw new UnattributedRequestException($"cassette {Path}: {unattributed.Length} request(s) could not be given to one test, so no cassette got them:\n  " + string.Join("\n  ", shown));
-        }
-
-        string[] failures;
-        lock (_gate)
-        {
-            failures = _recordFailures.ToArray();
+            return ($"cassette {Path}: {unattributed.Length} request(s) could not be given to one test, so no cassette got them:\n  " + string.Join("\n  ", shown),
+                m => new UnattributedRequestException(m));
         }
 
         if (failures.Length > 0)
         {
-            throw new InvalidOperationException($"cassette {Path}: {failures.Length} flow(s) could not be recorded in full and were kept in reduced form:\n  " + string.Join("\n  ", failures));
+            return ($"cassette {Path}: {failures.Length} flow(s) could not be recorded in full and were kept in reduced form:\n  " + string.Join("\n  ", failures),
+                m => new InvalidOperationException(m));
         }
 
         if (unmatched.Length > 0)
         {
-            throw new UnmatchedRequestException($"cassette {Path} has no answer for {unmatched.Length} request(s):\n  " + string.Join("\n  ", unmatched) +
-                $"\nRe-record it with {ModeResolver.EnvironmentVariable}=Record (or dotnet test -p:MitmFixtureMode=Record) if the change is intended.");
+            return ($"cassette {Path} has no answer for {unmatched.Length} request(s):\n  " + string.Join("\n  ", unmatched) +
+                $"\nRe-record it with {ModeResolver.EnvironmentVariable}=Record (or dotnet test -p:MitmFixtureMode=Record) if the change is intended.",
+                m => new UnmatchedRequestException(m));
         }
 
         if (_driftBaseline is not null &&
-            TrafficDrift.Compare(Flows, _driftBaseline, _options.Replay, new Redactor(_options.Redaction), _options.DriftScrubbing) is { HasDrift: true } drift)
+            TrafficDrift.Compare(flows, _driftBaseline, _options.Replay, new Redactor(_options.Redaction), _options.DriftScrubbing) is { HasDrift: true } drift)
         {
-            throw new TrafficDriftException($"traffic drifted from cassette {Path} (mode Drift, nothing rewritten):\n{drift.Describe()}" +
-                $"Re-record it with {ModeResolver.EnvironmentVariable}=Record (or dotnet test -p:MitmFixtureMode=Record) if the change is intended.");
+            FailureReport.AddDriftNotes(flows, drift, notes);
+            return ($"traffic drifted from cassette {Path} (mode Drift, nothing rewritten):\n{drift.Describe()}" +
+                $"Re-record it with {ModeResolver.EnvironmentVariable}=Record (or dotnet test -p:MitmFixtureMode=Record) if the change is intended.",
+                m => new TrafficDriftException(m));
         }
 
         if (_options.FailOnUnusedInteractions && Replay is { } replay && replay.Store.Unused() is { Count: > 0 } unused)
         {
-            throw new UnusedInteractionsException($"cassette {Path} holds {unused.Count} recorded request(s) this test no longer makes:\n  " + string.Join("\n  ", unused.Select(f => $"{f.Request.Method} {f.Request.Url}")));
+            return ($"cassette {Path} holds {unused.Count} recorded request(s) this test no longer makes:\n  " + string.Join("\n  ", unused.Select(f => $"{f.Request.Method} {f.Request.Url}")),
+                m => new UnusedInteractionsException(m));
         }
+
+        return null;
+    }
+
+    /// <summary>Writes the traffic report when <see cref="FixtureOptions.TrafficReport"/> asks for one; returns the line naming it (or why it is missing).</summary>
+    private string? ReportIfWanted((string Message, Func<string, Exception> Create)? failure, IReadOnlyDictionary<int, string> notes)
+    {
+        if (_options.TrafficReport == TrafficReportPolicy.Never || (failure is null && _options.TrafficReport != TrafficReportPolicy.Always))
+        {
+            return null;
+        }
+
+        var firstLine = failure?.Message.Split('\n')[0];
+        var title = firstLine is null ? $"{Name}: passed ({Mode})" : $"{Name}: failed ({Mode}): {firstLine}";
+        var (path, error) = FailureReport.Write(_options.ReportFolder ?? FailureReport.DefaultFolder(), Path, title, Flows, notes);
+        return path is not null ? $"traffic report: {path}" : error;
     }
 }

@@ -31,6 +31,12 @@ public sealed record FixtureOptions
     /// <summary>Fail a test whose cassette holds recorded requests it no longer makes. Default false.</summary>
     public bool FailOnUnusedInteractions { get; init; }
 
+    /// <summary>When a test's traffic report (an HTML page of its flows, failing ones marked with why) is written. Default OnFailure; the failure message names its path.</summary>
+    public TrafficReportPolicy TrafficReport { get; init; } = TrafficReportPolicy.OnFailure;
+
+    /// <summary>Where traffic reports go, one <c>&lt;cassette name&gt;.html</c> each. Default: <c>TestResults/mitmfixture/</c> beside the test project.</summary>
+    public string? ReportFolder { get; init; }
+
     /// <summary>Cassettes older than this get <see cref="StaleCassettePolicy"/>. Default: no limit.</summary>
     public TimeSpan? MaxCassetteAge { get; init; }
 

@@ -49,6 +49,14 @@ public sealed class DriftModeTests : IDisposable
         Assert.Contains($"unrecorded GET {server.Url}/logo.bin", error.Message, StringComparison.Ordinal);
         Assert.Contains("+    \"name\": \"Grace\"", error.Message, StringComparison.Ordinal);
         Assert.Equal(before, await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
+
+        // The traffic report marks the drifted and the unrecorded flow with why (issue 23).
+        var report = Path.Combine(_folder, "reports", "users.html");
+        Assert.Contains($"traffic report: {report}", error.Message, StringComparison.Ordinal);
+        var html = await File.ReadAllTextAsync(report, TestContext.Current.CancellationToken);
+        Assert.Contains("drifted from recording #1: header X-Api-Version, body", html, StringComparison.Ordinal);
+        Assert.Contains($"unrecorded: GET {server.Url}/logo.bin: ", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("from recording #2", html, StringComparison.Ordinal);
     }
 
     [Fact]

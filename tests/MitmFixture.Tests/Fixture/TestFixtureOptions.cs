@@ -17,5 +17,6 @@ internal static class TestFixtureOptions
         ContinuousIntegration = false,
         AcceptSnapshots = false,
         ReadEnvironment = _ => null,
+        ReportFolder = Path.Combine(folder, "reports"),
     };
 }
