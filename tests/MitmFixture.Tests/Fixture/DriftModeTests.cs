@@ -10,11 +10,8 @@ public sealed class DriftModeTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("mitmfixture-driftmode-").FullName;
 
-    private FixtureOptions Options(RecordMode mode) => new()
+    private FixtureOptions Options(RecordMode mode) => TestFixtureOptions.Isolated(mode, _folder) with
     {
-        Mode = mode,
-        CassetteFolder = _folder,
-        ContinuousIntegration = false,
         DriftScrubbing = new TrafficScrubOptions().ForDrift([], ["generated"]),
     };
 

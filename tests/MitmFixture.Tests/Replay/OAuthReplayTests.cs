@@ -71,7 +71,7 @@ public sealed class OAuthReplayTests : IDisposable
     [Fact]
     public async Task ClientCredentialsThenApiCalls_ThroughTheXunitFixture_RecordThenReplayOffline()
     {
-        var options = new MitmFixture.Xunit.Session.FixtureOptions { CassetteFolder = _directory, SnapshotFolder = _directory, ContinuousIntegration = false };
+        var options = MitmFixture.Tests.Fixture.TestFixtureOptions.Isolated(MitmFixture.Xunit.Session.RecordMode.Auto, _directory); // free of MITMFIXTURE_MODE and CI
         await using var server = new OAuthServer();
         List<string> recorded;
         await using (var fixture = MitmFixture.Xunit.ProxyFixture.WithOptions(options with { Mode = MitmFixture.Xunit.Session.RecordMode.Record }))
