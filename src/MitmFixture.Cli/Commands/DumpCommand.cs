@@ -19,7 +19,7 @@ internal static class DumpCommand
         var filter = new Argument<string[]>("filter") { Description = "A mitmproxy filter expression choosing the flows shown and written, e.g. '~d example.com & ~c 404'.", Arity = ArgumentArity.ZeroOrMore };
         var read = new Option<string?>("--rfile", "-r") { Description = "Read flows from this cassette instead of running the proxy." };
         var write = new Option<string?>("--wfile", "-w") { Description = "Write the matching flows to this cassette." };
-        var detail = new Option<int>("--flow-detail") { Description = "0: nothing per flow, 1: one line (default), 2: plus headers, 3: plus bodies (truncated), 4: plus full bodies.", DefaultValueFactory = _ => 1 };
+        var detail = new Option<int>("--flow-detail") { Description = "0: nothing per flow, 1: one line (default), 2: plus the connections (addresses, TLS, server certificate) and headers, 3: plus bodies (truncated), 4: plus full bodies.", DefaultValueFactory = _ => 1 };
         var command = new Command("dump", "Run the proxy and print each finished flow, mitmdump-style. Stops on Ctrl+C or SIGTERM.")
         {
             filter, read, write, detail,

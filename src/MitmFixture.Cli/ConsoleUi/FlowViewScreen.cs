@@ -4,22 +4,25 @@ using MitmFixture.Http;
 
 namespace MitmFixture.Cli.ConsoleUi;
 
-/// <summary>Which half of a flow the flow view shows.</summary>
+/// <summary>Which part of a flow the flow view shows, in the order Tab cycles through them.</summary>
 internal enum FlowTab
 {
     Request,
     Response,
+
+    /// <summary>The client and server connections (mitmproxy's console calls this tab "Detail").</summary>
+    Connection,
 }
 
 /// <summary>
-/// One flow: a summary line, Request/Response tabs (Tab switches), headers and the body in the
+/// One flow: a summary line, Request/Response/Connection tabs (Tab cycles), headers and the body in the
 /// chosen view mode (<c>m</c>: pretty, raw, hex). <c>e</c> then a letter edits a part of the flow.
 /// </summary>
 internal sealed class FlowViewScreen : Screen
 {
     private static readonly KeyHelp[] Keys =
     [
-        new("Tab", "switch between Request and Response"),
+        new("Tab ← →", "next / previous tab: Request, Response, Connection"),
         new("m", "next view mode: pretty, raw, hex"),
         new("↑ ↓ j k", "scroll; PgUp PgDn, Space, g G jump"),
         new("e", "edit, then: h headers, q query, f form, m method, u URL, c status code, b body ($EDITOR)"),
@@ -65,8 +68,13 @@ internal sealed class FlowViewScreen : Screen
     /// <summary>After <c>e</c> the next key names the part to edit, even <c>?</c> or <c>Q</c>.</summary>
     public override bool CapturesKeys => _editPending;
 
-    /// <summary>The message the tab shows: the request, or the response (null while there is none).</summary>
-    public HttpMessage? Message => Tab == FlowTab.Request ? Flow.Request : Flow.Response;
+    /// <summary>The message the tab shows: the request, or the response (null while there is none, and on the Connection tab).</summary>
+    public HttpMessage? Message => Tab switch
+    {
+        FlowTab.Request => Flow.Request,
+        FlowTab.Response => Flow.Response,
+        _ => null,
+    };
 
     /// <summary>
     /// The body as the current view mode shows it. Pretty-printing a large body takes seconds, and
@@ -100,9 +108,11 @@ internal sealed class FlowViewScreen : Screen
 
         switch (key.Key)
         {
-            case ConsoleKey.Tab or ConsoleKey.LeftArrow or ConsoleKey.RightArrow:
-                Tab = Tab == FlowTab.Request ? FlowTab.Response : FlowTab.Request;
-                Scroll = 0;
+            case ConsoleKey.Tab or ConsoleKey.RightArrow:
+                SwitchTab(+1);
+                return;
+            case ConsoleKey.LeftArrow:
+                SwitchTab(-1);
                 return;
             case ConsoleKey.UpArrow: Scroll = Math.Max(0, Scroll - 1); return;
             case ConsoleKey.DownArrow: Scroll++; return;
@@ -121,6 +131,9 @@ internal sealed class FlowViewScreen : Screen
             case 'g': Scroll = 0; break;
             case 'G': Scroll = int.MaxValue; break;
             case 'm': Mode = ContentViewer.Next(Mode); break;
+            case 'e' when Tab == FlowTab.Connection:
+                App.Fail("Connection details are read-only; Tab to the Request or Response to edit");
+                break;
             case 'e':
                 if (App.CanEdit(Flow))
                 {
@@ -140,5 +153,12 @@ internal sealed class FlowViewScreen : Screen
                 break;
             case 'q': App.Pop(); break;
         }
+    }
+
+    private void SwitchTab(int step)
+    {
+        var count = Enum.GetValues<FlowTab>().Length;
+        Tab = (FlowTab)(((int)Tab + step + count) % count);
+        Scroll = 0;
     }
 }

@@ -6,7 +6,8 @@ using MitmFixture.Http;
 namespace MitmFixture.Cli.Output;
 
 /// <summary>
-/// mitmdump's --flow-detail levels: 1 the flow line, 2 with headers, 3 with bodies (and WebSocket
+/// mitmdump's --flow-detail levels: 1 the flow line, 2 with the connections (one line per side and
+/// one for the server's certificate) and headers, 3 with bodies (and WebSocket
 /// messages) cut at <see cref="ShortBodyLines"/> lines, 4 with whole bodies. Bodies go through the
 /// content views (mitmproxy's dumper uses the "auto" view), and everything taken from the flow is
 /// escaped on its way out: a server must not be able to drive the user's terminal (ESC, CSI, BEL,
@@ -29,6 +30,7 @@ internal static class FlowDetail
         }
 
         var text = new StringBuilder(line).Append('\n');
+        AppendConnections(text, flow);
         Append(text, ">> ", flow.Request, level);
         if (flow.Response is { } response)
         {
@@ -41,6 +43,16 @@ internal static class FlowDetail
         }
 
         return text.ToString().TrimEnd('\n');
+    }
+
+    /// <summary>The console's Connection tab in short: timings are left to the console and HAR export.</summary>
+    private static void AppendConnections(StringBuilder text, Flow flow)
+    {
+        foreach (var section in ConnectionDetail.Sections(flow).Where(s => s.Title != ConnectionDetail.TimingTitle && s.Fields.Count > 0))
+        {
+            text.Append("    ").Append(section.Title).Append(": ")
+                .AppendJoin("; ", section.Fields.Select(f => f.Label + " " + f.Value)).Append('\n');
+        }
     }
 
     private static void Append(StringBuilder text, string prefix, HttpMessage message, int level)

@@ -149,6 +149,8 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
         Assert.DoesNotContain('\r', output);
         Assert.Contains(cli.Lines, l => l.Contains("/evil << 200 Finex" + EscapedHead, StringComparison.Ordinal));
         Assert.Contains("    << X-Evil: x" + EscapedHead, cli.Lines);
+        Assert.Contains(cli.Lines, l => l.StartsWith("    Client connection: Address 127.0.0.1:", StringComparison.Ordinal));
+        Assert.Contains(cli.Lines, l => l.StartsWith("    Server connection: Address " + new Uri(server.Url).Authority + "; Resolved address ", StringComparison.Ordinal));
         Assert.Contains("    hello x" + Escaped + "\\x0dx" + Escaped + " and ordinary text after it", cli.Lines);
     }
 

@@ -1,8 +1,12 @@
+using MitmFixture.Cli.Output;
 using MitmFixture.Http;
 
 namespace MitmFixture.Cli.ConsoleUi.Rendering;
 
-/// <summary>The flow view: summary, Request/Response tabs with the view mode, then the start line, headers and body, scrolled.</summary>
+/// <summary>
+/// The flow view: summary, Request/Response/Connection tabs with the view mode, then the start
+/// line, headers and body (or the connection details), scrolled.
+/// </summary>
 internal static class FlowDetailView
 {
     public static IEnumerable<ScreenLine> Build(FlowViewScreen view, int width, int height)
@@ -24,6 +28,8 @@ internal static class FlowDetailView
         line.Add(" Request ", view.Tab == FlowTab.Request ? Palette.TabActive : Palette.Dim);
         line.Add(" ");
         line.Add(" Response ", view.Tab == FlowTab.Response ? Palette.TabActive : Palette.Dim);
+        line.Add(" ");
+        line.Add(" Connection ", view.Tab == FlowTab.Connection ? Palette.TabActive : Palette.Dim);
         if (view.Flow.Intercepted)
         {
             line.Add("  ⏸ intercepted: a accepts, x kills", Palette.Intercepted);
@@ -37,6 +43,11 @@ internal static class FlowDetailView
     {
         var lines = new List<ScreenLine>();
         var flow = view.Flow;
+        if (view.Tab == FlowTab.Connection)
+        {
+            return Connection(flow);
+        }
+
         if (view.Message is not { } message)
         {
             lines.Add(flow.Error is { } error
@@ -65,6 +76,33 @@ internal static class FlowDetailView
         if (flow.Error is { } failure && view.Tab == FlowTab.Response)
         {
             lines.Add(ScreenLine.Of("Error: " + failure.Message, Palette.Error));
+        }
+
+        return lines;
+    }
+
+    /// <summary>Each side's section, one field a line, as mitmproxy's Detail tab; values arrive escaped from <see cref="ConnectionDetail"/>.</summary>
+    private static List<ScreenLine> Connection(Flows.Flow flow)
+    {
+        var lines = new List<ScreenLine>();
+        foreach (var section in ConnectionDetail.Sections(flow))
+        {
+            if (lines.Count > 0)
+            {
+                lines.Add(new ScreenLine());
+            }
+
+            lines.Add(ScreenLine.Of($"── {section.Title} ──", Palette.Dim));
+            if (section.Fields.Count == 0)
+            {
+                lines.Add(ScreenLine.Of("(not recorded)", Palette.Dim));
+            }
+
+            var width = section.Fields.Count == 0 ? 0 : section.Fields.Max(f => f.Label.Length);
+            foreach (var field in section.Fields)
+            {
+                lines.Add(new ScreenLine().Add(field.Label.PadRight(width), Palette.HeaderName).Add("  " + field.Value));
+            }
         }
 
         return lines;

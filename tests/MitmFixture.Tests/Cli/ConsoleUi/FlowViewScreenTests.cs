@@ -34,11 +34,13 @@ public class FlowViewScreenTests
     }
 
     [Fact]
-    public async Task Tab_SwitchesBetweenResponseAndRequest()
+    public async Task Tab_CyclesResponseConnectionRequest_LeftGoesBack()
     {
         var (console, view) = await OpenAsync(Answered());
         await using var _ = console;
         Assert.Equal(FlowTab.Response, view.Tab);
+        console.Press(Keys.Tab);
+        Assert.Equal(FlowTab.Connection, view.Tab);
         console.Press(Keys.Tab);
         Assert.Equal(FlowTab.Request, view.Tab);
         var screen = console.ScreenText();
@@ -46,6 +48,10 @@ public class FlowViewScreenTests
         Assert.Contains("X-Trace: abc", screen);
         console.Press(Keys.Tab);
         Assert.Equal(FlowTab.Response, view.Tab);
+        console.Press(Keys.Left);
+        Assert.Equal(FlowTab.Request, view.Tab);
+        console.Press(Keys.Left);
+        Assert.Equal(FlowTab.Connection, view.Tab);
     }
 
     [Fact]
@@ -148,7 +154,7 @@ public class FlowViewScreenTests
     {
         var (console, view) = await OpenAsync(Answered());
         await using var _ = console;
-        console.Press(Keys.Tab).Keys("eh");
+        console.Press(Keys.Left).Keys("eh");
         var grid = Assert.IsType<GridEditorScreen>(console.App.Current);
         Assert.Contains(grid.Rows, r => r[0] == "X-Trace" && r[1] == "abc");
         console.Keys("a").Press(Keys.Enter).Keys("X-New").Press(Keys.Escape).Keys("l").Press(Keys.Enter).Keys("yes").Press(Keys.Escape);

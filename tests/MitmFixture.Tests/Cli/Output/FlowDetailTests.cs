@@ -65,6 +65,63 @@ public sealed class FlowDetailTests
         Assert.Contains("a\\x1b[2J\\x1b]0;owned\\x07b\\x9b31m\\x08\\x0dc", text, StringComparison.Ordinal);
     }
 
+    private static Flow TlsFlow()
+    {
+        var flow = TestFlows.Get("https://example.com/").Respond(200, "ok");
+        flow.Client.TlsEstablished = true;
+        flow.Client.Sni = "example.com";
+        flow.Client.Alpn = "h2";
+        flow.Client.TlsVersion = "Tls13";
+        flow.Client.Cipher = "TLS_AES_128_GCM_SHA256";
+        flow.Server.TlsEstablished = true;
+        flow.Server.PeerAddress = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("93.184.216.34"), 443);
+        flow.Server.Sni = "example.com";
+        flow.Server.Alpn = "http/1.1";
+        flow.Server.TlsVersion = "Tls12";
+        flow.Server.Cipher = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+        flow.Server.Certificate = new ServerCertificateInfo("CN=example.com", "CN=Test CA", ["example.com", "www.example.com"], Start, Start.AddDays(90), new string('A', 64));
+        return flow;
+    }
+
+    private static readonly DateTimeOffset Start = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+    [Fact]
+    public void Format_Level2_ShowsBothConnectionsAndTheCertificate()
+    {
+        var text = FlowDetail.Format(TlsFlow(), 2);
+
+        Assert.Contains("\n    Client connection: Address 127.0.0.1:22; Proxy address 127.0.0.1:8080; TLS Tls13; SNI example.com; ALPN h2; Cipher TLS_AES_128_GCM_SHA256\n", text, StringComparison.Ordinal);
+        Assert.Contains("\n    Server connection: Address example.com:443; Resolved address 93.184.216.34:443; TLS Tls12; SNI example.com; ALPN http/1.1; Cipher TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n", text, StringComparison.Ordinal);
+        Assert.Contains("\n    Server certificate: Subject CN=example.com; Issuer CN=Test CA; Alt names example.com, www.example.com; Valid from 2026-01-02 03:04:05.000 UTC; Valid to 2026-04-02 03:04:05.000 UTC; SHA256 digest " + new string('A', 64) + "\n", text, StringComparison.Ordinal);
+        Assert.True(text.IndexOf("Server connection", StringComparison.Ordinal) < text.IndexOf("<< Content-Type", StringComparison.Ordinal), "connections come before the headers");
+    }
+
+    [Fact]
+    public void Format_Level1_HasNoConnections_PlainHttpHasNoTlsFields()
+    {
+        Assert.DoesNotContain("connection", FlowDetail.Format(TlsFlow(), 1), StringComparison.Ordinal);
+
+        var text = FlowDetail.Format(TestFlows.Get("http://example.com/").Respond(200, "ok"), 2);
+
+        Assert.Contains("\n    Server connection: Address example.com:80\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("SNI", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Server certificate", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Format_HostileSniAndCertificate_Escaped()
+    {
+        var flow = TlsFlow();
+        flow.Client.Sni = Hostile;
+        flow.Server.Certificate = flow.Server.Certificate! with { Subject = "CN=" + Hostile };
+
+        var text = FlowDetail.Format(flow, 2);
+
+        AssertNoControlCharacters(text);
+        Assert.Contains("SNI a\\x1b[2J", text, StringComparison.Ordinal);
+        Assert.Contains("Subject CN=a\\x1b[2J", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Format_WebSocketMessages_ShownEscapedFromLevel3()
     {
