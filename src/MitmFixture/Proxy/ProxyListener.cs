@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using MitmFixture.Http;
 
 namespace MitmFixture.Proxy;
 
@@ -13,8 +12,9 @@ public sealed class ProxyListener : IAsyncDisposable
     private readonly Action<ProxyListener> _closed;
     private int _disposed;
 
-    internal ProxyListener(Socket socket, CancellationTokenSource stop, Task acceptLoop, Action<ProxyListener> closed)
+    internal ProxyListener(Socket socket, Uri url, CancellationTokenSource stop, Task acceptLoop, Action<ProxyListener> closed)
     {
+        Url = url;
         _closed = closed;
         _socket = socket;
         _stop = stop;
@@ -26,8 +26,8 @@ public sealed class ProxyListener : IAsyncDisposable
 
     public int Port => Endpoint.Port;
 
-    /// <summary>This port's address as a proxy URL.</summary>
-    public Uri Url => new($"http://{HostPort.Format(Endpoint.Address.ToString(), Endpoint.Port)}/");
+    /// <summary>This port's address as a proxy URL, with the proxy's scheme (<c>socks5://</c> in SOCKS5 mode).</summary>
+    public Uri Url { get; }
 
     public async ValueTask DisposeAsync()
     {

@@ -39,7 +39,11 @@ public sealed class ProxyServer : IAsyncDisposable
     public int Port => Endpoint.Port;
 
     /// <summary>The proxy's address as a URL, for <c>HttpClientHandler.Proxy</c> or <c>curl -x</c>.</summary>
-    public Uri Url => new($"{(Options.Mode.Kind == ProxyModeKind.Socks5 ? "socks5" : "http")}://{HostPort.Format(Endpoint.Address.ToString(), Endpoint.Port)}/");
+    public Uri Url => UrlOf(Endpoint);
+
+    /// <summary>A proxy URL for one of this proxy's ports: <c>socks5://</c> in SOCKS5 mode, else <c>http://</c>.</summary>
+    internal Uri UrlOf(IPEndPoint endpoint) =>
+        new($"{(Options.Mode.Kind == ProxyModeKind.Socks5 ? "socks5" : "http")}://{HostPort.Format(endpoint.Address.ToString(), endpoint.Port)}/");
 
     public ProxyOptions Options => _context.Options;
 
@@ -144,7 +148,7 @@ public sealed class ProxyServer : IAsyncDisposable
         }
 
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
-        var listener = new ProxyListener(socket, stop, AcceptLoopAsync(socket, stop.Token), l => _listeners.TryRemove(l, out _));
+        var listener = new ProxyListener(socket, UrlOf((IPEndPoint)socket.LocalEndPoint!), stop, AcceptLoopAsync(socket, stop.Token), l => _listeners.TryRemove(l, out _)); // a bound socket has an endpoint
         _listeners.TryAdd(listener, 0);
         return listener;
     }

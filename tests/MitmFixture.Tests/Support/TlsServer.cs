@@ -76,8 +76,9 @@ public sealed class TlsServer : IAsyncDisposable
                 _ = ServeAsync(client);
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
+            // Stopped: a listener stopped between two accepts throws InvalidOperationException ("Not listening").
         }
     }
 
