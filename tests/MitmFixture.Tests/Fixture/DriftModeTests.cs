@@ -21,7 +21,7 @@ public sealed class DriftModeTests : IDisposable
         await using var server = new ChangingServer();
         await RecordAsync(server);
 
-        await using var fixture = await StartAsync(Options(RecordMode.Drift));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Drift));
         var scope = await fixture.UseCassetteAsync("users");
         await CallAsync(fixture, server);
         await scope.DisposeAsync();
@@ -38,7 +38,7 @@ public sealed class DriftModeTests : IDisposable
         var before = await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
         server.Version = 2;
 
-        await using var fixture = await StartAsync(Options(RecordMode.Drift));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Drift));
         var scope = await fixture.UseCassetteAsync("users");
         await CallAsync(fixture, server);
         using var extra = await fixture.CreateClient().GetAsync(server.Url + "/logo.bin", TestContext.Current.CancellationToken);
@@ -62,7 +62,7 @@ public sealed class DriftModeTests : IDisposable
     [Fact]
     public async Task Drift_NoCassette_FailsLikeReplay()
     {
-        await using var fixture = await StartAsync(Options(RecordMode.Drift));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Drift));
 
         var error = await Assert.ThrowsAsync<MissingCassetteException>(async () => await fixture.UseCassetteAsync("never-recorded"));
 
@@ -70,13 +70,6 @@ public sealed class DriftModeTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
-
-    private static async Task<ProxyFixture> StartAsync(FixtureOptions options)
-    {
-        var fixture = ProxyFixture.WithOptions(options);
-        await fixture.InitializeAsync();
-        return fixture;
-    }
 
     private static async Task CallAsync(ProxyFixture fixture, ChangingServer server)
     {
@@ -90,7 +83,7 @@ public sealed class DriftModeTests : IDisposable
 
     private async Task<string> RecordAsync(ChangingServer server)
     {
-        await using var recorder = await StartAsync(Options(RecordMode.Record));
+        await using var recorder = await TestFixtureOptions.StartAsync(Options(RecordMode.Record));
         await using (var scope = await recorder.UseCassetteAsync("users"))
         {
             await CallAsync(recorder, server);

@@ -1,6 +1,5 @@
 using System.Net;
 using MitmFixture.Tests.Support;
-using MitmFixture.Xunit;
 using MitmFixture.Xunit.Session;
 
 namespace MitmFixture.Tests.Fixture;
@@ -16,16 +15,9 @@ public sealed class FailureReportTests : IDisposable
 
     private FixtureOptions Options(RecordMode mode) => TestFixtureOptions.Isolated(mode, _folder);
 
-    private static async Task<ProxyFixture> StartAsync(FixtureOptions options)
-    {
-        var fixture = ProxyFixture.WithOptions(options);
-        await fixture.InitializeAsync();
-        return fixture;
-    }
-
     private async Task RecordAsync(CountingServer server, string name)
     {
-        await using var recorder = await StartAsync(Options(RecordMode.Record));
+        await using var recorder = await TestFixtureOptions.StartAsync(Options(RecordMode.Record));
         await using var cassette = await recorder.UseCassetteAsync(name);
         await recorder.CreateClient().GetStringAsync(server.Url + "/recorded", Cancel);
     }
@@ -36,7 +28,7 @@ public sealed class FailureReportTests : IDisposable
         await using var server = new CountingServer();
         await RecordAsync(server, "unmatched");
 
-        await using var fixture = await StartAsync(Options(RecordMode.Replay));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay));
         var scope = await fixture.UseCassetteAsync("unmatched");
         var client = fixture.CreateClient();
         Assert.Equal("answer 1", await client.GetStringAsync(server.Url + "/recorded", Cancel));
@@ -61,7 +53,7 @@ public sealed class FailureReportTests : IDisposable
         await using var server = new CountingServer();
         await RecordAsync(server, "never");
 
-        await using var fixture = await StartAsync(Options(RecordMode.Replay) with { TrafficReport = TrafficReportPolicy.Never });
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay) with { TrafficReport = TrafficReportPolicy.Never });
         var scope = await fixture.UseCassetteAsync("never");
         using var missed = await fixture.CreateClient().GetAsync(server.Url + "/never-recorded", Cancel);
         var error = await Assert.ThrowsAsync<UnmatchedRequestException>(async () => await scope.DisposeAsync());
@@ -77,7 +69,7 @@ public sealed class FailureReportTests : IDisposable
         await RecordAsync(server, "passing");
         Assert.Equal(TrafficReportPolicy.OnFailure, new FixtureOptions().TrafficReport);
 
-        await using (var fixture = await StartAsync(Options(RecordMode.Replay)))
+        await using (var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay)))
         {
             await using var scope = await fixture.UseCassetteAsync("passing");
             await fixture.CreateClient().GetStringAsync(server.Url + "/recorded", Cancel);
@@ -85,7 +77,7 @@ public sealed class FailureReportTests : IDisposable
 
         Assert.False(Directory.Exists(Reports));
 
-        await using (var fixture = await StartAsync(Options(RecordMode.Replay) with { TrafficReport = TrafficReportPolicy.Always }))
+        await using (var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay) with { TrafficReport = TrafficReportPolicy.Always }))
         {
             await using var scope = await fixture.UseCassetteAsync("passing");
             await fixture.CreateClient().GetStringAsync(server.Url + "/recorded", Cancel);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using MitmFixture.Tests.Support;
-using MitmFixture.Xunit;
 using MitmFixture.Xunit.Session;
 
 namespace MitmFixture.Tests.Fixture;
@@ -14,17 +13,10 @@ public sealed class FixtureStrictnessTests : IDisposable
 
     private FixtureOptions Options(RecordMode mode) => TestFixtureOptions.Isolated(mode, _folder);
 
-    private static async Task<ProxyFixture> StartAsync(FixtureOptions options)
-    {
-        var fixture = ProxyFixture.WithOptions(options);
-        await fixture.InitializeAsync();
-        return fixture;
-    }
-
     /// <summary>Records GET /a and GET /b into <paramref name="name"/>.json from a counting server.</summary>
     private async Task RecordTwoAsync(CountingServer server, string name)
     {
-        await using var recorder = await StartAsync(Options(RecordMode.Record));
+        await using var recorder = await TestFixtureOptions.StartAsync(Options(RecordMode.Record));
         await using var cassette = await recorder.UseCassetteAsync(name);
         await recorder.CreateClient().GetStringAsync(server.Url + "/a", Cancel);
         await recorder.CreateClient().GetStringAsync(server.Url + "/b", Cancel);
@@ -36,7 +28,7 @@ public sealed class FixtureStrictnessTests : IDisposable
         await using var server = new CountingServer();
         await RecordTwoAsync(server, "unused");
 
-        await using var fixture = await StartAsync(Options(RecordMode.Replay) with { FailOnUnusedInteractions = true });
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay) with { FailOnUnusedInteractions = true });
         var scope = await fixture.UseCassetteAsync("unused");
         Assert.Equal("answer 1", await fixture.CreateClient().GetStringAsync(server.Url + "/a", Cancel));
         var error = await Assert.ThrowsAsync<UnusedInteractionsException>(async () => await scope.DisposeAsync());
@@ -52,14 +44,14 @@ public sealed class FixtureStrictnessTests : IDisposable
         await using var server = new CountingServer();
         await RecordTwoAsync(server, "used");
 
-        await using (var strict = await StartAsync(Options(RecordMode.Replay) with { FailOnUnusedInteractions = true }))
+        await using (var strict = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay) with { FailOnUnusedInteractions = true }))
         {
             await using var scope = await strict.UseCassetteAsync("used");
             await strict.CreateClient().GetStringAsync(server.Url + "/a", Cancel);
             await strict.CreateClient().GetStringAsync(server.Url + "/b", Cancel);
         }
 
-        await using var lenient = await StartAsync(Options(RecordMode.Replay));
+        await using var lenient = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay));
         await using var unusedScope = await lenient.UseCassetteAsync("used"); // nothing asked: no failure by default
         Assert.Equal(2, server.Requests);
     }
@@ -71,7 +63,7 @@ public sealed class FixtureStrictnessTests : IDisposable
         await RecordTwoAsync(server, "stale");
         MakeOld("stale");
 
-        await using var fixture = await StartAsync(Options(RecordMode.Replay) with { MaxCassetteAge = TimeSpan.FromDays(30), StaleCassettePolicy = StaleCassettePolicy.Fail });
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay) with { MaxCassetteAge = TimeSpan.FromDays(30), StaleCassettePolicy = StaleCassettePolicy.Fail });
         var error = await Assert.ThrowsAsync<MissingCassetteException>(() => fixture.UseCassetteAsync("stale"));
 
         Assert.Contains("stale.json is older than 30 days; re-record it", error.Message, StringComparison.Ordinal);
@@ -84,7 +76,7 @@ public sealed class FixtureStrictnessTests : IDisposable
         await RecordTwoAsync(server, "warned");
         MakeOld("warned");
 
-        await using var fixture = await StartAsync(Options(RecordMode.Replay) with { MaxCassetteAge = TimeSpan.FromDays(30) }); // Warn is the default
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay) with { MaxCassetteAge = TimeSpan.FromDays(30) }); // Warn is the default
         await using var scope = await fixture.UseCassetteAsync("warned");
 
         Assert.Equal(RecordMode.Replay, scope.Mode);
@@ -100,7 +92,7 @@ public sealed class FixtureStrictnessTests : IDisposable
         await RecordTwoAsync(server, "rerecord");
         MakeOld("rerecord");
 
-        await using (var fixture = await StartAsync(Options(RecordMode.Replay) with { MaxCassetteAge = TimeSpan.FromDays(30), StaleCassettePolicy = StaleCassettePolicy.ReRecord }))
+        await using (var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay) with { MaxCassetteAge = TimeSpan.FromDays(30), StaleCassettePolicy = StaleCassettePolicy.ReRecord }))
         {
             await using var scope = await fixture.UseCassetteAsync("rerecord");
             Assert.Equal(RecordMode.Record, scope.Mode);
@@ -108,7 +100,7 @@ public sealed class FixtureStrictnessTests : IDisposable
         }
 
         Assert.True(File.GetLastWriteTimeUtc(CassettePath("rerecord")) > DateTime.UtcNow.AddDays(-1)); // fresh again
-        await using var replay = await StartAsync(Options(RecordMode.Replay) with { MaxCassetteAge = TimeSpan.FromDays(30), StaleCassettePolicy = StaleCassettePolicy.Fail });
+        await using var replay = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay) with { MaxCassetteAge = TimeSpan.FromDays(30), StaleCassettePolicy = StaleCassettePolicy.Fail });
         await using var again = await replay.UseCassetteAsync("rerecord");
         Assert.Equal("answer 3", await replay.CreateClient().GetStringAsync(server.Url + "/a", Cancel));
         Assert.Equal(3, server.Requests);
@@ -120,7 +112,7 @@ public sealed class FixtureStrictnessTests : IDisposable
         await using var server = new CountingServer();
         await RecordTwoAsync(server, "young");
 
-        await using var fixture = await StartAsync(Options(RecordMode.Replay) with { MaxCassetteAge = TimeSpan.FromDays(30), StaleCassettePolicy = StaleCassettePolicy.Fail });
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay) with { MaxCassetteAge = TimeSpan.FromDays(30), StaleCassettePolicy = StaleCassettePolicy.Fail });
         await using var scope = await fixture.UseCassetteAsync("young");
 
         Assert.Equal(RecordMode.Replay, scope.Mode);
@@ -150,7 +142,7 @@ public sealed class FixtureStrictnessTests : IDisposable
         await using var server = new CountingServer();
         await RecordTwoAsync(server, "forced");
 
-        await using var fixture = await StartAsync(Options(RecordMode.Replay) with { ReadEnvironment = name => name == ModeResolver.EnvironmentVariable ? "Record" : null });
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay) with { ReadEnvironment = name => name == ModeResolver.EnvironmentVariable ? "Record" : null });
         await using (var scope = await fixture.UseCassetteAsync("forced"))
         {
             Assert.Equal(RecordMode.Record, scope.Mode);
@@ -164,7 +156,7 @@ public sealed class FixtureStrictnessTests : IDisposable
     public async Task AcceptSnapshots_WritesTheVerifiedFileInsteadOfFailing()
     {
         await using var server = new CountingServer();
-        await using var fixture = await StartAsync(Options(RecordMode.Passthrough) with { AcceptSnapshots = true });
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Passthrough) with { AcceptSnapshots = true });
         await using var cassette = await fixture.UseCassetteAsync("accepted");
         await fixture.CreateClient().GetStringAsync(server.Url + "/snap", Cancel);
 
@@ -215,7 +207,7 @@ public sealed class FixtureStrictnessTests : IDisposable
     public async Task Record_CookieAndSetCookie_AreRedactedByDefault()
     {
         await using var upstream = await TestUpstream.StartAsync();
-        await using (var fixture = await StartAsync(Options(RecordMode.Record)))
+        await using (var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Record)))
         {
             await using var scope = await fixture.UseCassetteAsync("cookies");
             using var request = new HttpRequestMessage(HttpMethod.Get, $"{upstream.HttpUrl}/setcookie/session/server-secret-42");

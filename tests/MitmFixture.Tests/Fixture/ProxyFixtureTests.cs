@@ -12,20 +12,13 @@ public sealed class ProxyFixtureTests : IDisposable
 
     private FixtureOptions Options(RecordMode mode) => TestFixtureOptions.Isolated(mode, _folder);
 
-    private static async Task<ProxyFixture> StartAsync(FixtureOptions options)
-    {
-        var fixture = ProxyFixture.WithOptions(options);
-        await fixture.InitializeAsync();
-        return fixture;
-    }
-
     [Fact]
     public async Task Record_ThenReplayWithServerStopped_SameAnswers()
     {
         var upstream = await TestUpstream.StartAsync();
         var url = $"{upstream.HttpUrl}/echo/weather?city=Paris";
         string recorded;
-        await using (var fixture = await StartAsync(Options(RecordMode.Record)))
+        await using (var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Record)))
         {
             await using var cassette = await fixture.UseCassetteAsync("weather");
             recorded = await fixture.CreateClient().GetStringAsync(url, TestContext.Current.CancellationToken);
@@ -33,7 +26,7 @@ public sealed class ProxyFixtureTests : IDisposable
         }
 
         await upstream.DisposeAsync();
-        await using (var fixture = await StartAsync(Options(RecordMode.Replay)))
+        await using (var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay)))
         {
             await using var cassette = await fixture.UseCassetteAsync("weather");
             Assert.Equal(recorded, await fixture.CreateClient().GetStringAsync(url, TestContext.Current.CancellationToken));
@@ -45,7 +38,7 @@ public sealed class ProxyFixtureTests : IDisposable
     public async Task Auto_RecordsWhenMissingAndReplaysWhenPresent()
     {
         await using var server = new CountingServer();
-        await using var fixture = await StartAsync(Options(RecordMode.Auto));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Auto));
 
         await using (var first = await fixture.UseCassetteAsync("auto"))
         {
@@ -66,13 +59,13 @@ public sealed class ProxyFixtureTests : IDisposable
     public async Task Replay_UnmatchedRequest_FailsTheTestWithTheNearestMatch()
     {
         await using var server = new CountingServer();
-        await using (var recorder = await StartAsync(Options(RecordMode.Record)))
+        await using (var recorder = await TestFixtureOptions.StartAsync(Options(RecordMode.Record)))
         {
             await using var cassette = await recorder.UseCassetteAsync("unmatched");
             await recorder.CreateClient().GetStringAsync(server.Url + "/items/1", TestContext.Current.CancellationToken);
         }
 
-        await using var fixture = await StartAsync(Options(RecordMode.Replay));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay));
         var scope = await fixture.UseCassetteAsync("unmatched");
         using var response = await fixture.CreateClient().GetAsync(server.Url + "/items/2", TestContext.Current.CancellationToken);
         var error = await Assert.ThrowsAsync<UnmatchedRequestException>(async () => await scope.DisposeAsync());
@@ -88,7 +81,7 @@ public sealed class ProxyFixtureTests : IDisposable
     [Fact]
     public async Task Replay_MissingCassette_SaysHowToRecordIt()
     {
-        await using var fixture = await StartAsync(Options(RecordMode.Replay));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay));
 
         var error = await Assert.ThrowsAsync<MissingCassetteException>(() => fixture.UseCassetteAsync("never-recorded"));
 
@@ -99,7 +92,7 @@ public sealed class ProxyFixtureTests : IDisposable
     [Fact]
     public async Task AutoOnCi_MissingCassette_IsAFailureNotARecording()
     {
-        await using var fixture = await StartAsync(Options(RecordMode.Auto) with { ContinuousIntegration = true });
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Auto) with { ContinuousIntegration = true });
 
         var error = await Assert.ThrowsAsync<MissingCassetteException>(() => fixture.UseCassetteAsync("ci"));
 
@@ -110,7 +103,7 @@ public sealed class ProxyFixtureTests : IDisposable
     [Fact]
     public async Task DefaultCassetteName_ComesFromTheRunningTest()
     {
-        await using var fixture = await StartAsync(Options(RecordMode.Record));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Record));
 
         await using var cassette = await fixture.UseCassetteAsync();
 
@@ -137,7 +130,7 @@ public sealed class ProxyFixtureTests : IDisposable
         await using var server = new CountingServer();
         var runs = Enumerable.Range(0, 4).Select(async i =>
         {
-            await using var fixture = await StartAsync(Options(RecordMode.Record));
+            await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Record));
             await using var cassette = await fixture.UseCassetteAsync($"parallel-{i}");
             for (var j = 0; j <= i; j++)
             {
@@ -159,7 +152,7 @@ public sealed class ProxyFixtureTests : IDisposable
     public async Task SharedProxy_ConcurrentScopes_EachCassetteHoldsOnlyItsOwnFlowsAndChildProcess()
     {
         var upstream = await TestUpstream.StartAsync();
-        await using var fixture = await StartAsync(Options(RecordMode.Record) with { Proxy = new MitmFixture.Proxy.ProxyOptions { SslInsecure = true } });
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Record) with { Proxy = new MitmFixture.Proxy.ProxyOptions { SslInsecure = true } });
         var scopes = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => fixture.UseCassetteAsync($"concurrent-{i}")));
         var runs = scopes.Select(async (scope, i) =>
         {
@@ -188,7 +181,7 @@ public sealed class ProxyFixtureTests : IDisposable
     {
         string url;
         await using (var server = new CountingServer())
-        await using (var recorder = await StartAsync(Options(RecordMode.Record)))
+        await using (var recorder = await TestFixtureOptions.StartAsync(Options(RecordMode.Record)))
         await using (var cassette = await recorder.UseCassetteAsync("timed"))
         {
             url = server.Url + "/timed";
@@ -200,7 +193,7 @@ public sealed class ProxyFixtureTests : IDisposable
         for (var i = 0; i < 7; i++)
         {
             var clock = Stopwatch.StartNew();
-            await using var fixture = await StartAsync(Options(RecordMode.Replay));
+            await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay));
             starts.Add(clock.Elapsed.TotalMilliseconds);
             clock.Restart();
             await using (var cassette = await fixture.UseCassetteAsync("timed"))
@@ -219,7 +212,7 @@ public sealed class ProxyFixtureTests : IDisposable
     public async Task SharedPort_WhileTwoScopesAreOpen_FailsTheRequestAndBothScopesSayingWhy()
     {
         await using var server = new CountingServer();
-        await using var fixture = await StartAsync(Options(RecordMode.Record));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Record));
         var first = await fixture.UseCassetteAsync("first");
         var second = await fixture.UseCassetteAsync("second");
         using var shared = new HttpClient(new HttpClientHandler { Proxy = new System.Net.WebProxy(fixture.Proxy.Url), UseProxy = true });
@@ -242,7 +235,7 @@ public sealed class ProxyFixtureTests : IDisposable
     public async Task SharedPort_WithOneScopeOpen_BelongsToIt()
     {
         await using var server = new CountingServer();
-        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Passthrough));
         await using var only = await fixture.UseCassetteAsync("only");
         using var shared = new HttpClient(new HttpClientHandler { Proxy = new System.Net.WebProxy(fixture.Proxy.Url), UseProxy = true });
 
@@ -255,7 +248,7 @@ public sealed class ProxyFixtureTests : IDisposable
     public async Task ScopePort_AfterTheScopeEnded_IsClosed()
     {
         await using var server = new CountingServer();
-        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Passthrough));
         var scope = await fixture.UseCassetteAsync("ended");
         var url = scope.ProxyUrl;
         Assert.NotEqual(fixture.Proxy.Url, url);
@@ -270,7 +263,7 @@ public sealed class ProxyFixtureTests : IDisposable
     public async Task Snapshot_MismatchFailsWithAUnifiedDiffAndKeepsReceived()
     {
         await using var server = new CountingServer();
-        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Passthrough));
         await using var cassette = await fixture.UseCassetteAsync("snap");
         await fixture.CreateClient().GetStringAsync(server.Url + "/snap", TestContext.Current.CancellationToken);
 
@@ -316,7 +309,7 @@ public sealed class ProxyFixtureTests : IDisposable
     public async Task ChildProcess_UsesTheProxyThroughEnvironmentVariables()
     {
         var upstream = await TestUpstream.StartAsync();
-        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Passthrough));
         await using var cassette = await fixture.UseCassetteAsync("child");
         var home = ChildEnvironment.CreateHome();
         var start = new ProcessStartInfo("curl", ["-q", "--silent", "--max-time", "20", $"{upstream.HttpsUrl}/echo/child"]) { RedirectStandardOutput = true }.Isolate(home);
@@ -340,7 +333,7 @@ public sealed class ProxyFixtureTests : IDisposable
     public async Task HttpClientFactory_PrimaryHandlerFromTheFixture_GoesThroughTheProxy()
     {
         await using var server = new CountingServer();
-        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Passthrough));
         await using var cassette = await fixture.UseCassetteAsync("factory");
         var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
         Microsoft.Extensions.DependencyInjection.HttpClientBuilderExtensions.ConfigurePrimaryHttpMessageHandler(
@@ -367,7 +360,7 @@ public sealed class ProxyFixtureTests : IDisposable
                 }
             },
         };
-        await using var fixture = await StartAsync(Options(RecordMode.Passthrough) with { Addons = [hooks] });
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Passthrough) with { Addons = [hooks] });
         await using var cassette = await fixture.UseCassetteAsync("hooks");
 
         using var response = await fixture.CreateClient().GetAsync("http://nowhere.invalid/stubbed", TestContext.Current.CancellationToken);
@@ -380,7 +373,7 @@ public sealed class ProxyFixtureTests : IDisposable
     public async Task ProxyLog_GoesToTheRunningTestsOutput()
     {
         await using var server = new CountingServer();
-        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Passthrough));
         await using var cassette = await fixture.UseCassetteAsync("logged");
 
         await fixture.CreateClient().GetStringAsync(server.Url + "/logged", TestContext.Current.CancellationToken);
@@ -395,7 +388,7 @@ public sealed class ProxyFixtureTests : IDisposable
     [Fact]
     public async Task ProxyLog_UpstreamErrorGoesToTheTestsOutput()
     {
-        await using var fixture = await StartAsync(Options(RecordMode.Passthrough));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Passthrough));
         await using var cassette = await fixture.UseCassetteAsync("refused");
         var closedPort = System.Net.Sockets.TcpListener.Create(0);
         closedPort.Start();

@@ -1,3 +1,4 @@
+using MitmFixture.Xunit;
 using MitmFixture.Xunit.Session;
 
 namespace MitmFixture.Tests.Fixture;
@@ -19,4 +20,12 @@ internal static class TestFixtureOptions
         ReadEnvironment = _ => null,
         ReportFolder = Path.Combine(folder, "reports"),
     };
+
+    /// <summary>A fixture with <paramref name="options"/>, started as xunit would start it; dispose it to stop.</summary>
+    public static async Task<ProxyFixture> StartAsync(FixtureOptions options)
+    {
+        var fixture = ProxyFixture.WithOptions(options);
+        await fixture.InitializeAsync();
+        return fixture;
+    }
 }
