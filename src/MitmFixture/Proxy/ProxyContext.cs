@@ -23,6 +23,9 @@ internal sealed class ProxyContext
         AllowHosts = Compile(options.AllowHosts);
     }
 
+    private readonly SemaphoreSlim _http2Start = new(1, 1);
+    private Http2Front? _http2Front;
+
     public ProxyOptions Options { get; }
 
     public CertificateAuthority CertificateAuthority { get; }
@@ -44,6 +47,34 @@ internal sealed class ProxyContext
     public IReadOnlyList<Regex> IgnoreHosts { get; }
 
     public IReadOnlyList<Regex> AllowHosts { get; }
+
+    /// <summary>The HTTP/2 server side, started when the first client chooses h2 (Kestrel costs nothing until then).</summary>
+    public async ValueTask<Http2Front> GetHttp2FrontAsync()
+    {
+        if (Volatile.Read(ref _http2Front) is { } started)
+        {
+            return started;
+        }
+
+        await _http2Start.WaitAsync(Shutdown);
+        try
+        {
+            return _http2Front ??= await Http2Front.StartAsync(Options.Limits, Shutdown);
+        }
+        finally
+        {
+            _http2Start.Release();
+        }
+    }
+
+    /// <summary>Stops the HTTP/2 server side, if it was started.</summary>
+    public async ValueTask StopHttp2Async()
+    {
+        if (Interlocked.Exchange(ref _http2Front, null) is { } front)
+        {
+            await front.DisposeAsync();
+        }
+    }
 
     /// <summary>mitmproxy matches ignore_hosts and allow_hosts against <c>host:port</c>; allow_hosts ignores every host it does not match.</summary>
     public bool IsIgnored(string host, int port)
