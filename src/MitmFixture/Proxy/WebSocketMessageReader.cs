@@ -16,13 +16,13 @@ internal enum WebSocketStepKind
 }
 
 /// <summary>What <see cref="WebSocketMessageReader.Read"/> stopped at.</summary>
-internal readonly record struct WebSocketStep(WebSocketStepKind Kind, WebSocketFrame Control = default, WebSocketOpcode MessageType = default, byte[]? Message = null);
+internal readonly record struct WebSocketStep(WebSocketStepKind Kind, WebSocketFrame Control = default, WebSocketOpcode MessageType = default, SegmentedBody? Message = null);
 
 /// <summary>
 /// Reassembles one direction's messages from frames (RFC 6455 §5.4), taking each payload in pieces
 /// as it arrives: a message is held once, never its frames as well. A single-frame message (what
 /// browsers and most clients send) goes straight into an array of its announced size; a fragmented
-/// one into <see cref="SegmentedBuffer"/>. With <c>stream_websockets</c> each piece is also
+/// one into <see cref="SegmentedBuffer"/>, whose segments the message keeps. With <c>stream_websockets</c> each piece is also
 /// forwarded at once, re-masked with a key of our own. Issue 19: one 100 MiB message cost 665 MiB
 /// when frames were parsed whole, copied into a growing buffer and written whole again.
 /// </summary>
@@ -192,10 +192,10 @@ internal sealed class WebSocketMessageReader(bool fromClient, long maxMessage, I
         }
     }
 
-    private byte[] FinishMessage()
+    private SegmentedBody FinishMessage()
     {
-        // A fragmented message is joined once here; its segments then go (back to the pool while small).
-        var content = _whole ?? _fragments!.Detach().ToArray(); // one of the two is set by StartFrame
+        // A fragmented message keeps its segments (joined once, into an exact array, only while small).
+        var content = _whole is not null ? new SegmentedBody([_whole], _whole.Length) : _fragments!.Detach(); // one of the two is set by StartFrame
         _fragments?.Dispose();
         _fragments = null;
         _whole = null;

@@ -102,7 +102,7 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
         }
     }
 
-    private async ValueTask DeliverAsync(byte[] content, WebSocketOpcode opcode, bool fromClient, PipeWriter destination, CancellationToken cancellationToken)
+    private async ValueTask DeliverAsync(SegmentedBody content, WebSocketOpcode opcode, bool fromClient, PipeWriter destination, CancellationToken cancellationToken)
     {
         var type = opcode == WebSocketOpcode.Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
         var message = new WebSocketMessage(type, fromClient, content, context.Time.GetUtcNow());
@@ -121,23 +121,25 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
         if (!message.Dropped)
         {
             var outgoing = message.Type == WebSocketMessageType.Binary ? WebSocketOpcode.Binary : WebSocketOpcode.Text;
-            await WriteMessageAsync(destination, outgoing, message.Content, mask: fromClient, cancellationToken);
+            await WriteMessageAsync(destination, outgoing, message.ContentForWriting, mask: fromClient, cancellationToken);
         }
     }
 
     /// <summary>Sends a message as one frame, its payload in 64 KiB slices each flushed: the pipe never holds a second copy.</summary>
-    private static async ValueTask WriteMessageAsync(PipeWriter destination, WebSocketOpcode opcode, byte[] content, bool mask, CancellationToken cancellationToken)
+    private static async ValueTask WriteMessageAsync(PipeWriter destination, WebSocketOpcode opcode, SegmentedBody content, bool mask, CancellationToken cancellationToken)
     {
-        const int Slice = 64 * 1024;
         var header = WebSocketFrameHeader.Create(fin: true, opcode, content.Length, mask);
         header.Write(destination);
-        for (var offset = 0; offset < content.Length; offset += Slice)
+        long offset = 0;
+        foreach (var slice in content.Slices(64 * 1024))
         {
-            header.WritePayload(destination, content.AsSpan(offset, Math.Min(Slice, content.Length - offset)), offset);
-            if (offset + Slice < content.Length)
+            if (offset > 0)
             {
                 await destination.FlushAsync(cancellationToken);
             }
+
+            header.WritePayload(destination, slice.Span, offset);
+            offset += slice.Length;
         }
     }
 

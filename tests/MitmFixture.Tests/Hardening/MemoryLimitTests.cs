@@ -141,6 +141,36 @@ public sealed class MemoryLimitTests(UpstreamFixture fixture) : IClassFixture<Up
         var flow = harness.Proxy.Flows.Snapshot().Single();
         Assert.Null(flow.Error);
         Assert.Equal(2, flow.WebSocket!.Messages.Count);
+        var fromClient = flow.WebSocket.Messages[0];
+        Assert.NotNull(fromClient.ContentForWriting.SingleArray); // up to 1 MiB, one exact array however it was framed
         Assert.All(flow.WebSocket.Messages, m => Assert.Equal(message, m.Content));
+    }
+
+    [Fact]
+    public async Task FragmentedWebSocketMessagePastOneMebibyte_IsRelayedFromItsSegmentsWithoutJoining()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Limits = o.Limits with { MaxBufferedBodyBytes = 4 * 1024 * 1024 } });
+        using var socket = new ClientWebSocket();
+        socket.Options.Proxy = new WebProxy(harness.Proxy.Url);
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{Upstream.HttpPort}/ws"), TestContext.Current.CancellationToken);
+        var message = TestUpstream.Pattern(2_500_000);
+
+        await socket.SendAsync(message.AsMemory(0, 1_000_000), WebSocketMessageType.Binary, false, TestContext.Current.CancellationToken);
+        await socket.SendAsync(message.AsMemory(1_000_000), WebSocketMessageType.Binary, true, TestContext.Current.CancellationToken);
+        var echoed = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        ValueWebSocketReceiveResult received;
+        do
+        {
+            received = await socket.ReceiveAsync(buffer.AsMemory(), TestContext.Current.CancellationToken);
+            echoed.Write(buffer, 0, received.Count);
+        }
+        while (!received.EndOfMessage);
+
+        Assert.Equal(message, echoed.ToArray());
+        var fromClient = harness.Proxy.Flows.Snapshot().Single().WebSocket!.Messages[0];
+        Assert.Null(fromClient.ContentForWriting.SingleArray); // relayed as held: never joined
+        Assert.Equal(message, fromClient.Content); // joined once asked
+        Assert.NotNull(fromClient.ContentForWriting.SingleArray);
     }
 }
