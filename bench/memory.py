@@ -178,6 +178,7 @@ async def run_case(name, command, case, size=SIZE):
         await asyncio.sleep(1)
         base = status(proxy.pid, "VmRSS")
         await asyncio.wait_for(case(port, origin_port), 60)
+        await asyncio.sleep(3)  # the flow may finish (and be recorded) just after the client is done
         peak = status(proxy.pid, "VmHWM") - base
         print(f"{name:<44} peak +{peak / MIB:7.0f} MiB   {peak / size:4.2f}x one body")
         server.close()
