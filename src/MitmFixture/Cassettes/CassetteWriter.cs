@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text;
 using MitmFixture.Flows;
 using MitmFixture.Http;
@@ -295,7 +294,6 @@ public sealed class CassetteWriter : IAsyncDisposable
         while (true)
         {
             await _signal.WaitAsync();
-            var started = Stopwatch.GetTimestamp();
             byte[][] snapshot;
             lock (_gate)
             {
@@ -316,14 +314,6 @@ public sealed class CassetteWriter : IAsyncDisposable
             if (_closing && _signal.CurrentCount == 0)
             {
                 return;
-            }
-
-            // Each write rewrites (and rescans) the whole cassette; resting as long as the write took
-            // keeps a long recording's writes to half the pump's time, so their cost grows with the
-            // cassette instead of with its square, while a crash still loses only the last batch.
-            if (!_closing)
-            {
-                await Task.Delay(Stopwatch.GetElapsedTime(started));
             }
         }
     }
