@@ -61,7 +61,23 @@ internal sealed partial class ClientSession
         var front = await _context.GetHttp2FrontAsync();
         using var upstream = new Http2Upstream(_context);
         await DropUpstreamAsync(); // the certificate sniff's HTTP/1.1 connection: the h2 forwarder dials its own
-        await front.ServeAsync(stream, _client.PeerAddress, _client.LocalAddress, features => ServeStreamAsync(features, tunnel, upstream), Shutdown);
+
+        // Kestrel calls back on its own threads; each stream runs in this connection's execution
+        // context instead, as an HTTP/1.1 flow would (the fixture's scopes tell flows apart by it).
+        var connectionContext = ExecutionContext.Capture();
+        await front.ServeAsync(stream, _client.PeerAddress, _client.LocalAddress, features => InContext(connectionContext, () => ServeStreamAsync(features, tunnel, upstream)), Shutdown);
+    }
+
+    private static Task InContext(ExecutionContext? context, Func<Task> work)
+    {
+        if (context is null)
+        {
+            return work();
+        }
+
+        var task = Task.CompletedTask;
+        ExecutionContext.Run(context, _ => task = work(), null);
+        return task;
     }
 
     private async Task ServeStreamAsync(IFeatureCollection features, TunnelTarget tunnel, Http2Upstream upstream)

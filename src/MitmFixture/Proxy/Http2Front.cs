@@ -49,7 +49,14 @@ internal sealed class Http2Front : IAsyncDisposable
     public static async Task<Http2Front> StartAsync(HttpLimits limits, CancellationToken cancellationToken)
     {
         var front = new Http2Front(limits);
-        await front._server.StartAsync(new Application(front), cancellationToken);
+        Task started;
+        using (ExecutionContext.SuppressFlow())
+        {
+            // Kestrel's loops must not keep the context of whichever session happened to start it.
+            started = front._server.StartAsync(new Application(front), cancellationToken);
+        }
+
+        await started;
         return front;
     }
 
