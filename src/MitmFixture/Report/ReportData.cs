@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using MitmFixture.Content;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
@@ -95,12 +96,13 @@ internal static class ReportData
         }
 
         var type = message.ContentType ?? "";
+        var contentType = ContentTypeHeader.Parse(type);
         var body = new JsonObject { ["size"] = bytes.Length, ["type"] = type };
-        if (type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) && bytes.Length <= MaxImage && !type.Contains("svg", StringComparison.OrdinalIgnoreCase))
+        if (MediaType.IsImage(contentType) && bytes.Length <= MaxImage && !contentType.MediaType.Contains("svg", StringComparison.Ordinal))
         {
             // SVG is script-capable: shown as text, never as an image.
             body["kind"] = "image";
-            body["data"] = $"data:{type.Split(';')[0].Trim()};base64,{Convert.ToBase64String(bytes)}";
+            body["data"] = $"data:{contentType.MediaType};base64,{Convert.ToBase64String(bytes)}";
             return body;
         }
 
@@ -130,7 +132,7 @@ internal static class ReportData
 
         if (text is not null && !text.Any(c => c < ' ' && c is not '\n' and not '\r' and not '\t'))
         {
-            body["kind"] = type.Contains("json", StringComparison.OrdinalIgnoreCase) ? "json" : "text";
+            body["kind"] = MediaType.IsJson(contentType) ? "json" : "text";
             body["text"] = text;
             body["cut"] = shown.Length < bytes.Length;
             return body;
