@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using MitmFixture.Content;
 using MitmFixture.Flows;
@@ -8,7 +7,7 @@ namespace MitmFixture.Report;
 
 /// <summary>
 /// A flow as the report's script reads it: compact JSON, bodies cut to what a page can hold. A body
-/// is shown as JSON or text when it decodes as UTF-8, as an image when its type says so, otherwise
+/// is shown as JSON or text when it decodes as text (byte order mark, charset, UTF-8), as an image when its type says so, otherwise
 /// as a hex dump of its start; a body past <see cref="MaxTextBody"/> keeps only its start and says so,
 /// so a 50 MB body makes a page of normal size.
 /// </summary>
@@ -108,26 +107,16 @@ internal static class ReportData
 
         var shown = bytes.AsSpan(0, Math.Min(bytes.Length, MaxTextBody));
         string? text = null;
-        try
+
+        // Decoded as everywhere else (byte order mark, then charset, then UTF-8). The cut may split
+        // a character: retry a few bytes shorter before calling it binary.
+        var retries = shown.Length < bytes.Length ? Math.Min(3, shown.Length - 1) : 0;
+        for (var back = 0; back <= retries && text is null; back++)
         {
-            text = new UTF8Encoding(false, true).GetString(shown);
-        }
-        catch (DecoderFallbackException) when (shown.Length < bytes.Length)
-        {
-            // The cut may split a character: retry a few bytes shorter before calling it binary.
-            for (var back = 1; back <= 3 && text is null; back++)
+            if (TextDecoding.TryDecode(shown[..^back], contentType.Charset, lenient: false, out var decoded))
             {
-                try
-                {
-                    text = new UTF8Encoding(false, true).GetString(shown[..^back]);
-                }
-                catch (DecoderFallbackException)
-                {
-                }
+                text = decoded;
             }
-        }
-        catch (DecoderFallbackException)
-        {
         }
 
         if (text is not null && !text.Any(c => c < ' ' && c is not '\n' and not '\r' and not '\t'))
