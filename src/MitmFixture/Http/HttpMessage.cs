@@ -189,13 +189,16 @@ public abstract class HttpMessage
         _decodeProblem = source._decodeProblem;
     }
 
-    /// <summary>The decoded body as text (UTF-8 unless the Content-Type names a charset).</summary>
+    /// <summary>
+    /// The decoded body as text: a byte order mark decides the encoding (and is not part of the
+    /// text), else the Content-Type's charset, else UTF-8; invalid bytes become U+FFFD.
+    /// </summary>
     public string? Text
     {
         get
         {
             var body = DecodedBody;
-            return body is null ? null : CharsetOf(Headers.Get("Content-Type")).GetString(body);
+            return body is null ? null : BodyCharset.Decode(body, Headers.Get("Content-Type"));
         }
     }
 
