@@ -69,7 +69,7 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
         {
             case UnmatchedPolicy.Kill:
                 flow.Error = new FlowError($"server replay: {why}", _time.GetUtcNow());
-                flow.Kill();
+                flow.Kill(_time);
                 break;
             case UnmatchedPolicy.NoContent204:
                 flow.Response = HttpResponse.Create(204);

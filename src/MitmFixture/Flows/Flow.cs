@@ -84,10 +84,11 @@ public sealed class Flow
     }
 
     /// <summary>Stops the flow: no more forwarding, the client connection is closed.</summary>
-    public void Kill()
+    /// <param name="time">The clock that stamps the flow's error; the system clock when null. The engine passes the proxy's injected clock.</param>
+    public void Kill(TimeProvider? time = null)
     {
         Killed = true;
-        Error ??= new FlowError(FlowError.KilledMessage, DateTimeOffset.UtcNow);
+        Error ??= new FlowError(FlowError.KilledMessage, (time ?? TimeProvider.System).GetUtcNow());
         Resume();
     }
 

@@ -196,6 +196,7 @@ public sealed class ProxyServer : IAsyncDisposable
         }
         try
         {
+            // On the real clock on purpose: a test's fake clock that nobody advances must not hang Dispose.
             await Task.WhenAll(_sessions.Keys).WaitAsync(TimeSpan.FromSeconds(5));
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException or IOException)
@@ -205,6 +206,7 @@ public sealed class ProxyServer : IAsyncDisposable
 
         await _context.Pipeline.DoneAsync();
         _context.Certificates.Dispose();
+        _context.Heartbeat.Dispose();
         if (_ownsAuthority)
         {
             _context.CertificateAuthority.Dispose();

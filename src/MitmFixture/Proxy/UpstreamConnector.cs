@@ -44,8 +44,8 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
             string? refusal = null;
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(options.Limits.ConnectTimeout);
+                using var timeout = new CancellationTokenSource(options.Limits.ConnectTimeout, time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
                 await tls.AuthenticateAsClientAsync(
                     new SslClientAuthenticationOptions
                     {
@@ -53,7 +53,7 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
                         ApplicationProtocols = Http11Only,
                         RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateServerCertificate(certificate, chain, errors, sni ?? key.Host, out refusal),
                     },
-                    timeout.Token);
+                    linked.Token);
             }
             catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -83,11 +83,11 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
     private async ValueTask<Socket> DialAsync(string host, int port, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Limits.ConnectTimeout);
+        using var timeout = new CancellationTokenSource(options.Limits.ConnectTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await socket.ConnectAsync(host, port, timeout.Token);
+            await socket.ConnectAsync(host, port, linked.Token);
             return socket;
         }
         catch (SocketException e)

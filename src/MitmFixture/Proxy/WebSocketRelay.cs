@@ -22,7 +22,9 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
 
     public async Task RunAsync()
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.Shutdown);
+        // The close grace runs on the proxy's clock; a source built with a TimeProvider keeps it for CancelAfter.
+        using var grace = new CancellationTokenSource(Timeout.InfiniteTimeSpan, context.Time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.Shutdown, grace.Token);
         var fromClient = PumpAsync(client.Reader, server.Writer, fromClient: true, stop);
         var fromServer = PumpAsync(server.Reader, client.Writer, fromClient: false, stop);
         var first = await Task.WhenAny(fromClient, fromServer);
@@ -32,7 +34,7 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
         }
         else
         {
-            stop.CancelAfter(CloseGrace);
+            grace.CancelAfter(CloseGrace);
         }
 
         await Task.WhenAll(fromClient, fromServer);
