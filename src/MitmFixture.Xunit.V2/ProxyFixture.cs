@@ -23,6 +23,7 @@ namespace MitmFixture.Xunit;
 /// }
 /// </code>
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit 2 ends a fixture through IAsyncLifetime.DisposeAsync, which disposes the host.")]
 public class ProxyFixture : IAsyncLifetime
 {
     private readonly FixtureHost _host;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MitmFixture.Flows;
 using MitmFixture.Http;
@@ -80,7 +81,12 @@ public sealed class ProxyServer : IAsyncDisposable
         var shutdown = new CancellationTokenSource();
         var context = new ProxyContext(options, authority, logger, shutdown.Token);
         var server = new ProxyServer(listener, context, shutdown, ownsAuthority: options.CertificateAuthority is null);
-        ProxyLog.Listening(logger, server.Url.ToString(), options.Mode.ToString());
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+#pragma warning disable CA1873 // guarded by IsEnabled above; the analyzer misses guards around [LoggerMessage] calls (dotnet/sdk#50893)
+            ProxyLog.Listening(logger, server.Url.ToString(), options.Mode.ToString());
+#pragma warning restore CA1873
+        }
         if (!IPAddress.IsLoopback(address) && !options.Addons.Any(a => a is Addons.ProxyAuthAddon))
         {
             ProxyLog.ListeningBeyondLoopback(logger, options.ListenHost);
@@ -173,7 +179,9 @@ public sealed class ProxyServer : IAsyncDisposable
             }
 
             socket.NoDelay = true;
+#pragma warning disable CA2000 // ownership passes to the session: RunAsync disposes it when the connection ends
             var session = new ClientSession(_context, socket);
+#pragma warning restore CA2000
             var task = Task.Run(session.RunAsync, CancellationToken.None); // a session ends with its connection or the proxy, not with the listener that accepted it
             _sessions.TryAdd(task, 0);
             _ = task.ContinueWith(t => _sessions.TryRemove(t, out _), TaskScheduler.Default);

@@ -36,7 +36,9 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
 
             if (!key.IsTls || rawTunnel)
             {
+#pragma warning disable CA2000 // ownership passes to the returned UpstreamConnection, which disposes it
                 return new UpstreamConnection(key, new DuplexConnection(socket, stream), null);
+#pragma warning restore CA2000
             }
 
             var sni = key.Sni ?? (IPAddress.TryParse(key.Host, out _) ? null : key.Host);
@@ -68,10 +70,12 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
             info.TlsVersion = tls.SslProtocol.ToString();
             info.Alpn = tls.NegotiatedApplicationProtocol.ToString();
             info.TimestampTlsSetup = time.GetUtcNow();
-            var certificate = tls.RemoteCertificate as X509Certificate2 ?? (tls.RemoteCertificate is { } c ? new X509Certificate2(c) : null);
+            var certificate = tls.RemoteCertificate as X509Certificate2; // .NET's SslStream always gives an X509Certificate2
             info.Cipher = tls.NegotiatedCipherSuite.ToString();
             info.Certificate = certificate is null ? null : ServerCertificateInfo.From(certificate);
+#pragma warning disable CA2000 // ownership passes to the returned UpstreamConnection, which disposes it
             return new UpstreamConnection(key, new DuplexConnection(socket, tls), certificate);
+#pragma warning restore CA2000
         }
         catch
         {
@@ -166,7 +170,8 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
             return false;
         }
 
-        var leaf = certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+        using var copy = certificate is X509Certificate2 ? null : new X509Certificate2(certificate);
+        var leaf = copy ?? (X509Certificate2)certificate;
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
         {
             refusal = CertificateProblems.NameMismatch(leaf, host);
