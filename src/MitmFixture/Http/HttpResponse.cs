@@ -8,6 +8,7 @@ public sealed class HttpResponse : HttpMessage
     public string Reason { get; set; } = "OK";
 
     /// <summary>Builds a response, e.g. for an addon answering a request itself.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026", Justification = "Shipped in 0.2.0; the overloads differ by the body's type, so calls are never ambiguous.")]
     public static HttpResponse Create(int statusCode, byte[]? body = null, params (string Name, string Value)[] headers)
     {
         var response = new HttpResponse
@@ -20,6 +21,8 @@ public sealed class HttpResponse : HttpMessage
         return response;
     }
 
+    /// <summary>Builds a text response with its Content-Type (UTF-8 plain text unless <paramref name="contentType"/> says otherwise).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0026", Justification = "Shipped in 0.2.0; the overloads differ by the body's type, so calls are never ambiguous.")]
     public static HttpResponse Create(int statusCode, string text, string contentType = "text/plain; charset=utf-8") =>
         Create(statusCode, System.Text.Encoding.UTF8.GetBytes(text), ("Content-Type", contentType));
 
