@@ -17,6 +17,7 @@ public sealed class Redactor(RedactionOptions options)
     /// <summary>Keeps everything, secrets included. For tests of redaction itself and explicit opt-outs.</summary>
     public static Redactor None { get; } = new(new RedactionOptions { Headers = [], SecretFields = [] });
 
+    /// <summary>What this redactor scrubs.</summary>
     public RedactionOptions Options => options;
 
     /// <summary>A fresh cassette-wide session: learns from flows as they come and scrubs any flow with all it knows.</summary>

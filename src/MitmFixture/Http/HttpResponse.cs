@@ -3,8 +3,10 @@ namespace MitmFixture.Http;
 /// <summary>An HTTP response.</summary>
 public sealed class HttpResponse : HttpMessage
 {
+    /// <summary>The status code.</summary>
     public int StatusCode { get; set; } = 200;
 
+    /// <summary>The reason phrase.</summary>
     public string Reason { get; set; } = "OK";
 
     /// <summary>Builds a response, e.g. for an addon answering a request itself.</summary>
@@ -26,6 +28,7 @@ public sealed class HttpResponse : HttpMessage
     public static HttpResponse Create(int statusCode, string text, string contentType = "text/plain; charset=utf-8") =>
         Create(statusCode, System.Text.Encoding.UTF8.GetBytes(text), ("Content-Type", contentType));
 
+    /// <summary>A deep copy (headers and body included).</summary>
     public HttpResponse Clone()
     {
         var copy = new HttpResponse
@@ -43,5 +46,6 @@ public sealed class HttpResponse : HttpMessage
         return copy;
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{StatusCode} {Reason}";
 }

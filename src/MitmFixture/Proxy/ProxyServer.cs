@@ -37,6 +37,7 @@ public sealed class ProxyServer : IAsyncDisposable
     /// <summary>Where the proxy listens; with port 0 in the options, the port the system picked.</summary>
     public IPEndPoint Endpoint { get; }
 
+    /// <summary>The port the proxy listens on (the one picked when 0 was asked).</summary>
     public int Port => Endpoint.Port;
 
     /// <summary>The proxy's address as a URL, for <c>HttpClientHandler.Proxy</c> or <c>curl -x</c>.</summary>
@@ -46,11 +47,13 @@ public sealed class ProxyServer : IAsyncDisposable
     internal Uri UrlOf(IPEndPoint endpoint) =>
         new($"{(Options.Mode.Kind == ProxyModeKind.Socks5 ? "socks5" : "http")}://{HostPort.Format(endpoint.Address.ToString(), endpoint.Port)}/");
 
+    /// <summary>The options the proxy was started with.</summary>
     public ProxyOptions Options => _context.Options;
 
     /// <summary>The CA that signs the certificates clients see; clients must trust it for HTTPS.</summary>
     public CertificateAuthority CertificateAuthority => _context.CertificateAuthority;
 
+    /// <summary>The flows the proxy has seen, up to <see cref="ProxyOptions.FlowLimit"/>.</summary>
     public FlowStore Flows => _context.Flows;
 
     /// <summary>Validates the options (reporting every problem at once), binds the socket and starts accepting.</summary>
@@ -188,6 +191,7 @@ public sealed class ProxyServer : IAsyncDisposable
         }
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
