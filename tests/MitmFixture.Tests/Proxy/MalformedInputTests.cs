@@ -65,7 +65,7 @@ public sealed class MalformedInputTests(UpstreamFixture fixture) : IClassFixture
 
         var text = await harness.CreateClient().GetStringAsync($"{Upstream.HttpUrl}/echo/other", TestContext.Current.CancellationToken);
         var read = slow.ReadAsync(timeoutMs: 10_000);
-        await time.AdvanceUntilAsync(() => read.IsCompleted, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2));
+        await time.AdvanceUntilAsync(() => read.IsCompleted, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(2));
         var answer = await read;
 
         Assert.StartsWith("GET /echo/other", text, StringComparison.Ordinal);
