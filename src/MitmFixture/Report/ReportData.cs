@@ -44,7 +44,7 @@ internal static class ReportData
             entry["status"] = response.StatusCode;
             entry["reason"] = response.Reason;
             entry["type"] = response.ContentType ?? "";
-            entry["size"] = response.Body?.Length ?? 0;
+            entry["size"] = response.BodyLength ?? 0;
             entry["respHeaders"] = Headers(response.Headers);
             entry["respBody"] = Body(response);
             entry["respStart"] = Millis(response.TimestampStart);

@@ -59,7 +59,7 @@ internal static class FlowRow
                 line.Add(" ");
             }
 
-            var size = response.Body is { } body ? SizeParser.Format(body.Length) : "stream";
+            var size = response.BodyLength is { } length ? SizeParser.Format(length) : "stream";
             line.Add(size.PadLeft(7), paused ? Palette.Intercepted : Style.Plain);
             line.Add(" ");
             line.Add((paused ? "⏸ resp" : Output.FlowLine.Duration(flow) ?? "").PadLeft(8), paused ? Palette.Intercepted : Palette.Dim);
