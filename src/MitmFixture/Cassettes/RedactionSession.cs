@@ -10,7 +10,7 @@ namespace MitmFixture.Cassettes;
 /// cassette; replay keeps one to redact live requests the way the recording was redacted.
 /// Thread-safe.
 /// </summary>
-public sealed class RedactionSession
+internal sealed class RedactionSession
 {
     private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
     private readonly Lock _gate = new();
