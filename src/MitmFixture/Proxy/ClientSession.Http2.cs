@@ -33,9 +33,9 @@ internal sealed partial class ClientSession
         _client = owner._client;
         _tlsHost = owner._tlsHost;
         _http2Upstream = upstream;
-        _clientDeadline = new Deadline(_context.Shutdown);
-        _serverDeadline = new Deadline(_context.Shutdown);
-        _clientWriteDeadline = new Deadline(_context.Shutdown);
+        _clientDeadline = new Deadline(_context.Heartbeat, _context.Shutdown);
+        _serverDeadline = new Deadline(_context.Heartbeat, _context.Shutdown);
+        _clientWriteDeadline = new Deadline(_context.Heartbeat, _context.Shutdown);
     }
 
     /// <summary>Serves what a client speaks inside TLS, by the protocol ALPN chose: HTTP/2 here, HTTP/1.1 in the request loop.</summary>
@@ -162,7 +162,7 @@ internal sealed partial class ClientSession
                 return false;
             }
 
-            buffer.Write(chunk, 0, read);
+            buffer.Write(chunk.AsSpan(0, read)); // into memory: nothing to wait for
         }
 
         request.Body = buffer.ToArray();

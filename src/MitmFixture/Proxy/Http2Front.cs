@@ -83,6 +83,7 @@ internal sealed class Http2Front : IAsyncDisposable
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         await _server.StopAsync(stop.Token);
         _server.Dispose();
+        await _transport.DisposeAsync();
         await _services.DisposeAsync();
     }
 

@@ -28,7 +28,9 @@ internal sealed class Http2Transport : IConnectionListenerFactory, IConnectionLi
     /// <summary>Hands a decrypted stream to Kestrel; completes when Kestrel is done with the connection.</summary>
     public async Task ServeAsync(string connectionId, Stream stream, EndPoint? remote, EndPoint? local, CancellationToken cancellationToken)
     {
+#pragma warning disable CA2000 // Kestrel owns the connection once accepted and disposes it; its disposal is what Closed waits for
         var connection = new StreamConnection(connectionId, stream, remote, local);
+#pragma warning restore CA2000
         await _pending.Writer.WriteAsync(connection, cancellationToken);
         using var abort = cancellationToken.Register(() => connection.Abort(new ConnectionAbortedException("proxy shut down")));
         await connection.Closed;
@@ -89,9 +91,13 @@ internal sealed class Http2Transport : IConnectionListenerFactory, IConnectionLi
         {
             // Cancels Kestrel's pending read (and the stream read under it); the session disposes the stream once Kestrel is done.
             Transport.Input.CancelPendingRead();
-            if (Volatile.Read(ref _disposed) == 0)
+            try
             {
                 _closing.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Kestrel already disposed the connection: nothing left to signal.
             }
         }
 
@@ -106,6 +112,7 @@ internal sealed class Http2Transport : IConnectionListenerFactory, IConnectionLi
             await Transport.Input.CompleteAsync();
             await Transport.Output.CompleteAsync();
             await base.DisposeAsync();
+            _closing.Dispose();
             _closed.TrySetResult();
         }
     }

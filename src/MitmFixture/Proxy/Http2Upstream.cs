@@ -32,6 +32,7 @@ internal sealed class Http2Upstream : IDisposable
     {
         _context = context;
         var limits = context.Options.Limits;
+#pragma warning disable CA2000 // the invoker owns the handler (disposeHandler: true) and is disposed with this object
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,
@@ -44,6 +45,7 @@ internal sealed class Http2Upstream : IDisposable
             ConnectCallback = ConnectAsync,
         };
         _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+#pragma warning restore CA2000
     }
 
     /// <summary>Sends the flow's request and returns the server's response with its body and trailers read whole.</summary>
@@ -178,7 +180,7 @@ internal sealed class Http2Upstream : IDisposable
                 throw new UpstreamException($"response body exceeds the {limit}-byte limit (set stream_large_bodies to stream it)");
             }
 
-            buffer.Write(chunk, 0, read);
+            buffer.Write(chunk.AsSpan(0, read)); // into memory: nothing to wait for
         }
 
         return buffer.ToArray();

@@ -16,15 +16,16 @@ internal sealed class ProxyContext
         Shutdown = shutdown;
         Time = options.TimeProvider;
         Pipeline = new AddonPipeline(options.Addons, logger);
+        Heartbeat = new DeadlineHeartbeat(Time);
         Connector = new UpstreamConnector(options, Time);
         Certificates = new LeafCertificateCache(ca, Time);
         Flows = new FlowStore(options.FlowLimit);
         IgnoreHosts = Compile(options.IgnoreHosts);
         AllowHosts = Compile(options.AllowHosts);
+        _http2Front = new Lazy<Task<Http2Front>>(() => Http2Front.StartAsync(options.Limits, shutdown), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    private readonly SemaphoreSlim _http2Start = new(1, 1);
-    private Http2Front? _http2Front;
+    private readonly Lazy<Task<Http2Front>> _http2Front;
 
     public ProxyOptions Options { get; }
 
@@ -38,6 +39,9 @@ internal sealed class ProxyContext
 
     public AddonPipeline Pipeline { get; }
 
+    /// <summary>The clock every session's read, idle and rate deadlines run on; disposed with the proxy.</summary>
+    public DeadlineHeartbeat Heartbeat { get; }
+
     public UpstreamConnector Connector { get; }
 
     public LeafCertificateCache Certificates { get; }
@@ -49,30 +53,14 @@ internal sealed class ProxyContext
     public IReadOnlyList<Regex> AllowHosts { get; }
 
     /// <summary>The HTTP/2 server side, started when the first client chooses h2 (Kestrel costs nothing until then).</summary>
-    public async ValueTask<Http2Front> GetHttp2FrontAsync()
-    {
-        if (Volatile.Read(ref _http2Front) is { } started)
-        {
-            return started;
-        }
-
-        await _http2Start.WaitAsync(Shutdown);
-        try
-        {
-            return _http2Front ??= await Http2Front.StartAsync(Options.Limits, Shutdown);
-        }
-        finally
-        {
-            _http2Start.Release();
-        }
-    }
+    public Task<Http2Front> GetHttp2FrontAsync() => _http2Front.Value;
 
     /// <summary>Stops the HTTP/2 server side, if it was started.</summary>
     public async ValueTask StopHttp2Async()
     {
-        if (Interlocked.Exchange(ref _http2Front, null) is { } front)
+        if (_http2Front.IsValueCreated && _http2Front.Value.IsCompletedSuccessfully)
         {
-            await front.DisposeAsync();
+            await (await _http2Front.Value).DisposeAsync();
         }
     }
 

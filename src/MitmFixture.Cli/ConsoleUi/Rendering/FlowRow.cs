@@ -1,5 +1,6 @@
 using System.Globalization;
 using MitmFixture.Cli.Settings;
+using MitmFixture.Content;
 using MitmFixture.Flows;
 using Spectre.Console;
 
@@ -75,16 +76,7 @@ internal static class FlowRow
         line.Add("...", Palette.Dim);
     }
 
-    private static string ShortType(string? contentType)
-    {
-        if (string.IsNullOrEmpty(contentType))
-        {
-            return "";
-        }
-
-        var semicolon = contentType.IndexOf(';');
-        return (semicolon >= 0 ? contentType[..semicolon] : contentType).Trim();
-    }
+    private static string ShortType(string? contentType) => ContentKind.MediaTypeOf(contentType);
 
     /// <summary>Cuts <paramref name="text"/> to <paramref name="width"/> characters with an ellipsis and pads it.</summary>
     public static string Fit(string text, int width)
