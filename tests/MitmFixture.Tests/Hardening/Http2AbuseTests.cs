@@ -21,7 +21,10 @@ public sealed class Http2AbuseTests
         var clock = Stopwatch.StartNew();
         var outcome = await RunScriptAsync("h2_rapid_reset.py", cancel, "127.0.0.1", harness.Proxy.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "/slow/3000", "5000");
 
-        Assert.Equal("goaway 11", outcome); // ENHANCE_YOUR_CALM (RFC 9113 §7)
+        // Kestrel refuses the excess streams with ENHANCE_YOUR_CALM and, past 20 a second, ends the
+        // connection with GOAWAY: ENHANCE_YOUR_CALM (11) as a rule, INTERNAL_ERROR (2) when its abort
+        // races the frame loop (seen in about half the runs here). Either way the attack is cut off.
+        Assert.Contains(outcome, (string[])["goaway 11", "goaway 2"]);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"took {clock.Elapsed}");
         using var request = new HttpRequestMessage(HttpMethod.Get, $"https://localhost:{harness.Proxy.Port}/echo/after") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
         using var response = await harness.CreateClient(useProxy: false).SendAsync(request, cancel);
