@@ -22,9 +22,10 @@ public sealed class Http2AbuseTests
         var outcome = await RunScriptAsync("h2_rapid_reset.py", cancel, "127.0.0.1", harness.Proxy.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "/slow/3000", "5000");
 
         // Kestrel refuses the excess streams with ENHANCE_YOUR_CALM and, past 20 a second, ends the
-        // connection with GOAWAY: ENHANCE_YOUR_CALM (11) as a rule, INTERNAL_ERROR (2) when its abort
-        // races the frame loop (seen in about half the runs here). Either way the attack is cut off.
-        Assert.Contains(outcome, (string[])["goaway 11", "goaway 2"]);
+        // connection: GOAWAY ENHANCE_YOUR_CALM (11) as a rule; GOAWAY INTERNAL_ERROR (2), or a close
+        // the client sees before it reads the GOAWAY, when the abort races the frame loop (seen here
+        // under load). "survived N" (all 5,000 streams accepted) is the failure.
+        Assert.Contains(outcome, (string[])["goaway 11", "goaway 2", "closed"]);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"took {clock.Elapsed}");
         using var request = new HttpRequestMessage(HttpMethod.Get, $"https://localhost:{harness.Proxy.Port}/echo/after") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
         using var response = await harness.CreateClient(useProxy: false).SendAsync(request, cancel);
