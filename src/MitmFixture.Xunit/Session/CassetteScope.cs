@@ -20,6 +20,7 @@ public sealed class CassetteScope : IAsyncDisposable
     private readonly FixtureOptions _options;
     private readonly ProxyClients _clients;
     private readonly Action<string>? _output;
+    private readonly Action<string> _warn;
     private readonly List<Flow> _flows = [];
     private readonly List<string> _unmatched = [];
     private readonly Dictionary<Flow, string> _unmatchedFlows = new(ReferenceEqualityComparer.Instance);
@@ -29,9 +30,10 @@ public sealed class CassetteScope : IAsyncDisposable
     private ProxyListener? _listener;
     private CassetteWriter? _writer;
     private Cassette? _driftBaseline;
+    private string? _accepted;
     private bool _disposed;
 
-    internal CassetteScope(SessionAddon session, FixtureOptions options, ProxyClients clients, string name, string path, RecordMode mode, string? ownerTest, Action<string>? output)
+    internal CassetteScope(SessionAddon session, FixtureOptions options, ProxyClients clients, string name, string path, RecordMode mode, string? ownerTest, Action<string>? output, Action<string> warn)
     {
         _session = session;
         _options = options;
@@ -41,6 +43,7 @@ public sealed class CassetteScope : IAsyncDisposable
         Mode = mode;
         OwnerTest = ownerTest;
         _output = output;
+        _warn = warn;
     }
 
     /// <summary>The test name the cassette is named after.</summary>
@@ -173,6 +176,19 @@ public sealed class CassetteScope : IAsyncDisposable
         }
     }
 
+    /// <summary>A warning on the test's result (xunit v3) or in its output (xunit 2); dropped once the test is over.</summary>
+    private void Warn(string warning)
+    {
+        try
+        {
+            _warn(warning);
+        }
+        catch (InvalidOperationException)
+        {
+            // The test already finished.
+        }
+    }
+
     internal string EndedMessage(Flow flow) =>
         $"MitmFixture: {flow.Request.Method} {flow.Request.Url} came through the port of cassette {Name}, which was already disposed; its test is over.";
 
@@ -212,6 +228,13 @@ public sealed class CassetteScope : IAsyncDisposable
 
         var notes = new Dictionary<int, string>();
         var failure = Failure(notes);
+        if (failure is null && _accepted is { } accepted)
+        {
+            // The test passes (its cassette now says what the service says, as accepting a snapshot does), and says what it changed.
+            Warn(accepted);
+            Log("[proxy drift] " + accepted);
+        }
+
         var report = ReportIfWanted(failure, notes);
         if (failure is not null)
         {
@@ -264,13 +287,9 @@ public sealed class CassetteScope : IAsyncDisposable
                 m => new UnmatchedRequestException(m));
         }
 
-        if (_driftBaseline is not null &&
-            TrafficDrift.Compare(flows, _driftBaseline, _options.Replay, new Redactor(_options.Redaction), _options.DriftScrubbing) is { HasDrift: true } drift)
+        if (_driftBaseline is not null && DriftFailure(flows, notes) is { } drifted)
         {
-            FailureReport.AddDriftNotes(flows, drift, notes);
-            return ($"traffic drifted from cassette {Path} (mode Drift, nothing rewritten):\n{drift.Describe()}" +
-                $"Re-record it with {ModeResolver.EnvironmentVariable}=Record (or dotnet test -p:MitmFixtureMode=Record) if the change is intended.",
-                m => new TrafficDriftException(m));
+            return drifted;
         }
 
         if (_options.FailOnUnusedInteractions && Replay is { } replay && replay.Store.Unused() is { Count: > 0 } unused)
@@ -280,6 +299,50 @@ public sealed class CassetteScope : IAsyncDisposable
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Drift mode's verdict: null when the live traffic matches the cassette, or when it drifted and
+    /// <see cref="FixtureOptions.AcceptDrift"/> rewrote every drifted flow (then <see cref="_accepted"/>
+    /// says what changed); else the failure with the diff and what was, or was not, rewritten.
+    /// </summary>
+    private (string Message, Func<string, Exception> Create)? DriftFailure(Flow[] flows, Dictionary<int, string> notes)
+    {
+        var redactor = new Redactor(_options.Redaction);
+        var drift = TrafficDrift.Compare(flows, _driftBaseline!, _options.Replay, redactor, _options.DriftScrubbing); // only called in Drift mode, which loaded it
+        if (!drift.HasDrift)
+        {
+            return null;
+        }
+
+        IReadOnlyList<string> rewritten = [];
+        string? notRewritten = null;
+        if (_options.AcceptDrift)
+        {
+            try
+            {
+                rewritten = DriftRewrite.Apply(Path, drift, _options.Replay, redactor);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CassetteFormatException)
+            {
+                notRewritten = $"could not rewrite it: {e.Message}";
+            }
+        }
+
+        FailureReport.AddDriftNotes(drift, notes, rewritten.Count > 0);
+        var unanswered = drift.Flows.Count(f => f.Verdict == DriftVerdict.Failed) + drift.Unrecorded.Count(u => u.Live.Response is null || u.Live.Error is not null);
+        var what = rewritten.Count == 0 ? "" : $"rewritten from the live service:\n  {string.Join("\n  ", rewritten)}\n";
+        if (_options.AcceptDrift && notRewritten is null && unanswered == 0)
+        {
+            _accepted = $"cassette {Path} drifted and was {what.TrimEnd('\n')}";
+            return null;
+        }
+
+        var state = !_options.AcceptDrift ? "nothing rewritten"
+            : notRewritten ?? $"{rewritten.Count} flow(s) rewritten; {unanswered} request(s) got no live answer, so their recordings were kept";
+        return ($"traffic drifted from cassette {Path} (mode Drift, {state}):\n{drift.Describe()}{(what.Length > 0 ? "\n" + what : "")}" +
+            $"Take the live answers with {ModeResolver.EnvironmentVariable}=Drift and MITMFIXTURE_ACCEPT=1 (only the drifted flows change), or re-record with {ModeResolver.EnvironmentVariable}=Record, if the change is intended.",
+            m => new TrafficDriftException(m));
     }
 
     /// <summary>Writes the traffic report when <see cref="FixtureOptions.TrafficReport"/> asks for one; returns the line naming it (or why it is missing).</summary>

@@ -43,29 +43,22 @@ internal static class FailureReport
         }
     }
 
-    /// <summary>Notes for the flows Drift mode found drifted or unrecorded, by the flow's index in <paramref name="live"/>.</summary>
-    /// <remarks>
-    /// <see cref="TrafficDrift.Compare"/> walks the live flows in order and puts each either among
-    /// its paired flows or its unrecorded lines (which start with the live request's method and URL),
-    /// so the same walk pairs them back.
-    /// </remarks>
-    public static void AddDriftNotes(IReadOnlyList<Flow> live, TrafficDrift drift, Dictionary<int, string> notes)
+    /// <summary>Notes for the flows Drift mode found drifted or unrecorded, by the flow's index in the live traffic; <paramref name="rewritten"/> when the cassette took them.</summary>
+    public static void AddDriftNotes(TrafficDrift drift, Dictionary<int, string> notes, bool rewritten = false)
     {
-        int paired = 0, unrecorded = 0;
-        for (var i = 0; i < live.Count; i++)
+        var taken = rewritten ? " (the cassette now holds the live answer)" : "";
+        foreach (var flow in drift.Unrecorded)
         {
-            var request = live[i].Request;
-            if (unrecorded < drift.Unrecorded.Count && drift.Unrecorded[unrecorded].StartsWith($"{request.Method} {request.Url}: ", StringComparison.Ordinal))
+            notes[flow.LiveIndex] = $"unrecorded{(rewritten && flow.Live.Response is not null ? " (appended to the cassette)" : "")}: {flow}";
+        }
+
+        for (var i = 0; i < drift.Flows.Count; i++)
+        {
+            var flow = drift.Flows[i];
+            if (flow.Verdict != DriftVerdict.Same)
             {
-                notes[i] = "unrecorded: " + drift.Unrecorded[unrecorded++];
-            }
-            else if (paired < drift.Flows.Count)
-            {
-                var flow = drift.Flows[paired++];
-                if (flow.Verdict != DriftVerdict.Same)
-                {
-                    notes[i] = $"{flow.Verdict.ToString().ToLowerInvariant()} from recording #{flow.Index + 1}: {string.Join(", ", flow.Differences)}\n{flow.Diff}";
-                }
+                var kept = flow.Verdict == DriftVerdict.Drifted ? taken : "";
+                notes[drift.LiveIndexes[i]] = $"{flow.Verdict.ToString().ToLowerInvariant()} from recording #{flow.Index + 1}{kept}: {string.Join(", ", flow.Differences)}\n{flow.Diff}";
             }
         }
     }

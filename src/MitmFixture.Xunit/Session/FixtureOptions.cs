@@ -100,7 +100,17 @@ public sealed record FixtureOptions
     private static readonly HashSet<string> NotFixtureOptions = ["listen", "listen_host", "listen_port", "confdir", "server_replay", "client_replay_stop_on_error"];
 
     /// <summary>Accept traffic snapshots as they are (write .verified.json). Default: the MITMFIXTURE_ACCEPT environment variable is "1" or "true".</summary>
-    public bool AcceptSnapshots { get; init; } = Environment.GetEnvironmentVariable("MITMFIXTURE_ACCEPT") is "1" or "true";
+    public bool AcceptSnapshots { get; init; } = AcceptFromEnvironment;
+
+    /// <summary>
+    /// In Drift mode, take the live answers: drifted flows are rewritten in the cassette in place and
+    /// requests it had no recording for are appended (atomically, redacted), as <c>mitmfixture drift
+    /// --update</c> does; the test then passes with a warning naming each rewritten flow. Default: the
+    /// MITMFIXTURE_ACCEPT environment variable is "1" or "true".
+    /// </summary>
+    public bool AcceptDrift { get; init; } = AcceptFromEnvironment;
+
+    private static bool AcceptFromEnvironment => Environment.GetEnvironmentVariable("MITMFIXTURE_ACCEPT") is "1" or "true";
 }
 
 /// <summary>What happens when a cassette is older than <see cref="FixtureOptions.MaxCassetteAge"/>.</summary>
