@@ -25,6 +25,7 @@ public sealed class CassetteScope : IAsyncDisposable
     private readonly List<string> _unmatched = [];
     private readonly Dictionary<Flow, string> _unmatchedFlows = new(ReferenceEqualityComparer.Instance);
     private readonly List<string> _recordFailures = [];
+    private readonly Dictionary<Flow, string> _recordFailedFlows = new(ReferenceEqualityComparer.Instance);
     private readonly List<string> _unattributed = [];
     private readonly Lock _gate = new();
     private ProxyListener? _listener;
@@ -33,7 +34,7 @@ public sealed class CassetteScope : IAsyncDisposable
     private string? _accepted;
     private bool _disposed;
 
-    internal CassetteScope(SessionAddon session, FixtureOptions options, ProxyClients clients, string name, string path, RecordMode mode, string? ownerTest, Action<string>? output, Action<string> warn)
+    internal CassetteScope(SessionAddon session, FixtureOptions options, ProxyClients clients, string name, string path, RecordMode mode, ScopeOwner owner, Action<string>? output, Action<string> warn)
     {
         _session = session;
         _options = options;
@@ -41,7 +42,7 @@ public sealed class CassetteScope : IAsyncDisposable
         Name = name;
         Path = path;
         Mode = mode;
-        OwnerTest = ownerTest;
+        Owner = owner;
         _output = output;
         _warn = warn;
     }
@@ -78,7 +79,10 @@ public sealed class CassetteScope : IAsyncDisposable
     internal int Port => Listener.Port;
 
     /// <summary>The running test's id, for the fixture's clients to find this scope; null outside a test.</summary>
-    internal string? OwnerTest { get; }
+    internal string? OwnerTest => Owner.TestId;
+
+    /// <summary>The test that opened this scope, as far as the test framework tells.</summary>
+    internal ScopeOwner Owner { get; }
 
     internal bool Ended => Volatile.Read(ref _disposed);
 
@@ -119,6 +123,7 @@ public sealed class CassetteScope : IAsyncDisposable
                     lock (_gate)
                     {
                         _recordFailures.Add($"{flow.Request.Method} {flow.Request.Url}: {e.GetType().Name}: {e.Message}");
+                        _recordFailedFlows[flow] = $"could not be recorded in full, kept in the cassette in reduced form: {e.GetType().Name}: {e.Message}";
                     }
                 };
                 break;
@@ -227,7 +232,8 @@ public sealed class CassetteScope : IAsyncDisposable
         }
 
         var notes = new Dictionary<int, string>();
-        var failure = Failure(notes);
+        var unplayed = new List<Flow>();
+        var failure = Failure(notes, unplayed);
         if (failure is null && _accepted is { } accepted)
         {
             // The test passes (its cassette now says what the service says, as accepting a snapshot does), and says what it changed.
@@ -235,7 +241,7 @@ public sealed class CassetteScope : IAsyncDisposable
             Log("[proxy drift] " + accepted);
         }
 
-        var report = ReportIfWanted(failure, notes);
+        var report = ReportIfWanted(failure, notes, unplayed);
         if (failure is not null)
         {
             throw report is null ? failure.Value.Create(failure.Value.Message) : failure.Value.Create(failure.Value.Message + "\n" + report);
@@ -247,8 +253,12 @@ public sealed class CassetteScope : IAsyncDisposable
         }
     }
 
-    /// <summary>Why this scope fails the test, if it does, as a message and the exception type to raise it with; <paramref name="notes"/> gets why each failing flow failed.</summary>
-    private (string Message, Func<string, Exception> Create)? Failure(Dictionary<int, string> notes)
+    /// <summary>
+    /// Why this scope fails the test, if it does, as a message and the exception type to raise it with;
+    /// <paramref name="notes"/> gets why each failing flow failed, <paramref name="unplayed"/> the
+    /// recordings that failed it by not being requested.
+    /// </summary>
+    private (string Message, Func<string, Exception> Create)? Failure(Dictionary<int, string> notes, List<Flow> unplayed)
     {
         string[] unmatched, unattributed, failures;
         Flow[] flows;
@@ -263,6 +273,10 @@ public sealed class CassetteScope : IAsyncDisposable
                 if (_unmatchedFlows.TryGetValue(flows[i], out var why))
                 {
                     notes[i] = "no recording answers this request: " + why;
+                }
+                else if (_recordFailedFlows.TryGetValue(flows[i], out var failed))
+                {
+                    notes[i] = failed;
                 }
             }
         }
@@ -294,6 +308,7 @@ public sealed class CassetteScope : IAsyncDisposable
 
         if (_options.FailOnUnusedInteractions && Replay is { } replay && replay.Store.Unused() is { Count: > 0 } unused)
         {
+            unplayed.AddRange(unused);
             return ($"cassette {Path} holds {unused.Count} recorded request(s) this test no longer makes:\n  " + string.Join("\n  ", unused.Select(f => $"{f.Request.Method} {f.Request.Url}")),
                 m => new UnusedInteractionsException(m));
         }
@@ -345,17 +360,30 @@ public sealed class CassetteScope : IAsyncDisposable
             m => new TrafficDriftException(m));
     }
 
-    /// <summary>Writes the traffic report when <see cref="FixtureOptions.TrafficReport"/> asks for one; returns the line naming it (or why it is missing).</summary>
-    private string? ReportIfWanted((string Message, Func<string, Exception> Create)? failure, IReadOnlyDictionary<int, string> notes)
+    /// <summary>
+    /// Writes the traffic report when <see cref="FixtureOptions.TrafficReport"/> asks for one: the
+    /// test's flows, then the recordings it left unplayed, each failing one marked with why, under the
+    /// failure message in full. Returns the line naming it (or why it could not be written).
+    /// </summary>
+    private string? ReportIfWanted((string Message, Func<string, Exception> Create)? failure, Dictionary<int, string> notes, List<Flow> unplayed)
     {
         if (_options.TrafficReport == TrafficReportPolicy.Never || (failure is null && _options.TrafficReport != TrafficReportPolicy.Always))
         {
             return null;
         }
 
+        var flows = Flows.Concat(unplayed).ToList();
+        for (var i = flows.Count - unplayed.Count; i < flows.Count; i++)
+        {
+            notes[i] = "recorded in the cassette, never requested by this test (an unused interaction: FailOnUnusedInteractions is on)";
+        }
+
         var firstLine = failure?.Message.Split('\n')[0];
         var title = firstLine is null ? $"{Name}: passed ({Mode})" : $"{Name}: failed ({Mode}): {firstLine}";
-        var (path, error) = FailureReport.Write(_options.ReportFolder ?? FailureReport.DefaultFolder(), Path, title, Flows, notes);
+        var (path, error) = FailureReport.Write(_options.ReportFolder ?? FailureReport.DefaultFolder(), FailureReport.FileName(Owner.TestName, Path), title, flows, notes, failure?.Message ?? _accepted);
         return path is not null ? $"traffic report: {path}" : error;
     }
 }
+
+/// <summary>The test a cassette scope belongs to: its display name (class, method, theory arguments) and id, each null when the test framework does not tell.</summary>
+internal readonly record struct ScopeOwner(string? TestName, string? TestId);

@@ -34,7 +34,7 @@ public sealed record FixtureOptions
     /// <summary>When a test's traffic report (an HTML page of its flows, failing ones marked with why) is written. Default OnFailure; the failure message names its path.</summary>
     public TrafficReportPolicy TrafficReport { get; init; } = TrafficReportPolicy.OnFailure;
 
-    /// <summary>Where traffic reports go, one <c>&lt;cassette name&gt;.html</c> each. Default: <c>TestResults/mitmfixture/</c> beside the test project.</summary>
+    /// <summary>Where traffic reports go, one page per test and cassette (<c>&lt;Test&gt;--&lt;cassette&gt;.html</c>, or <c>&lt;Test&gt;.html</c> for a cassette named after its test). Default: <c>TestResults/mitmfixture/</c> beside the test project.</summary>
     public string? ReportFolder { get; init; }
 
     /// <summary>Cassettes older than this get <see cref="StaleCassettePolicy"/>. Default: no limit.</summary>

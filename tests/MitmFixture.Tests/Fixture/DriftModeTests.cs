@@ -51,7 +51,7 @@ public sealed class DriftModeTests : IDisposable
         Assert.Equal(before, await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
 
         // The traffic report marks the drifted and the unrecorded flow with why (issue 23).
-        var report = Path.Combine(_folder, "reports", "users.html");
+        var report = Path.Combine(_folder, "reports", CassetteNaming.FileNameFor(TestContext.Current.Test!.TestDisplayName + "--users")[..^".json".Length] + ".html"); // inside a test
         Assert.Contains($"traffic report: {report}", error.Message, StringComparison.Ordinal);
         var html = await File.ReadAllTextAsync(report, TestContext.Current.CancellationToken);
         Assert.Contains("drifted from recording #1: header X-Api-Version, body", html, StringComparison.Ordinal);
