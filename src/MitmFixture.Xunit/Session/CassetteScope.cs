@@ -102,7 +102,7 @@ public sealed class CassetteScope : IAsyncDisposable
         switch (Mode)
         {
             case RecordMode.Replay:
-                Replay = SessionAddon.ReplayAddonFor(Cassette.Load(Path), _options, (flow, why) =>
+                Replay = SessionAddon.ReplayAddonFor(Cassette.Load(Path, _options.Proxy.Limits.MaxDecodedBodyBytes), _options, (flow, why) =>
                 {
                     lock (_gate)
                     {
@@ -114,7 +114,7 @@ public sealed class CassetteScope : IAsyncDisposable
                 });
                 break;
             case RecordMode.Drift:
-                _driftBaseline = Cassette.Load(Path); // live traffic goes upstream; compared with this at the end
+                _driftBaseline = Cassette.Load(Path, _options.Proxy.Limits.MaxDecodedBodyBytes); // live traffic goes upstream; compared with this at the end
                 break;
             case RecordMode.Record:
                 _writer = CassetteWriter.Create(Path, new Redactor(_options.Redaction), _options.Proxy.Mode.ToString());

@@ -1,4 +1,5 @@
 using System.Text;
+using MitmFixture.Http;
 
 namespace MitmFixture.Flows;
 
@@ -12,6 +13,20 @@ public enum WebSocketMessageType
 /// <summary>One WebSocket data message, reassembled from its frames.</summary>
 public sealed class WebSocketMessage
 {
+    private readonly Lock _contentGate = new();
+    private byte[]? _content;
+    private SegmentedBody? _segmentedContent;
+
+    /// <summary>A message reassembled from fragments, kept in the segments it arrived in until <see cref="Content"/> is read.</summary>
+    internal WebSocketMessage(WebSocketMessageType type, bool fromClient, SegmentedBody content, DateTimeOffset timestamp)
+    {
+        Type = type;
+        FromClient = fromClient;
+        _content = content.SingleArray;
+        _segmentedContent = _content is null ? content : null;
+        Timestamp = timestamp;
+    }
+
     public WebSocketMessage(WebSocketMessageType type, bool fromClient, byte[] content, DateTimeOffset timestamp)
     {
         Type = type;
@@ -24,7 +39,47 @@ public sealed class WebSocketMessage
 
     public bool FromClient { get; }
 
-    public byte[] Content { get; set; }
+    /// <remarks>
+    /// A large fragmented message is held in the segments it arrived in and joined into one array
+    /// only when this is first read (issue 19), so relaying it untouched costs its size once.
+    /// </remarks>
+    public byte[] Content
+    {
+        get
+        {
+            lock (_contentGate)
+            {
+                if (_segmentedContent is { } segmented)
+                {
+                    _content = segmented.ToArray();
+                    _segmentedContent = null;
+                }
+
+                return _content!; // one of the two is always set
+            }
+        }
+
+        set
+        {
+            lock (_contentGate)
+            {
+                _content = value;
+                _segmentedContent = null;
+            }
+        }
+    }
+
+    /// <summary>The content as it is held, for sending it without joining its segments.</summary>
+    internal SegmentedBody ContentForWriting
+    {
+        get
+        {
+            lock (_contentGate)
+            {
+                return _segmentedContent ?? new SegmentedBody([_content!], _content!.Length); // one of the two is always set
+            }
+        }
+    }
 
     public DateTimeOffset Timestamp { get; }
 

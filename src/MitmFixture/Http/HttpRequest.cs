@@ -113,12 +113,11 @@ public sealed class HttpRequest : HttpMessage
             TargetForm = TargetForm,
             HttpVersion = HttpVersion,
             Headers = Headers.Clone(),
-            Body = Body,
             Trailers = Trailers?.Clone(),
             TimestampStart = TimestampStart,
             TimestampEnd = TimestampEnd,
         };
-        copy.CopyDecodingFrom(this);
+        copy.CopyBodyFrom(this);
         return copy;
     }
 

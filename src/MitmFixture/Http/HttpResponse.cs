@@ -31,12 +31,11 @@ public sealed class HttpResponse : HttpMessage
             Reason = Reason,
             HttpVersion = HttpVersion,
             Headers = Headers.Clone(),
-            Body = Body,
             Trailers = Trailers?.Clone(),
             TimestampStart = TimestampStart,
             TimestampEnd = TimestampEnd,
         };
-        copy.CopyDecodingFrom(this);
+        copy.CopyBodyFrom(this);
         return copy;
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
@@ -9,9 +8,10 @@ namespace MitmFixture.Proxy;
 
 /// <summary>
 /// Relays a WebSocket connection after the 101 answer: one pump per direction reassembles
-/// messages, records them on the flow and runs the message hook (which may change or drop them),
-/// then sends each as a single frame. Ping and pong pass straight through. With stream_websockets
-/// frames are forwarded as they arrive and messages are recorded without running the hook.
+/// messages (<see cref="WebSocketMessageReader"/>), records them on the flow and runs the message
+/// hook (which may change or drop them), then sends each as a single frame. Ping and pong pass
+/// straight through. With stream_websockets frames are forwarded as their bytes arrive and messages
+/// are recorded without running the hook. A message over body_size_limit closes both sides with 1009.
 /// </summary>
 internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConnection client, DuplexConnection server)
 {
@@ -45,61 +45,41 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
     private async Task<bool> PumpAsync(PipeReader source, PipeWriter destination, bool fromClient, CancellationTokenSource stop)
     {
         var maxMessage = context.Options.Limits.MaxBufferedBodyBytes;
-        var fragments = new ArrayBufferWriter<byte>();
-        var messageType = WebSocketOpcode.Text;
+        using var messages = new WebSocketMessageReader(fromClient, maxMessage, context.Options.StreamWebSockets ? destination : null);
         try
         {
             while (true)
             {
                 var result = await source.ReadAsync(stop.Token);
-                var frames = WebSocketFrame.ParseAll(result.Buffer, fromClient, maxMessage, out var consumed);
-                foreach (var frame in frames)
+                var step = messages.Read(result.Buffer, out var consumed);
+                switch (step.Kind)
                 {
-                    if (frame.IsControl)
-                    {
-                        WebSocketFrame.Write(destination, true, frame.Opcode, frame.Payload, mask: fromClient);
-                        if (frame.Opcode == WebSocketOpcode.Close)
+                    case WebSocketStepKind.Control:
+                        WebSocketFrame.Write(destination, true, step.Control.Opcode, step.Control.Payload, mask: fromClient);
+                        if (step.Control.Opcode == WebSocketOpcode.Close)
                         {
-                            RecordClose(frame.Payload, fromClient);
+                            RecordClose(step.Control.Payload, fromClient);
                             source.AdvanceTo(result.Buffer.End);
                             await destination.FlushAsync(stop.Token);
                             return true;
                         }
 
-                        continue;
-                    }
+                        source.AdvanceTo(consumed); // more may follow in what was read
+                        break;
 
-                    if (frame.Opcode != WebSocketOpcode.Continuation)
-                    {
-                        if (fragments.WrittenCount > 0)
-                        {
-                            throw new WebSocketProtocolException(1002, "new message started inside a fragmented one");
-                        }
+                    case WebSocketStepKind.Message:
+                        source.AdvanceTo(consumed);
+                        await DeliverAsync(step.Message!, step.MessageType, fromClient, destination, stop.Token); // a Message step carries one
+                        break;
 
-                        messageType = frame.Opcode;
-                    }
-
-                    if (context.Options.StreamWebSockets)
-                    {
-                        WebSocketFrame.Write(destination, frame.Fin, frame.Opcode, frame.Payload, mask: fromClient);
-                    }
-
-                    fragments.Write(frame.Payload);
-                    if (fragments.WrittenCount > maxMessage)
-                    {
-                        throw new WebSocketProtocolException(1009, $"message exceeds the {maxMessage}-byte limit");
-                    }
-
-                    if (frame.Fin)
-                    {
-                        await DeliverAsync(fragments.WrittenSpan.ToArray(), messageType, fromClient, destination, stop.Token);
-                        fragments.ResetWrittenCount();
-                    }
+                    default:
+                        source.AdvanceTo(consumed, result.Buffer.End);
+                        break;
                 }
 
-                source.AdvanceTo(consumed, result.Buffer.End);
+                // Streamed pieces and control frames go out now; waiting on the flush is the back-pressure.
                 await destination.FlushAsync(stop.Token);
-                if (result.IsCompleted)
+                if (step.Kind == WebSocketStepKind.NeedMore && result.IsCompleted)
                 {
                     return false;
                 }
@@ -122,14 +102,14 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
         }
     }
 
-    private async ValueTask DeliverAsync(byte[] content, WebSocketOpcode opcode, bool fromClient, PipeWriter destination, CancellationToken cancellationToken)
+    private async ValueTask DeliverAsync(SegmentedBody content, WebSocketOpcode opcode, bool fromClient, PipeWriter destination, CancellationToken cancellationToken)
     {
         var type = opcode == WebSocketOpcode.Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
         var message = new WebSocketMessage(type, fromClient, content, context.Time.GetUtcNow());
         _data.Add(message);
         if (context.Options.StreamWebSockets)
         {
-            return; // already forwarded frame by frame
+            return; // already forwarded piece by piece
         }
 
         await context.Pipeline.WebSocketMessageAsync(flow, message, cancellationToken);
@@ -141,7 +121,25 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
         if (!message.Dropped)
         {
             var outgoing = message.Type == WebSocketMessageType.Binary ? WebSocketOpcode.Binary : WebSocketOpcode.Text;
-            WebSocketFrame.Write(destination, true, outgoing, message.Content, mask: fromClient);
+            await WriteMessageAsync(destination, outgoing, message.ContentForWriting, mask: fromClient, cancellationToken);
+        }
+    }
+
+    /// <summary>Sends a message as one frame, its payload in 64 KiB slices each flushed: the pipe never holds a second copy.</summary>
+    private static async ValueTask WriteMessageAsync(PipeWriter destination, WebSocketOpcode opcode, SegmentedBody content, bool mask, CancellationToken cancellationToken)
+    {
+        var header = WebSocketFrameHeader.Create(fin: true, opcode, content.Length, mask);
+        header.Write(destination);
+        long offset = 0;
+        foreach (var slice in content.Slices(64 * 1024))
+        {
+            if (offset > 0)
+            {
+                await destination.FlushAsync(cancellationToken);
+            }
+
+            header.WritePayload(destination, slice.Span, offset);
+            offset += slice.Length;
         }
     }
 
