@@ -73,7 +73,7 @@ public class ProxyFixture : IAsyncLifetime
             var runningTest = TestOf(output)?.DisplayName;
             var testName = name ?? runningTest
                 ?? throw new InvalidOperationException("cannot tell the running test from this ITestOutputHelper; pass a cassette name");
-            var scope = _host.OpenScope(testName, name, new ScopeOwner(runningTest, null), output.WriteLine, output.WriteLine, warning => output.WriteLine("warning: " + warning));
+            var scope = _host.OpenScope(testName, name, new ScopeOwner(runningTest, null), output.WriteLine, warning => output.WriteLine("warning: " + warning));
             _current.Value = scope; // not an async method: the value stays in the calling test's context
             return Task.FromResult(scope);
         }
