@@ -64,7 +64,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
     /// <summary>Serves the connection until either side closes it.</summary>
     public async Task RunAsync()
     {
-        var connection = new DuplexConnection(_socket, new NetworkStream(_socket!, ownsSocket: true));
+        var connection = new DuplexConnection(_socket!); // RunAsync serves accepted sockets only
         try
         {
             ProxyLog.ClientConnected(_context.Logger, ClientName);

@@ -26,6 +26,12 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
         var socket = await DialAsync(dialHost, dialPort, cancellationToken);
         info.PeerAddress = socket.RemoteEndPoint as IPEndPoint;
         info.TimestampTcpSetup = time.GetUtcNow();
+        if (!key.IsTls && !rawTunnel)
+        {
+            // Plain HTTP, straight or through the upstream proxy: the socket transport.
+            return new UpstreamConnection(key, new DuplexConnection(socket), null);
+        }
+
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
