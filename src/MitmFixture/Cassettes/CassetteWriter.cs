@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.Text;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
@@ -17,6 +19,7 @@ public sealed class CassetteWriter : IAsyncDisposable
 
     private readonly List<byte[]> _fragments = [];
     private readonly List<Flow> _redacted = []; // parallel to _fragments, scrubbed again when a new secret is learned
+    private readonly List<int> _redactedAt = []; // parallel to _fragments: the redaction version each was scrubbed with
     private readonly Lock _gate = new();
     private readonly RedactionSession _redaction;
     private readonly string? _mode;
@@ -41,6 +44,7 @@ public sealed class CassetteWriter : IAsyncDisposable
         {
             var redacted = _redaction.Apply(flow);
             _redacted.Add(redacted);
+            _redactedAt.Add(_redaction.Version);
             _fragments.Add(CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redacted, mode)));
         }
 
@@ -128,6 +132,7 @@ public sealed class CassetteWriter : IAsyncDisposable
             }
 
             _redacted.Add(redacted);
+            _redactedAt.Add(_redaction.Version);
             _fragments.Add(fragment);
         }
 
@@ -143,24 +148,48 @@ public sealed class CassetteWriter : IAsyncDisposable
 
     private (Flow Redacted, byte[] Fragment) Full(Flow flow)
     {
-        var before = _redaction.Version;
-        if (_redaction.Learn(flow))
-        {
-            // A new secret: scrub it from the flows already written, before the next write. Only
-            // flows whose JSON shows one of its forms, or holds a base64 body (which may be text
-            // inside), need it; the rest are left alone, so a new cookie per flow stays cheap.
-            var forms = _redaction.FormsLearnedSince(before);
-            for (var i = 0; i < _redacted.Count; i++)
-            {
-                if (MayHold(_fragments[i], forms) && _redaction.Scrub(_redacted[i]))
-                {
-                    _fragments[i] = CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(_redacted[i], _mode));
-                }
-            }
-        }
-
+        // A new secret learned here is scrubbed from the flows already written by the pump, before
+        // its next write (ScrubEarlierFlows): once per write, not once per flow.
+        _redaction.Learn(flow);
         var redacted = _redaction.Apply(flow);
         return (redacted, CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redacted, _mode)));
+    }
+
+    /// <summary>
+    /// Scrubs the secrets learned since each flow was redacted from that flow. Only flows whose JSON
+    /// shows one of the new secrets' forms, or holds a base64 body (which may be text inside), are
+    /// redacted again; one multi-string search per flow finds them, so a new cookie per flow costs
+    /// one pass over the cassette per write (as the write itself does), not one per flow.
+    /// </summary>
+    private void ScrubEarlierFlows()
+    {
+        var current = _redaction.Version;
+        var oldest = current;
+        foreach (var version in _redactedAt)
+        {
+            oldest = Math.Min(oldest, version);
+        }
+
+        if (oldest == current)
+        {
+            return;
+        }
+
+        var forms = SearchValues.Create([.. _redaction.FormsLearnedSince(oldest)], StringComparison.Ordinal);
+        for (var i = 0; i < _fragments.Count; i++)
+        {
+            if (_redactedAt[i] == current)
+            {
+                continue;
+            }
+
+            if (MayHold(_fragments[i], forms) && _redaction.Scrub(_redacted[i]))
+            {
+                _fragments[i] = CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(_redacted[i], _mode));
+            }
+
+            _redactedAt[i] = current;
+        }
     }
 
     private string PathOnly(HttpRequest request)
@@ -175,23 +204,23 @@ public sealed class CassetteWriter : IAsyncDisposable
         }
     }
 
-    private static bool MayHold(byte[] fragment, IReadOnlyList<byte[]> forms)
+    private static bool MayHold(byte[] fragment, SearchValues<string> forms)
     {
-        var span = fragment.AsSpan();
-        if (span.IndexOf("\"base64\":"u8) >= 0)
+        if (fragment.AsSpan().IndexOf("\"base64\":"u8) >= 0)
         {
             return true;
         }
 
-        foreach (var form in forms)
+        var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(fragment.Length));
+        try
         {
-            if (span.IndexOf(form) >= 0)
-            {
-                return true;
-            }
+            var length = Encoding.UTF8.GetChars(fragment, chars);
+            return chars.AsSpan(0, length).IndexOfAny(forms) >= 0;
         }
-
-        return false;
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
     }
 
     /// <summary>The best form left: the flow without bodies or WebSocket messages; failing that, its request line and the error.</summary>
@@ -268,6 +297,7 @@ public sealed class CassetteWriter : IAsyncDisposable
             byte[][] snapshot;
             lock (_gate)
             {
+                ScrubEarlierFlows(); // no version of the file on disk holds a secret already learned
                 snapshot = _fragments.ToArray();
             }
 

@@ -55,10 +55,10 @@ public sealed class RedactionSession
     }
 
     /// <summary>
-    /// The forms (as UTF-8, also JSON-escaped as a cassette file holds them) of the secrets learned
-    /// after <paramref name="version"/>: a writer looks for these in what it already wrote.
+    /// The forms (also JSON-escaped, as a cassette file holds them) of the secrets learned after
+    /// <paramref name="version"/>: a writer looks for these in what it already wrote.
     /// </summary>
-    public IReadOnlyList<byte[]> FormsLearnedSince(int version)
+    public IReadOnlyList<string> FormsLearnedSince(int version)
     {
         lock (_gate)
         {
@@ -66,7 +66,6 @@ public sealed class RedactionSession
                 .SelectMany(_book.FormsOf)
                 .SelectMany(f => new[] { f, System.Text.Json.JsonEncodedText.Encode(f, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString() })
                 .Distinct(StringComparer.Ordinal)
-                .Select(Encoding.UTF8.GetBytes)
                 .ToList();
         }
     }

@@ -17,13 +17,15 @@ internal sealed class SecretBook(int minimumSecretLength)
     private readonly Dictionary<string, int> _lastOrdinal = new(StringComparer.Ordinal);
     private readonly List<string> _learned = []; // in learning order, so callers can ask for the ones since a version
     private readonly Dictionary<string, string> _forms = new(StringComparer.Ordinal); // every form of every secret -> placeholder
-    private readonly Dictionary<char, List<string>> _byFirst = []; // forms by first char, longest first
-    private readonly List<string> _recentForms = []; // forms not yet in _compiled
+    private readonly List<int> _lengths = []; // the distinct lengths of the forms, longest first
+    private readonly List<string> _freshForms = []; // forms not yet in a search level
 
-    // Two searchers, so a new secret per flow does not rebuild a search over thousands of forms:
-    // a large one rebuilt rarely, and a small one over the forms learned since.
-    private SearchValues<string>? _compiled;
-    private SearchValues<string>? _recent;
+    // Search levels of geometrically growing size, merged like a binary counter, so a new secret
+    // per flow rebuilds only small searches: building costs O(n log n) over n forms in all, and a
+    // text is searched once per level (O(log n) vectorized passes).
+    private readonly List<SearchLevel> _levels = [];
+
+    private sealed record SearchLevel(List<string> Forms, SearchValues<string> Search);
 
     /// <summary>Grows by one for each secret learned, so callers can tell whether anything new arrived.</summary>
     public int Version { get; private set; }
@@ -151,48 +153,58 @@ internal sealed class SecretBook(int minimumSecretLength)
         {
             if (_forms.TryAdd(form, placeholder))
             {
-                var list = _byFirst.TryGetValue(form[0], out var found) ? found : _byFirst[form[0]] = [];
-                var at = list.FindIndex(f => f.Length < form.Length);
-                list.Insert(at < 0 ? list.Count : at, form);
-                _recentForms.Add(form);
-                _recent = null;
+                var at = _lengths.FindIndex(length => length <= form.Length);
+                if (at < 0 || _lengths[at] != form.Length)
+                {
+                    _lengths.Insert(at < 0 ? _lengths.Count : at, form.Length);
+                }
+
+                _freshForms.Add(form);
             }
         }
     }
 
     private void Compile()
     {
-        if (_compiled is null || _recentForms.Count > 256)
+        if (_freshForms.Count == 0)
         {
-            _compiled = SearchValues.Create(_forms.Count > 0 ? [.. _forms.Keys] : [NoMatch], StringComparison.Ordinal);
-            _recentForms.Clear();
-            _recent = null;
+            return;
         }
 
-        _recent ??= SearchValues.Create(_recentForms.Count > 0 ? [.. _recentForms] : [NoMatch], StringComparison.Ordinal);
-    }
+        var level = new List<string>(_freshForms);
+        _freshForms.Clear();
+        while (_levels.Count > 0 && _levels[^1].Forms.Count <= 2 * level.Count)
+        {
+            level.AddRange(_levels[^1].Forms);
+            _levels.RemoveAt(_levels.Count - 1);
+        }
 
-    private const string NoMatch = "\uFFFF\uFFFE\uFFFF";
+        _levels.Add(new SearchLevel(level, SearchValues.Create([.. level], StringComparison.Ordinal)));
+    }
 
     /// <summary>The first position at or after <paramref name="from"/> where a form may start (relative to <paramref name="from"/>), or -1.</summary>
     private int Next(string text, int from)
     {
         var span = text.AsSpan(from);
-        var first = span.IndexOfAny(_compiled!); // both built by Compile
-        var recent = _recentForms.Count == 0 ? -1 : span.IndexOfAny(_recent!);
-        return first < 0 ? recent : recent < 0 ? first : Math.Min(first, recent);
+        var first = -1;
+        foreach (var level in _levels)
+        {
+            var at = span.IndexOfAny(level.Search);
+            if (at >= 0 && (first < 0 || at < first))
+            {
+                first = at;
+            }
+        }
+
+        return first;
     }
 
     private string? LongestFormAt(string text, int position)
     {
-        if (!_byFirst.TryGetValue(text[position], out var candidates))
+        var forms = _forms.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (var length in _lengths)
         {
-            return null;
-        }
-
-        foreach (var form in candidates)
-        {
-            if (string.CompareOrdinal(text, position, form, 0, form.Length) == 0 && position + form.Length <= text.Length)
+            if (position + length <= text.Length && forms.TryGetValue(text.AsSpan(position, length), out var form, out _))
             {
                 return form;
             }

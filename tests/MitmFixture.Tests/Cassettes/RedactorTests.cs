@@ -133,6 +133,29 @@ public sealed class RedactorTests : IDisposable
     }
 
     [Fact]
+    public void Redact_SecretsLearnedOneByOne_OneExtendingAnother_TheLongestIsReplacedWhole()
+    {
+        var flows = new List<Flow>();
+        for (var i = 0; i < 300; i++)
+        {
+            flows.Add(Get($"https://a.test/{i}", ("Cookie", $"sid=tok-{i:D4}")));
+        }
+
+        for (var i = 0; i < 300; i += 50)
+        {
+            flows.Add(Get($"https://a.test/x{i}", ("Cookie", $"sid=tok-{i:D4}-extended")));
+        }
+
+        flows.Add(new Flow(HttpRequest.Create("GET", "https://a.test/echo")) { Response = HttpResponse.Create(200, "tok-0050-extended tok-0050 tok-0299 tok-0250-extende") });
+
+        var redacted = Redactor.Default.Redact(flows);
+
+        // tok-0000..tok-0299 are COOKIE-1..300 in learning order; the extended ones follow from COOKIE-301.
+        Assert.Equal("<COOKIE-302> <COOKIE-51> <COOKIE-300> <COOKIE-251>-extende", redacted[^1].Response!.Text);
+        Assert.Equal("sid=<COOKIE-306>", redacted[^2].Request.Headers["Cookie"]);
+    }
+
+    [Fact]
     public async Task Writer_SecretLearnedInFlowFive_IsScrubbedFromFlowsOneToFourOnDisk()
     {
         var path = Path.Combine(_directory, "incremental.json");
