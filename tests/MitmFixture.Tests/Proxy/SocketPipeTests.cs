@@ -157,7 +157,7 @@ public sealed class SocketPipeTests : IAsyncLifetime
                 var n = await _peer.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
                 received.Write(buffer, 0, n);
             }
-        });
+        }, TestContext.Current.CancellationToken);
 
         await writer.CompleteAsync();
         await reading.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
