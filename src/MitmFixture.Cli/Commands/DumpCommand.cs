@@ -55,7 +55,7 @@ internal static class DumpCommand
 
             if (parse.GetValue(read) is { } input)
             {
-                return ReadCassette(input, matcher, parse.GetValue(write), level, new Redactor(configuration.Redaction));
+                return ReadCassette(input, matcher, parse.GetValue(write), level, new Redactor(configuration.Redaction), configuration.Proxy.Limits.MaxDecodedBodyBytes);
             }
 
             CassetteWriter? writer = null;
@@ -84,12 +84,12 @@ internal static class DumpCommand
         return command;
     }
 
-    private static int ReadCassette(string path, FlowFilter? matcher, string? output, int level, Redactor redactor)
+    private static int ReadCassette(string path, FlowFilter? matcher, string? output, int level, Redactor redactor, long maxDecodedBodyBytes)
     {
         Cassette cassette;
         try
         {
-            cassette = Cassette.Load(path);
+            cassette = Cassette.Load(path, maxDecodedBodyBytes); // bodies shown (and rewritten) within decode_limit, as live ones
         }
         catch (CassetteFormatException e)
         {

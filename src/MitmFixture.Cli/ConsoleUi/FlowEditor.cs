@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MitmFixture.Content;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
@@ -145,7 +146,7 @@ internal static class FlowEditor
 
     private static void EditForm(ConsoleApp app, HttpRequest request)
     {
-        var isForm = request.ContentType?.StartsWith(FormType, StringComparison.OrdinalIgnoreCase) == true;
+        var isForm = ContentKind.IsUrlEncodedForm(request.ContentType);
         if (!isForm && request.DecodedBody is { Length: > 0 })
         {
             app.Say("The body is not a URL-encoded form: saving the form replaces it");
@@ -171,13 +172,7 @@ internal static class FlowEditor
             return;
         }
 
-        var extension = message.ContentType switch
-        {
-            { } type when type.Contains("json", StringComparison.OrdinalIgnoreCase) => ".json",
-            { } type when type.Contains("html", StringComparison.OrdinalIgnoreCase) => ".html",
-            { } type when type.Contains("xml", StringComparison.OrdinalIgnoreCase) => ".xml",
-            _ => ".txt",
-        };
+        var extension = ContentKind.EditorExtension(message.ContentType);
         // The bytes as they are (decoded from Content-Encoding only), as mitmproxy's spawn_editor has
         // them: going through text would turn a binary body or one in another charset into U+FFFD
         // replacements even when the user saved without a change.

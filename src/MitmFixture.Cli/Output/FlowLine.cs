@@ -19,7 +19,7 @@ internal static class FlowLine
         string outcome;
         if (flow.Response is { } response)
         {
-            var size = response.Body is { } body ? SizeParser.Format(body.Length) : "streamed";
+            var size = response.BodyLength is { } length ? SizeParser.Format(length) : "streamed";
             var websocket = flow.WebSocket is { } ws ? $" websocket {ws.Messages.Count} messages" : "";
             outcome = $"{response.StatusCode} {DisplayText.Sanitize(response.Reason)} {size}{websocket}";
         }

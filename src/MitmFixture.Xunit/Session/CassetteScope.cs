@@ -46,6 +46,7 @@ public sealed class CassetteScope : IAsyncDisposable
     /// <summary>The test name the cassette is named after.</summary>
     public string Name { get; }
 
+    /// <summary>The cassette file this scope reads from or records to.</summary>
     public string Path { get; }
 
     /// <summary>The mode actually in force for this test (Auto resolved to Record or Replay).</summary>
@@ -86,6 +87,7 @@ public sealed class CassetteScope : IAsyncDisposable
     /// <summary>A handler routed through this cassette's port and trusting the proxy's CA.</summary>
     public HttpMessageHandler CreateHandler() => _clients.CreateHandler(new WebProxy(ProxyUrl));
 
+    /// <summary>An HttpClient that goes through this scope's port and trusts the proxy's CA.</summary>
     public HttpClient CreateClient() => ProxyClients.CreateClient(CreateHandler());
 
     internal void Start(ProxyServer proxy)
@@ -95,7 +97,7 @@ public sealed class CassetteScope : IAsyncDisposable
         switch (Mode)
         {
             case RecordMode.Replay:
-                Replay = SessionAddon.ReplayAddonFor(Cassette.Load(Path), _options, (flow, why) =>
+                Replay = SessionAddon.ReplayAddonFor(Cassette.Load(Path, _options.Proxy.Limits.MaxDecodedBodyBytes), _options, (flow, why) =>
                 {
                     lock (_gate)
                     {
@@ -107,7 +109,7 @@ public sealed class CassetteScope : IAsyncDisposable
                 });
                 break;
             case RecordMode.Drift:
-                _driftBaseline = Cassette.Load(Path); // live traffic goes upstream; compared with this at the end
+                _driftBaseline = Cassette.Load(Path, _options.Proxy.Limits.MaxDecodedBodyBytes); // live traffic goes upstream; compared with this at the end
                 break;
             case RecordMode.Record:
                 _writer = CassetteWriter.Create(Path, new Redactor(_options.Redaction), _options.Proxy.Mode.ToString());
@@ -187,6 +189,7 @@ public sealed class CassetteScope : IAsyncDisposable
     private static string DefaultSnapshotFolder() =>
         System.IO.Path.Combine(System.IO.Path.GetDirectoryName(CassetteNaming.DefaultFolder(AppContext.BaseDirectory))!, "snapshots"); // the recordings folder always has a parent
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         lock (_gate)

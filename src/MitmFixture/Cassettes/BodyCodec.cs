@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using MitmFixture.Content;
 using MitmFixture.Http;
 
 namespace MitmFixture.Cassettes;
@@ -12,8 +13,6 @@ namespace MitmFixture.Cassettes;
 /// </summary>
 internal static class BodyCodec
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     public static BodyRecord? Encode(HttpMessage message)
     {
         if (message.Body is null)
@@ -36,13 +35,16 @@ internal static class BodyCodec
         byte[] content = message.DecodedBody ?? message.Body;
         var storedEncoding = ContentEncoding.IsIdentity(encoding) ? null : encoding;
 
+        // What the body is comes from the content layer; how it is stored (embedded JSON only when
+        // it round-trips byte for byte, text only when it is exact UTF-8) is the cassette format's.
         var contentType = message.Headers.Get("Content-Type");
-        if (LooksLikeJson(contentType) && TryEmbedJson(content, out var json))
+        var parsedType = ContentTypeHeader.Parse(contentType);
+        if (MediaType.IsJson(parsedType) && TryEmbedJson(content, out var json))
         {
             return new BodyRecord { Encoding = storedEncoding, Json = json };
         }
 
-        if (TryText(content, out var text) && (IsTextual(contentType) || contentType is null))
+        if (TextDecoding.TryExactUtf8(content, out var text) && (contentType is null || MediaType.IsTextual(parsedType)))
         {
             return new BodyRecord { Encoding = storedEncoding, Text = text };
         }
@@ -127,36 +129,6 @@ internal static class BodyCodec
         {
             return false;
         }
-    }
-
-    private static bool TryText(byte[] content, out string text)
-    {
-        try
-        {
-            text = StrictUtf8.GetString(content);
-            return !text.Contains('\0', StringComparison.Ordinal);
-        }
-        catch (DecoderFallbackException)
-        {
-            text = "";
-            return false;
-        }
-    }
-
-    private static bool LooksLikeJson(string? contentType) =>
-        contentType is not null && (contentType.Contains("json", StringComparison.OrdinalIgnoreCase));
-
-    private static bool IsTextual(string? contentType)
-    {
-        if (contentType is null)
-        {
-            return false;
-        }
-
-        var type = contentType.Split(';')[0].Trim().ToLowerInvariant();
-        return type.StartsWith("text/", StringComparison.Ordinal) || type.Contains("json", StringComparison.Ordinal) ||
-            type.Contains("xml", StringComparison.Ordinal) || type.Contains("javascript", StringComparison.Ordinal) ||
-            type is "application/x-www-form-urlencoded" or "application/graphql" or "application/yaml";
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using MitmFixture.Flows;
+using MitmFixture.Http;
 
 namespace MitmFixture.Cassettes;
 
@@ -22,11 +23,13 @@ public sealed class Cassette
     /// <summary>Where it was loaded from; null for one built in memory.</summary>
     public string? Path { get; }
 
+    /// <summary>The recorded flows, in recording order.</summary>
     public IReadOnlyList<Flow> Flows { get; }
 
     /// <summary>The proxy mode each flow was recorded in (same order as <see cref="Flows"/>).</summary>
     public IReadOnlyList<string?> Modes { get; }
 
+    /// <summary>A cassette of the current format version holding <paramref name="flows"/>.</summary>
     public static Cassette FromFlows(IEnumerable<Flow> flows, string? mode = null)
     {
         var list = flows.ToList();
@@ -34,7 +37,14 @@ public sealed class Cassette
     }
 
     /// <summary>Reads a cassette; a broken or foreign file throws a <see cref="CassetteFormatException"/> naming the file, line, JSON path and what was expected.</summary>
-    public static Cassette Load(string path)
+    public static Cassette Load(string path) => Load(path, HttpLimits.DefaultMaxDecodedBodyBytes);
+
+    /// <summary>
+    /// Reads a cassette as <see cref="Load(string)"/> does, its messages decoding within
+    /// <paramref name="maxDecodedBodyBytes"/> (the proxy's <c>decode_limit</c>), so a recorded body is
+    /// decoded, or kept encoded, exactly as the same body arriving live is: replay matching compares the two.
+    /// </summary>
+    public static Cassette Load(string path, long maxDecodedBodyBytes)
     {
         byte[] bytes;
         try
@@ -55,7 +65,10 @@ public sealed class Cassette
             var modes = new List<string?>(file.Flows.Count);
             for (var i = 0; i < file.Flows.Count; i++)
             {
-                flows.Add(FlowMapper.ToFlow(file.Flows[i], $"$.flows[{i}]"));
+                var flow = FlowMapper.ToFlow(file.Flows[i], $"$.flows[{i}]");
+                flow.Request.MaxDecodedBodyBytes = maxDecodedBodyBytes;
+                flow.Response?.MaxDecodedBodyBytes = maxDecodedBodyBytes;
+                flows.Add(flow);
                 modes.Add(file.Flows[i].Mode);
             }
 

@@ -7,7 +7,7 @@ namespace MitmFixture.Cassettes;
 /// sockets. Every field that reaches a start line or a header is checked as the parser checks a
 /// request from the network (tokens, control characters, ranges); the first problem is thrown as a
 /// <see cref="CassetteFormatException"/> whose location is the JSON path, which
-/// <see cref="Cassette.Load"/> turns into file and line.
+/// <see cref="Cassette.Load(string)"/> turns into file and line.
 /// </summary>
 internal static class CassetteValidator
 {

@@ -51,6 +51,7 @@ public sealed class CassetteWriter : IAsyncDisposable
         _pump = Task.Run(PumpAsync);
     }
 
+    /// <summary>The cassette file being written.</summary>
     public string Path { get; }
 
     /// <summary>Flows appended so far (including any kept from an existing file).</summary>
@@ -326,6 +327,7 @@ public sealed class CassetteWriter : IAsyncDisposable
         }
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         if (_closing)

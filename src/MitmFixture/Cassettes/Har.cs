@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using MitmFixture.Content;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
@@ -12,6 +13,7 @@ namespace MitmFixture.Cassettes;
 /// </summary>
 public static class Har
 {
+    /// <summary>Writes <paramref name="flows"/> to <paramref name="path"/> as a HAR 1.2 file, scrubbed by <paramref name="redactor"/> when given.</summary>
     public static void Export(string path, IEnumerable<Flow> flows, Redactor? redactor = null)
     {
         redactor ??= Redactor.Default;
@@ -96,7 +98,6 @@ public static class Har
         var request = flow.Request;
         var start = request.TimestampStart ?? DateTimeOffset.UnixEpoch;
         var response = flow.Response;
-        var requestBody = request.DecodedBody ?? [];
         return new HarEntry
         {
             StartedDateTime = start,
@@ -108,7 +109,7 @@ public static class Har
                 HttpVersion = request.HttpVersion,
                 Headers = request.Headers.Select(h => new HarNameValue { Name = h.Name, Value = h.Value }).ToList(),
                 QueryString = request.Query.Select(q => new HarNameValue { Name = q.Key, Value = q.Value }).ToList(),
-                PostData = requestBody.Length == 0 ? null : Content(requestBody, request.ContentType ?? "", out var pe) is var text ? new HarPostData { MimeType = request.ContentType ?? "", Text = text, Encoding = pe } : null,
+                PostData = PostData(request),
                 BodySize = request.Body?.Length ?? 0,
             },
             Response = response is null
@@ -186,7 +187,17 @@ public static class Har
             request.Headers.Add(header.Name!, header.Value!); // HTTP/2 and HTTP/3 pseudo-headers (":path") dropped
         }
 
-        request.Body = RequestBody(entry.Request.PostData);
+        // HAR holds decoded content: encode it again as the headers say it was sent (mitmproxy's HAR
+        // loader does the same through Request.make), so the flow does not claim a coding its body lacks.
+        var requestBody = RequestBody(entry.Request.PostData);
+        if (entry.Request.PostData?.Encoded == true || requestBody.Length == 0)
+        {
+            request.Body = requestBody;
+        }
+        else
+        {
+            request.SetDecodedBody(requestBody);
+        }
         var flow = new Flow(request)
         {
             // serverIPAddress: Chrome writes IPv6 in brackets, Firefox without, some tools "".
@@ -270,12 +281,24 @@ public static class Har
             return Bytes(text, post.Encoding);
         }
 
-        if (post.Params is { Count: > 0 } fields && (post.MimeType ?? "").StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        if (post.Params is { Count: > 0 } fields && MediaType.IsForm(post.MimeType))
         {
             return Encoding.UTF8.GetBytes(string.Join('&', fields.Where(f => f?.Name is not null).Select(f => Uri.EscapeDataString(f.Name!) + "=" + Uri.EscapeDataString(f.Value ?? ""))));
         }
 
         return [];
+    }
+
+    /// <summary>The request body as HAR's postData: decoded, or (past the decoding limit, corrupt) as it came, marked so.</summary>
+    private static HarPostData? PostData(HttpRequest request)
+    {
+        if (request.DecodeProblem is { } problem && request.Body is { Length: > 0 } raw)
+        {
+            return new HarPostData { MimeType = request.ContentType ?? "", Text = Convert.ToBase64String(raw), Encoding = "base64", Encoded = true, Comment = problem };
+        }
+
+        var body = request.DecodedBody ?? [];
+        return body.Length == 0 ? null : new HarPostData { MimeType = request.ContentType ?? "", Text = Content(body, request.ContentType ?? "", out var encoding), Encoding = encoding };
     }
 
     /// <summary>Browsers write "http/2.0" or "h3"; the proxy speaks HTTP/1.1 to clients, so that is what a replay answers with.</summary>

@@ -186,6 +186,14 @@ internal sealed record HarPostData
 
     [JsonPropertyName("encoding")]
     public string? Encoding { get; init; }
+
+    /// <summary>Ours, as on <see cref="HarContent"/>: the text is the body still content-encoded, to be replayed as is.</summary>
+    [JsonPropertyName("_encoded")]
+    public bool? Encoded { get; init; }
+
+    /// <summary>Ours: why the body is kept encoded.</summary>
+    [JsonPropertyName("comment")]
+    public string? Comment { get; init; }
 }
 
 internal sealed record HarContent

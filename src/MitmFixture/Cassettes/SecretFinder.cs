@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MitmFixture.Content;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
@@ -69,8 +70,8 @@ internal sealed class SecretFinder(RedactionOptions options)
         }
 
         book.Reserve(text);
-        var contentType = message.ContentType ?? "";
-        if (contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        var contentType = ContentTypeHeader.Parse(message.ContentType);
+        if (MediaType.IsForm(contentType))
         {
             foreach (var (key, value) in FormUrlEncoding.Parse(text))
             {
@@ -80,7 +81,7 @@ internal sealed class SecretFinder(RedactionOptions options)
                 }
             }
         }
-        else if (contentType.Contains("json", StringComparison.OrdinalIgnoreCase) || text.TrimStart() is ['{' or '[', ..])
+        else if (MediaType.IsJson(contentType) || text.TrimStart() is ['{' or '[', ..])
         {
             LearnJson(text, book);
         }

@@ -25,7 +25,7 @@ internal static class AutoView
     /// <summary>Renders <paramref name="body"/> into <paramref name="lines"/> and names the view that did.</summary>
     public static string Render(byte[] body, ContentTypeHeader contentType, LineCollector lines)
     {
-        var declared = Declared(contentType.MediaType);
+        var declared = Declared(contentType);
         if (declared is { } kind && TryRender(kind, body, contentType, lines))
         {
             return NameOf(kind);
@@ -43,15 +43,13 @@ internal static class AutoView
         return HexView.Name;
     }
 
-    private static Kind? Declared(string mediaType) => mediaType switch
+    private static Kind? Declared(ContentTypeHeader contentType) => contentType.MediaType switch
     {
-        "application/json" or "text/json" or "application/x-json" => Kind.Json,
-        _ when mediaType.EndsWith("+json", StringComparison.Ordinal) => Kind.Json,
-        "text/html" or "text/xml" or "application/xml" => Kind.XmlHtml,
-        _ when mediaType.EndsWith("+xml", StringComparison.Ordinal) => Kind.XmlHtml, // SVG, XHTML, Atom…
-        "application/x-www-form-urlencoded" => Kind.UrlEncoded,
+        _ when MediaType.IsJson(contentType) => Kind.Json,
+        _ when MediaType.IsXmlOrHtml(contentType) => Kind.XmlHtml,
+        _ when MediaType.IsForm(contentType) => Kind.UrlEncoded,
         "multipart/form-data" => Kind.Multipart,
-        _ when mediaType.StartsWith("image/", StringComparison.Ordinal) => Kind.Image,
+        _ when MediaType.IsImage(contentType) => Kind.Image,
         "text/plain" => Kind.Text,
         _ => null,
     };
@@ -64,13 +62,10 @@ internal static class AutoView
         _ => true,
     };
 
-    /// <summary>The first byte after whitespace and a UTF-8 byte order mark.</summary>
+    /// <summary>The first byte after whitespace and a byte order mark.</summary>
     private static byte? FirstNonWhitespace(ReadOnlySpan<byte> body)
     {
-        if (body.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
-        {
-            body = body[3..];
-        }
+        _ = BodyCharset.Detect(ref body, null); // only to slice the mark off
 
         var at = body.IndexOfAnyExcept(" \t\r\n"u8);
         return at < 0 ? null : body[at];

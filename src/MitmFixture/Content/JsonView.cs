@@ -75,17 +75,16 @@ internal static partial class JsonView
     [GeneratedRegex(@"\\u(D[89AB][0-9A-F]{2})\\u(D[C-F][0-9A-F]{2})", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex EscapedSurrogatePair();
 
-    /// <summary>UTF-8 bytes are parsed as they are (invalid sequences in strings come out as U+FFFD); other charsets are decoded first.</summary>
+    /// <summary>
+    /// UTF-8 bytes are parsed as they are (invalid sequences in strings come out as U+FFFD); other
+    /// charsets, by byte order mark or declared, are decoded first.
+    /// </summary>
     private static JsonDocument Parse(byte[] body, Encoding? charset)
     {
-        var bytes = body.AsMemory();
-        if (bytes.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
-        {
-            return JsonDocument.Parse(bytes[3..], Strict);
-        }
-
-        return charset is null || charset.CodePage == Encoding.UTF8.CodePage
-            ? JsonDocument.Parse(bytes, Strict)
-            : JsonDocument.Parse(charset.GetString(body), Strict);
+        var span = (ReadOnlySpan<byte>)body;
+        var encoding = BodyCharset.Detect(ref span, charset);
+        return encoding.CodePage == Encoding.UTF8.CodePage
+            ? JsonDocument.Parse(body.AsMemory(body.Length - span.Length), Strict)
+            : JsonDocument.Parse(encoding.GetString(span), Strict);
     }
 }

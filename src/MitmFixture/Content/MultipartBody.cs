@@ -5,9 +5,10 @@ using MitmFixture.Http;
 namespace MitmFixture.Content;
 
 /// <summary>
-/// A tolerant multipart/form-data reader for display (RFC 7578, RFC 2046 §5.1.1). The engine's
-/// Replay.Multipart is internal and strict (it compares bodies for matching); a view instead
-/// shows what it can: LF-only line ends, a missing close delimiter or a truncated last part.
+/// The one multipart reader (RFC 2046 §5.1.1, RFC 7578), used by the multipart view and by
+/// replay matching, so a body is split into the same parts whether it is shown or matched.
+/// Tolerant, as a view must be and as matching can afford to be (both sides are read the same
+/// way): LF-only line ends, a missing close delimiter, a part without headers.
 /// </summary>
 internal static class MultipartBody
 {
@@ -23,29 +24,71 @@ internal static class MultipartBody
         public ContentTypeHeader ContentType => ContentTypeHeader.Parse(Headers.Get("Content-Type"));
     }
 
-    /// <summary>The parts between the delimiters; empty when the boundary never occurs.</summary>
-    public static List<Part> Parse(byte[] body, string boundary)
+    /// <summary>
+    /// The parts of a multipart body; false when the type is not multipart, names no boundary
+    /// (quoted or not: the one Content-Type parser reads it), or the boundary never delimits.
+    /// </summary>
+    public static bool TryParse(byte[] body, ContentTypeHeader contentType, out List<Part> parts)
     {
-        var parts = new List<Part>();
-        var delimiter = Encoding.Latin1.GetBytes("--" + boundary);
+        parts = [];
+        if (!MediaType.IsMultipart(contentType) || string.IsNullOrEmpty(contentType.Boundary))
+        {
+            return false;
+        }
+
+        var delimiter = Encoding.Latin1.GetBytes("--" + contentType.Boundary);
         var span = body.AsSpan();
-        var at = span.IndexOf(delimiter);
+        var at = NextDelimiter(span, 0, delimiter);
+        if (at < 0)
+        {
+            return false;
+        }
+
         while (at >= 0)
         {
-            var rest = span[(at + delimiter.Length)..];
-            if (rest.StartsWith("--"u8))
+            var afterDelimiter = at + delimiter.Length;
+            if (span[afterDelimiter..].StartsWith("--"u8))
             {
                 break; // the close delimiter
             }
 
-            rest = rest[(LineEnd(rest) is var end and >= 0 ? end : rest.Length)..]; // transport padding
-            var next = rest.IndexOf(delimiter);
-            var section = next < 0 ? rest : rest[..next];
+            var start = afterDelimiter + LineEnd(span[afterDelimiter..]); // transport padding, then the line end
+            var next = NextDelimiter(span, start, delimiter);
+            var section = next < 0 ? span[start..] : span[start..next];
             parts.Add(ReadPart(TrimFinalLineEnd(section)));
-            at = next < 0 ? -1 : span.Length - rest.Length + next;
+            at = next;
         }
 
-        return parts;
+        return true;
+    }
+
+    /// <summary>
+    /// The next "--boundary" at the start of a line and followed by "--", a line end, padding or
+    /// the end of the body (RFC 2046 §5.1.1): the same bytes inside content, or a longer boundary
+    /// that starts with this one, are not delimiters.
+    /// </summary>
+    private static int NextDelimiter(ReadOnlySpan<byte> body, int from, ReadOnlySpan<byte> delimiter)
+    {
+        while (from <= body.Length)
+        {
+            var found = body[from..].IndexOf(delimiter);
+            if (found < 0)
+            {
+                return -1;
+            }
+
+            var at = from + found;
+            var after = body[(at + delimiter.Length)..];
+            var padded = after.TrimStart(" \t"u8);
+            if ((at == 0 || body[at - 1] == '\n') && (after.StartsWith("--"u8) || padded.IsEmpty || padded[0] is (byte)'\r' or (byte)'\n'))
+            {
+                return at;
+            }
+
+            from = at + 1;
+        }
+
+        return -1;
     }
 
     private static Part ReadPart(ReadOnlySpan<byte> section)
@@ -53,9 +96,14 @@ internal static class MultipartBody
         var crlf = section.IndexOf("\r\n\r\n"u8);
         var lf = section.IndexOf("\n\n"u8);
         var (headEnd, separator) = crlf >= 0 && (lf < 0 || crlf < lf) ? (crlf, 4) : (lf, 2);
+        if (section.StartsWith("\r\n"u8) || section.StartsWith("\n"u8))
+        {
+            // A blank first line: no headers, the rest is content (RFC 2046 §5.1.1 allows a part without headers).
+            return new Part(new HttpHeaders(), section[(section[0] == '\r' ? 2 : 1)..].ToArray());
+        }
+
         if (headEnd < 0)
         {
-            // No blank line: a part with no headers is all content (RFC 2046 §5.1.1 allows it).
             return new Part(new HttpHeaders(), section.ToArray());
         }
 
@@ -81,11 +129,11 @@ internal static class MultipartBody
         return headers;
     }
 
-    /// <summary>Index just past the first line end, or -1.</summary>
+    /// <summary>How many bytes up to and including the first line end (all of them when there is none).</summary>
     private static int LineEnd(ReadOnlySpan<byte> bytes)
     {
         var lf = bytes.IndexOf((byte)'\n');
-        return lf < 0 ? -1 : lf + 1;
+        return lf < 0 ? bytes.Length : lf + 1;
     }
 
     /// <summary>The CRLF before a delimiter belongs to the delimiter, not to the content.</summary>

@@ -14,7 +14,7 @@ internal static class MultipartView
 
     public static bool TryRender(byte[] body, ContentTypeHeader contentType, LineCollector lines)
     {
-        if (string.IsNullOrEmpty(contentType.Boundary) || MultipartBody.Parse(body, contentType.Boundary) is not { Count: > 0 } parts)
+        if (!MultipartBody.TryParse(body, contentType, out var parts) || parts.Count == 0)
         {
             return false;
         }

@@ -1,9 +1,14 @@
 using System.Text;
 using System.Text.Unicode;
+using MitmFixture.Http;
 
 namespace MitmFixture.Content;
 
-/// <summary>Bytes to text the way a browser would pick the encoding (BOM, then charset, then UTF-8), and whether the result is text at all.</summary>
+/// <summary>
+/// Bytes to text the way a browser would pick the encoding (<see cref="BodyCharset"/>: BOM, then
+/// charset, then UTF-8), and whether the result is text at all. Views, snapshots, the report,
+/// replay matching and cassettes all ask here.
+/// </summary>
 internal static class TextDecoding
 {
     /// <summary>mitmproxy's <c>is_mostly_bin</c>: over 30% odd characters in the first 100 means binary.</summary>
@@ -16,7 +21,7 @@ internal static class TextDecoding
     /// </summary>
     public static bool TryDecode(ReadOnlySpan<byte> bytes, Encoding? charset, bool lenient, out string text)
     {
-        var encoding = FromBom(ref bytes) ?? charset ?? Encoding.UTF8;
+        var encoding = BodyCharset.Detect(ref bytes, charset);
         if (!lenient && encoding.CodePage == Encoding.UTF8.CodePage && !Utf8.IsValid(bytes))
         {
             text = "";
@@ -25,6 +30,29 @@ internal static class TextDecoding
 
         text = encoding.GetString(bytes);
         return !LooksBinary(text);
+    }
+
+    /// <summary>The text whatever the bytes: invalid ones become U+FFFD (forms, matching keys).</summary>
+    public static string Decode(ReadOnlySpan<byte> bytes, Encoding? charset) => BodyCharset.Decode(bytes, charset);
+
+    /// <summary><see cref="TryDecode(ReadOnlySpan{byte}, Encoding?, bool, out string)"/> with the charset a Content-Type value names.</summary>
+    public static bool TryDecode(ReadOnlySpan<byte> bytes, string? contentType, bool lenient, out string text) =>
+        TryDecode(bytes, ContentTypeHeader.Parse(contentType).Charset, lenient, out text);
+
+    /// <summary>
+    /// The body as stored text in a cassette: only valid UTF-8 without NUL, so that writing the
+    /// text back as UTF-8 gives the same bytes (a byte order mark stays, as U+FEFF, for that reason).
+    /// </summary>
+    public static bool TryExactUtf8(ReadOnlySpan<byte> bytes, out string text)
+    {
+        if (!Utf8.IsValid(bytes) || bytes.Contains((byte)0))
+        {
+            text = "";
+            return false;
+        }
+
+        text = Encoding.UTF8.GetString(bytes);
+        return true;
     }
 
     public static bool LooksBinary(ReadOnlySpan<char> text)
@@ -40,29 +68,5 @@ internal static class TextDecoding
         }
 
         return odd * 10 > sample.Length * 3;
-    }
-
-    /// <summary>A byte order mark wins over the declared charset (WHATWG Encoding, "decode").</summary>
-    private static Encoding? FromBom(ref ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
-        {
-            bytes = bytes[3..];
-            return Encoding.UTF8;
-        }
-
-        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
-        {
-            bytes = bytes[2..];
-            return Encoding.Unicode;
-        }
-
-        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
-        {
-            bytes = bytes[2..];
-            return Encoding.BigEndianUnicode;
-        }
-
-        return null;
     }
 }

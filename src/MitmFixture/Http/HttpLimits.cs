@@ -11,7 +11,8 @@ public sealed record HttpLimits
 
     /// <summary>
     /// The largest body the proxy holds in memory. A larger one is refused with 413 (requests) or
-    /// 502 (responses) unless streaming applies. Default 256 MiB.
+    /// 502 (responses) unless streaming applies. Also the largest WebSocket message: a larger one
+    /// closes both sides with 1009 (RFC 6455 §7.4.1). Default 256 MiB.
     /// </summary>
     public long MaxBufferedBodyBytes { get; init; } = 256L * 1024 * 1024;
 

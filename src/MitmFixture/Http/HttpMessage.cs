@@ -9,16 +9,110 @@ public abstract class HttpMessage
     private byte[]? _decodedFor;
     private string? _decodedWith;
     private string? _decodeProblem;
+    private byte[]? _body = [];
+    private SegmentedBody? _segmentedBody;
+    private Lock? _bodyGate;
 
+    /// <summary>The protocol version, e.g. <c>HTTP/1.1</c>.</summary>
     public string HttpVersion { get; set; } = "HTTP/1.1";
 
+    /// <summary>The header fields, in wire order.</summary>
     public HttpHeaders Headers { get; set; } = new();
 
     /// <summary>
     /// The body as received on the wire (still content-encoded), or null when it was streamed
     /// through without being kept (mitmproxy's <c>raw_content is None</c>).
     /// </summary>
-    public byte[]? Body { get; set; } = [];
+    /// <remarks>
+    /// A large body the proxy read without knowing its length is kept in the segments it arrived in
+    /// and becomes one array only when this is first read (issue 19): forwarding it never needs that copy.
+    /// </remarks>
+    public byte[]? Body
+    {
+        get
+        {
+            if (_bodyGate is not { } gate)
+            {
+                return _body;
+            }
+
+            lock (gate)
+            {
+                if (_segmentedBody is { } segmented)
+                {
+                    _body = segmented.ToArray();
+                    _segmentedBody = null;
+                }
+
+                return _body;
+            }
+        }
+        set
+        {
+            if (_bodyGate is not { } gate)
+            {
+                _body = value;
+                return;
+            }
+
+            lock (gate)
+            {
+                _body = value;
+                _segmentedBody = null;
+            }
+        }
+    }
+
+    /// <summary>The size of <see cref="Body"/> in bytes, without joining a segmented body into one array; null when streamed.</summary>
+    public long? BodyLength
+    {
+        get
+        {
+            if (_bodyGate is not { } gate)
+            {
+                return _body?.Length;
+            }
+
+            lock (gate)
+            {
+                return _segmentedBody?.Length ?? _body?.Length;
+            }
+        }
+    }
+
+    /// <summary>The body as it is held, for writing it out slice by slice without a contiguous copy; null when streamed.</summary>
+    internal SegmentedBody? BodyForWriting
+    {
+        get
+        {
+            if (_bodyGate is not { } gate)
+            {
+                return _body is null ? null : new SegmentedBody([_body], _body.Length);
+            }
+
+            lock (gate)
+            {
+                return _segmentedBody ?? (_body is null ? null : new SegmentedBody([_body], _body.Length));
+            }
+        }
+    }
+
+    /// <summary>Sets the body the proxy read; a single array is kept as <see cref="Body"/> directly.</summary>
+    internal void SetReceivedBody(SegmentedBody body)
+    {
+        if (body.SingleArray is { } array)
+        {
+            Body = array;
+            return;
+        }
+
+        _bodyGate ??= new Lock();
+        lock (_bodyGate)
+        {
+            _body = null;
+            _segmentedBody = body;
+        }
+    }
 
     /// <summary>Chunked-encoding trailers, when the message had any.</summary>
     public HttpHeaders? Trailers { get; set; }
@@ -29,8 +123,10 @@ public abstract class HttpMessage
     /// </summary>
     public bool Stream { get; set; }
 
+    /// <summary>When the message's first byte arrived.</summary>
     public DateTimeOffset? TimestampStart { get; set; }
 
+    /// <summary>When the message's last byte arrived.</summary>
     public DateTimeOffset? TimestampEnd { get; set; }
 
     /// <summary>
@@ -78,9 +174,18 @@ public abstract class HttpMessage
         }
     }
 
-    /// <summary>Shares <paramref name="source"/>'s decoding (limit and cached result) with this copy, which holds the same body.</summary>
-    protected void CopyDecodingFrom(HttpMessage source)
+    /// <summary>Shares <paramref name="source"/>'s body and decoding (limit and cached result) with this copy, which holds the same body.</summary>
+    protected void CopyBodyFrom(HttpMessage source)
     {
+        if (source.BodyForWriting is { } body)
+        {
+            SetReceivedBody(body); // shares the source's arrays, as a copy of Body would share its one array
+        }
+        else
+        {
+            Body = null;
+        }
+
         MaxDecodedBodyBytes = source.MaxDecodedBodyBytes;
         _decodedFor = source._decodedFor;
         _decodedWith = source._decodedWith;
@@ -88,13 +193,16 @@ public abstract class HttpMessage
         _decodeProblem = source._decodeProblem;
     }
 
-    /// <summary>The decoded body as text (UTF-8 unless the Content-Type names a charset).</summary>
+    /// <summary>
+    /// The decoded body as text: a byte order mark decides the encoding (and is not part of the
+    /// text), else the Content-Type's charset, else UTF-8; invalid bytes become U+FFFD.
+    /// </summary>
     public string? Text
     {
         get
         {
             var body = DecodedBody;
-            return body is null ? null : CharsetOf(Headers.Get("Content-Type")).GetString(body);
+            return body is null ? null : BodyCharset.Decode(body, Headers.Get("Content-Type"));
         }
     }
 
@@ -117,9 +225,11 @@ public abstract class HttpMessage
         Body = encoded;
     }
 
+    /// <summary>Sets the body to <paramref name="text"/>, in the Content-Type's charset and re-encoded with the message's Content-Encoding.</summary>
     public void SetText(string text) =>
         SetDecodedBody(CharsetOf(Headers.Get("Content-Type")).GetBytes(text));
 
+    /// <summary>The Content-Type header, when present.</summary>
     public string? ContentType => Headers.Get("Content-Type");
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 
 namespace MitmFixture.Http;
 
@@ -27,146 +26,25 @@ internal readonly record struct WebSocketFrame(bool Fin, WebSocketOpcode Opcode,
     {
         frame = default;
         var start = reader.Position;
-        if (!reader.TryRead(out var b0) || !reader.TryRead(out var b1))
+        if (!WebSocketFrameHeader.TryParse(ref reader, expectMasked, maxPayload, out var header) || reader.Remaining < header.Length)
         {
             return Rewind(ref reader, start);
         }
 
-        if ((b0 & 0x70) != 0)
-        {
-            throw new WebSocketProtocolException(1002, "reserved bits set without a negotiated extension");
-        }
-
-        var opcode = (WebSocketOpcode)(b0 & 0x0F);
-        if (opcode is not (WebSocketOpcode.Continuation or WebSocketOpcode.Text or WebSocketOpcode.Binary or WebSocketOpcode.Close or WebSocketOpcode.Ping or WebSocketOpcode.Pong))
-        {
-            throw new WebSocketProtocolException(1002, $"unknown opcode 0x{(byte)opcode:x}");
-        }
-
-        var fin = (b0 & 0x80) != 0;
-        var masked = (b1 & 0x80) != 0;
-        if (masked != expectMasked)
-        {
-            throw new WebSocketProtocolException(1002, expectMasked ? "client frame not masked" : "server frame masked");
-        }
-
-        long length = b1 & 0x7F;
-        if (length == 126)
-        {
-            if (!reader.TryReadBigEndian(out short l16))
-            {
-                return Rewind(ref reader, start);
-            }
-
-            length = (ushort)l16;
-        }
-        else if (length == 127)
-        {
-            if (!reader.TryReadBigEndian(out long l64))
-            {
-                return Rewind(ref reader, start);
-            }
-
-            length = l64;
-        }
-
-        var control = ((byte)opcode & 0x8) != 0;
-        if (control && (length > 125 || !fin))
-        {
-            throw new WebSocketProtocolException(1002, "control frame fragmented or longer than 125 bytes");
-        }
-
-        if (length < 0 || length > maxPayload)
-        {
-            throw new WebSocketProtocolException(1009, $"frame of {length} bytes exceeds the {maxPayload}-byte limit");
-        }
-
-        Span<byte> mask = stackalloc byte[4];
-        if (masked && !reader.TryCopyTo(mask))
-        {
-            return Rewind(ref reader, start);
-        }
-
-        if (masked)
-        {
-            reader.Advance(4);
-        }
-
-        if (reader.Remaining < length)
-        {
-            return Rewind(ref reader, start);
-        }
-
-        var payload = new byte[length];
-        reader.UnreadSequence.Slice(0, length).CopyTo(payload);
-        reader.Advance(length);
-        if (masked)
-        {
-            for (var i = 0; i < payload.Length; i++)
-            {
-                payload[i] ^= mask[i & 3];
-            }
-        }
-
-        frame = new WebSocketFrame(fin, opcode, payload);
+        var payload = new byte[header.Length];
+        reader.UnreadSequence.Slice(0, header.Length).CopyTo(payload);
+        reader.Advance(header.Length);
+        header.Unmask(payload, 0);
+        frame = new WebSocketFrame(header.Fin, header.Opcode, payload);
         return true;
     }
 
     /// <summary>Writes a frame; frames to the server are masked with a fresh key (RFC 6455 §5.3).</summary>
     public static void Write(IBufferWriter<byte> output, bool fin, WebSocketOpcode opcode, ReadOnlySpan<byte> payload, bool mask)
     {
-        var header = output.GetSpan(14);
-        header[0] = (byte)((fin ? 0x80 : 0) | (byte)opcode);
-        var maskBit = mask ? 0x80 : 0;
-        int used;
-        if (payload.Length < 126)
-        {
-            header[1] = (byte)(maskBit | payload.Length);
-            used = 2;
-        }
-        else if (payload.Length <= ushort.MaxValue)
-        {
-            header[1] = (byte)(maskBit | 126);
-            BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)payload.Length);
-            used = 4;
-        }
-        else
-        {
-            header[1] = (byte)(maskBit | 127);
-            BinaryPrimitives.WriteInt64BigEndian(header[2..], payload.Length);
-            used = 10;
-        }
-
-        Span<byte> key = stackalloc byte[4];
-        if (mask)
-        {
-            System.Security.Cryptography.RandomNumberGenerator.Fill(key);
-            key.CopyTo(header[used..]);
-            used += 4;
-        }
-
-        output.Advance(used);
-        if (!mask)
-        {
-            Http1Writer.Write(output, payload);
-            return;
-        }
-
-        var remaining = payload;
-        var offset = 0;
-        while (!remaining.IsEmpty)
-        {
-            var span = output.GetSpan(Math.Min(remaining.Length, 16 * 1024));
-            var n = Math.Min(span.Length, remaining.Length);
-            for (var i = 0; i < n; i++)
-            {
-                span[i] = (byte)(remaining[i] ^ key[(offset + i) & 3]);
-            }
-
-            output.Advance(n);
-            remaining = remaining[n..];
-            offset += n;
-        }
+        var header = WebSocketFrameHeader.Create(fin, opcode, payload.Length, mask);
+        header.Write(output);
+        header.WritePayload(output, payload, 0);
     }
 
     /// <summary>Every whole frame in <paramref name="buffer"/>; <paramref name="consumed"/> is where the next begins.</summary>
@@ -200,7 +78,7 @@ internal readonly record struct WebSocketFrame(bool Fin, WebSocketOpcode Opcode,
         Write(output, true, WebSocketOpcode.Close, payload, mask);
     }
 
-    private static bool Rewind(ref SequenceReader<byte> reader, SequencePosition start)
+    internal static bool Rewind(ref SequenceReader<byte> reader, SequencePosition start)
     {
         reader = new SequenceReader<byte>(reader.Sequence);
         reader.Advance(reader.Sequence.Slice(0, start).Length);

@@ -5,7 +5,7 @@ using MitmFixture.Http;
 namespace MitmFixture.Proxy;
 
 /// <summary>A body read into memory, or the first part of one that outgrew the limit and must be streamed on.</summary>
-internal readonly record struct BufferedBody(byte[] Data, bool Complete, HttpHeaders? Trailers);
+internal readonly record struct BufferedBody(SegmentedBody Data, bool Complete, HttpHeaders? Trailers);
 
 /// <summary>Moves message bodies between pipes: whole into memory, or streamed with constant memory.</summary>
 internal static class BodyTransfer
@@ -19,10 +19,11 @@ internal static class BodyTransfer
         switch (framing.Kind)
         {
             case BodyKind.None:
-                return new BufferedBody([], true, null);
+                return new BufferedBody(new SegmentedBody([], 0), true, null);
 
             case BodyKind.Length:
-                return new BufferedBody(await ReadExactAsync(reader, framing.Length, clock), true, null);
+                var exact = await ReadExactAsync(reader, framing.Length, clock);
+                return new BufferedBody(new SegmentedBody([exact], exact.Length), true, null);
 
             case BodyKind.Chunked:
                 return await ReadChunkedAsync(reader, decoder!, limit, clock);
@@ -195,14 +196,14 @@ internal static class BodyTransfer
             {
                 clock.Received(reader.Consumed);
                 pipe.AdvanceTo(reader.Position);
-                return new BufferedBody(output.ToArray(), false, null);
+                return new BufferedBody(output.Detach(), false, null);
             }
 
             clock.Received(reader.Consumed);
             pipe.AdvanceTo(reader.Position, decoder.IsDone ? reader.Position : result.Buffer.End);
             if (decoder.IsDone)
             {
-                return new BufferedBody(output.ToArray(), true, decoder.Trailers);
+                return new BufferedBody(output.Detach(), true, decoder.Trailers);
             }
 
             if (result.IsCompleted)
@@ -223,12 +224,12 @@ internal static class BodyTransfer
             pipe.AdvanceTo(result.Buffer.End);
             if (result.IsCompleted)
             {
-                return new BufferedBody(output.ToArray(), true, null);
+                return new BufferedBody(output.Detach(), true, null);
             }
 
             if (output.Length > limit)
             {
-                return new BufferedBody(output.ToArray(), false, null);
+                return new BufferedBody(output.Detach(), false, null);
             }
         }
     }

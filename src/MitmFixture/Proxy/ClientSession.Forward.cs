@@ -173,7 +173,7 @@ internal sealed partial class ClientSession
         else
         {
             Http1Writer.CheckFields(request.Trailers, "trailer"); // before the head goes into the buffer
-            chunked = FixBufferedFraming(headers, request.Body, request.Trailers, forceLength: request.Headers.Contains("Content-Length") || request.Headers.Contains("Transfer-Encoding"));
+            chunked = FixBufferedFraming(headers, request.BodyLength, request.Trailers, forceLength: request.Headers.Contains("Content-Length") || request.Headers.Contains("Transfer-Encoding"));
         }
 
         var useAbsoluteForm = _context.Options.Mode.Kind == ProxyModeKind.Upstream && request.Scheme == "http";
@@ -193,7 +193,7 @@ internal sealed partial class ClientSession
             return;
         }
 
-        await WriteBufferedBodyAsync(writer, request.Body, request.Trailers, chunked, async w =>
+        await WriteBufferedBodyAsync(writer, request.BodyForWriting, request.Trailers, chunked, async w =>
         {
             await FlushServerAsync(server);
             return default;
@@ -325,7 +325,7 @@ internal sealed partial class ClientSession
 
         if (read.Complete)
         {
-            response.Body = read.Data;
+            response.SetReceivedBody(read.Data);
             response.Trailers = read.Trailers;
             return new ResponseBodyRead(false, []);
         }
@@ -337,7 +337,7 @@ internal sealed partial class ClientSession
 
         response.Stream = true;
         response.Body = null;
-        return new ResponseBodyRead(true, read.Data);
+        return new ResponseBodyRead(true, read.Data.ToArray()); // at most stream_large_bodies bytes
     }
 
     /// <summary>Relays a streamed response with constant memory. False when only closing the connection can end it for the client.</summary>
@@ -398,14 +398,14 @@ internal sealed partial class ClientSession
         {
             var trailers = clientHttp10 ? null : response.Trailers;
             Http1Writer.CheckFields(trailers, "trailer"); // before the head goes into the buffer
-            chunked = FixBufferedFraming(headers, response.Body, trailers, forceLength: true);
+            chunked = FixBufferedFraming(headers, response.BodyLength, trailers, forceLength: true);
         }
 
         Http1Writer.WriteResponseHead(writer, response.HttpVersion, response.StatusCode, response.Reason, headers); // refuses an unsafe head before writing a byte
         _responseStarted = true;
         if (!bodyless)
         {
-            await WriteBufferedBodyAsync(writer, response.Body, clientHttp10 ? null : response.Trailers, chunked, FlushClient);
+            await WriteBufferedBodyAsync(writer, response.BodyForWriting, clientHttp10 ? null : response.Trailers, chunked, FlushClient);
         }
         else
         {
@@ -414,7 +414,7 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>Sets Content-Length for a body held in memory, or chunked framing when trailers must travel. True for chunked.</summary>
-    private static bool FixBufferedFraming(HttpHeaders headers, byte[]? body, HttpHeaders? trailers, bool forceLength)
+    private static bool FixBufferedFraming(HttpHeaders headers, long? bodyLength, HttpHeaders? trailers, bool forceLength)
     {
         headers.Remove("Transfer-Encoding");
         if (trailers is not null)
@@ -424,7 +424,7 @@ internal sealed partial class ClientSession
             return true;
         }
 
-        var length = body?.Length ?? 0;
+        var length = bodyLength ?? 0;
         if (length > 0 || forceLength)
         {
             headers.Set("Content-Length", length.ToString(CultureInfo.InvariantCulture));
@@ -437,25 +437,25 @@ internal sealed partial class ClientSession
     /// Writes a body held in memory slice by slice, flushing each: the pipe never holds a second copy
     /// of a large body, and each flush is timed for its own size (the minimum response data rate).
     /// </summary>
-    private static async ValueTask WriteBufferedBodyAsync(PipeWriter writer, byte[]? body, HttpHeaders? trailers, bool chunked, Func<PipeWriter, ValueTask<FlushResult>> flush)
+    private static async ValueTask WriteBufferedBodyAsync(PipeWriter writer, SegmentedBody? body, HttpHeaders? trailers, bool chunked, Func<PipeWriter, ValueTask<FlushResult>> flush)
     {
         const int Slice = 64 * 1024;
-        body ??= [];
-        for (var offset = 0; offset < body.Length; offset += Slice)
+        var first = true;
+        foreach (var slice in body?.Slices(Slice) ?? [])
         {
-            var slice = body.AsSpan(offset, Math.Min(Slice, body.Length - offset));
+            if (!first)
+            {
+                await FlushOrThrowAsync(writer, flush);
+            }
+
+            first = false;
             if (chunked)
             {
-                Http1Writer.WriteChunk(writer, slice);
+                Http1Writer.WriteChunk(writer, slice.Span);
             }
             else
             {
-                Http1Writer.Write(writer, slice);
-            }
-
-            if (offset + Slice < body.Length)
-            {
-                await FlushOrThrowAsync(writer, flush);
+                Http1Writer.Write(writer, slice.Span);
             }
         }
 

@@ -52,9 +52,9 @@ internal sealed partial class ClientSession : IAsyncDisposable
             LocalAddress = socket?.LocalEndPoint as IPEndPoint,
             TimestampStart = context.Time.GetUtcNow(),
         };
-        _clientDeadline = new Deadline(context.Shutdown);
-        _serverDeadline = new Deadline(context.Shutdown);
-        _clientWriteDeadline = new Deadline(context.Shutdown);
+        _clientDeadline = new Deadline(context.Heartbeat, context.Shutdown);
+        _serverDeadline = new Deadline(context.Heartbeat, context.Shutdown);
+        _clientWriteDeadline = new Deadline(context.Heartbeat, context.Shutdown);
     }
 
     private HttpLimits Limits => _context.Options.Limits;

@@ -44,7 +44,7 @@ public static class OptionRegistry
             c => c.Proxy.StreamWebSockets, (c, v) => c with { Proxy = c.Proxy with { StreamWebSockets = v } }),
         Bool("keep_host_header", OptionGroup.Proxy, "ProxyOptions.KeepHostHeader", "In reverse mode, keep the client's Host instead of the target's.",
             c => c.Proxy.KeepHostHeader, (c, v) => c with { Proxy = c.Proxy with { KeepHostHeader = v } }),
-        Text("body_size_limit", OptionGroup.Proxy, "HttpLimits.MaxBufferedBodyBytes", "The largest body held in memory; larger ones get 413 (requests) or 502 (responses) unless streamed.", "a size such as 256m", "1m",
+        Text("body_size_limit", OptionGroup.Proxy, "HttpLimits.MaxBufferedBodyBytes", "The largest body or WebSocket message held in memory; larger bodies get 413 (requests) or 502 (responses) unless streamed, larger messages close the WebSocket with 1009.", "a size such as 256m", "1m",
             c => ShowSize(c.Proxy.Limits.MaxBufferedBodyBytes), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MaxBufferedBodyBytes = Size(v) } } }),
         Text("decode_limit", OptionGroup.Proxy, "HttpLimits.MaxDecodedBodyBytes", "The most a body may expand to when its Content-Encoding is undone; past it the body is kept and recorded encoded.", "a size such as 64m", "1m",
             c => ShowSize(c.Proxy.Limits.MaxDecodedBodyBytes), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MaxDecodedBodyBytes = Size(v) } } }),

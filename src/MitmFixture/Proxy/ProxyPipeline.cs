@@ -114,7 +114,7 @@ public sealed class ProxyPipeline
         {
             try
             {
-                var cassette = Cassette.Load(path);
+                var cassette = Cassette.Load(path, configuration.Proxy.Limits.MaxDecodedBodyBytes);
                 flows.AddRange(cassette.Flows);
                 modes.AddRange(cassette.Modes);
             }

@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
@@ -9,9 +9,10 @@ namespace MitmFixture.Proxy;
 
 /// <summary>
 /// Relays a WebSocket connection after the 101 answer: one pump per direction reassembles
-/// messages, records them on the flow and runs the message hook (which may change or drop them),
-/// then sends each as a single frame. Ping and pong pass straight through. With stream_websockets
-/// frames are forwarded as they arrive and messages are recorded without running the hook.
+/// messages (<see cref="WebSocketMessageReader"/>), records them on the flow and runs the message
+/// hook (which may change or drop them), then sends each as a single frame. Ping and pong pass
+/// straight through. With stream_websockets frames are forwarded as their bytes arrive and messages
+/// are recorded without running the hook. A message over body_size_limit closes both sides with 1009.
 /// </summary>
 internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConnection client, DuplexConnection server)
 {
@@ -22,22 +23,30 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
 
     public async Task RunAsync()
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.Shutdown);
+        // The close grace runs on the proxy's clock; a source built with a TimeProvider keeps it for CancelAfter.
+        using var grace = new CancellationTokenSource(Timeout.InfiniteTimeSpan, context.Time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.Shutdown, grace.Token);
         var fromClient = PumpAsync(client.Reader, server.Writer, fromClient: true, stop);
         var fromServer = PumpAsync(server.Reader, client.Writer, fromClient: false, stop);
         var first = await Task.WhenAny(fromClient, fromServer);
-        if (!first.Result)
+        if (!await first)
         {
             await stop.CancelAsync(); // one side vanished without a close handshake
         }
         else
         {
-            stop.CancelAfter(CloseGrace);
+            grace.CancelAfter(CloseGrace);
         }
 
         await Task.WhenAll(fromClient, fromServer);
         _data.TimestampEnd = context.Time.GetUtcNow();
-        ProxyLog.WebSocketClosed(context.Logger, flow.Request.Url, _data.CloseCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no close frame");
+        if (context.Logger.IsEnabled(LogLevel.Debug))
+        {
+#pragma warning disable CA1873 // guarded by IsEnabled above; the analyzer misses guards around [LoggerMessage] calls (dotnet/sdk#50893)
+            ProxyLog.WebSocketClosed(context.Logger, flow.Request.Url, _data.CloseCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no close frame");
+#pragma warning restore CA1873
+        }
+
         await context.Pipeline.WebSocketEndAsync(flow, CancellationToken.None);
     }
 
@@ -45,61 +54,41 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
     private async Task<bool> PumpAsync(PipeReader source, PipeWriter destination, bool fromClient, CancellationTokenSource stop)
     {
         var maxMessage = context.Options.Limits.MaxBufferedBodyBytes;
-        var fragments = new ArrayBufferWriter<byte>();
-        var messageType = WebSocketOpcode.Text;
+        using var messages = new WebSocketMessageReader(fromClient, maxMessage, context.Options.StreamWebSockets ? destination : null);
         try
         {
             while (true)
             {
                 var result = await source.ReadAsync(stop.Token);
-                var frames = WebSocketFrame.ParseAll(result.Buffer, fromClient, maxMessage, out var consumed);
-                foreach (var frame in frames)
+                var step = messages.Read(result.Buffer, out var consumed);
+                switch (step.Kind)
                 {
-                    if (frame.IsControl)
-                    {
-                        WebSocketFrame.Write(destination, true, frame.Opcode, frame.Payload, mask: fromClient);
-                        if (frame.Opcode == WebSocketOpcode.Close)
+                    case WebSocketStepKind.Control:
+                        WebSocketFrame.Write(destination, true, step.Control.Opcode, step.Control.Payload, mask: fromClient);
+                        if (step.Control.Opcode == WebSocketOpcode.Close)
                         {
-                            RecordClose(frame.Payload, fromClient);
+                            RecordClose(step.Control.Payload, fromClient);
                             source.AdvanceTo(result.Buffer.End);
                             await destination.FlushAsync(stop.Token);
                             return true;
                         }
 
-                        continue;
-                    }
+                        source.AdvanceTo(consumed); // more may follow in what was read
+                        break;
 
-                    if (frame.Opcode != WebSocketOpcode.Continuation)
-                    {
-                        if (fragments.WrittenCount > 0)
-                        {
-                            throw new WebSocketProtocolException(1002, "new message started inside a fragmented one");
-                        }
+                    case WebSocketStepKind.Message:
+                        source.AdvanceTo(consumed);
+                        await DeliverAsync(step.Message!, step.MessageType, fromClient, destination, stop.Token); // a Message step carries one
+                        break;
 
-                        messageType = frame.Opcode;
-                    }
-
-                    if (context.Options.StreamWebSockets)
-                    {
-                        WebSocketFrame.Write(destination, frame.Fin, frame.Opcode, frame.Payload, mask: fromClient);
-                    }
-
-                    fragments.Write(frame.Payload);
-                    if (fragments.WrittenCount > maxMessage)
-                    {
-                        throw new WebSocketProtocolException(1009, $"message exceeds the {maxMessage}-byte limit");
-                    }
-
-                    if (frame.Fin)
-                    {
-                        await DeliverAsync(fragments.WrittenSpan.ToArray(), messageType, fromClient, destination, stop.Token);
-                        fragments.ResetWrittenCount();
-                    }
+                    default:
+                        source.AdvanceTo(consumed, result.Buffer.End);
+                        break;
                 }
 
-                source.AdvanceTo(consumed, result.Buffer.End);
+                // Streamed pieces and control frames go out now; waiting on the flush is the back-pressure.
                 await destination.FlushAsync(stop.Token);
-                if (result.IsCompleted)
+                if (step.Kind == WebSocketStepKind.NeedMore && result.IsCompleted)
                 {
                     return false;
                 }
@@ -107,7 +96,13 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
         }
         catch (WebSocketProtocolException e)
         {
-            ProxyLog.WebSocketViolation(context.Logger, flow.Request.Url, $"{(fromClient ? "client" : "server")}: {e.Message}");
+            if (context.Logger.IsEnabled(LogLevel.Information))
+            {
+#pragma warning disable CA1873 // guarded by IsEnabled above; the analyzer misses guards around [LoggerMessage] calls (dotnet/sdk#50893)
+                ProxyLog.WebSocketViolation(context.Logger, flow.Request.Url, $"{(fromClient ? "client" : "server")}: {e.Message}");
+#pragma warning restore CA1873
+            }
+
             flow.Error = new FlowError($"WebSocket protocol error from the {(fromClient ? "client" : "server")}: {e.Message}", context.Time.GetUtcNow());
             _data.CloseCode = e.CloseCode;
             _data.CloseReason = e.Message;
@@ -122,14 +117,14 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
         }
     }
 
-    private async ValueTask DeliverAsync(byte[] content, WebSocketOpcode opcode, bool fromClient, PipeWriter destination, CancellationToken cancellationToken)
+    private async ValueTask DeliverAsync(SegmentedBody content, WebSocketOpcode opcode, bool fromClient, PipeWriter destination, CancellationToken cancellationToken)
     {
         var type = opcode == WebSocketOpcode.Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
         var message = new WebSocketMessage(type, fromClient, content, context.Time.GetUtcNow());
         _data.Add(message);
         if (context.Options.StreamWebSockets)
         {
-            return; // already forwarded frame by frame
+            return; // already forwarded piece by piece
         }
 
         await context.Pipeline.WebSocketMessageAsync(flow, message, cancellationToken);
@@ -141,7 +136,25 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
         if (!message.Dropped)
         {
             var outgoing = message.Type == WebSocketMessageType.Binary ? WebSocketOpcode.Binary : WebSocketOpcode.Text;
-            WebSocketFrame.Write(destination, true, outgoing, message.Content, mask: fromClient);
+            await WriteMessageAsync(destination, outgoing, message.ContentForWriting, mask: fromClient, cancellationToken);
+        }
+    }
+
+    /// <summary>Sends a message as one frame, its payload in 64 KiB slices each flushed: the pipe never holds a second copy.</summary>
+    private static async ValueTask WriteMessageAsync(PipeWriter destination, WebSocketOpcode opcode, SegmentedBody content, bool mask, CancellationToken cancellationToken)
+    {
+        var header = WebSocketFrameHeader.Create(fin: true, opcode, content.Length, mask);
+        header.Write(destination);
+        long offset = 0;
+        foreach (var slice in content.Slices(64 * 1024))
+        {
+            if (offset > 0)
+            {
+                await destination.FlushAsync(cancellationToken);
+            }
+
+            header.WritePayload(destination, slice.Span, offset);
+            offset += slice.Length;
         }
     }
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MitmFixture.Cassettes;
+using MitmFixture.Content;
 using MitmFixture.Http;
 
 namespace MitmFixture.Replay;
@@ -54,20 +55,22 @@ internal sealed record RequestFingerprint(
 
         body = NormalizePlaceholders(body);
 
-        var contentType = request.ContentType ?? "";
-        if (contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) && options.IgnorePayloadParams.Count > 0)
+        // Every content decision (form, multipart and its boundary, JSON, charset and BOM) is the content layer's.
+        var contentType = ContentTypeHeader.Parse(request.ContentType);
+        if (MediaType.IsForm(contentType) && options.IgnorePayloadParams.Count > 0)
         {
-            var pairs = FormUrlEncoding.Parse(Encoding.UTF8.GetString(body)).Where(p => !options.IgnorePayloadParams.Contains(p.Key, StringComparer.Ordinal));
+            var pairs = FormUrlEncoding.Parse(TextDecoding.Decode(body, contentType.Charset)).Where(p => !options.IgnorePayloadParams.Contains(p.Key, StringComparer.Ordinal));
             return "form:" + FormUrlEncoding.Format(pairs);
         }
 
-        if (contentType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) && Multipart.TryParse(contentType, body, out var parts))
+        if (MultipartBody.TryParse(body, contentType, out var parts))
         {
             var kept = parts.Where(p => p.Name is null || !options.IgnorePayloadParams.Contains(p.Name, StringComparer.Ordinal));
-            return "multipart:" + string.Join("\n", kept.Select(p => $"{p.Name}|{p.FileName}|{p.ContentType}|{Convert.ToHexString(SHA256.HashData(p.Content))}"));
+            return "multipart:" + string.Join("\n", kept.Select(p => $"{p.Name}|{p.FileName}|{p.Headers.Get("Content-Type")}|{Convert.ToHexString(SHA256.HashData(p.Content))}"));
         }
 
-        if (contentType.Contains("json", StringComparison.OrdinalIgnoreCase) && TryCanonicalJson(body, options.IgnoreJsonFields, out var canonical))
+        if (MediaType.IsJson(contentType) && TextDecoding.TryDecode(body, contentType.Charset, lenient: false, out var json) &&
+            TryCanonicalJson(json, options.IgnoreJsonFields, out var canonical))
         {
             return "json:" + canonical;
         }
@@ -97,12 +100,12 @@ internal sealed record RequestFingerprint(
         return ReferenceEquals(normalized, text) || normalized == text ? body : Encoding.UTF8.GetBytes(normalized);
     }
 
-    private static bool TryCanonicalJson(byte[] body, IReadOnlyList<string> ignore, out string canonical)
+    private static bool TryCanonicalJson(string json, IReadOnlyList<string> ignore, out string canonical)
     {
         canonical = "";
         try
         {
-            var node = JsonNode.Parse(body);
+            var node = JsonNode.Parse(json);
             foreach (var path in ignore)
             {
                 JsonPath.Remove(node, path);

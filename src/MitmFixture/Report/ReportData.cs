@@ -1,5 +1,5 @@
-using System.Text;
 using System.Text.Json.Nodes;
+using MitmFixture.Content;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
@@ -7,7 +7,7 @@ namespace MitmFixture.Report;
 
 /// <summary>
 /// A flow as the report's script reads it: compact JSON, bodies cut to what a page can hold. A body
-/// is shown as JSON or text when it decodes as UTF-8, as an image when its type says so, otherwise
+/// is shown as JSON or text when it decodes as text (byte order mark, charset, UTF-8), as an image when its type says so, otherwise
 /// as a hex dump of its start; a body past <see cref="MaxTextBody"/> keeps only its start and says so,
 /// so a 50 MB body makes a page of normal size.
 /// </summary>
@@ -44,7 +44,7 @@ internal static class ReportData
             entry["status"] = response.StatusCode;
             entry["reason"] = response.Reason;
             entry["type"] = response.ContentType ?? "";
-            entry["size"] = response.Body?.Length ?? 0;
+            entry["size"] = response.BodyLength ?? 0;
             entry["respHeaders"] = Headers(response.Headers);
             entry["respBody"] = Body(response);
             entry["respStart"] = Millis(response.TimestampStart);
@@ -95,42 +95,33 @@ internal static class ReportData
         }
 
         var type = message.ContentType ?? "";
+        var contentType = ContentTypeHeader.Parse(type);
         var body = new JsonObject { ["size"] = bytes.Length, ["type"] = type };
-        if (type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) && bytes.Length <= MaxImage && !type.Contains("svg", StringComparison.OrdinalIgnoreCase))
+        if (MediaType.IsImage(contentType) && bytes.Length <= MaxImage && !contentType.MediaType.Contains("svg", StringComparison.Ordinal))
         {
             // SVG is script-capable: shown as text, never as an image.
             body["kind"] = "image";
-            body["data"] = $"data:{type.Split(';')[0].Trim()};base64,{Convert.ToBase64String(bytes)}";
+            body["data"] = $"data:{contentType.MediaType};base64,{Convert.ToBase64String(bytes)}";
             return body;
         }
 
         var shown = bytes.AsSpan(0, Math.Min(bytes.Length, MaxTextBody));
         string? text = null;
-        try
+
+        // Decoded as everywhere else (byte order mark, then charset, then UTF-8). The cut may split
+        // a character: retry a few bytes shorter before calling it binary.
+        var retries = shown.Length < bytes.Length ? Math.Min(3, shown.Length - 1) : 0;
+        for (var back = 0; back <= retries && text is null; back++)
         {
-            text = new UTF8Encoding(false, true).GetString(shown);
-        }
-        catch (DecoderFallbackException) when (shown.Length < bytes.Length)
-        {
-            // The cut may split a character: retry a few bytes shorter before calling it binary.
-            for (var back = 1; back <= 3 && text is null; back++)
+            if (TextDecoding.TryDecode(shown[..^back], contentType.Charset, lenient: false, out var decoded))
             {
-                try
-                {
-                    text = new UTF8Encoding(false, true).GetString(shown[..^back]);
-                }
-                catch (DecoderFallbackException)
-                {
-                }
+                text = decoded;
             }
-        }
-        catch (DecoderFallbackException)
-        {
         }
 
         if (text is not null && !text.Any(c => c < ' ' && c is not '\n' and not '\r' and not '\t'))
         {
-            body["kind"] = type.Contains("json", StringComparison.OrdinalIgnoreCase) ? "json" : "text";
+            body["kind"] = MediaType.IsJson(contentType) ? "json" : "text";
             body["text"] = text;
             body["cut"] = shown.Length < bytes.Length;
             return body;

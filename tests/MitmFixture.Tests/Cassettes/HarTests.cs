@@ -139,5 +139,55 @@ public sealed class HarTests : IDisposable
         Assert.Contains("\"_encoded\": true", File.ReadAllText(path), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("gzip", "gzip")]
+    [InlineData("x-unknown", null)] // a coding we cannot produce: the header goes, as SetDecodedBody does it
+    public void Import_RequestWithContentEncoding_BodyEncodedAsTheHeaderSays(string coding, string? keptHeader)
+    {
+        var path = Path.Combine(_directory, "coded.har");
+        File.WriteAllText(path, """
+            {"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [{
+               "startedDateTime": "2026-11-20T10:00:00.000Z", "time": 1,
+               "request": {"method": "POST", "url": "http://api.example.com/upload", "httpVersion": "HTTP/1.1",
+                 "headers": [{"name": "Content-Type", "value": "application/json"}, {"name": "Content-Encoding", "value": "CODING"}],
+                 "queryString": [], "cookies": [], "headersSize": -1, "bodySize": -1,
+                 "postData": {"mimeType": "application/json", "text": "{\"a\":1}"}},
+               "response": {"status": 204, "statusText": "", "httpVersion": "HTTP/1.1", "headers": [], "cookies": [],
+                 "content": {"size": 0, "mimeType": ""}, "redirectURL": "", "headersSize": -1, "bodySize": 0},
+               "cache": {}, "timings": {"send": 0, "wait": 1, "receive": 0}
+             }]}}
+            """.Replace("CODING", coding, StringComparison.Ordinal));
+
+        var request = Assert.Single(Har.Import(path)).Request;
+
+        Assert.Equal(keptHeader, request.Headers.Get("Content-Encoding"));
+        Assert.Null(request.DecodeProblem);
+        Assert.Equal("{\"a\":1}", request.Text);
+        if (keptHeader is not null)
+        {
+            Assert.NotEqual("{\"a\":1}"u8.ToArray(), request.Body); // the bytes on the wire are gzip, as the header says
+        }
+    }
+
+    [Fact]
+    public void ExportImport_RequestBodyPastTheDecodingLimit_RoundTripsEncodedByteForByte()
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(new byte[100_000]);
+        }
+
+        var request = HttpRequest.Create("POST", "http://a.test/", buffer.ToArray(), ("Content-Encoding", "gzip"));
+        request.MaxDecodedBodyBytes = 1000;
+        var path = Path.Combine(_directory, "bomb-request.har");
+
+        Har.Export(path, [new Flow(request)]);
+        var imported = Assert.Single(Har.Import(path));
+
+        Assert.Equal(buffer.ToArray(), imported.Request.Body);
+        Assert.Equal("gzip", imported.Request.Headers.Get("Content-Encoding"));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

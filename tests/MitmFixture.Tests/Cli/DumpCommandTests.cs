@@ -98,6 +98,21 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
     }
 
     [Fact]
+    public async Task Dump_ReadsACassetteWithinTheConfiguredDecodeLimit()
+    {
+        // Stored decoded with "encoding": "gzip"; 4,000 bytes expanded are past a 1k decode_limit.
+        var response = MitmFixture.Http.HttpResponse.Create(200, null, ("Content-Type", "text/plain"), ("Content-Encoding", "gzip"));
+        response.SetDecodedBody(System.Text.Encoding.ASCII.GetBytes(new string('a', 4000)));
+        var cassette = Path.Combine(_confdir, "gzip.json");
+        MitmFixture.Cassettes.Cassette.Save(cassette, [new MitmFixture.Flows.Flow(MitmFixture.Http.HttpRequest.Create("GET", "http://api.test/big")) { Response = response }]);
+
+        await using var cli = CliProcess.Start("dump", "-r", cassette, "--flow-detail", "3", "--set", "decode_limit=1k");
+
+        Assert.Equal(0, await cli.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(cli.Lines, l => l.Contains("[gzip past the decoding limit, shown encoded]", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task OptionsFile_ConfiguresFeaturesAndReportsUnknownKeys()
     {
         var good = Path.Combine(_confdir, "options.json");

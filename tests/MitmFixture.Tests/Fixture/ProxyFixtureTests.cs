@@ -281,6 +281,26 @@ public sealed class ProxyFixtureTests : IDisposable
     }
 
     [Fact]
+    public async Task Snapshot_PlusJsonBodyWithUtf8ByteOrderMark_WrittenAsJson()
+    {
+        // The server sends EF BB BF before the JSON; the snapshot decodes it as the console does (the
+        // mark chooses UTF-8 and is not text), so the body is JSON, not a string starting with U+FEFF.
+        const string Json = "{\"id\":7}";
+        await using var server = new ScriptedServer(n => n == 0
+            ? $"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.api+json\r\nContent-Length: {Json.Length + 3}\r\nConnection: close\r\n\r\n\u00EF\u00BB\u00BF{Json}"
+            : null);
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Passthrough));
+        await using var cassette = await fixture.UseCassetteAsync("bom");
+        await fixture.CreateClient().GetByteArrayAsync(server.Url + "/bom", TestContext.Current.CancellationToken);
+
+        await Assert.ThrowsAsync<SnapshotMismatchException>(() => cassette.VerifyTrafficAsync()); // no verified snapshot yet
+        var received = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_folder, "bom.received.json"), TestContext.Current.CancellationToken))!;
+
+        var body = Assert.IsType<System.Text.Json.Nodes.JsonObject>(received[0]!["response_body"]);
+        Assert.Equal(7, (int)body["id"]!);
+    }
+
+    [Fact]
     public async Task Snapshot_Mismatch_HandsReceivedAndVerifiedToTheDiffLauncher()
     {
         var verified = Path.Combine(_folder, "launch.verified.json");

@@ -55,6 +55,45 @@ public sealed class ProxyPipelineTests : IDisposable
     }
 
     [Fact]
+    public void Compose_ServerReplay_RecordedBodiesDecodeWithinTheConfiguredDecodeLimit()
+    {
+        // A gzip request body that expands past decode_limit is recorded encoded; live, the same body
+        // stays encoded too. The loaded recording must not decode it with the default 64 MiB limit,
+        // or its match key (decoded) could never equal the live one (encoded).
+        var gzip = Gzip(new byte[100_000]);
+        var recorded = new Flow(MitmFixture.Http.HttpRequest.Create("POST", "http://api.test/upload", gzip, ("Content-Encoding", "gzip"))) { Response = MitmFixture.Http.HttpResponse.Create(200, "stored") };
+        recorded.Request.MaxDecodedBodyBytes = 1000;
+        var cassette = Path.Combine(_folder, "limit.json");
+        Cassette.Save(cassette, [recorded]);
+        var errors = new List<string>();
+        var configuration = new ProxyConfiguration
+        {
+            Proxy = new ProxyOptions { Limits = new MitmFixture.Http.HttpLimits { MaxDecodedBodyBytes = 1000 } },
+            ServerReplayFiles = [cassette],
+        };
+
+        var store = ProxyPipeline.Compose(configuration, new PipelineParts(), errors).ServerReplay!.Store;
+        var live = MitmFixture.Http.HttpRequest.Create("POST", "http://api.test/upload", gzip, ("Content-Encoding", "gzip"));
+        live.MaxDecodedBodyBytes = 1000;
+
+        Assert.Empty(errors);
+        Assert.NotNull(Assert.Single(store.Recorded).Request.DecodeProblem);
+        Assert.True(store.TryTake(live, out var answer), store.Explain(live));
+        Assert.Equal("stored", answer!.Response!.Text);
+    }
+
+    private static byte[] Gzip(byte[] content)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(content);
+        }
+
+        return buffer.ToArray();
+    }
+
+    [Fact]
     public async Task CliAndFixture_SameOptions_BuildTheSamePipeline()
     {
         var errors = new List<string>();

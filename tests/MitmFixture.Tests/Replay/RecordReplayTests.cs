@@ -172,6 +172,39 @@ public sealed class RecordReplayTests : IDisposable
     }
 
     [Fact]
+    public async Task MultipartBody_QuotedBoundaryAndLineFeedsOnly_MatchesTheCrlfRecording()
+    {
+        const string Parts = "--{0}\r\nContent-Disposition: form-data; name=\"user\"\r\n\r\nalice\r\n" +
+            "--{0}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--{0}--\r\n";
+        await using var server = new CountingServer();
+        await RecordAsync(null, async client => await PostAsync(client, $"{server.Url}/upload", Encoding.ASCII.GetBytes(Parts.Replace("{0}", "recorded", StringComparison.Ordinal)), "multipart/form-data; boundary=recorded"));
+
+        await using var replay = await ReplayHarnessAsync(new ServerReplayOptions { KillExtra = true });
+        var live = Encoding.ASCII.GetBytes(Parts.Replace("{0}", "live;2", StringComparison.Ordinal).Replace("\r\n", "\n", StringComparison.Ordinal));
+        var answer = await PostAsync(replay.CreateClient(), $"{server.Url}/upload", live, "multipart/form-data; boundary=\"live;2\"");
+
+        Assert.Equal("answer 1", answer);
+        var flow = Assert.Single(replay.Proxy.Flows.Snapshot());
+        Assert.Equal(ReplayKind.Response, flow.Replay);
+        Assert.Equal(
+            ["Part 1: name \"user\"", "  alice", "Part 2: name \"file\", file \"f.txt\", text/plain", "  hello"],
+            MitmFixture.Content.ContentViewer.Render(flow.Request, MitmFixture.Content.ViewMode.Pretty).Lines);
+    }
+
+    [Fact]
+    public async Task PlusJsonBody_Utf16WithByteOrderMarkAndOtherKeyOrder_MatchesTheUtf8Recording()
+    {
+        await using var server = new CountingServer();
+        await RecordAsync(null, async client => await PostAsync(client, $"{server.Url}/problem", "{\"type\":\"about:blank\",\"status\":400}"u8.ToArray(), "application/problem+json"));
+
+        await using var replay = await ReplayHarnessAsync(new ServerReplayOptions { KillExtra = true });
+        byte[] live = [0xFF, 0xFE, .. Encoding.Unicode.GetBytes("{ \"status\": 400, \"type\": \"about:blank\" }")];
+        var answer = await PostAsync(replay.CreateClient(), $"{server.Url}/problem", live, "application/problem+json; charset=utf-16");
+
+        Assert.Equal("answer 1", answer);
+    }
+
+    [Fact]
     public async Task Redaction_AuthorizationNeverReachesTheCassetteAndReplayStillMatches()
     {
         await using var server = new CountingServer();
@@ -225,6 +258,15 @@ public sealed class RecordReplayTests : IDisposable
         var why = misuse.Explain(MitmFixture.Http.HttpRequest.Create("GET", "http://other.test/rev"));
         Assert.Contains("recorded in reverse:", why, StringComparison.Ordinal);
         Assert.Contains("replay it in the same mode", why, StringComparison.Ordinal);
+    }
+
+    /// <summary>POSTs exactly these bytes with exactly this Content-Type (HttpClient would re-format a quoted boundary).</summary>
+    private static async Task<string> PostAsync(HttpClient client, string url, byte[] body, string contentType)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        using var response = await client.PostAsync(url, content, TestContext.Current.CancellationToken);
+        return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
     }
 
     private async Task<T> RecordAsync<T>(TestUpstream? upstream, Func<HttpClient, Task<T>> traffic)

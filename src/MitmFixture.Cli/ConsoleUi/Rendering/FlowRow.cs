@@ -1,5 +1,6 @@
 using System.Globalization;
 using MitmFixture.Cli.Settings;
+using MitmFixture.Content;
 using MitmFixture.Flows;
 using Spectre.Console;
 
@@ -59,7 +60,7 @@ internal static class FlowRow
                 line.Add(" ");
             }
 
-            var size = response.Body is { } body ? SizeParser.Format(body.Length) : "stream";
+            var size = response.BodyLength is { } length ? SizeParser.Format(length) : "stream";
             line.Add(size.PadLeft(7), paused ? Palette.Intercepted : Style.Plain);
             line.Add(" ");
             line.Add((paused ? "⏸ resp" : Output.FlowLine.Duration(flow) ?? "").PadLeft(8), paused ? Palette.Intercepted : Palette.Dim);
@@ -75,16 +76,7 @@ internal static class FlowRow
         line.Add("...", Palette.Dim);
     }
 
-    private static string ShortType(string? contentType)
-    {
-        if (string.IsNullOrEmpty(contentType))
-        {
-            return "";
-        }
-
-        var semicolon = contentType.IndexOf(';');
-        return (semicolon >= 0 ? contentType[..semicolon] : contentType).Trim();
-    }
+    private static string ShortType(string? contentType) => ContentKind.MediaTypeOf(contentType);
 
     /// <summary>Cuts <paramref name="text"/> to <paramref name="width"/> characters with an ellipsis and pads it.</summary>
     public static string Fit(string text, int width)

@@ -13,8 +13,10 @@ namespace MitmFixture.Replay.Drift;
 /// <param name="Unrecorded">Live requests the cassette has no recording for, each with the nearest recording and what differs.</param>
 public sealed record TrafficDrift(IReadOnlyList<FlowDrift> Flows, IReadOnlyList<string> Unrecorded)
 {
+    /// <summary>True when a flow differs from its recording or a live request has none.</summary>
     public bool HasDrift => Unrecorded.Count > 0 || Flows.Any(f => f.Verdict != DriftVerdict.Same);
 
+    /// <summary>Compares the <paramref name="live"/> flows to the <paramref name="cassette"/>'s, matched as server replay would match them.</summary>
     public static TrafficDrift Compare(IReadOnlyList<Flow> live, Cassette cassette, ServerReplayOptions replay, Redactor redactor, TrafficScrubOptions options)
     {
         ArgumentNullException.ThrowIfNull(live);

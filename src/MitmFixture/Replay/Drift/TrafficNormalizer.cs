@@ -1,8 +1,7 @@
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using MitmFixture.Content;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
@@ -13,7 +12,7 @@ namespace MitmFixture.Replay.Drift;
 /// headers left out, JSON bodies parsed (chosen fields scrubbed), text as text, binary as a hash.
 /// The fixture's traffic snapshots and the drift check both read flows through it.
 /// </summary>
-public static partial class TrafficNormalizer
+public static class TrafficNormalizer
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, NewLine = "\n", Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -79,9 +78,9 @@ public static partial class TrafficNormalizer
             }
 
             var value = options.ScrubHeaders.Contains(field.Name, StringComparer.OrdinalIgnoreCase) ? $"<{field.Name.ToLowerInvariant()}>" : field.Value;
-            if (field.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            if (field.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) && ContentTypeHeader.Parse(value).Boundary is { Length: > 0 } boundary)
             {
-                value = Boundary().Replace(value, "boundary=<boundary>");
+                value = WithoutBoundary(value, boundary);
             }
 
             lines.Add($"{field.Name}: {value}");
@@ -103,17 +102,14 @@ public static partial class TrafficNormalizer
             return null;
         }
 
-        string text;
-        try
-        {
-            text = new UTF8Encoding(false, true).GetString(bytes);
-        }
-        catch (DecoderFallbackException)
+        // Text by the content layer's rules (BOM, then charset, then UTF-8; mostly control characters is binary).
+        var contentType = ContentTypeHeader.Parse(message.ContentType);
+        if (!TextDecoding.TryDecode(bytes, contentType.Charset, lenient: false, out var text))
         {
             return $"<{bytes.Length} bytes, sha256 {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))[..16]}>";
         }
 
-        if (message.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true)
+        if (MediaType.IsJson(contentType))
         {
             try
             {
@@ -131,10 +127,9 @@ public static partial class TrafficNormalizer
             }
         }
 
-        if (message.ContentType?.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase) == true &&
-            Boundary().Match(message.ContentType) is { Success: true } boundary)
+        if (MediaType.IsMultipart(contentType) && contentType.Boundary is { Length: > 0 } boundary)
         {
-            text = text.Replace(boundary.Groups[1].Value.Trim('"'), "<boundary>", StringComparison.Ordinal);
+            text = text.Replace(boundary, "<boundary>", StringComparison.Ordinal);
         }
 
         return text;
@@ -155,6 +150,7 @@ public static partial class TrafficNormalizer
         }
     }
 
-    [GeneratedRegex("boundary=(\"[^\"]*\"|[^;\\s]+)", RegexOptions.IgnoreCase)]
-    private static partial Regex Boundary();
+    /// <summary>The boundary (quoted or not, as the one Content-Type parser read it) as <c>&lt;boundary&gt;</c>: it is random per request.</summary>
+    private static string WithoutBoundary(string value, string boundary) =>
+        value.Replace('"' + boundary + '"', "<boundary>", StringComparison.Ordinal).Replace(boundary, "<boundary>", StringComparison.Ordinal);
 }
