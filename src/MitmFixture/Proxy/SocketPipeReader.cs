@@ -21,7 +21,9 @@ namespace MitmFixture.Proxy;
 /// as <see cref="IOException"/> as NetworkStream raises them.
 /// </para>
 /// </summary>
+#pragma warning disable CA1001 // the cancellation source has no timer, so it holds nothing to release; disposing it would race CancelPending* from another thread
 internal sealed class SocketPipeReader(Socket socket) : PipeReader
+#pragma warning restore CA1001
 {
     private const int BufferSize = 16 * 1024;
     private const int MinimumReadSize = 4 * 1024;

@@ -29,7 +29,9 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
         if (!key.IsTls && !rawTunnel)
         {
             // Plain HTTP, straight or through the upstream proxy: the socket transport.
+#pragma warning disable CA2000 // ownership passes to the returned UpstreamConnection, which disposes it
             return new UpstreamConnection(key, new DuplexConnection(socket), null);
+#pragma warning restore CA2000
         }
 
         Stream stream = new NetworkStream(socket, ownsSocket: true);
