@@ -23,6 +23,7 @@ namespace MitmFixture.Xunit;
 /// }
 /// </code>
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit 2 ends a fixture through IAsyncLifetime.DisposeAsync, which disposes the host.")]
 public class ProxyFixture : IAsyncLifetime
 {
     private readonly FixtureHost _host;
@@ -31,6 +32,7 @@ public class ProxyFixture : IAsyncLifetime
     // which xunit 2 gives each test, so parallel tests each see theirs.
     private readonly AsyncLocal<CassetteScope?> _current = new();
 
+    /// <summary>A fixture with default <see cref="FixtureOptions"/>.</summary>
     public ProxyFixture()
         : this(new FixtureOptions())
     {
@@ -39,6 +41,7 @@ public class ProxyFixture : IAsyncLifetime
     /// <summary>For a fixture with options, derive from this class (xunit needs one public constructor).</summary>
     protected ProxyFixture(FixtureOptions options) => _host = new FixtureHost(options);
 
+    /// <summary>The options the fixture was created with.</summary>
     public FixtureOptions Options => _host.Options;
 
     /// <summary>The proxy's address for the running test: its cassette's own port once it called <see cref="UseCassetteAsync"/>, else the shared port.</summary>
@@ -53,11 +56,13 @@ public class ProxyFixture : IAsyncLifetime
     /// <summary>Variables that route a child process through the running test's port and make it trust the CA.</summary>
     public IReadOnlyDictionary<string, string> EnvironmentVariables => _host.Clients.EnvironmentFor(ProxyUrl);
 
+    /// <inheritdoc/>
     public virtual Task InitializeAsync() => _host.StartAsync();
 
     /// <summary>A handler routed through the proxy and trusting its CA; it picks the running test's cassette port per request.</summary>
     public HttpMessageHandler CreateHandler() => _host.CreateHandler(() => ProxyUrl);
 
+    /// <summary>An HttpClient that goes through the proxy (the running test's cassette port) and trusts its CA.</summary>
     public HttpClient CreateClient() => ProxyClients.CreateClient(CreateHandler());
 
     /// <summary>
@@ -90,5 +95,6 @@ public class ProxyFixture : IAsyncLifetime
     private static ITest? TestOf(ITestOutputHelper output) =>
         output.GetType().GetField("test", BindingFlags.Instance | BindingFlags.NonPublic)?.GetValue(output) as ITest;
 
+    /// <inheritdoc/>
     public virtual async Task DisposeAsync() => await _host.DisposeAsync();
 }

@@ -27,6 +27,7 @@ public class ProxyFixture : IAsyncLifetime
 {
     private readonly FixtureHost _host;
 
+    /// <summary>A fixture with default <see cref="FixtureOptions"/>.</summary>
     public ProxyFixture()
         : this(new FixtureOptions())
     {
@@ -41,6 +42,7 @@ public class ProxyFixture : IAsyncLifetime
     /// <summary>A fixture with options, for code that manages the lifetime itself (call InitializeAsync and DisposeAsync).</summary>
     public static ProxyFixture WithOptions(FixtureOptions options) => new(options);
 
+    /// <summary>The options the fixture was created with.</summary>
     public FixtureOptions Options => _host.Options;
 
     /// <summary>
@@ -59,6 +61,7 @@ public class ProxyFixture : IAsyncLifetime
     /// <summary>Variables that route a child process through the proxy (the running test's port, as <see cref="ProxyUrl"/>) and make it trust the CA (curl, Python, Node, Go, .NET).</summary>
     public IReadOnlyDictionary<string, string> EnvironmentVariables => _host.Clients.EnvironmentFor(ProxyUrl);
 
+    /// <inheritdoc/>
     public virtual ValueTask InitializeAsync() => new(_host.StartAsync());
 
     /// <summary>
@@ -69,6 +72,7 @@ public class ProxyFixture : IAsyncLifetime
     /// </summary>
     public HttpMessageHandler CreateHandler() => _host.CreateHandler(() => ProxyUrl);
 
+    /// <summary>An HttpClient that goes through the proxy (the running test's cassette port) and trusts its CA.</summary>
     public HttpClient CreateClient() => ProxyClients.CreateClient(CreateHandler());
 
     /// <summary>
@@ -93,6 +97,7 @@ public class ProxyFixture : IAsyncLifetime
 
     private CassetteScope? CurrentScope() => _host.ScopeOfTest(TestContext.Current.Test?.UniqueID);
 
+    /// <inheritdoc/>
     public virtual async ValueTask DisposeAsync()
     {
         await _host.DisposeAsync();

@@ -3,11 +3,13 @@ namespace MitmFixture.Xunit.Session;
 /// <summary>Replay was asked for and the test's cassette does not exist.</summary>
 public sealed class MissingCassetteException(string message) : Exception(message)
 {
+    /// <summary>Creates the exception with a default message.</summary>
     public MissingCassetteException()
         : this("missing cassette")
     {
     }
 
+    /// <summary>Creates the exception with <paramref name="message"/> and the <paramref name="inner"/> that caused it.</summary>
     public MissingCassetteException(string message, Exception inner)
         : this(message + " " + inner.Message)
     {
@@ -17,11 +19,13 @@ public sealed class MissingCassetteException(string message) : Exception(message
 /// <summary>The test made requests its cassette has no answer for.</summary>
 public sealed class UnmatchedRequestException(string message) : Exception(message)
 {
+    /// <summary>Creates the exception with a default message.</summary>
     public UnmatchedRequestException()
         : this("unmatched request")
     {
     }
 
+    /// <summary>Creates the exception with <paramref name="message"/> and the <paramref name="inner"/> that caused it.</summary>
     public UnmatchedRequestException(string message, Exception inner)
         : this(message + " " + inner.Message)
     {
@@ -31,11 +35,13 @@ public sealed class UnmatchedRequestException(string message) : Exception(messag
 /// <summary>The cassette holds recorded requests the test no longer makes.</summary>
 public sealed class UnusedInteractionsException(string message) : Exception(message)
 {
+    /// <summary>Creates the exception with a default message.</summary>
     public UnusedInteractionsException()
         : this("unused interactions")
     {
     }
 
+    /// <summary>Creates the exception with <paramref name="message"/> and the <paramref name="inner"/> that caused it.</summary>
     public UnusedInteractionsException(string message, Exception inner)
         : this(message + " " + inner.Message)
     {
@@ -45,11 +51,13 @@ public sealed class UnusedInteractionsException(string message) : Exception(mess
 /// <summary>The traffic differs from the verified snapshot.</summary>
 public sealed class SnapshotMismatchException(string message) : Exception(message)
 {
+    /// <summary>Creates the exception with a default message.</summary>
     public SnapshotMismatchException()
         : this("snapshot mismatch")
     {
     }
 
+    /// <summary>Creates the exception with <paramref name="message"/> and the <paramref name="inner"/> that caused it.</summary>
     public SnapshotMismatchException(string message, Exception inner)
         : this(message + " " + inner.Message)
     {
@@ -59,11 +67,13 @@ public sealed class SnapshotMismatchException(string message) : Exception(messag
 /// <summary>Drift mode: the test's live traffic no longer matches its cassette.</summary>
 public sealed class TrafficDriftException(string message) : Exception(message)
 {
+    /// <summary>Creates the exception with a default message.</summary>
     public TrafficDriftException()
         : this("traffic drifted from its cassette")
     {
     }
 
+    /// <summary>Creates the exception with <paramref name="message"/> and the <paramref name="inner"/> that caused it.</summary>
     public TrafficDriftException(string message, Exception inner)
         : this(message + " " + inner.Message)
     {
@@ -73,11 +83,13 @@ public sealed class TrafficDriftException(string message) : Exception(message)
 /// <summary>A request reached the proxy's shared port while several tests had cassettes open, so it belongs to none.</summary>
 public sealed class UnattributedRequestException(string message) : Exception(message)
 {
+    /// <summary>Creates the exception with a default message.</summary>
     public UnattributedRequestException()
         : this("unattributed request")
     {
     }
 
+    /// <summary>Creates the exception with <paramref name="message"/> and the <paramref name="inner"/> that caused it.</summary>
     public UnattributedRequestException(string message, Exception inner)
         : this(message + " " + inner.Message)
     {

@@ -3,7 +3,7 @@ using System.Text;
 namespace MitmFixture.Xunit.Session;
 
 /// <summary>Turns a test's name into a cassette file name that cannot leave the recordings folder.</summary>
-public static class CassetteNaming
+internal static class CassetteNaming
 {
     /// <summary><c>Class.Method(arg: 1)</c> → <c>Class.Method_arg-1_</c>: letters, digits, '.', '-', '_' only, no "..".</summary>
     public static string FileNameFor(string testName)

@@ -50,6 +50,7 @@ public sealed class CassetteScope : IAsyncDisposable
     /// <summary>The test name the cassette is named after.</summary>
     public string Name { get; }
 
+    /// <summary>The cassette file this scope reads from or records to.</summary>
     public string Path { get; }
 
     /// <summary>The mode actually in force for this test (Auto resolved to Record or Replay).</summary>
@@ -93,6 +94,7 @@ public sealed class CassetteScope : IAsyncDisposable
     /// <summary>A handler routed through this cassette's port and trusting the proxy's CA.</summary>
     public HttpMessageHandler CreateHandler() => _clients.CreateHandler(new WebProxy(ProxyUrl));
 
+    /// <summary>An HttpClient that goes through this scope's port and trusts the proxy's CA.</summary>
     public HttpClient CreateClient() => ProxyClients.CreateClient(CreateHandler());
 
     internal void Start(ProxyServer proxy)
@@ -208,6 +210,7 @@ public sealed class CassetteScope : IAsyncDisposable
     private static string DefaultSnapshotFolder() =>
         System.IO.Path.Combine(System.IO.Path.GetDirectoryName(CassetteNaming.DefaultFolder(AppContext.BaseDirectory))!, "snapshots"); // the recordings folder always has a parent
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         lock (_gate)

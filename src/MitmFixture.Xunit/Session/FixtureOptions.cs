@@ -116,7 +116,10 @@ public sealed record FixtureOptions
 /// <summary>What happens when a cassette is older than <see cref="FixtureOptions.MaxCassetteAge"/>.</summary>
 public enum StaleCassettePolicy
 {
+    /// <summary>Log a warning and replay the cassette anyway (the default).</summary>
     Warn,
+    /// <summary>Fail the test with <see cref="MissingCassetteException"/>.</summary>
     Fail,
+    /// <summary>Record the cassette again from the real servers.</summary>
     ReRecord,
 }

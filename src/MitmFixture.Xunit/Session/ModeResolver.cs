@@ -5,7 +5,7 @@ namespace MitmFixture.Xunit.Session;
 /// <c>MitmFixtureMode</c> MSBuild property of this <c>dotnet test</c> run (passed to the test host as
 /// <c>MITMFIXTURE_MODE_PROPERTY</c> by the package's targets file); the fixture's option.
 /// </summary>
-public static class ModeResolver
+internal static class ModeResolver
 {
     public const string EnvironmentVariable = "MITMFIXTURE_MODE";
 

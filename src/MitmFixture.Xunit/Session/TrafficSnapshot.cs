@@ -9,7 +9,7 @@ namespace MitmFixture.Xunit.Session;
 /// difference fails with a unified diff, and accepting it means renaming received to verified.
 /// The normalisation itself lives in the engine (<see cref="TrafficNormalizer"/>), shared with the drift check.
 /// </summary>
-public static class TrafficSnapshot
+internal static class TrafficSnapshot
 {
     /// <summary>
     /// Verifies <paramref name="flows"/>; on a difference <paramref name="openDiff"/>, when given, is

@@ -56,8 +56,10 @@ public sealed class InterceptAddon(FlowFilter? filter = null) : ProxyAddon
         return true;
     }
 
+    /// <inheritdoc/>
     public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken) => Process(flow);
 
+    /// <inheritdoc/>
     public override ValueTask ResponseAsync(Flow flow, CancellationToken cancellationToken) => Process(flow);
 
     private ValueTask Process(Flow flow)

@@ -12,9 +12,11 @@ public sealed class MapRemoteAddon : ProxyAddon
 {
     private readonly List<(ModifySpec Spec, Regex Regex, string Replacement)> _specs;
 
+    /// <summary>A map_remote addon applying <paramref name="specs"/> in order.</summary>
     public MapRemoteAddon(IReadOnlyList<ModifySpec> specs) =>
         _specs = specs.Select(s => (s, s.SubjectRegex("map_remote"), s.DotNetReplacement)).ToList();
 
+    /// <inheritdoc/>
     public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken)
     {
         if (flow.Response is not null)

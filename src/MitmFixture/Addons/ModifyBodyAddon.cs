@@ -32,6 +32,7 @@ public sealed class ModifyBodyAddon : ProxyAddon
     /// <exception cref="FormatException">A subject is not a valid regex; the rules in force stay as they were.</exception>
     public void Replace(IReadOnlyList<ModifySpec> specs) => _rules = Compile(specs);
 
+    /// <inheritdoc/>
     public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken)
     {
         if (flow.Response is null)
@@ -42,6 +43,7 @@ public sealed class ModifyBodyAddon : ProxyAddon
         return default;
     }
 
+    /// <inheritdoc/>
     public override ValueTask ResponseAsync(Flow flow, CancellationToken cancellationToken)
     {
         Apply(flow, flow.Response!); // the response hook always has a response

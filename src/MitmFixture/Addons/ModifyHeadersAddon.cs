@@ -10,12 +10,14 @@ namespace MitmFixture.Addons;
 /// </summary>
 public sealed class ModifyHeadersAddon(IReadOnlyList<ModifySpec> specs) : ProxyAddon
 {
+    /// <inheritdoc/>
     public override ValueTask RequestHeadersAsync(Flow flow, CancellationToken cancellationToken)
     {
         Apply(flow, flow.Request.Headers);
         return default;
     }
 
+    /// <inheritdoc/>
     public override ValueTask ResponseHeadersAsync(Flow flow, CancellationToken cancellationToken)
     {
         Apply(flow, flow.Response!.Headers); // the response hook always has a response

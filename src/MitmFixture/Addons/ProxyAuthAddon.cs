@@ -54,6 +54,7 @@ public sealed class ProxyAuthAddon : ProxyAddon
         return option == "any" || option.StartsWith('@') ? option : colon > 0 ? option[..colon] + ":***" : "***";
     }
 
+    /// <inheritdoc/>
     public override bool RequiresSocks5Auth => true;
 
     /// <summary>RFC 1929 credentials; once accepted, the requests on that connection pass as inside an authenticated tunnel.</summary>
@@ -68,6 +69,7 @@ public sealed class ProxyAuthAddon : ProxyAddon
         return true;
     }
 
+    /// <inheritdoc/>
     public override ValueTask HttpConnectAsync(Flow flow, CancellationToken cancellationToken)
     {
         if (Authenticate(flow))
@@ -78,6 +80,7 @@ public sealed class ProxyAuthAddon : ProxyAddon
         return default;
     }
 
+    /// <inheritdoc/>
     public override ValueTask RequestHeadersAsync(Flow flow, CancellationToken cancellationToken)
     {
         if (flow.Client.TlsEstablished || _authenticated.TryGetValue(flow.Client, out _))

@@ -6,8 +6,10 @@ namespace MitmFixture.Addons;
 /// <summary>Writes every finished flow to a cassette: on response, on error, or when its WebSocket closes.</summary>
 public sealed class RecordingAddon(CassetteWriter writer, Func<Flow, bool>? select = null) : FinishedFlowAddon
 {
+    /// <summary>The writer each finished flow is appended to.</summary>
     public CassetteWriter Writer { get; } = writer;
 
+    /// <inheritdoc/>
     protected override void OnFinished(Flow flow)
     {
         bool wanted;
@@ -28,5 +30,6 @@ public sealed class RecordingAddon(CassetteWriter writer, Func<Flow, bool>? sele
         }
     }
 
+    /// <inheritdoc/>
     public override async ValueTask DoneAsync() => await Writer.FlushAsync();
 }

@@ -18,11 +18,13 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
     // from responses forwarded live), so a later live request carrying one matches the recording.
     private readonly RedactionSession? _redaction = redactor?.StartSession();
 
+    /// <summary>The recorded flows this addon answers from.</summary>
     public ReplayStore Store { get; } = store;
 
     /// <summary>Raised for each request no recording answers, with the nearest-match explanation.</summary>
     public event Action<Flow, string>? Unmatched;
 
+    /// <inheritdoc/>
     public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken)
     {
         // Incoming requests carry real secrets; recordings carry placeholders. Match like with like.
@@ -69,7 +71,7 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
         {
             case UnmatchedPolicy.Kill:
                 flow.Error = new FlowError($"server replay: {why}", _time.GetUtcNow());
-                flow.Kill();
+                flow.Kill(_time);
                 break;
             case UnmatchedPolicy.NoContent204:
                 flow.Response = HttpResponse.Create(204);

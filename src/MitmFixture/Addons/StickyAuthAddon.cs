@@ -9,6 +9,7 @@ public sealed class StickyAuthAddon(FlowFilter filter) : ProxyAddon
 {
     private readonly ConcurrentDictionary<string, string> _byHost = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <inheritdoc/>
     public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken)
     {
         var host = flow.Request.Host;

@@ -15,6 +15,7 @@ public sealed class StickyCookieAddon(FlowFilter filter, TimeProvider? time = nu
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Domain, int Port, string Path), Dictionary<string, StoredCookie>> _jar = [];
 
+    /// <inheritdoc/>
     public override ValueTask ResponseAsync(Flow flow, CancellationToken cancellationToken)
     {
         if (!filter.Matches(flow))
@@ -55,6 +56,7 @@ public sealed class StickyCookieAddon(FlowFilter filter, TimeProvider? time = nu
         return default;
     }
 
+    /// <inheritdoc/>
     public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken)
     {
         var request = flow.Request;

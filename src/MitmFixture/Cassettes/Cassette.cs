@@ -23,11 +23,13 @@ public sealed class Cassette
     /// <summary>Where it was loaded from; null for one built in memory.</summary>
     public string? Path { get; }
 
+    /// <summary>The recorded flows, in recording order.</summary>
     public IReadOnlyList<Flow> Flows { get; }
 
     /// <summary>The proxy mode each flow was recorded in (same order as <see cref="Flows"/>).</summary>
     public IReadOnlyList<string?> Modes { get; }
 
+    /// <summary>A cassette of the current format version holding <paramref name="flows"/>.</summary>
     public static Cassette FromFlows(IEnumerable<Flow> flows, string? mode = null)
     {
         var list = flows.ToList();

@@ -3,6 +3,7 @@ namespace MitmFixture.Cassettes;
 /// <summary>A cassette that cannot be read: the message names the file, where in it, and what was expected.</summary>
 public sealed class CassetteFormatException : Exception
 {
+    /// <summary>A cassette that does not parse: <paramref name="location"/> (file, line, key) and what was <paramref name="expected"/> there.</summary>
     public CassetteFormatException(string location, string expected, Exception? inner = null)
         : base($"{location}: {expected}", inner)
     {
@@ -10,17 +11,20 @@ public sealed class CassetteFormatException : Exception
         Reason = expected;
     }
 
+    /// <summary>Creates the exception with a default message.</summary>
     public CassetteFormatException()
     {
         Location = "";
     }
 
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
     public CassetteFormatException(string message)
         : base(message)
     {
         Location = "";
     }
 
+    /// <summary>Creates the exception with <paramref name="message"/> and the <paramref name="inner"/> that caused it.</summary>
     public CassetteFormatException(string message, Exception inner)
         : base(message, inner)
     {

@@ -52,6 +52,7 @@ public sealed class CassetteWriter : IAsyncDisposable
         _pump = Task.Run(PumpAsync);
     }
 
+    /// <summary>The cassette file being written.</summary>
     public string Path { get; }
 
     /// <summary>Flows appended so far (including any kept from an existing file).</summary>
@@ -343,6 +344,7 @@ public sealed class CassetteWriter : IAsyncDisposable
         }
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         if (_closing)

@@ -13,6 +13,7 @@ namespace MitmFixture.Cassettes;
 /// </summary>
 public static class Har
 {
+    /// <summary>Writes <paramref name="flows"/> to <paramref name="path"/> as a HAR 1.2 file, scrubbed by <paramref name="redactor"/> when given.</summary>
     public static void Export(string path, IEnumerable<Flow> flows, Redactor? redactor = null)
     {
         redactor ??= Redactor.Default;

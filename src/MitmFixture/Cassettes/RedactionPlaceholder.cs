@@ -7,7 +7,7 @@ namespace MitmFixture.Cassettes;
 /// <c>&lt;KIND-2&gt;</c>, <c>&lt;KIND-3&gt;</c> for the next distinct ones. Replay compares
 /// placeholders by kind only, since a live session numbers its secrets in its own order.
 /// </summary>
-public static partial class RedactionPlaceholder
+internal static partial class RedactionPlaceholder
 {
     /// <summary>The placeholder for the <paramref name="ordinal"/>th distinct secret of <paramref name="kind"/> (1-based).</summary>
     public static string Format(string kind, int ordinal) => ordinal <= 1 ? $"<{kind}>" : $"<{kind}-{ordinal}>";

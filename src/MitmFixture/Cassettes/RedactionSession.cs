@@ -10,7 +10,7 @@ namespace MitmFixture.Cassettes;
 /// cassette; replay keeps one to redact live requests the way the recording was redacted.
 /// Thread-safe.
 /// </summary>
-public sealed class RedactionSession
+internal sealed class RedactionSession
 {
     private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
     private readonly Lock _gate = new();
@@ -167,24 +167,47 @@ public sealed class RedactionSession
 
     private bool ScrubBody(HttpMessage message)
     {
-        if (message.DecodeProblem is not null || message.DecodedBody is not { Length: > 0 } body || !TryText(body, out var text))
+        if (message.DecodeProblem is not null || message.DecodedBody is not { Length: > 0 } body
+            || ScrubBytes(body, message.ContentType) is not { } scrubbed)
         {
-            return false; // binary, or kept encoded past the decoding limit: nothing textual to find
+            return false; // kept encoded past the decoding limit, or nothing to replace
         }
 
-        var replaced = _book.Replace(text);
-        if (replaced == text)
-        {
-            return false;
-        }
-
-        message.SetDecodedBody(Encoding.UTF8.GetBytes(replaced));
+        message.SetDecodedBody(scrubbed);
         if (message.Headers.Contains("Content-Length"))
         {
             message.Headers.Set("Content-Length", message.Body!.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)); // set just above
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// <paramref name="bytes"/> with every known secret replaced, or null when none was there.
+    /// Secrets never reach a cassette, whatever the body's encoding: UTF-8 text is replaced as text;
+    /// text in another charset (a byte order mark or the Content-Type's charset says which) is
+    /// replaced and written back in that charset; anything else (binary, invalid text) is searched
+    /// byte for byte through a Latin-1 view, which maps each byte to one char and back, so only the
+    /// secrets' bytes change.
+    /// </summary>
+    private byte[]? ScrubBytes(byte[] bytes, string? contentType)
+    {
+        if (TryText(bytes, out var utf8))
+        {
+            return _book.Replace(utf8) is var replaced && replaced != utf8 ? Encoding.UTF8.GetBytes(replaced) : null;
+        }
+
+        ReadOnlySpan<byte> content = bytes;
+        var encoding = BodyCharset.Detect(ref content, ContentTypeHeader.Parse(contentType).Charset);
+        if (encoding is UTF8Encoding or ASCIIEncoding)
+        {
+            encoding = Encoding.Latin1; // invalid UTF-8 (or bytes past ASCII): not that text, so bytes, kept as they are
+        }
+
+        var preamble = bytes.AsSpan(0, bytes.Length - content.Length); // the byte order mark, kept as it was
+        var text = encoding.GetString(content);
+        var scrubbed = _book.Replace(text);
+        return scrubbed == text ? null : [.. preamble, .. encoding.GetBytes(scrubbed)];
     }
 
     private bool ScrubMessages(Flow flow, WebSocketData ws)
@@ -194,9 +217,9 @@ public sealed class RedactionSession
         foreach (var m in ws.Messages)
         {
             var content = m.Content;
-            if (m.IsText && _book.Replace(m.Text) is var text && text != m.Text)
+            if (ScrubBytes(content, null) is { } scrubbed)
             {
-                content = Encoding.UTF8.GetBytes(text);
+                content = scrubbed; // text and binary messages alike
                 changed = true;
             }
 

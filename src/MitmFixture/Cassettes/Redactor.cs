@@ -17,10 +17,11 @@ public sealed class Redactor(RedactionOptions options)
     /// <summary>Keeps everything, secrets included. For tests of redaction itself and explicit opt-outs.</summary>
     public static Redactor None { get; } = new(new RedactionOptions { Headers = [], SecretFields = [] });
 
+    /// <summary>What this redactor scrubs.</summary>
     public RedactionOptions Options => options;
 
     /// <summary>A fresh cassette-wide session: learns from flows as they come and scrubs any flow with all it knows.</summary>
-    public RedactionSession StartSession() => new(options);
+    internal RedactionSession StartSession() => new(options);
 
     /// <summary>Redacted copies of <paramref name="flows"/> as one cassette: every secret learned anywhere is replaced everywhere.</summary>
     public IReadOnlyList<Flow> Redact(IEnumerable<Flow> flows)

@@ -6,7 +6,7 @@ namespace MitmFixture.Content;
 /// The content layer's answers about a Content-Type value for the tools on top (the console's
 /// flow list and editors), so they never take a header apart themselves.
 /// </summary>
-public static class ContentKind
+internal static class ContentKind
 {
     /// <summary>The lower-cased media type without parameters ("text/html" for "Text/HTML; charset=utf-8"); empty when absent.</summary>
     public static string MediaTypeOf(string? contentType) => ContentTypeHeader.Parse(contentType).MediaType;

@@ -4,4 +4,4 @@ namespace MitmFixture.Content;
 /// A rendered body: what it was shown as (e.g. "JSON", "[decoded gzip] JSON", "[no content]") and
 /// plain-text lines without tabs or control characters, ready for the UI to escape and draw.
 /// </summary>
-public sealed record ContentView(string Description, IReadOnlyList<string> Lines);
+internal sealed record ContentView(string Description, IReadOnlyList<string> Lines);

@@ -6,7 +6,7 @@ namespace MitmFixture.Content;
 /// Renders a request or response body for the console's flow view, as mitmproxy's contentviews
 /// do: no terminal involved, only a description and plain lines the UI draws as it likes.
 /// </summary>
-public static class ContentViewer
+internal static class ContentViewer
 {
     public const string Streamed = "[content streamed, not kept]";
     public const string NoContent = "[no content]";

@@ -4,7 +4,7 @@ using System.Text;
 namespace MitmFixture.Content;
 
 /// <summary>Makes one line of body text safe to draw: tabs expanded, invisible or terminal-moving characters escaped.</summary>
-public static class DisplayText
+internal static class DisplayText
 {
     /// <summary>Tab stops every 4 columns: the flow view is a narrow pane and bodies are mostly code or data.</summary>
     public const int TabWidth = 4;

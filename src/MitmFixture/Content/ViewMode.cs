@@ -1,7 +1,7 @@
 namespace MitmFixture.Content;
 
 /// <summary>How the flow view shows a body; the <c>m</c> key cycles through them (<see cref="ContentViewer.Next"/>).</summary>
-public enum ViewMode
+internal enum ViewMode
 {
     /// <summary>mitmproxy's "auto": the view picked by Content-Type, else by sniffing the bytes.</summary>
     Pretty,

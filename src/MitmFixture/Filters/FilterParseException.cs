@@ -8,16 +8,19 @@ namespace MitmFixture.Filters;
 /// </summary>
 public sealed class FilterParseException : FormatException
 {
+    /// <summary>Creates the exception with a default message.</summary>
     public FilterParseException()
         : this("", 0, "invalid expression")
     {
     }
 
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
     public FilterParseException(string message)
         : this("", 0, message)
     {
     }
 
+    /// <summary>Creates the exception with <paramref name="message"/> and the <paramref name="innerException"/> that caused it.</summary>
     public FilterParseException(string message, Exception innerException)
         : base(message, innerException)
     {

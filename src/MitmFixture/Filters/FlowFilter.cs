@@ -35,7 +35,7 @@ public sealed class FlowFilter
     /// The operators and combinators with one line of help each, sorted as mitmproxy's
     /// <c>flowfilter.help</c>: operators by syntax, then <c>!</c>, <c>&amp;</c>, <c>|</c>, <c>(...)</c>.
     /// </summary>
-    public static IReadOnlyList<FilterHelpEntry> Help => HelpEntries.Value;
+    internal static IReadOnlyList<FilterHelpEntry> Help => HelpEntries.Value;
 
     /// <summary>The expression as given to <see cref="Parse(string)"/> (mitmproxy's <c>pattern</c>).</summary>
     public string Expression { get; }

@@ -8,7 +8,7 @@ namespace MitmFixture.Flows;
 /// mitmproxy does, so one broken script never takes the proxy down. After each hook an intercepted
 /// flow waits for its resume, which only ever parks this flow's connection.
 /// </summary>
-public sealed partial class AddonPipeline
+internal sealed partial class AddonPipeline
 {
     private readonly ProxyAddon[] _addons;
     private readonly ILogger _logger;

@@ -14,6 +14,7 @@ public abstract class FinishedFlowAddon : ProxyAddon
     /// <summary>Called once for each finished flow.</summary>
     protected abstract void OnFinished(Flow flow);
 
+    /// <inheritdoc/>
     public override ValueTask ResponseAsync(Flow flow, CancellationToken cancellationToken)
     {
         if (flow.Response?.StatusCode != 101)
@@ -24,6 +25,7 @@ public abstract class FinishedFlowAddon : ProxyAddon
         return default;
     }
 
+    /// <inheritdoc/>
     public override ValueTask ErrorAsync(Flow flow, CancellationToken cancellationToken)
     {
         if (flow.WebSocket is null)
@@ -34,6 +36,7 @@ public abstract class FinishedFlowAddon : ProxyAddon
         return default;
     }
 
+    /// <inheritdoc/>
     public override ValueTask WebSocketEndAsync(Flow flow, CancellationToken cancellationToken)
     {
         Finish(flow);

@@ -11,27 +11,35 @@ public sealed class Flow
     private TaskCompletionSource? _resume;
     private readonly Lock _gate = new();
 
+    /// <summary>A flow for <paramref name="request"/>, from <paramref name="client"/> (a client stamped with the request's start time when null).</summary>
     public Flow(HttpRequest request, ClientConnectionInfo? client = null)
     {
         Request = request;
         Client = client ?? new ClientConnectionInfo { TimestampStart = request.TimestampStart ?? DateTimeOffset.UtcNow };
     }
 
+    /// <summary>A unique id for this flow.</summary>
     public string Id { get; init; } = Guid.NewGuid().ToString();
 
+    /// <summary>The client side of the flow.</summary>
     public ClientConnectionInfo Client { get; }
 
+    /// <summary>The server side of the flow.</summary>
     public ServerConnectionInfo Server { get; set; } = new();
 
+    /// <summary>The request, as addons left it.</summary>
     public HttpRequest Request { get; set; }
 
+    /// <summary>The response, once there is one (from the server, an addon or replay).</summary>
     public HttpResponse? Response { get; set; }
 
+    /// <summary>Why the flow failed, when it did.</summary>
     public FlowError? Error { get; set; }
 
     /// <summary>Present once the flow upgraded to WebSocket.</summary>
     public WebSocketData? WebSocket { get; set; }
 
+    /// <summary>Whether the flow was replayed, and from which side.</summary>
     public ReplayKind Replay { get; set; }
 
     /// <summary>When set on an answered WebSocket upgrade, the proxy plays these recorded messages (server replay).</summary>
@@ -40,6 +48,7 @@ public sealed class Flow
     /// <summary>A marker character or name, empty when unmarked (mitmproxy's <c>flow.marked</c>).</summary>
     public string Marked { get; set; } = "";
 
+    /// <summary>A free-text comment (mitmproxy's <c>comment</c>), kept in the cassette.</summary>
     public string Comment { get; set; } = "";
 
     /// <summary>Free-form data addons attach to a flow (mitmproxy's <c>flow.metadata</c>).</summary>
@@ -48,8 +57,10 @@ public sealed class Flow
     /// <summary>True while the proxy is still working on the flow.</summary>
     public bool Live { get; set; }
 
+    /// <summary>True once <see cref="Kill"/> was called.</summary>
     public bool Killed { get; private set; }
 
+    /// <summary>True while the flow is held by interception, until it is resumed or killed.</summary>
     public bool Intercepted
     {
         get
@@ -84,10 +95,11 @@ public sealed class Flow
     }
 
     /// <summary>Stops the flow: no more forwarding, the client connection is closed.</summary>
-    public void Kill()
+    /// <param name="time">The clock that stamps the flow's error; the system clock when null. The engine passes the proxy's injected clock.</param>
+    public void Kill(TimeProvider? time = null)
     {
         Killed = true;
-        Error ??= new FlowError(FlowError.KilledMessage, DateTimeOffset.UtcNow);
+        Error ??= new FlowError(FlowError.KilledMessage, (time ?? TimeProvider.System).GetUtcNow());
         Resume();
     }
 
@@ -100,6 +112,7 @@ public sealed class Flow
         }
     }
 
+    /// <inheritdoc/>
     public override string ToString() =>
         Response is not null ? $"{Request} -> {Response.StatusCode}" : Error is not null ? $"{Request} !! {Error}" : Request.ToString();
 }

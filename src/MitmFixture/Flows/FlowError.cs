@@ -6,5 +6,6 @@ public sealed record FlowError(string Message, DateTimeOffset Timestamp)
     /// <summary>The message mitmproxy uses for killed flows, kept so filters and tools agree.</summary>
     public const string KilledMessage = "Connection killed.";
 
+    /// <inheritdoc/>
     public override string ToString() => Message;
 }

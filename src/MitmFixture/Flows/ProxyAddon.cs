@@ -12,8 +12,10 @@ public abstract class ProxyAddon
     /// <summary>The name shown in logs and the console's status bar.</summary>
     public virtual string Name => GetType().Name;
 
+    /// <summary>A client connected to the proxy.</summary>
     public virtual ValueTask ClientConnectedAsync(ClientConnectionInfo client, CancellationToken cancellationToken) => default;
 
+    /// <summary>A client connection closed.</summary>
     public virtual ValueTask ClientDisconnectedAsync(ClientConnectionInfo client, CancellationToken cancellationToken) => default;
 
     /// <summary>
@@ -40,6 +42,7 @@ public abstract class ProxyAddon
     /// <summary>A WebSocket message arrived; change or drop it here unless WebSockets are streamed.</summary>
     public virtual ValueTask WebSocketMessageAsync(Flow flow, WebSocketMessage message, CancellationToken cancellationToken) => default;
 
+    /// <summary>A WebSocket connection closed.</summary>
     public virtual ValueTask WebSocketEndAsync(Flow flow, CancellationToken cancellationToken) => default;
 
     /// <summary>The flow failed: see <see cref="Flow.Error"/>.</summary>

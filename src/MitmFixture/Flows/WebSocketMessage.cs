@@ -6,7 +6,9 @@ namespace MitmFixture.Flows;
 /// <summary>WebSocket message kinds that carry data (RFC 6455 §5.6).</summary>
 public enum WebSocketMessageType
 {
+    /// <summary>A UTF-8 text message.</summary>
     Text = 1,
+    /// <summary>A binary message.</summary>
     Binary = 2,
 }
 
@@ -27,6 +29,7 @@ public sealed class WebSocketMessage
         Timestamp = timestamp;
     }
 
+    /// <summary>A message of <paramref name="type"/> sent by the client when <paramref name="fromClient"/>, else by the server.</summary>
     public WebSocketMessage(WebSocketMessageType type, bool fromClient, byte[] content, DateTimeOffset timestamp)
     {
         Type = type;
@@ -35,10 +38,13 @@ public sealed class WebSocketMessage
         Timestamp = timestamp;
     }
 
+    /// <summary>Text or binary.</summary>
     public WebSocketMessageType Type { get; set; }
 
+    /// <summary>True when the client sent the message, false when the server did.</summary>
     public bool FromClient { get; }
 
+    /// <summary>The message's payload (all fragments joined).</summary>
     /// <remarks>
     /// A large fragmented message is held in the segments it arrived in and joined into one array
     /// only when this is first read (issue 19), so relaying it untouched costs its size once.
@@ -81,6 +87,7 @@ public sealed class WebSocketMessage
         }
     }
 
+    /// <summary>When the proxy received the message.</summary>
     public DateTimeOffset Timestamp { get; }
 
     /// <summary>Set by an addon to keep the message from reaching the other side (ignored when streaming).</summary>
@@ -89,14 +96,17 @@ public sealed class WebSocketMessage
     /// <summary>True for messages the proxy injected rather than relayed.</summary>
     public bool Injected { get; init; }
 
+    /// <summary>True for a text message.</summary>
     public bool IsText => Type == WebSocketMessageType.Text;
 
+    /// <summary>The payload as UTF-8 text; setting it replaces the payload.</summary>
     public string Text
     {
         get => Encoding.UTF8.GetString(Content);
         set => Content = Encoding.UTF8.GetBytes(value);
     }
 
+    /// <inheritdoc/>
     public override string ToString() =>
         $"{(FromClient ? "client" : "server")} {(IsText ? Text : Convert.ToHexString(Content))}";
 }
@@ -107,6 +117,7 @@ public sealed class WebSocketData
     private readonly List<WebSocketMessage> _messages = [];
     private readonly Lock _gate = new();
 
+    /// <summary>The messages so far, in the order they were received.</summary>
     public IReadOnlyList<WebSocketMessage> Messages
     {
         get
@@ -118,14 +129,19 @@ public sealed class WebSocketData
         }
     }
 
+    /// <summary>The close frame's status code, when one was received.</summary>
     public int? CloseCode { get; set; }
 
+    /// <summary>The close frame's reason, when one was received.</summary>
     public string? CloseReason { get; set; }
 
+    /// <summary>True when the client sent the first close frame.</summary>
     public bool ClosedByClient { get; set; }
 
+    /// <summary>When the WebSocket connection ended.</summary>
     public DateTimeOffset? TimestampEnd { get; set; }
 
+    /// <summary>Appends <paramref name="message"/>.</summary>
     public void Add(WebSocketMessage message)
     {
         lock (_gate)

@@ -10,7 +10,7 @@ namespace MitmFixture.Http;
 /// 1 MB of gzip that inflates to 1 GiB) is given up on without ever holding more than a small
 /// buffer of its output, and the caller keeps the encoded bytes.
 /// </summary>
-public static class ContentEncoding
+internal static class ContentEncoding
 {
     // Bodies up to this size decode in one pass; a larger one is measured first (without keeping
     // its output), then decoded once into an array of exactly its size, so a bomb costs CPU, not memory.

@@ -3,7 +3,7 @@ using System.Text;
 namespace MitmFixture.Http;
 
 /// <summary>application/x-www-form-urlencoded and query strings as ordered pairs (WHATWG URL §5).</summary>
-public static class FormUrlEncoding
+internal static class FormUrlEncoding
 {
     public static IReadOnlyList<KeyValuePair<string, string>> Parse(string text)
     {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace MitmFixture.Http;
 
 /// <summary>Splits <c>host:port</c> authorities, IPv6 literals in brackets included.</summary>
-public static class HostPort
+internal static class HostPort
 {
     public static bool TrySplit(string authority, out string host, out int? port)
     {

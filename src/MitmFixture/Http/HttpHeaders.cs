@@ -10,17 +10,22 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
 {
     private readonly List<HeaderField> _fields;
 
+    /// <summary>An empty header list.</summary>
     public HttpHeaders() => _fields = new List<HeaderField>(8);
 
+    /// <summary>A header list holding <paramref name="fields"/> in order.</summary>
     public HttpHeaders(IEnumerable<HeaderField> fields) => _fields = new List<HeaderField>(fields);
 
+    /// <summary>A header list holding <paramref name="fields"/> in order.</summary>
     public HttpHeaders(params (string Name, string Value)[] fields)
         : this(fields.Select(f => new HeaderField(f.Name, f.Value)))
     {
     }
 
+    /// <summary>The number of fields (a repeated name counts each time).</summary>
     public int Count => _fields.Count;
 
+    /// <summary>The field at <paramref name="index"/>, in wire order.</summary>
     public HeaderField this[int index] => _fields[index];
 
     /// <summary>The value of <paramref name="name"/>; several fields are joined with ", " as RFC 9110 §5.3 allows.</summary>
@@ -40,6 +45,7 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
         }
     }
 
+    /// <summary>The values of every field named <paramref name="name"/> (any case), joined with ", "; null when there is none.</summary>
     public string? Get(string name)
     {
         string? result = null;
@@ -56,6 +62,7 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
         return result;
     }
 
+    /// <summary>The values of every field named <paramref name="name"/> (any case), in order.</summary>
     public IReadOnlyList<string> GetAll(string name)
     {
         var values = new List<string>();
@@ -70,6 +77,7 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
         return values;
     }
 
+    /// <summary>True when a field named <paramref name="name"/> (any case) is present.</summary>
     public bool Contains(string name)
     {
         foreach (var field in _fields)
@@ -83,8 +91,10 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
         return false;
     }
 
+    /// <summary>Appends a field.</summary>
     public void Add(string name, string value) => _fields.Add(new HeaderField(name, value));
 
+    /// <summary>Inserts a field at <paramref name="index"/>.</summary>
     public void Insert(int index, string name, string value) => _fields.Insert(index, new HeaderField(name, value));
 
     /// <summary>Replaces the field at <paramref name="index"/>, keeping its position.</summary>
@@ -114,8 +124,10 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
     public int Remove(string name) =>
         _fields.RemoveAll(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>Removes every field.</summary>
     public void Clear() => _fields.Clear();
 
+    /// <summary>A copy that can be changed without changing this list.</summary>
     public HttpHeaders Clone() => new(_fields);
 
     /// <summary>True when the comma-separated value of <paramref name="name"/> holds <paramref name="token"/>.</summary>
@@ -140,11 +152,13 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
         return false;
     }
 
+    /// <summary>Enumerates the fields in wire order without allocating.</summary>
     public List<HeaderField>.Enumerator GetEnumerator() => _fields.GetEnumerator();
 
     IEnumerator<HeaderField> IEnumerable<HeaderField>.GetEnumerator() => _fields.GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => _fields.GetEnumerator();
 
+    /// <inheritdoc/>
     public override string ToString() => string.Join("\r\n", _fields);
 }

@@ -13,8 +13,10 @@ public abstract class HttpMessage
     private SegmentedBody? _segmentedBody;
     private Lock? _bodyGate;
 
+    /// <summary>The protocol version, e.g. <c>HTTP/1.1</c>.</summary>
     public string HttpVersion { get; set; } = "HTTP/1.1";
 
+    /// <summary>The header fields, in wire order.</summary>
     public HttpHeaders Headers { get; set; } = new();
 
     /// <summary>
@@ -121,8 +123,10 @@ public abstract class HttpMessage
     /// </summary>
     public bool Stream { get; set; }
 
+    /// <summary>When the message's first byte arrived.</summary>
     public DateTimeOffset? TimestampStart { get; set; }
 
+    /// <summary>When the message's last byte arrived.</summary>
     public DateTimeOffset? TimestampEnd { get; set; }
 
     /// <summary>
@@ -221,9 +225,11 @@ public abstract class HttpMessage
         Body = encoded;
     }
 
+    /// <summary>Sets the body to <paramref name="text"/>, in the Content-Type's charset and re-encoded with the message's Content-Encoding.</summary>
     public void SetText(string text) =>
         SetDecodedBody(CharsetOf(Headers.Get("Content-Type")).GetBytes(text));
 
+    /// <summary>The Content-Type header, when present.</summary>
     public string? ContentType => Headers.Get("Content-Type");
 
     /// <summary>

@@ -5,12 +5,16 @@ namespace MitmFixture.Http;
 /// <summary>An HTTP request. Host, port and scheme are the target the proxy forwards to.</summary>
 public sealed class HttpRequest : HttpMessage
 {
+    /// <summary>The request method, e.g. <c>GET</c>.</summary>
     public string Method { get; set; } = "GET";
 
+    /// <summary><c>http</c> or <c>https</c>.</summary>
     public string Scheme { get; set; } = "http";
 
+    /// <summary>The host the request is for.</summary>
     public string Host { get; set; } = "";
 
+    /// <summary>The port the request is for.</summary>
     public int Port { get; set; } = 80;
 
     /// <summary>Path and query as sent (origin-form), e.g. <c>/search?q=1</c>; for CONNECT, empty.</summary>
@@ -70,12 +74,14 @@ public sealed class HttpRequest : HttpMessage
     /// <summary>Query pairs in order, percent-decoded (mitmproxy's <c>request.query</c>).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Query => FormUrlEncoding.Parse(QueryString);
 
+    /// <summary>True when <paramref name="port"/> is the default for <paramref name="scheme"/> (80 for http and ws, 443 for https and wss).</summary>
     public static bool IsDefaultPort(string scheme, int port) =>
         (port == 80 && scheme.Equals("http", StringComparison.OrdinalIgnoreCase)) ||
         (port == 443 && scheme.Equals("https", StringComparison.OrdinalIgnoreCase)) ||
         (port == 80 && scheme.Equals("ws", StringComparison.OrdinalIgnoreCase)) ||
         (port == 443 && scheme.Equals("wss", StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>The default port of <paramref name="scheme"/>: 443 for https and wss, else 80.</summary>
     public static int DefaultPort(string scheme) =>
         scheme.Equals("https", StringComparison.OrdinalIgnoreCase) || scheme.Equals("wss", StringComparison.OrdinalIgnoreCase) ? 443 : 80;
 
@@ -101,6 +107,7 @@ public sealed class HttpRequest : HttpMessage
         return request;
     }
 
+    /// <summary>A deep copy (headers and body included).</summary>
     public HttpRequest Clone()
     {
         var copy = new HttpRequest
@@ -121,14 +128,19 @@ public sealed class HttpRequest : HttpMessage
         return copy;
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Method} {Url}";
 }
 
 /// <summary>RFC 9112 §3.2 request-target forms.</summary>
 public enum RequestTargetForm
 {
+    /// <summary><c>/path?query</c>, as sent to a server or a reverse proxy.</summary>
     Origin,
+    /// <summary><c>http://host/path</c>, as sent to a forward proxy.</summary>
     Absolute,
+    /// <summary><c>host:port</c>, for CONNECT.</summary>
     Authority,
+    /// <summary><c>*</c>, for a server-wide OPTIONS.</summary>
     Asterisk,
 }

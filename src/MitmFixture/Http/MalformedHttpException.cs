@@ -1,7 +1,7 @@
 namespace MitmFixture.Http;
 
 /// <summary>Why a peer's HTTP message was refused; each maps to one status code (Kestrel's RequestRejectionReason).</summary>
-public enum RejectionReason
+internal enum RejectionReason
 {
     InvalidRequestLine,
     InvalidRequestTarget,
@@ -24,7 +24,7 @@ public enum RejectionReason
 }
 
 /// <summary>A protocol violation by the client or the server; the message is safe to show to the peer.</summary>
-public sealed class MalformedHttpException : Exception
+internal sealed class MalformedHttpException : Exception
 {
     public MalformedHttpException(RejectionReason reason, string message)
         : base(message) => Reason = reason;

@@ -12,5 +12,6 @@ public sealed record MinDataRate(double BytesPerSecond, TimeSpan GracePeriod)
     /// <summary>Kestrel's default for both directions: 240 bytes/s after 5 s.</summary>
     public static MinDataRate Default { get; } = new(240, TimeSpan.FromSeconds(5));
 
+    /// <inheritdoc/>
     public override string ToString() => $"{BytesPerSecond:0.#} bytes/s after {GracePeriod.TotalSeconds:0.#} s";
 }

@@ -1,7 +1,7 @@
 namespace MitmFixture.Http;
 
 /// <summary>Standard reason phrases (RFC 9110 §15) for responses the proxy makes itself.</summary>
-public static class ReasonPhrases
+internal static class ReasonPhrases
 {
     public static string For(int statusCode) => statusCode switch
     {

@@ -27,7 +27,7 @@ internal sealed class BodyReadClock(Deadline deadline, TimeSpan readTimeout, Min
     /// <summary>The token for the next read; call <see cref="Received"/> once it returned.</summary>
     public CancellationToken Arm()
     {
-        var now = Deadline.Now;
+        var now = deadline.Now;
         _waitingSince = now;
         var expiresAt = now + (long)readTimeout.TotalMilliseconds;
         _rateArmed = false;
@@ -51,7 +51,7 @@ internal sealed class BodyReadClock(Deadline deadline, TimeSpan readTimeout, Min
     {
         if (_waitingSince >= 0)
         {
-            _waited += Deadline.Now - _waitingSince;
+            _waited += deadline.Now - _waitingSince;
             _waitingSince = -1;
         }
 

@@ -61,7 +61,7 @@ internal sealed partial class ClientSession
         {
             ProxyLog.ClientLeftWhilePaused(_context.Logger, ClientName, flow.Request.Method, flow.Request.Url);
             flow.Error ??= new FlowError(ClientDisconnectedMessage, _context.Time.GetUtcNow());
-            flow.Kill();
+            flow.Kill(_context.Time);
             return;
         }
 

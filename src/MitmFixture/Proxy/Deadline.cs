@@ -1,37 +1,32 @@
-using System.Collections.Concurrent;
-
 namespace MitmFixture.Proxy;
 
 /// <summary>
 /// A reusable per-connection timeout: arming it returns a token that fires once the time is up or
-/// the proxy shuts down. Arming only stores an expiry time; one shared heartbeat checks every
-/// deadline four times a second (Kestrel's heartbeat does the same), because a timer per read cost
-/// a measurable share of a proxied request.
+/// the proxy shuts down. Arming only stores an expiry time; the proxy's <see cref="DeadlineHeartbeat"/>
+/// checks it on the injected clock.
 /// </summary>
 internal sealed class Deadline : IDisposable
 {
-    private static readonly ConcurrentDictionary<Deadline, byte> Active = new();
-    private static readonly Timer Heartbeat = new(static _ => Tick(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
-
+    private readonly DeadlineHeartbeat _heartbeat;
     private readonly CancellationToken _shutdown;
     private readonly Lock _gate = new();
     private CancellationTokenSource _source;
     private long _expiresAt = long.MaxValue;
     private bool _expired;
 
-    public Deadline(CancellationToken shutdown)
+    public Deadline(DeadlineHeartbeat heartbeat, CancellationToken shutdown)
     {
-        _ = Heartbeat; // started on first use
+        _heartbeat = heartbeat;
         _shutdown = shutdown;
         _source = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        Active.TryAdd(this, 0);
+        heartbeat.Add(this);
     }
 
     /// <summary>True when the last armed token fired because time ran out rather than shutdown.</summary>
     public bool Expired => _expired && !_shutdown.IsCancellationRequested;
 
     /// <summary>The clock deadlines run on, in milliseconds.</summary>
-    public static long Now => Environment.TickCount64;
+    public long Now => _heartbeat.Now;
 
     public CancellationToken Arm(TimeSpan timeout) => ArmAt(Now + (long)timeout.TotalMilliseconds);
 
@@ -61,16 +56,8 @@ internal sealed class Deadline : IDisposable
         }
     }
 
-    private static void Tick()
-    {
-        var now = Now;
-        foreach (var deadline in Active.Keys)
-        {
-            deadline.ExpireIfDue(now);
-        }
-    }
-
-    private void ExpireIfDue(long now)
+    /// <summary>Called by the heartbeat: cancels the armed token once <paramref name="now"/> passed its expiry.</summary>
+    internal void ExpireIfDue(long now)
     {
         // Cancelled under the lock so an Arm racing with this tick cannot have its fresh read
         // cancelled; Lock is reentrant if a continuation runs inline and arms again.
@@ -95,7 +82,7 @@ internal sealed class Deadline : IDisposable
 
     public void Dispose()
     {
-        Active.TryRemove(this, out _);
+        _heartbeat.Remove(this);
         lock (_gate)
         {
             _source.Dispose();

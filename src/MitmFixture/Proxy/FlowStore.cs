@@ -22,6 +22,7 @@ public sealed class FlowStore
     /// <summary>Raised when a flow finished (response sent, error, or WebSocket closed), whether or not the store still keeps it.</summary>
     public event Action<Flow>? FlowCompleted;
 
+    /// <summary>How many flows the store keeps now.</summary>
     public int Count
     {
         get
@@ -33,6 +34,7 @@ public sealed class FlowStore
         }
     }
 
+    /// <summary>A copy of the kept flows, oldest first.</summary>
     public IReadOnlyList<Flow> Snapshot()
     {
         lock (_gate)
@@ -41,6 +43,7 @@ public sealed class FlowStore
         }
     }
 
+    /// <summary>Forgets every kept flow.</summary>
     public void Clear()
     {
         lock (_gate)
@@ -49,6 +52,7 @@ public sealed class FlowStore
         }
     }
 
+    /// <summary>Forgets <paramref name="flow"/>; false when it was not kept.</summary>
     public bool Remove(Flow flow)
     {
         lock (_gate)

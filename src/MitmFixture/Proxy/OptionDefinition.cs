@@ -80,8 +80,10 @@ public sealed record OptionDefinition
 
     private readonly bool _appliesLive;
 
+    /// <summary>The value's type, which decides how its text is parsed.</summary>
     public OptionType Type { get; }
 
+    /// <summary>The group the option is listed under.</summary>
     public OptionGroup Group { get; }
 
     /// <summary>One sentence for <c>--help</c>, the console and the README.</summary>
@@ -149,6 +151,7 @@ public sealed record OptionDefinition
     /// <summary>A list option's items.</summary>
     internal Func<ProxyConfiguration, IReadOnlyList<string>>? ListValues { get; init; }
 
+    /// <inheritdoc/>
     public override string ToString() => Name;
 
     private static string FlagFor(string name) => "--" + name.Replace('_', '-');

@@ -16,6 +16,7 @@ internal sealed class ProxyContext
         Shutdown = shutdown;
         Time = options.TimeProvider;
         Pipeline = new AddonPipeline(options.Addons, logger);
+        Heartbeat = new DeadlineHeartbeat(Time);
         Connector = new UpstreamConnector(options, Time);
         Certificates = new LeafCertificateCache(ca, Time);
         Flows = new FlowStore(options.FlowLimit);
@@ -34,6 +35,9 @@ internal sealed class ProxyContext
     public TimeProvider Time { get; }
 
     public AddonPipeline Pipeline { get; }
+
+    /// <summary>The clock every session's read, idle and rate deadlines run on; disposed with the proxy.</summary>
+    public DeadlineHeartbeat Heartbeat { get; }
 
     public UpstreamConnector Connector { get; }
 

@@ -22,13 +22,16 @@ public sealed class ProxyListener : IAsyncDisposable
         Endpoint = (IPEndPoint)socket.LocalEndPoint!; // a bound socket has one
     }
 
+    /// <summary>The address the listener is bound to.</summary>
     public IPEndPoint Endpoint { get; }
 
+    /// <summary>The port the listener is bound to.</summary>
     public int Port => Endpoint.Port;
 
     /// <summary>This port's address as a proxy URL, with the proxy's scheme (<c>socks5://</c> in SOCKS5 mode).</summary>
     public Uri Url { get; }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)

@@ -1,5 +1,6 @@
 namespace MitmFixture.Proxy;
 
+/// <summary>How the proxy receives requests (mitmproxy's <c>mode</c>).</summary>
 public enum ProxyModeKind
 {
     /// <summary>A forward proxy: absolute-form requests and CONNECT.</summary>
@@ -18,12 +19,16 @@ public enum ProxyModeKind
 /// <summary>The proxy mode in mitmproxy's syntax: <c>regular</c>, <c>socks5</c>, <c>reverse:https://host:port</c>, <c>upstream:http://proxy:port</c>.</summary>
 public sealed record ProxyMode(ProxyModeKind Kind, Uri? Target)
 {
+    /// <summary>A forward proxy.</summary>
     public static readonly ProxyMode Regular = new(ProxyModeKind.Regular, null);
 
+    /// <summary>A SOCKS5 proxy.</summary>
     public static readonly ProxyMode Socks5 = new(ProxyModeKind.Socks5, null);
 
+    /// <summary>A reverse proxy to <paramref name="url"/>.</summary>
     public static ProxyMode Reverse(string url) => Parse("reverse:" + url);
 
+    /// <summary>A forward proxy chaining to the proxy at <paramref name="url"/>.</summary>
     public static ProxyMode Upstream(string url) => Parse("upstream:" + url);
 
     /// <summary>Parses a mode spec; throws <see cref="FormatException"/> naming what was expected.</summary>
@@ -62,5 +67,6 @@ public sealed record ProxyMode(ProxyModeKind Kind, Uri? Target)
         }
     }
 
+    /// <inheritdoc/>
     public override string ToString() => Kind == ProxyModeKind.Socks5 ? "socks5" : Target is null ? "regular" : $"{Kind.ToString().ToLowerInvariant()}:{Target.GetLeftPart(UriPartial.Authority)}";
 }

@@ -64,8 +64,10 @@ public sealed record ProxyOptions
     /// </summary>
     public int? FlowLimit { get; init; }
 
+    /// <summary>Where the proxy logs; no logging when null.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>The clock of every timestamp and timeout; <see cref="TimeProvider.System"/> by default, a fake one in tests.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Every problem with these options, empty when they are valid.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MitmFixture.Flows;
 using MitmFixture.Http;
@@ -36,6 +37,7 @@ public sealed class ProxyServer : IAsyncDisposable
     /// <summary>Where the proxy listens; with port 0 in the options, the port the system picked.</summary>
     public IPEndPoint Endpoint { get; }
 
+    /// <summary>The port the proxy listens on (the one picked when 0 was asked).</summary>
     public int Port => Endpoint.Port;
 
     /// <summary>The proxy's address as a URL, for <c>HttpClientHandler.Proxy</c> or <c>curl -x</c>.</summary>
@@ -45,11 +47,13 @@ public sealed class ProxyServer : IAsyncDisposable
     internal Uri UrlOf(IPEndPoint endpoint) =>
         new($"{(Options.Mode.Kind == ProxyModeKind.Socks5 ? "socks5" : "http")}://{HostPort.Format(endpoint.Address.ToString(), endpoint.Port)}/");
 
+    /// <summary>The options the proxy was started with.</summary>
     public ProxyOptions Options => _context.Options;
 
     /// <summary>The CA that signs the certificates clients see; clients must trust it for HTTPS.</summary>
     public CertificateAuthority CertificateAuthority => _context.CertificateAuthority;
 
+    /// <summary>The flows the proxy has seen, up to <see cref="ProxyOptions.FlowLimit"/>.</summary>
     public FlowStore Flows => _context.Flows;
 
     /// <summary>Validates the options (reporting every problem at once), binds the socket and starts accepting.</summary>
@@ -80,7 +84,12 @@ public sealed class ProxyServer : IAsyncDisposable
         var shutdown = new CancellationTokenSource();
         var context = new ProxyContext(options, authority, logger, shutdown.Token);
         var server = new ProxyServer(listener, context, shutdown, ownsAuthority: options.CertificateAuthority is null);
-        ProxyLog.Listening(logger, server.Url.ToString(), options.Mode.ToString());
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+#pragma warning disable CA1873 // guarded by IsEnabled above; the analyzer misses guards around [LoggerMessage] calls (dotnet/sdk#50893)
+            ProxyLog.Listening(logger, server.Url.ToString(), options.Mode.ToString());
+#pragma warning restore CA1873
+        }
         if (!IPAddress.IsLoopback(address) && !options.Addons.Any(a => a is Addons.ProxyAuthAddon))
         {
             ProxyLog.ListeningBeyondLoopback(logger, options.ListenHost);
@@ -173,13 +182,16 @@ public sealed class ProxyServer : IAsyncDisposable
             }
 
             socket.NoDelay = true;
+#pragma warning disable CA2000 // ownership passes to the session: RunAsync disposes it when the connection ends
             var session = new ClientSession(_context, socket);
+#pragma warning restore CA2000
             var task = Task.Run(session.RunAsync, CancellationToken.None); // a session ends with its connection or the proxy, not with the listener that accepted it
             _sessions.TryAdd(task, 0);
             _ = task.ContinueWith(t => _sessions.TryRemove(t, out _), TaskScheduler.Default);
         }
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -196,6 +208,7 @@ public sealed class ProxyServer : IAsyncDisposable
         }
         try
         {
+            // On the real clock on purpose: a test's fake clock that nobody advances must not hang Dispose.
             await Task.WhenAll(_sessions.Keys).WaitAsync(TimeSpan.FromSeconds(5));
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException or IOException)
@@ -205,6 +218,7 @@ public sealed class ProxyServer : IAsyncDisposable
 
         await _context.Pipeline.DoneAsync();
         _context.Certificates.Dispose();
+        _context.Heartbeat.Dispose();
         if (_ownsAuthority)
         {
             _context.CertificateAuthority.Dispose();

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using MitmFixture.Flows;
 
 namespace MitmFixture.Proxy;
@@ -18,7 +19,13 @@ internal static class RawTunnel
         }
         catch (UpstreamException e)
         {
-            ProxyLog.ClientConnectionEnded(context.Logger, $"tunnel to {host}:{port}", e.Message);
+            if (context.Logger.IsEnabled(LogLevel.Debug))
+            {
+#pragma warning disable CA1873 // guarded by IsEnabled above; the analyzer misses guards around [LoggerMessage] calls (dotnet/sdk#50893)
+                ProxyLog.ClientConnectionEnded(context.Logger, $"tunnel to {host}:{port}", e.Message);
+#pragma warning restore CA1873
+            }
+
             return;
         }
 

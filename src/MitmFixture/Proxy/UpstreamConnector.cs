@@ -26,6 +26,14 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
         var socket = await DialAsync(dialHost, dialPort, cancellationToken);
         info.PeerAddress = socket.RemoteEndPoint as IPEndPoint;
         info.TimestampTcpSetup = time.GetUtcNow();
+        if (!key.IsTls && !rawTunnel)
+        {
+            // Plain HTTP, straight or through the upstream proxy: the socket transport.
+#pragma warning disable CA2000 // ownership passes to the returned UpstreamConnection, which disposes it
+            return new UpstreamConnection(key, new DuplexConnection(socket), null);
+#pragma warning restore CA2000
+        }
+
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
@@ -36,7 +44,9 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
 
             if (!key.IsTls || rawTunnel)
             {
+#pragma warning disable CA2000 // ownership passes to the returned UpstreamConnection, which disposes it
                 return new UpstreamConnection(key, new DuplexConnection(socket, stream), null);
+#pragma warning restore CA2000
             }
 
             var sni = key.Sni ?? (IPAddress.TryParse(key.Host, out _) ? null : key.Host);
@@ -44,8 +54,8 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
             string? refusal = null;
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(options.Limits.ConnectTimeout);
+                using var timeout = new CancellationTokenSource(options.Limits.ConnectTimeout, time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
                 await tls.AuthenticateAsClientAsync(
                     new SslClientAuthenticationOptions
                     {
@@ -53,7 +63,7 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
                         ApplicationProtocols = Http11Only,
                         RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateServerCertificate(certificate, chain, errors, sni ?? key.Host, out refusal),
                     },
-                    timeout.Token);
+                    linked.Token);
             }
             catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -68,10 +78,12 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
             info.TlsVersion = tls.SslProtocol.ToString();
             info.Alpn = tls.NegotiatedApplicationProtocol.ToString();
             info.TimestampTlsSetup = time.GetUtcNow();
-            var certificate = tls.RemoteCertificate as X509Certificate2 ?? (tls.RemoteCertificate is { } c ? new X509Certificate2(c) : null);
+            var certificate = tls.RemoteCertificate as X509Certificate2; // .NET's SslStream always gives an X509Certificate2
             info.Cipher = tls.NegotiatedCipherSuite.ToString();
             info.Certificate = certificate is null ? null : ServerCertificateInfo.From(certificate);
+#pragma warning disable CA2000 // ownership passes to the returned UpstreamConnection, which disposes it
             return new UpstreamConnection(key, new DuplexConnection(socket, tls), certificate);
+#pragma warning restore CA2000
         }
         catch
         {
@@ -83,11 +95,11 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
     private async ValueTask<Socket> DialAsync(string host, int port, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Limits.ConnectTimeout);
+        using var timeout = new CancellationTokenSource(options.Limits.ConnectTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await socket.ConnectAsync(host, port, timeout.Token);
+            await socket.ConnectAsync(host, port, linked.Token);
             return socket;
         }
         catch (SocketException e)
@@ -166,7 +178,8 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
             return false;
         }
 
-        var leaf = certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+        using var copy = certificate is X509Certificate2 ? null : new X509Certificate2(certificate);
+        var leaf = copy ?? (X509Certificate2)certificate;
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
         {
             refusal = CertificateProblems.NameMismatch(leaf, host);

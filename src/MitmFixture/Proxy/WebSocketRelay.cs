@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
@@ -22,22 +23,30 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
 
     public async Task RunAsync()
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.Shutdown);
+        // The close grace runs on the proxy's clock; a source built with a TimeProvider keeps it for CancelAfter.
+        using var grace = new CancellationTokenSource(Timeout.InfiniteTimeSpan, context.Time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.Shutdown, grace.Token);
         var fromClient = PumpAsync(client.Reader, server.Writer, fromClient: true, stop);
         var fromServer = PumpAsync(server.Reader, client.Writer, fromClient: false, stop);
         var first = await Task.WhenAny(fromClient, fromServer);
-        if (!first.Result)
+        if (!await first)
         {
             await stop.CancelAsync(); // one side vanished without a close handshake
         }
         else
         {
-            stop.CancelAfter(CloseGrace);
+            grace.CancelAfter(CloseGrace);
         }
 
         await Task.WhenAll(fromClient, fromServer);
         _data.TimestampEnd = context.Time.GetUtcNow();
-        ProxyLog.WebSocketClosed(context.Logger, flow.Request.Url, _data.CloseCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no close frame");
+        if (context.Logger.IsEnabled(LogLevel.Debug))
+        {
+#pragma warning disable CA1873 // guarded by IsEnabled above; the analyzer misses guards around [LoggerMessage] calls (dotnet/sdk#50893)
+            ProxyLog.WebSocketClosed(context.Logger, flow.Request.Url, _data.CloseCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no close frame");
+#pragma warning restore CA1873
+        }
+
         await context.Pipeline.WebSocketEndAsync(flow, CancellationToken.None);
     }
 
@@ -87,7 +96,13 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
         }
         catch (WebSocketProtocolException e)
         {
-            ProxyLog.WebSocketViolation(context.Logger, flow.Request.Url, $"{(fromClient ? "client" : "server")}: {e.Message}");
+            if (context.Logger.IsEnabled(LogLevel.Information))
+            {
+#pragma warning disable CA1873 // guarded by IsEnabled above; the analyzer misses guards around [LoggerMessage] calls (dotnet/sdk#50893)
+                ProxyLog.WebSocketViolation(context.Logger, flow.Request.Url, $"{(fromClient ? "client" : "server")}: {e.Message}");
+#pragma warning restore CA1873
+            }
+
             flow.Error = new FlowError($"WebSocket protocol error from the {(fromClient ? "client" : "server")}: {e.Message}", context.Time.GetUtcNow());
             _data.CloseCode = e.CloseCode;
             _data.CloseReason = e.Message;

@@ -15,6 +15,7 @@ public sealed class ReplayStore
     private Dictionary<string, Queue<Flow>> _byKey = [];
     private ServerReplayOptions _options;
 
+    /// <summary>A store of <paramref name="flows"/> to answer from, matched by <paramref name="options"/>.</summary>
     public ReplayStore(IEnumerable<Flow> flows, ServerReplayOptions? options = null, IEnumerable<string?>? modes = null)
     {
         var list = flows.ToList();
@@ -24,6 +25,7 @@ public sealed class ReplayStore
         Rehash();
     }
 
+    /// <summary>How requests are matched to recorded flows; it can be changed while the proxy runs.</summary>
     public ServerReplayOptions Options
     {
         get
@@ -57,6 +59,7 @@ public sealed class ReplayStore
         }
     }
 
+    /// <summary>The recorded flows, in recording order.</summary>
     public IReadOnlyList<Flow> Recorded => _recorded.Select(r => r.Flow).ToList();
 
     /// <summary>True when a recorded flow exists for this host and port (so no server connection is needed to serve it).</summary>

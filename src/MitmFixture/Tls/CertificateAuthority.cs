@@ -15,9 +15,13 @@ namespace MitmFixture.Tls;
 /// </summary>
 public sealed class CertificateAuthority : IDisposable
 {
+    /// <summary>The file in the CA folder holding the CA key and certificate (PEM).</summary>
     public const string KeyFileName = "mitmfixture-ca.pem";
+    /// <summary>The file in the CA folder holding the CA certificate (PEM), for clients to trust.</summary>
     public const string CertificatePemFileName = "mitmfixture-ca-cert.pem";
+    /// <summary>The file in the CA folder holding the CA certificate (DER), for clients to trust.</summary>
     public const string CertificateDerFileName = "mitmfixture-ca-cert.cer";
+    /// <summary>The CA certificate's common name unless another is given.</summary>
     public const string DefaultCommonName = "MitmFixture CA";
 
     private CertificateAuthority(X509Certificate2 certificate, string? directory)
@@ -32,8 +36,10 @@ public sealed class CertificateAuthority : IDisposable
     /// <summary>Where the CA is stored; null for an ephemeral one.</summary>
     public string? Directory { get; }
 
+    /// <summary>The CA certificate as PEM text.</summary>
     public string CertificatePem => Certificate.ExportCertificatePem();
 
+    /// <summary>The CA certificate as DER bytes.</summary>
     public byte[] CertificateDer => Certificate.Export(X509ContentType.Cert);
 
     /// <summary>The default directory: <c>~/.mitmfixture</c>.</summary>
@@ -160,5 +166,6 @@ public sealed class CertificateAuthority : IDisposable
         return request.CreateSelfSigned(now.AddDays(-2), now.AddYears(10));
     }
 
+    /// <inheritdoc/>
     public void Dispose() => Certificate.Dispose();
 }

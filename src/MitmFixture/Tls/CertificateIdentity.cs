@@ -8,7 +8,7 @@ namespace MitmFixture.Tls;
 /// alternative names. Clients check the SAN list only (RFC 6125 §6.4.4), so every name the client
 /// may have asked for must be in it.
 /// </summary>
-public sealed record CertificateIdentity
+internal sealed record CertificateIdentity
 {
     private CertificateIdentity(string commonName, IReadOnlyList<string> dnsNames, IReadOnlyList<IPAddress> ipAddresses)
     {

@@ -155,6 +155,39 @@ public sealed class RedactorTests : IDisposable
         Assert.Equal("sid=<COOKIE-306>", redacted[^2].Request.Headers["Cookie"]);
     }
 
+    [Theory]
+    [InlineData("text/plain; charset=iso-8859-1", "latin1")]
+    [InlineData("application/json", "utf-16-bom")]
+    [InlineData("application/octet-stream", "binary")]
+    public void Redact_SecretInABodyThatIsNotUtf8_IsReplacedAndTheOtherBytesKept(string contentType, string form)
+    {
+        byte[] Encode(string text) => form switch
+        {
+            "latin1" => Encoding.Latin1.GetBytes($"café {text} naïve"),
+            "utf-16-bom" => [0xFF, 0xFE, .. Encoding.Unicode.GetBytes($"{{\"note\":\"{text}\"}}")],
+            _ => [0xFF, 0x00, 0x80, .. Encoding.ASCII.GetBytes(text), 0xC3, 0x28],
+        };
+
+        var leaking = new Flow(HttpRequest.Create("GET", "https://api.test/blob")) { Response = HttpResponse.Create(200, Encode(AccessToken), ("Content-Type", contentType)) };
+
+        var flows = Redactor.Default.Redact([TokenResponse(), leaking]);
+
+        Assert.Equal(Encode("<ACCESS_TOKEN>"), flows[1].Response!.Body);
+        Assert.Equal(Encode(AccessToken), leaking.Response!.Body); // the live flow is untouched
+    }
+
+    [Fact]
+    public void Redact_SecretInABinaryWebSocketMessage_IsReplaced()
+    {
+        var flow = Get("https://api.test/socket");
+        flow.WebSocket = new WebSocketData();
+        flow.WebSocket.Add(new WebSocketMessage(WebSocketMessageType.Binary, true, [0x08, 0x96, .. Encoding.ASCII.GetBytes(AccessToken), 0xFF], DateTimeOffset.UtcNow));
+
+        var flows = Redactor.Default.Redact([TokenResponse(), flow]);
+
+        Assert.Equal([0x08, 0x96, .. Encoding.ASCII.GetBytes("<ACCESS_TOKEN>"), 0xFF], flows[1].WebSocket!.Messages[0].Content);
+    }
+
     [Fact]
     public async Task Writer_SecretLearnedInFlowFive_IsScrubbedFromFlowsOneToFourOnDisk()
     {

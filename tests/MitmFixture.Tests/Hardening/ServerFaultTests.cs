@@ -43,12 +43,17 @@ public sealed class ServerFaultTests(UpstreamFixture fixture) : IClassFixture<Up
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var accepted = listener.AcceptTcpClientAsync(TestContext.Current.CancellationToken); // accepts, reads nothing, says nothing
-        await using var harness = await ProxyHarness.StartAsync(fixture.Upstream, o => o with { Limits = o.Limits with { ResponseTimeout = TimeSpan.FromMilliseconds(500) } });
+        var time = FakeClock.StartingNow();
+        var timeout = TimeSpan.FromSeconds(60);
+        await using var harness = await ProxyHarness.StartAsync(fixture.Upstream, o => o with { TimeProvider = time, Limits = o.Limits with { ResponseTimeout = timeout } });
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
 
-        using var answer = await harness.CreateClient().GetAsync($"http://127.0.0.1:{port}/", TestContext.Current.CancellationToken);
+        var request = harness.CreateClient().GetAsync($"http://127.0.0.1:{port}/", TestContext.Current.CancellationToken);
+        var waited = await time.AdvanceUntilAsync(() => request.IsCompleted, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(3));
+        using var answer = await request;
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, answer.StatusCode);
+        Assert.InRange(waited, timeout, 2 * timeout);
         Assert.Contains("did not answer", Assert.Single(harness.Proxy.Flows.Snapshot()).Error!.Message, StringComparison.Ordinal);
         (await accepted).Dispose();
     }

@@ -9,7 +9,7 @@ namespace MitmFixture.Tests.Hardening;
 /// <summary>
 /// Clients that trickle bytes or stop reading, to hold connections open (slowloris and friends):
 /// the head has a total deadline, bodies a minimum data rate in both directions (Kestrel's limits).
-/// Limits are shortened so each test takes a few seconds at most.
+/// Most run on a fake clock the test steps (FakeClock); the head deadline keeps a real-clock test.
 /// </summary>
 public sealed class SlowPeerTests(UpstreamFixture fixture) : IClassFixture<UpstreamFixture>
 {
@@ -37,23 +37,23 @@ public sealed class SlowPeerTests(UpstreamFixture fixture) : IClassFixture<Upstr
     [Fact]
     public async Task SlowUpload_BelowMinimumRate_Gets408AndTheServerSeesNothing()
     {
+        var time = FakeClock.StartingNow();
         await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with
         {
-            Limits = o.Limits with { MinRequestBodyDataRate = new MinDataRate(1000, TimeSpan.FromMilliseconds(500)) },
+            TimeProvider = time,
+            Limits = o.Limits with { MinRequestBodyDataRate = new MinDataRate(1000, TimeSpan.FromSeconds(5)) },
         });
         var before = Upstream.Requests;
         await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
         await raw.SendAsync($"POST {Upstream.HttpUrl}/echo/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(8));
-        var trickle = TrickleAsync(raw, new byte[100_000], TimeSpan.FromMilliseconds(100), stop.Token); // 10 bytes/s
-        var clock = Stopwatch.StartNew();
+        await raw.Stream.WriteAsync(new byte[10], TestContext.Current.CancellationToken); // then nothing
 
-        var answer = await raw.ReadAsync(timeoutMs: 6000);
+        var read = raw.ReadAsync(timeoutMs: 10_000);
+        var waited = await time.AdvanceUntilAsync(() => read.IsCompleted, TimeSpan.FromMilliseconds(250), TimeSpan.FromMinutes(1));
+        var answer = await read;
 
-        await stop.CancelAsync();
-        await trickle;
         Assert.StartsWith("HTTP/1.1 408 ", answer, StringComparison.Ordinal);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(4));
+        Assert.InRange(waited, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)); // the grace period, not the 60 s read timeout
         Assert.Contains("minimum data rate", Assert.Single(harness.Proxy.Flows.Snapshot()).Error!.Message, StringComparison.Ordinal);
         Assert.Equal(before, Upstream.Requests);
     }
@@ -76,21 +76,22 @@ public sealed class SlowPeerTests(UpstreamFixture fixture) : IClassFixture<Upstr
     [Fact]
     public async Task StreamedUpload_SlowClient_Gets408()
     {
+        var time = FakeClock.StartingNow();
         await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with
         {
+            TimeProvider = time,
             StreamLargeBodies = 10,
-            Limits = o.Limits with { MinRequestBodyDataRate = new MinDataRate(1000, TimeSpan.FromMilliseconds(500)) },
+            Limits = o.Limits with { MinRequestBodyDataRate = new MinDataRate(1000, TimeSpan.FromSeconds(5)) },
         });
         await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
-        await raw.SendAsync($"POST {Upstream.HttpUrl}/count HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(8));
-        var trickle = TrickleAsync(raw, Encoding.Latin1.GetBytes(string.Concat(Enumerable.Repeat("a\r\n0123456789\r\n", 1000))), TimeSpan.FromMilliseconds(100), stop.Token);
+        await raw.SendAsync($"POST {Upstream.HttpUrl}/count HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n"); // then nothing
 
-        var answer = await raw.ReadAsync(timeoutMs: 6000);
+        var read = raw.ReadAsync(timeoutMs: 10_000);
+        var waited = await time.AdvanceUntilAsync(() => read.IsCompleted, TimeSpan.FromMilliseconds(250), TimeSpan.FromMinutes(1));
+        var answer = await read;
 
-        await stop.CancelAsync();
-        await trickle;
         Assert.StartsWith("HTTP/1.1 408 ", answer, StringComparison.Ordinal);
+        Assert.InRange(waited, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
         Assert.Contains("minimum data rate", Assert.Single(harness.Proxy.Flows.Snapshot()).Error!.Message, StringComparison.Ordinal);
     }
 
@@ -116,15 +117,18 @@ public sealed class SlowPeerTests(UpstreamFixture fixture) : IClassFixture<Upstr
     [Fact]
     public async Task IdleKeepAliveConnection_IsClosedAfterTheKeepAliveTimeout()
     {
-        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Limits = o.Limits with { IdleTimeout = TimeSpan.FromMilliseconds(500) } });
+        var time = FakeClock.StartingNow();
+        var keepAlive = TimeSpan.FromSeconds(130); // Kestrel's default, tested in full on the fake clock
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { TimeProvider = time, Limits = o.Limits with { IdleTimeout = keepAlive } });
         await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
         await raw.SendAsync($"GET {Upstream.HttpUrl}/echo/idle HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 200 ", await raw.ReadAsync("GET /echo/idle", timeoutMs: 5000), StringComparison.Ordinal);
-        var clock = Stopwatch.StartNew();
 
-        var rest = await raw.ReadAsync(timeoutMs: 5000); // returns when the proxy closes
+        var read = raw.ReadAsync(timeoutMs: 10_000); // returns when the proxy closes
+        var idle = await time.AdvanceUntilAsync(() => read.IsCompleted, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5));
+        var rest = await read;
 
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.3), TimeSpan.FromSeconds(3));
+        Assert.InRange(idle, keepAlive, keepAlive + TimeSpan.FromSeconds(60));
         Assert.DoesNotContain("HTTP/", rest, StringComparison.Ordinal);
     }
 

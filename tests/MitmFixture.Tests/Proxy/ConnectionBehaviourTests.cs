@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using MitmFixture.Tests.Support;
@@ -93,17 +92,19 @@ public sealed class ConnectionBehaviourTests(UpstreamFixture fixture) : IClassFi
     [Fact]
     public async Task IdleClient_IsClosedAfterTheIdleTimeout()
     {
-        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Limits = o.Limits with { IdleTimeout = TimeSpan.FromMilliseconds(400) } });
+        var time = FakeClock.StartingNow();
+        var timeout = TimeSpan.FromSeconds(30);
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { TimeProvider = time, Limits = o.Limits with { IdleTimeout = timeout } });
         await using var client = await RawClient.ConnectAsync(harness.Proxy.Port);
         await client.SendAsync($"GET {Upstream.HttpUrl}/echo/idle HTTP/1.1\r\nHost: x\r\n\r\n");
         await client.ReadAsync("GET /echo/idle");
-        var idle = Stopwatch.StartNew();
 
-        var rest = await client.ReadAsync(timeoutMs: 10_000); // the proxy closes; a timeout fails
+        var rest = client.ReadAsync(timeoutMs: 10_000); // the proxy closes; a timeout fails
+        var idle = await time.AdvanceUntilAsync(() => rest.IsCompleted, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2));
 
+        Assert.Equal("", await rest);
         Assert.True(client.Closed);
-        Assert.Equal("", rest);
-        Assert.InRange(idle.Elapsed, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5));
+        Assert.InRange(idle, timeout, 2 * timeout);
     }
 
     [Fact]
@@ -118,15 +119,18 @@ public sealed class ConnectionBehaviourTests(UpstreamFixture fixture) : IClassFi
         var fillers = Enumerable.Range(0, 4).Select(_ => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)).ToList();
         var connecting = fillers.Select(s => s.ConnectAsync(endpoint, stopFilling.Token).AsTask()).ToList();
         await Task.WhenAny(Task.WhenAll(connecting), Task.Delay(1000, Cancel)); // the queue holds two; the rest hang
-        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Limits = o.Limits with { ConnectTimeout = TimeSpan.FromMilliseconds(500) } });
-        var timer = Stopwatch.StartNew();
+        var time = FakeClock.StartingNow();
+        var timeout = TimeSpan.FromSeconds(10);
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { TimeProvider = time, Limits = o.Limits with { ConnectTimeout = timeout } });
 
         try
         {
-            using var answer = await harness.CreateClient().GetAsync($"http://127.0.0.1:{endpoint.Port}/x", Cancel);
+            var request = harness.CreateClient().GetAsync($"http://127.0.0.1:{endpoint.Port}/x", Cancel);
+            var waited = await time.AdvanceUntilAsync(() => request.IsCompleted, TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(1));
+            using var answer = await request;
 
             Assert.Equal(HttpStatusCode.GatewayTimeout, answer.StatusCode);
-            Assert.InRange(timer.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(10));
+            Assert.InRange(waited, timeout, 2 * timeout);
             var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
             Assert.Contains("connect", flow.Error!.Message, StringComparison.OrdinalIgnoreCase);
         }

@@ -58,12 +58,15 @@ public sealed class MalformedInputTests(UpstreamFixture fixture) : IClassFixture
     [Fact]
     public async Task SilentClient_IsDroppedWithoutDisturbingOthers()
     {
-        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Limits = o.Limits with { HeadersTimeout = TimeSpan.FromMilliseconds(300) } });
+        var time = FakeClock.StartingNow();
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { TimeProvider = time, Limits = o.Limits with { HeadersTimeout = TimeSpan.FromSeconds(30) } });
         await using var slow = await RawClient.ConnectAsync(harness.Proxy.Port);
         await slow.SendAsync("GET http://127.0.0.1/ HTTP/1.1\r\n"); // never finishes its head
 
         var text = await harness.CreateClient().GetStringAsync($"{Upstream.HttpUrl}/echo/other", TestContext.Current.CancellationToken);
-        var answer = await slow.ReadAsync(timeoutMs: 5000);
+        var read = slow.ReadAsync(timeoutMs: 10_000);
+        await time.AdvanceUntilAsync(() => read.IsCompleted, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(2));
+        var answer = await read;
 
         Assert.StartsWith("GET /echo/other", text, StringComparison.Ordinal);
         Assert.StartsWith("HTTP/1.1 408 ", answer, StringComparison.Ordinal);

@@ -175,7 +175,7 @@ public sealed class OAuthReplayTests : IDisposable
             {
                 var header = context.Request.Headers.Authorization.ToString();
                 var token = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : context.Request.Query["access_token"].ToString();
-                return _access.ContainsKey(token) ? Results.Json(new { items = new[] { "apple", "pear" } }) : Results.StatusCode(401);
+                return _access.ContainsKey(token) ? Results.Json(new { items = (string[])["apple", "pear"] }) : Results.StatusCode(401);
             });
             _app.StartAsync().GetAwaiter().GetResult();
             Url = _app.Urls.Single().TrimEnd('/');

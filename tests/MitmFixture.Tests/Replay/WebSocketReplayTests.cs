@@ -167,7 +167,8 @@ public sealed class WebSocketReplayTests : IDisposable
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            if (dueTime > Longest || dueTime == Timeout.InfiniteTimeSpan)
+            // Periodic timers (the proxy's deadline heartbeat) and long ones keep real time; only the replay's delays are instant.
+            if (dueTime > Longest || dueTime == Timeout.InfiniteTimeSpan || period != Timeout.InfiniteTimeSpan)
             {
                 return base.CreateTimer(callback, state, dueTime, period);
             }

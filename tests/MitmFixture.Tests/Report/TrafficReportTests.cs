@@ -161,7 +161,7 @@ public sealed class TrafficReportTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private async Task<string> WriteReportAsync(IReadOnlyList<Flow> flows)
+    private async Task<string> WriteReportAsync(List<Flow> flows)
     {
         var cassette = Path.Combine(_directory, "flows.json");
         var page = Path.Combine(_directory, "report.html");

@@ -7,6 +7,7 @@ namespace MitmFixture.Cli.ConsoleUi.Rendering;
 /// Draws frame lines with Spectre.Console: each line cut to the terminal's width (by cells, so wide
 /// characters count twice), padded with its fill style, and turned into ANSI text.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The only disposable field is a StringWriter, which holds no resource.")]
 internal sealed class SpectreFrame
 {
     private readonly StringWriter _output = new();

@@ -20,6 +20,7 @@ public sealed record ModifySpec(string Option, FlowFilter? Filter, string Subjec
     /// <summary>The replacement as written: <c>@path</c> for one read from a file, else the same as <see cref="Replacement"/>.</summary>
     public string ReplacementSource { get; init; } = Replacement;
 
+    /// <summary>True when the spec's filter matches <paramref name="flow"/> (a spec without a filter matches every flow).</summary>
     public bool Matches(Flow flow) => Filter?.Matches(flow) ?? true;
 
     /// <summary>Parses <paramref name="option"/>; the exception message quotes it and says what is wrong.</summary>

@@ -11,6 +11,7 @@ namespace MitmFixture.Replay.Drift;
 /// </summary>
 public static class DriftComparer
 {
+    /// <summary>Compares the <paramref name="live"/> answer to the <paramref name="recorded"/> one, after scrubbing both by <paramref name="options"/>.</summary>
     public static FlowDrift Compare(int index, Flow recorded, Flow live, TrafficScrubOptions options)
     {
         ArgumentNullException.ThrowIfNull(recorded);

@@ -14,8 +14,10 @@ namespace MitmFixture.Replay.Drift;
 /// <param name="LiveIndexes">For each of <paramref name="Flows"/>, the position of its live flow in the traffic compared.</param>
 public sealed record TrafficDrift(IReadOnlyList<FlowDrift> Flows, IReadOnlyList<UnrecordedFlow> Unrecorded, IReadOnlyList<int> LiveIndexes)
 {
+    /// <summary>True when a flow differs from its recording or a live request has none.</summary>
     public bool HasDrift => Unrecorded.Count > 0 || Flows.Any(f => f.Verdict != DriftVerdict.Same);
 
+    /// <summary>Compares the <paramref name="live"/> flows to the <paramref name="cassette"/>'s, matched as server replay would match them.</summary>
     public static TrafficDrift Compare(IReadOnlyList<Flow> live, Cassette cassette, ServerReplayOptions replay, Redactor redactor, TrafficScrubOptions options)
     {
         ArgumentNullException.ThrowIfNull(live);

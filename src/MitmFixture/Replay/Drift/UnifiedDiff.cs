@@ -12,6 +12,7 @@ public static class UnifiedDiff
 {
     private const int Context = 3;
 
+    /// <summary>A unified diff (three lines of context) of <paramref name="actual"/> against <paramref name="expected"/>, headed by the two names; a one-line note instead when both are too large to diff.</summary>
     public static string Create(string expected, string actual, string expectedName, string actualName)
     {
         var a = Lines(expected);

@@ -126,7 +126,7 @@ public sealed partial class ConsoleTerminalTests : IDisposable
         Assert.Equal("ok", curl.Stdout.Trim());
         await tmux.WaitForAsync("[server replay:1 left]");
         var screen = await tmux.WaitForAsync("↻"); // the count can be drawn a frame before the row's mark
-        Assert.Contains(screen.Split('\n'), line => line.Contains("↻", StringComparison.Ordinal) && line.Contains("http://api.example.com/health", StringComparison.Ordinal));
+        Assert.Contains(screen.Split('\n'), line => line.Contains('↻', StringComparison.Ordinal) && line.Contains("http://api.example.com/health", StringComparison.Ordinal));
 
         tmux.SendKeys("Q");
         await tmux.WaitForExitAsync();
