@@ -83,5 +83,6 @@ public sealed record TrafficDrift(IReadOnlyList<FlowDrift> Flows, IReadOnlyList<
 /// <param name="Why">The nearest recording and what differs (<see cref="ReplayStore.Explain"/>).</param>
 public sealed record UnrecordedFlow(int LiveIndex, Flow Live, string Why)
 {
+    /// <summary>The line a failure shows: the live request and why no recording answers it.</summary>
     public override string ToString() => $"{Live.Request.Method} {Live.Request.Url}: {Why}";
 }
