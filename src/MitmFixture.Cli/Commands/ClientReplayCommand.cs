@@ -22,17 +22,17 @@ internal static class ClientReplayCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var errors = new List<string>();
+            var configuration = shared.Build(parse, errors);
             Cassette? recorded = null;
             try
             {
-                recorded = Cassette.Load(parse.GetValue(cassette)!);
+                recorded = Cassette.Load(parse.GetValue(cassette)!, configuration.Proxy.Limits.MaxDecodedBodyBytes); // within decode_limit, as live bodies
             }
             catch (CassetteFormatException e)
             {
                 errors.Add(e.Message);
             }
 
-            var configuration = shared.Build(parse, errors);
             var pipeline = ProxyPipeline.Compose(configuration, new PipelineParts(), errors);
             if (errors.Count > 0 || recorded is null)
             {

@@ -41,8 +41,8 @@ internal static class ConsoleCommand
                 errors.Add($"--view-filter '{viewText}': {viewError.Message}");
             }
 
-            var loaded = CassetteInputs.Load(parse.GetValue(read) ?? [], errors).Flows;
             var configuration = shared.Build(parse, errors);
+            var loaded = CassetteInputs.Load(parse.GetValue(read) ?? [], errors, configuration.Proxy.Limits.MaxDecodedBodyBytes).Flows;
             var pipeline = ProxyPipeline.Compose(configuration, new PipelineParts { Intercept = interceptAddon, EditableModifyBody = true }, errors);
             if (errors.Count > 0)
             {
@@ -89,7 +89,7 @@ internal static class ConsoleCommand
                 // Paused clients would otherwise wait for the proxy's shutdown timeout.
                 foreach (var flow in proxy.Flows.Snapshot().Where(f => f.Intercepted))
                 {
-                    flow.Kill();
+                    flow.Kill(options.TimeProvider);
                 }
             }
 

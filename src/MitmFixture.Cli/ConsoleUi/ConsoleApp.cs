@@ -252,7 +252,7 @@ internal sealed class ConsoleApp
     {
         if (flow.Live)
         {
-            flow.Kill();
+            flow.Kill(Backend.Proxy.Options.TimeProvider);
             Say("Killed " + flow.Request.Url);
         }
         else
@@ -270,7 +270,7 @@ internal sealed class ConsoleApp
     {
         if (flow.Live)
         {
-            flow.Kill();
+            flow.Kill(Backend.Proxy.Options.TimeProvider);
         }
 
         Flows.Remove(flow);
@@ -282,7 +282,7 @@ internal sealed class ConsoleApp
     {
         foreach (var flow in Flows.All.Concat(Backend.Proxy.Flows.Snapshot()).Where(f => f.Live).Distinct().ToList())
         {
-            flow.Kill();
+            flow.Kill(Backend.Proxy.Options.TimeProvider);
         }
 
         Flows.Clear();

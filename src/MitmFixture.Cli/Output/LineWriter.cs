@@ -4,10 +4,15 @@ namespace MitmFixture.Cli.Output;
 
 /// <summary>
 /// Writes lines to stdout from a background task, so a slow terminal never holds up a proxied
-/// request; flushes whenever the queue runs dry.
+/// request; flushes whenever the queue runs dry. After each batch the pump rests for
+/// <see cref="BatchInterval"/>: a line written while it is idle goes out at once, but under load
+/// lines are written in batches instead of waking a thread-pool thread per flow, which cost more
+/// CPU than proxying the request (bench/RESULTS.md, "Socket transport").
 /// </summary>
 internal sealed class LineWriter : IAsyncDisposable
 {
+    private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(20);
+
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TextWriter _output;
     private readonly Task _pump;
@@ -35,6 +40,7 @@ internal sealed class LineWriter : IAsyncDisposable
             }
 
             await _output.FlushAsync();
+            await Task.Delay(BatchInterval);
         }
     }
 

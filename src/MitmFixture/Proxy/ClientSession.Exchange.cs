@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
@@ -15,6 +16,7 @@ internal sealed partial class ClientSession
     ///                                                                                   └─ server: head ─► response headers hook ─► body ─► response hook ─► client
     /// </code>
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per request: the state machine is pooled, not allocated
     private async ValueTask<bool> ExchangeAsync(Flow flow, DuplexConnection? client, BodyFraming framing)
     {
         var request = flow.Request;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
@@ -10,6 +11,9 @@ namespace MitmFixture.Proxy;
 /// <summary>The server side of an exchange: sending the request, reading and relaying the response.</summary>
 internal sealed partial class ClientSession
 {
+    /// <summary><see cref="FlushClientAsync"/> as a delegate made once per session rather than once per response.</summary>
+    private Func<PipeWriter, ValueTask<FlushResult>> FlushClient => _flushClient ??= FlushClientAsync;
+
     /// <summary>True once any byte of the current response went to the client; after that an error can only close.</summary>
     private bool _responseStarted;
 
@@ -17,6 +21,7 @@ internal sealed partial class ClientSession
     /// Sends the request and delivers the response to the client. False when the client connection
     /// must close (killed, upgraded to a WebSocket, or a streamed response whose end only a close can mark).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per request: the state machine is pooled, not allocated
     private async ValueTask<bool> ForwardAsync(Flow flow, DuplexConnection? client, PendingBody body)
     {
         var request = flow.Request;
@@ -167,6 +172,7 @@ internal sealed partial class ClientSession
         return new ServerKey(request.Scheme, request.Host, request.Port, sni);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // once per request: the state machine is pooled, not allocated
     private async ValueTask SendRequestAsync(DuplexConnection server, HttpRequest request, DuplexConnection? client, PendingBody body)
     {
         var headers = request.Headers.Clone();
@@ -239,6 +245,7 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>Reads the response head, skipping interim 1xx answers other than 101.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per request: the state machine is pooled, not allocated
     private async ValueTask<HttpResponse> ReadResponseHeadAsync(UpstreamConnection server)
     {
         var reader = server.Connection.Reader;
@@ -397,7 +404,7 @@ internal sealed partial class ClientSession
         try
         {
             var remaining = framing.Kind == BodyKind.Length ? framing.Length : -1;
-            response.Trailers = await BodyTransfer.StreamAsync(server.Reader, framing, decoder, remaining, destination, chunked, ServerBodyClock(), FlushClientAsync);
+            response.Trailers = await BodyTransfer.StreamAsync(server.Reader, framing, decoder, remaining, destination, chunked, ServerBodyClock(), FlushClient);
         }
         catch (OperationCanceledException) when (_serverDeadline.Expired)
         {
@@ -408,6 +415,7 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>Writes a whole response, with framing that matches its body as it is now (addons may have changed it).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // once per request: the state machine is pooled, not allocated
     private async ValueTask WriteResponseAsync(DuplexConnection connection, HttpRequest request, HttpResponse response, bool clientHttp10)
     {
         var headers = response.Headers.Clone();
@@ -425,7 +433,7 @@ internal sealed partial class ClientSession
         _responseStarted = true;
         if (!bodyless)
         {
-            await WriteBufferedBodyAsync(writer, response.BodyForWriting, clientHttp10 ? null : response.Trailers, chunked, FlushClientAsync);
+            await WriteBufferedBodyAsync(writer, response.BodyForWriting, clientHttp10 ? null : response.Trailers, chunked, FlushClient);
         }
         else
         {

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using MitmFixture.Flows;
 using MitmFixture.Http;
@@ -45,6 +46,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
     private UpstreamConnection? _upstream;
     private ServerConnectionInfo _serverInfo = new();
     private string? _tlsHost;
+    private Func<PipeWriter, ValueTask<FlushResult>>? _flushClient;
 
     public ClientSession(ProxyContext context, Socket? socket)
     {
@@ -71,7 +73,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
     /// <summary>Serves the connection until either side closes it.</summary>
     public async Task RunAsync()
     {
-        var connection = new DuplexConnection(_socket, new NetworkStream(_socket!, ownsSocket: true));
+        var connection = new DuplexConnection(_socket!); // RunAsync serves accepted sockets only
         try
         {
             ProxyLog.ClientConnected(_context.Logger, ClientName);
@@ -280,6 +282,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
     }
 
     /// <summary>Reads the next request head; null when the client closed or went idle.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per request: the state machine is pooled, not allocated
     private async ValueTask<(HttpRequest? Request, BodyFraming Framing)> ReadRequestAsync(DuplexConnection connection)
     {
         var reader = connection.Reader;

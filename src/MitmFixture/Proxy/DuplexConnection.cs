@@ -4,7 +4,10 @@ using System.Net.Sockets;
 
 namespace MitmFixture.Proxy;
 
-/// <summary>One side of a proxied connection: a stream (plain or TLS) with a pipe reader and writer over it.</summary>
+/// <summary>
+/// One side of a proxied connection: a pipe reader and writer over either the socket itself (plain
+/// TCP, <see cref="SocketPipeReader"/> and <see cref="SocketPipeWriter"/>) or a stream (TLS).
+/// </summary>
 internal sealed class DuplexConnection : IAsyncDisposable
 {
     // Zero-byte reads wait for data before a buffer is rented, as Kestrel does: an idle keep-alive
@@ -12,17 +15,29 @@ internal sealed class DuplexConnection : IAsyncDisposable
     private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true, useZeroByteReads: true);
     private static readonly StreamPipeWriterOptions WriterOptions = new(minimumBufferSize: 4 * 1024, leaveOpen: true);
 
+    private Stream? _stream;
+
+    /// <summary>Plain TCP: the pipes read and write the socket directly, with no stream between.</summary>
+    public DuplexConnection(Socket socket)
+    {
+        Socket = socket;
+        Reader = new SocketPipeReader(socket);
+        Writer = new SocketPipeWriter(socket);
+    }
+
+    /// <summary>A stream over the socket (TLS, or bytes replayed before the rest).</summary>
     public DuplexConnection(Socket? socket, Stream stream)
     {
         Socket = socket;
-        Stream = stream;
+        _stream = stream;
         Reader = PipeReader.Create(stream, ReaderOptions);
         Writer = PipeWriter.Create(stream, WriterOptions);
     }
 
     public Socket? Socket { get; }
 
-    public Stream Stream { get; }
+    /// <summary>The stream under the pipes; on the socket transport, a stream over the socket made on first use (raw tunnels, TLS after CONNECT).</summary>
+    public Stream Stream => _stream ??= new NetworkStream(Socket!, ownsSocket: true); // the socket constructor always sets Socket
 
     public PipeReader Reader { get; }
 
@@ -58,7 +73,11 @@ internal sealed class DuplexConnection : IAsyncDisposable
             // The peer is gone; nothing left to flush.
         }
 
-        await Stream.DisposeAsync();
+        if (_stream is not null)
+        {
+            await _stream.DisposeAsync();
+        }
+
         Socket?.Dispose();
     }
 }

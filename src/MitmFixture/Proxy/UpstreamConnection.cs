@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 
 namespace MitmFixture.Proxy;
@@ -29,6 +30,7 @@ internal sealed class UpstreamConnection(ServerKey key, DuplexConnection connect
     public bool IdleReadCompleted => _idleRead is { IsCompleted: true };
 
     /// <summary>The next read of the server's bytes: the idle read when one is pending, else a new one.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per request: the state machine is pooled, not allocated
     public async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken)
     {
         if (_idleRead is { } idle)

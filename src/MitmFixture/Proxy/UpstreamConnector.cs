@@ -30,6 +30,14 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
         var socket = await DialAsync(dialHost, dialPort, cancellationToken);
         info.PeerAddress = socket.RemoteEndPoint as IPEndPoint;
         info.TimestampTcpSetup = time.GetUtcNow();
+        if (!key.IsTls && !rawTunnel)
+        {
+            // Plain HTTP, straight or through the upstream proxy: the socket transport.
+#pragma warning disable CA2000 // ownership passes to the returned UpstreamConnection, which disposes it
+            return new UpstreamConnection(key, new DuplexConnection(socket), null);
+#pragma warning restore CA2000
+        }
+
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
