@@ -106,7 +106,7 @@ public static class Har
             {
                 Method = request.Method,
                 Url = request.Url,
-                HttpVersion = request.HttpVersion,
+                HttpVersion = HarVersion(request.HttpVersion),
                 Headers = request.Headers.Select(h => new HarNameValue { Name = h.Name, Value = h.Value }).ToList(),
                 QueryString = request.Query.Select(q => new HarNameValue { Name = q.Key, Value = q.Value }).ToList(),
                 PostData = PostData(request),
@@ -118,7 +118,7 @@ public static class Har
                 {
                     Status = response.StatusCode,
                     StatusText = response.Reason,
-                    HttpVersion = response.HttpVersion,
+                    HttpVersion = HarVersion(response.HttpVersion),
                     Headers = response.Headers.Select(h => new HarNameValue { Name = h.Name, Value = h.Value }).ToList(),
                     Content = response.DecodeProblem is { } problem && response.Body is { } raw
                         ? new HarContent { Size = raw.Length, MimeType = response.ContentType ?? "", Text = Convert.ToBase64String(raw), Encoding = "base64", Encoded = true, Comment = problem }
@@ -302,7 +302,16 @@ public static class Har
     }
 
     /// <summary>Browsers write "http/2.0" or "h3"; the proxy speaks HTTP/1.1 to clients, so that is what a replay answers with.</summary>
-    private static string NormalizeVersion(string? version) => version?.ToUpperInvariant() is "HTTP/1.0" ? "HTTP/1.0" : "HTTP/1.1";
+    /// <summary>HTTP/2 is written as browsers write it ("h2", Chrome's and Edge's form); HTTP/1.x as it is.</summary>
+    private static string HarVersion(string version) => version == "HTTP/2.0" ? "h2" : version;
+
+    /// <summary>HTTP/1.0 and HTTP/2 keep their version (every spelling of h2 that tools write); the rest are answered as HTTP/1.1.</summary>
+    private static string NormalizeVersion(string? version) => version?.ToUpperInvariant() switch
+    {
+        "HTTP/1.0" => "HTTP/1.0",
+        "H2" or "HTTP/2" or "HTTP/2.0" => "HTTP/2.0",
+        _ => "HTTP/1.1",
+    };
 
     private static string Content(byte[] body, string contentType, out string? encoding)
     {

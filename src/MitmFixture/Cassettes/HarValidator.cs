@@ -9,7 +9,7 @@ internal static class HarValidator
     /// <summary>
     /// What tools write in <c>httpVersion</c>: "HTTP/1.1", "http/2.0" and "h3" (Chrome, Edge), "HTTP/2" and
     /// "HTTP/3" (Firefox), "h3-29" and "http/2+quic/46" (older Chrome), "" (Safari for cache hits), null.
-    /// All but HTTP/1.0 are answered as HTTP/1.1, the version the proxy speaks, so none is written.
+    /// HTTP/1.0 and HTTP/2 keep their version (Har.NormalizeVersion); the rest are answered as HTTP/1.1, so none is written.
     /// </summary>
     private static readonly Regex KnownVersion = new(
         @"^(?:HTTP/(?:0\.9|1\.[01]|[23](?:\.0)?)|SPDY/\d(?:\.\d)?|h2c?|h3(?:-[A-Za-z0-9]{1,8})?|http/2\+quic/\d{1,4}|quic|unknown|)$",

@@ -25,7 +25,7 @@ internal static class Http1Writer
         Write(output, " "u8);
         Write(output, target);
         Write(output, " "u8);
-        Write(output, request.HttpVersion);
+        Write(output, request.HttpVersion.StartsWith("HTTP/1.", StringComparison.Ordinal) ? request.HttpVersion : "HTTP/1.1"); // an HTTP/2 request sent over HTTP/1.1 (translation, client replay)
         Write(output, "\r\n"u8);
         WriteHeaders(output, headers);
     }
@@ -44,6 +44,14 @@ internal static class Http1Writer
         }
 
         CheckFields(headers, "header");
+        if (!httpVersion.StartsWith("HTTP/1.", StringComparison.Ordinal))
+        {
+            // An HTTP/2 response (recorded, or from a server spoken to over h2) goes to an HTTP/1.1
+            // client as HTTP/1.1, with the reason phrase h2 does not carry (mitmproxy's Http1Server does the same).
+            httpVersion = "HTTP/1.1";
+            reason = reason.Length == 0 ? ReasonPhrases.For(statusCode) : reason;
+        }
+
         Write(output, httpVersion);
         Write(output, " "u8);
         var span = output.GetSpan(3);

@@ -68,7 +68,7 @@ internal static class HttpSyntax
 
     /// <summary>The versions this proxy speaks on the wire.</summary>
     public static string? Version(string? value) =>
-        value is "HTTP/1.1" or "HTTP/1.0" ? null : $"is {Quote(value)}; expected \"HTTP/1.1\" or \"HTTP/1.0\"";
+        value is "HTTP/1.1" or "HTTP/1.0" or "HTTP/2.0" ? null : $"is {Quote(value)}; expected \"HTTP/1.1\", \"HTTP/1.0\" or \"HTTP/2.0\"";
 
     /// <summary>Three digits, as the status line carries (RFC 9110 §15).</summary>
     public static string? StatusCode(int value) => value is >= 100 and <= 999 ? null : $"is {value}; expected 100 to 999";

@@ -114,7 +114,7 @@ internal sealed partial class ClientSession
             var tls = await AcceptTlsAsync(peeked, host, port, upstreamScheme: "https");
             if (tls is not null)
             {
-                await ServeAsync(new DuplexConnection(_socket, tls), new TunnelTarget("https", host, port, ClientTls: true));
+                await ServeDecryptedAsync(tls, new TunnelTarget("https", host, port, ClientTls: true));
             }
         }
         else if (char.IsAsciiLetterUpper((char)first))

@@ -29,6 +29,13 @@ internal sealed partial class ClientSession : IAsyncDisposable
 {
     private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
 
+    /// <summary>
+    /// What we can speak, h2 first: .NET picks the first of ours the client also offered, so an h2-only
+    /// client (every gRPC client) gets h2, an HTTP/1.1 one http/1.1, and one that offers both h2, as
+    /// mitmproxy does (it offers the client's own list, filtered to what it speaks).
+    /// </summary>
+    private static readonly List<SslApplicationProtocol> Http2AndHttp11 = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
+
     private readonly ProxyContext _context;
     private readonly AddonPipeline _pipeline;
     private readonly Socket? _socket;
@@ -91,8 +98,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
                         return;
                     }
 
-                    connection = new DuplexConnection(_socket, tls);
-                    await ServeAsync(connection, new TunnelTarget(target.Scheme, target.IdnHost, port, ClientTls: true));
+                    await ServeDecryptedAsync(tls, new TunnelTarget(target.Scheme, target.IdnHost, port, ClientTls: true));
                 }
                 else
                 {
@@ -384,7 +390,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
                 return false;
             }
 
-            await ServeAsync(new DuplexConnection(_socket, tls), new TunnelTarget("https", host, port, ClientTls: true));
+            await ServeDecryptedAsync(tls, new TunnelTarget("https", host, port, ClientTls: true));
         }
         else
         {
@@ -436,7 +442,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
                     return new SslServerAuthenticationOptions
                     {
                         ServerCertificateContext = _context.Certificates.GetOrCreate(identity),
-                        ApplicationProtocols = Http11Only,
+                        ApplicationProtocols = _context.Options.Http2 ? Http2AndHttp11 : Http11Only,
                     };
                 },
                 null,

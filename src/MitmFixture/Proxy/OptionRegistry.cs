@@ -34,6 +34,8 @@ public static class OptionRegistry
             c => c.Proxy.SslInsecure, (c, v) => c with { Proxy = c.Proxy with { SslInsecure = v } }),
         Bool("upstream_cert", OptionGroup.Proxy, "ProxyOptions.UpstreamCert", "Dial the server first and copy its certificate's names into ours.",
             c => c.Proxy.UpstreamCert, (c, v) => c with { Proxy = c.Proxy with { UpstreamCert = v } }),
+        Bool("http2", OptionGroup.Proxy, "ProxyOptions.Http2", "Speak HTTP/2: offer h2 in ALPN to clients and servers (each stream is a flow).",
+            c => c.Proxy.Http2, (c, v) => c with { Proxy = c.Proxy with { Http2 = v } }),
         List("ignore_hosts", OptionGroup.Proxy, "ProxyOptions.IgnoreHosts", "Regex matched against host:port; matching CONNECTs are tunnelled untouched and not recorded.", "a regular expression", "example\\.com:443",
             c => c.Proxy.IgnoreHosts, (c, v) => c with { Proxy = c.Proxy with { IgnoreHosts = v } }, Regex),
         List("allow_hosts", OptionGroup.Proxy, "ProxyOptions.AllowHosts", "Regex matched against host:port; only matching CONNECTs are intercepted, the rest tunnelled untouched.", "a regular expression", "example\\.com:443",

@@ -22,7 +22,10 @@ internal sealed class ProxyContext
         Flows = new FlowStore(options.FlowLimit);
         IgnoreHosts = Compile(options.IgnoreHosts);
         AllowHosts = Compile(options.AllowHosts);
+        _http2Front = new Lazy<Task<Http2Front>>(() => Http2Front.StartAsync(options.Limits, shutdown), LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    private readonly Lazy<Task<Http2Front>> _http2Front;
 
     public ProxyOptions Options { get; }
 
@@ -48,6 +51,18 @@ internal sealed class ProxyContext
     public IReadOnlyList<Regex> IgnoreHosts { get; }
 
     public IReadOnlyList<Regex> AllowHosts { get; }
+
+    /// <summary>The HTTP/2 server side, started when the first client chooses h2 (Kestrel costs nothing until then).</summary>
+    public Task<Http2Front> GetHttp2FrontAsync() => _http2Front.Value;
+
+    /// <summary>Stops the HTTP/2 server side, if it was started.</summary>
+    public async ValueTask StopHttp2Async()
+    {
+        if (_http2Front.IsValueCreated && _http2Front.Value.IsCompletedSuccessfully)
+        {
+            await (await _http2Front.Value).DisposeAsync();
+        }
+    }
 
     /// <summary>mitmproxy matches ignore_hosts and allow_hosts against <c>host:port</c>; allow_hosts ignores every host it does not match.</summary>
     public bool IsIgnored(string host, int port)

@@ -24,6 +24,12 @@ public sealed record ProxyOptions
     /// <summary>Where the CA lives when <see cref="CertificateAuthority"/> is not given. Default <c>~/.mitmfixture</c>.</summary>
     public string? CertificateDirectory { get; init; }
 
+    /// <summary>
+    /// Offer HTTP/2 (ALPN <c>h2</c>) to clients whose TLS is intercepted and to servers behind them
+    /// (mitmproxy's <c>http2</c>). Default true; off, both sides speak HTTP/1.1 only.
+    /// </summary>
+    public bool Http2 { get; init; } = true;
+
     /// <summary>Copy the upstream certificate's names into the interception certificate (mitmproxy's <c>upstream_cert</c>). Default true.</summary>
     public bool UpstreamCert { get; init; } = true;
 

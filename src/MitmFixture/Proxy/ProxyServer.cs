@@ -216,6 +216,7 @@ public sealed class ProxyServer : IAsyncDisposable
             // Sessions stuck in I/O end when their sockets close with the process; do not hang the caller.
         }
 
+        await _context.StopHttp2Async();
         await _context.Pipeline.DoneAsync();
         _context.Certificates.Dispose();
         _context.Heartbeat.Dispose();

@@ -14,8 +14,12 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
 {
     private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
 
+    /// <summary>h2 first: the server picks, and its choice is on the connection's ServerConnectionInfo.Alpn.</summary>
+    private static readonly List<SslApplicationProtocol> Http2AndHttp11 = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
+
     /// <param name="rawTunnel">For ignore_hosts: a plain TCP stream to the server, through the upstream proxy's CONNECT when chaining.</param>
-    public async ValueTask<UpstreamConnection> ConnectAsync(ServerKey key, ServerConnectionInfo info, CancellationToken cancellationToken, bool rawTunnel = false)
+    /// <param name="offerHttp2">Offer h2 before http/1.1 in ALPN (the HTTP/2 forwarder, Http2Upstream); otherwise http/1.1 only.</param>
+    public async ValueTask<UpstreamConnection> ConnectAsync(ServerKey key, ServerConnectionInfo info, CancellationToken cancellationToken, bool rawTunnel = false, bool offerHttp2 = false)
     {
         var viaProxy = options.Mode.Kind == ProxyModeKind.Upstream ? options.Mode.Target : null;
         var dialHost = viaProxy?.IdnHost ?? key.Host;
@@ -60,7 +64,7 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
                     new SslClientAuthenticationOptions
                     {
                         TargetHost = sni ?? key.Host,
-                        ApplicationProtocols = Http11Only,
+                        ApplicationProtocols = offerHttp2 ? Http2AndHttp11 : Http11Only,
                         RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateServerCertificate(certificate, chain, errors, sni ?? key.Host, out refusal),
                     },
                     linked.Token);

@@ -91,6 +91,7 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         ["mode"] = o => o with { Proxy = o.Proxy with { Mode = ProxyMode.Reverse("http://127.0.0.1:9") } },
         ["ssl_insecure"] = o => o with { Proxy = o.Proxy with { SslInsecure = true } },
         ["upstream_cert"] = o => o with { Proxy = o.Proxy with { UpstreamCert = false } },
+        ["http2"] = o => o with { Proxy = o.Proxy with { Http2 = false } },
         ["ignore_hosts"] = o => o with { Proxy = o.Proxy with { IgnoreHosts = ["example\\.com:443"] } },
         ["allow_hosts"] = o => o with { Proxy = o.Proxy with { AllowHosts = ["example\\.com:443"] } },
         ["stream_large_bodies"] = o => o with { Proxy = o.Proxy with { StreamLargeBodies = 1024 * 1024 } },

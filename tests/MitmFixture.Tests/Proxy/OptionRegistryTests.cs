@@ -65,7 +65,7 @@ public sealed class OptionRegistryTests
 
         Assert.Equal(names.Count, names.Distinct().Count());
         Assert.Equal(flags.Count, flags.Distinct().Count());
-        Assert.All(OptionRegistry.All, o => Assert.Matches("^[a-z][a-z_]*$", o.Name));
+        Assert.All(OptionRegistry.All, o => Assert.Matches("^[a-z][a-z0-9_]*$", o.Name));
     }
 
     [Theory]

@@ -64,7 +64,7 @@ public static class HostileCassettes
         { "port", "0", "$.flows[0].request.port", "the port is 0; expected 1 to 65535" },
         { "port", "65536", "$.flows[0].request.port", "the port is 65536" },
         { "request_version", "\"HTTP/1.1\\r\\nX-Injected: 1\"", "$.flows[0].request.http_version", "the HTTP version is \"HTTP/1.1\\x0d\\x0aX-Injected: 1\"" },
-        { "request_version", "\"HTTP/2.0\"", "$.flows[0].request.http_version", "expected \"HTTP/1.1\" or \"HTTP/1.0\"" },
+        { "request_version", "\"HTTP/3.0\"", "$.flows[0].request.http_version", "expected \"HTTP/1.1\", \"HTTP/1.0\" or \"HTTP/2.0\"" },
         { "response_version", "\"SPDY/3\"", "$.flows[0].response.http_version", "the HTTP version is \"SPDY/3\"" },
         { "status", "99", "$.flows[0].response.status_code", "the status code is 99; expected 100 to 999" },
         { "status", "1000", "$.flows[0].response.status_code", "the status code is 1000" },

@@ -235,7 +235,7 @@ public sealed class TestUpstream : IAsyncDisposable
         return bytes;
     }
 
-    private static (X509Certificate2 Authority, X509Certificate2 Leaf) CreateCertificates()
+    internal static (X509Certificate2 Authority, X509Certificate2 Leaf) CreateCertificates()
     {
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest("CN=Test Upstream CA", caKey, HashAlgorithmName.SHA256);

@@ -1,0 +1,264 @@
+using System.Globalization;
+using System.Net.Security;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>
+/// A client connection that chose h2 in ALPN. Kestrel (Http2Front) runs the HTTP/2 connection; each
+/// stream it parses becomes one flow, served by a stream session of its own so that streams are
+/// independent: one paused or slow flow holds only its stream.
+/// <code>
+/// TLS (ALPN h2) ─► Kestrel: frames, HPACK, flow control ─► per stream: request ─► flow ─► hooks ─┬─ answered (replay)
+///                                                                                               └─ Http2Upstream (h2, or HTTP/1.1 by translation)
+///               ◄─ response (+ trailers) written back on the stream ◄──────────────────────────────┘
+/// </code>
+/// Pseudo-headers map as mitmproxy maps them: :method, :scheme and :path into the request line,
+/// :authority as the Host header; names are lowercase as on the wire; http_version is HTTP/2.0.
+/// </summary>
+internal sealed partial class ClientSession
+{
+    /// <summary>Set on a stream session: where its flows go. Null on a connection's own session.</summary>
+    private readonly Http2Upstream? _http2Upstream;
+
+    /// <summary>A session serving one HTTP/2 stream of <paramref name="owner"/>'s connection, with no connection of its own.</summary>
+    private ClientSession(ClientSession owner, Http2Upstream upstream)
+    {
+        _context = owner._context;
+        _pipeline = _context.Pipeline.WithPauseWait(WaitWhilePausedAsync);
+        _socket = null;
+        _client = owner._client;
+        _tlsHost = owner._tlsHost;
+        _http2Upstream = upstream;
+        _clientDeadline = new Deadline(_context.Heartbeat, _context.Shutdown);
+        _serverDeadline = new Deadline(_context.Heartbeat, _context.Shutdown);
+        _clientWriteDeadline = new Deadline(_context.Heartbeat, _context.Shutdown);
+    }
+
+    /// <summary>Serves what a client speaks inside TLS, by the protocol ALPN chose: HTTP/2 here, HTTP/1.1 in the request loop.</summary>
+    private async Task ServeDecryptedAsync(Stream tls, TunnelTarget tunnel)
+    {
+        if (tls is SslStream { NegotiatedApplicationProtocol: var alpn } && alpn == SslApplicationProtocol.Http2)
+        {
+            await using (tls)
+            {
+                await ServeHttp2Async(tls, tunnel);
+            }
+
+            return;
+        }
+
+        await using var connection = new DuplexConnection(_socket, tls);
+        await ServeAsync(connection, tunnel);
+    }
+
+    /// <summary>Serves an h2 client connection (already decrypted) until it ends.</summary>
+    private async Task ServeHttp2Async(Stream stream, TunnelTarget tunnel)
+    {
+        var front = await _context.GetHttp2FrontAsync();
+        using var upstream = new Http2Upstream(_context);
+        await DropUpstreamAsync(); // the certificate sniff's HTTP/1.1 connection: the h2 forwarder dials its own
+
+        // Kestrel calls back on its own threads; each stream runs in this connection's execution
+        // context instead, as an HTTP/1.1 flow would (the fixture's scopes tell flows apart by it).
+        var connectionContext = ExecutionContext.Capture();
+        await front.ServeAsync(stream, _client.PeerAddress, _client.LocalAddress, features => InContext(connectionContext, () => ServeStreamAsync(features, tunnel, upstream)), Shutdown);
+    }
+
+    private static Task InContext(ExecutionContext? context, Func<Task> work)
+    {
+        if (context is null)
+        {
+            return work();
+        }
+
+        var task = Task.CompletedTask;
+        ExecutionContext.Run(context, _ => task = work(), null);
+        return task;
+    }
+
+    private async Task ServeStreamAsync(IFeatureCollection features, TunnelTarget tunnel, Http2Upstream upstream)
+    {
+        var request = ToRequest(features.Get<IHttpRequestFeature>()!); // Kestrel always provides it
+        request.TimestampStart = _context.Time.GetUtcNow();
+        if (!ApplyTarget(request, tunnel, out var problem))
+        {
+            await AnswerErrorAsync(features, 400, problem);
+            return;
+        }
+
+        var flow = new Flow(request, _client) { Live = true, Server = new ServerConnectionInfo { Address = Http.HostPort.Format(request.Host, request.Port) } };
+        _context.Flows.Add(flow);
+        await using var session = new ClientSession(this, upstream);
+        try
+        {
+            if (!await ReadRequestBodyAsync(features, flow))
+            {
+                await session.FailAsync(flow, $"request body exceeds the {Limits.MaxBufferedBodyBytes}-byte limit (streaming HTTP/2 bodies is not supported yet)");
+                await AnswerErrorAsync(features, 413, flow.Error!.Message); // set just above
+                return;
+            }
+
+            await session.ExchangeAsync(flow, client: null, BodyFraming.Empty);
+            await AnswerAsync(features, flow);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client reset the stream or left; Kestrel cleans up the stream.
+            if (flow.Error is null && flow.Response is null)
+            {
+                await session.FailAsync(flow, $"client stream ended: {e.Message}");
+            }
+        }
+        finally
+        {
+            Finish(flow);
+        }
+    }
+
+    private static HttpRequest ToRequest(IHttpRequestFeature source)
+    {
+        var request = new HttpRequest
+        {
+            Method = source.Method,
+            Scheme = source.Scheme,
+            Path = string.IsNullOrEmpty(source.RawTarget) ? source.Path + source.QueryString : source.RawTarget,
+            HttpVersion = "HTTP/2.0",
+            Headers = ToHeaders(source.Headers),
+        };
+        return request;
+    }
+
+    /// <summary>Kestrel's names are canonical-cased; HTTP/2's wire form is lowercase (RFC 9113 §8.2.1), so it is restored.</summary>
+    private static HttpHeaders ToHeaders(IEnumerable<KeyValuePair<string, StringValues>> source)
+    {
+        var headers = new HttpHeaders();
+        foreach (var (name, values) in source)
+        {
+            foreach (var value in values)
+            {
+                headers.Add(name.ToLowerInvariant(), value ?? "");
+            }
+        }
+
+        return headers;
+    }
+
+    /// <summary>Reads the stream's body whole (and its trailers). False when it exceeds the buffer limit.</summary>
+    private async ValueTask<bool> ReadRequestBodyAsync(IFeatureCollection features, Flow flow)
+    {
+        var request = flow.Request;
+        var body = features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true ? features.Get<IHttpRequestFeature>()!.Body : Stream.Null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, Shutdown)) > 0)
+        {
+            if (buffer.Length + read > Limits.MaxBufferedBodyBytes)
+            {
+                return false;
+            }
+
+            buffer.Write(chunk.AsSpan(0, read)); // into memory: nothing to wait for
+        }
+
+        request.Body = buffer.ToArray();
+        if (features.Get<IHttpRequestTrailersFeature>() is { Available: true, Trailers.Count: > 0 } trailers)
+        {
+            request.Trailers = ToHeaders(trailers.Trailers);
+        }
+
+        request.TimestampEnd = _context.Time.GetUtcNow();
+        return true;
+    }
+
+    /// <summary>Writes the flow's outcome on the stream: its response with trailers, an error, or a reset for a kill.</summary>
+    private async ValueTask AnswerAsync(IFeatureCollection features, Flow flow)
+    {
+        if (flow.Killed)
+        {
+            features.Get<IHttpResetFeature>()?.Reset(0x8); // CANCEL (RFC 9113 §7), as mitmproxy answers a killed h2 flow
+            return;
+        }
+
+        if (flow.Response is not { } response)
+        {
+            await AnswerErrorAsync(features, flow.Error?.Message.Contains("did not answer within", StringComparison.Ordinal) == true ? 504 : 502, flow.Error?.Message ?? "no response");
+            return;
+        }
+
+        var target = features.Get<IHttpResponseFeature>()!; // Kestrel always provides these
+        var bodyFeature = features.Get<IHttpResponseBodyFeature>()!;
+        try
+        {
+            target.StatusCode = response.StatusCode;
+            foreach (var field in response.Headers)
+            {
+                if (!IsConnectionSpecific(field.Name))
+                {
+                    target.Headers[field.Name] = StringValues.Concat(target.Headers[field.Name], field.Value);
+                }
+            }
+
+            var body = response.Body ?? [];
+            var bodyless = flow.Request.Method == "HEAD" || response.StatusCode is < 200 or 204 or 304;
+            if (!bodyless)
+            {
+                // The body as it is now (an addon may have changed it), not as the server framed it.
+                target.Headers.ContentLength = body.Length;
+            }
+            else if (response.Headers.Get("content-length") is { } length && long.TryParse(length, NumberStyles.None, CultureInfo.InvariantCulture, out var declared))
+            {
+                target.Headers.ContentLength = declared;
+            }
+
+            await bodyFeature.StartAsync(Shutdown);
+            if (!bodyless && body.Length > 0)
+            {
+                await bodyFeature.Writer.WriteAsync(body, Shutdown);
+            }
+
+            if (response.Trailers is { Count: > 0 } trailers && features.Get<IHttpResponseTrailersFeature>() is { } trailersFeature)
+            {
+                foreach (var field in trailers)
+                {
+                    trailersFeature.Trailers[field.Name] = StringValues.Concat(trailersFeature.Trailers[field.Name], field.Value);
+                }
+            }
+
+            await bodyFeature.CompleteAsync();
+        }
+        catch (InvalidOperationException e)
+        {
+            // Kestrel refuses CR, LF or NUL in a field (set by an addon, an edit or a cassette): nothing unsafe is sent.
+            flow.Error = new FlowError($"unsafe response head: {e.Message}", _context.Time.GetUtcNow());
+            features.Get<IHttpResetFeature>()?.Reset(0x2); // INTERNAL_ERROR
+        }
+    }
+
+    private static bool IsConnectionSpecific(string name) =>
+        name.Equals("connection", StringComparison.OrdinalIgnoreCase) || name.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("proxy-connection", StringComparison.OrdinalIgnoreCase) || name.Equals("transfer-encoding", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("upgrade", StringComparison.OrdinalIgnoreCase) || name.Equals("content-length", StringComparison.OrdinalIgnoreCase);
+
+    private async ValueTask AnswerErrorAsync(IFeatureCollection features, int status, string message)
+    {
+        var target = features.Get<IHttpResponseFeature>()!;
+        if (target.HasStarted)
+        {
+            features.Get<IHttpResetFeature>()?.Reset(0x2);
+            return;
+        }
+
+        var body = System.Text.Encoding.UTF8.GetBytes($"MitmFixture: {message}\n");
+        target.StatusCode = status;
+        target.Headers.ContentType = "text/plain; charset=utf-8";
+        target.Headers.ContentLength = body.Length;
+        var bodyFeature = features.Get<IHttpResponseBodyFeature>()!;
+        await bodyFeature.Writer.WriteAsync(body, Shutdown);
+        await bodyFeature.CompleteAsync();
+    }
+}

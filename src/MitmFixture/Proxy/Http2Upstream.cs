@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using System.Net;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+using HttpHeaders = MitmFixture.Http.HttpHeaders;
+using HttpResponse = MitmFixture.Http.HttpResponse;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>
+/// The server side of an HTTP/2 client connection's flows: SocketsHttpHandler multiplexes them onto
+/// one server connection that our own connector opens (TCP, upstream proxy tunnel, TLS with the
+/// proxy's certificate checks) offering h2 and http/1.1. When the server picks h2 the streams stay
+/// h2 end to end (trailers included); when it picks http/1.1 SocketsHttpHandler translates. Owned by
+/// one client connection, like mitmproxy's server connections.
+/// </summary>
+internal sealed class Http2Upstream : IDisposable
+{
+    private static readonly HttpRequestOptionsKey<ServerKey> KeyOption = new("MitmFixture.ServerKey");
+
+    /// <summary>Connection-specific fields, which HTTP/2 forbids (RFC 9113 §8.2.2) and HTTP/1.1 framing replaces.</summary>
+    private static readonly HashSet<string> ConnectionSpecific = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host", "content-length",
+    };
+
+    private readonly ProxyContext _context;
+    private readonly HttpMessageInvoker _invoker;
+    private readonly ConcurrentDictionary<ServerKey, ServerConnectionInfo> _connections = new();
+
+    public Http2Upstream(ProxyContext context)
+    {
+        _context = context;
+        var limits = context.Options.Limits;
+#pragma warning disable CA2000 // the invoker owns the handler (disposeHandler: true) and is disposed with this object
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            PooledConnectionIdleTimeout = limits.IdleTimeout,
+            EnableMultipleHttp2Connections = true,
+            MaxResponseHeadersLength = Math.Max(1, limits.MaxHeadBytes / 1024),
+            ConnectCallback = ConnectAsync,
+        };
+        _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+#pragma warning restore CA2000
+    }
+
+    /// <summary>Sends the flow's request and returns the server's response with its body and trailers read whole.</summary>
+    public async ValueTask<HttpResponse> SendAsync(Flow flow, ServerKey key, CancellationToken cancellationToken)
+    {
+        var request = flow.Request;
+        using var message = ToMessage(request);
+        message.Options.Set(KeyOption, key);
+        var limits = _context.Options.Limits;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(limits.ResponseTimeout);
+        try
+        {
+            using var answer = await _invoker.SendAsync(message, timeout.Token);
+            flow.Server = _connections.TryGetValue(key, out var info) ? info : flow.Server;
+            var response = ToResponse(answer);
+            response.TimestampStart = _context.Time.GetUtcNow();
+            response.Body = await ReadBodyAsync(answer.Content, limits.MaxBufferedBodyBytes, timeout.Token);
+            response.Trailers = ToHeaders(answer.TrailingHeaders, lowercase: answer.Version.Major >= 2);
+            return response;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new UpstreamException($"the server did not answer within {limits.ResponseTimeout.TotalSeconds:0.#} s", 504);
+        }
+        catch (HttpRequestException e)
+        {
+            // Our connector's own error (refused, TLS) is the clearer message.
+            throw e.InnerException as UpstreamException ?? new UpstreamException($"the server exchange failed: {e.Message}", 502, e);
+        }
+        catch (IOException e)
+        {
+            throw new UpstreamException($"reading the response failed: {e.Message}", 502, e);
+        }
+    }
+
+    public void Dispose() => _invoker.Dispose();
+
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext connect, CancellationToken cancellationToken)
+    {
+        var key = connect.InitialRequestMessage.Options.TryGetValue(KeyOption, out var k)
+            ? k
+            : new ServerKey(connect.InitialRequestMessage.RequestUri!.Scheme, connect.DnsEndPoint.Host, connect.DnsEndPoint.Port, null); // every request we send carries the key
+        var info = new ServerConnectionInfo();
+        var upstream = await _context.Connector.ConnectAsync(key, info, cancellationToken, offerHttp2: true);
+        _connections[key] = info;
+
+        // SocketsHttpHandler takes an SslStream as already secured and reads ALPN from it.
+        return await upstream.Connection.DetachAsync();
+    }
+
+    private static HttpRequestMessage ToMessage(HttpRequest request)
+    {
+        var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Url)
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        var body = request.Body ?? [];
+        HttpContent? content = body.Length > 0 || request.Headers.Contains("Content-Length") ? new ByteArrayContent(body) : null;
+        foreach (var field in request.Headers)
+        {
+            if (field.Name.Equals("host", StringComparison.OrdinalIgnoreCase))
+            {
+                message.Headers.Host = field.Value; // sent as :authority over h2, Host over HTTP/1.1
+                continue;
+            }
+
+            if (ConnectionSpecific.Contains(field.Name) || (field.Name.Equals("te", StringComparison.OrdinalIgnoreCase) && !field.Value.Equals("trailers", StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            if (!message.Headers.TryAddWithoutValidation(field.Name, field.Value))
+            {
+                content ??= new ByteArrayContent(body);
+                content.Headers.TryAddWithoutValidation(field.Name, field.Value);
+            }
+        }
+
+        message.Content = content;
+        return message;
+    }
+
+    private static HttpResponse ToResponse(HttpResponseMessage answer)
+    {
+        var h2 = answer.Version.Major >= 2;
+        var headers = ToHeaders(answer.Headers, h2) ?? new HttpHeaders();
+        if (ToHeaders(answer.Content.Headers, h2) is { } contentHeaders)
+        {
+            foreach (var field in contentHeaders)
+            {
+                headers.Add(field.Name, field.Value);
+            }
+        }
+
+        return new HttpResponse
+        {
+            StatusCode = (int)answer.StatusCode,
+            Reason = h2 ? "" : answer.ReasonPhrase ?? ReasonPhrases.For((int)answer.StatusCode),
+            HttpVersion = h2 ? "HTTP/2.0" : $"HTTP/{answer.Version.Major}.{answer.Version.Minor}",
+            Headers = headers,
+        };
+    }
+
+    /// <summary>HTTP/2 field names are lowercase on the wire (RFC 9113 §8.2.1); .NET's known names are not, so they are lowered back.</summary>
+    private static HttpHeaders? ToHeaders(System.Net.Http.Headers.HttpHeaders source, bool lowercase)
+    {
+        HttpHeaders? headers = null;
+        foreach (var (name, values) in source.NonValidated)
+        {
+            foreach (var value in values)
+            {
+                headers ??= new HttpHeaders();
+                headers.Add(lowercase ? name.ToLowerInvariant() : name, value);
+            }
+        }
+
+        return headers;
+    }
+
+    private static async ValueTask<byte[]> ReadBodyAsync(HttpContent content, long limit, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw new UpstreamException($"response body exceeds the {limit}-byte limit (set stream_large_bodies to stream it)");
+            }
+
+            buffer.Write(chunk.AsSpan(0, read)); // into memory: nothing to wait for
+        }
+
+        return buffer.ToArray();
+    }
+}
