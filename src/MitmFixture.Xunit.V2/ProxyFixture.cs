@@ -75,9 +75,10 @@ public class ProxyFixture : IAsyncLifetime
         try
         {
             ArgumentNullException.ThrowIfNull(output);
-            var testName = name ?? TestOf(output)?.DisplayName
+            var runningTest = TestOf(output)?.DisplayName;
+            var testName = name ?? runningTest
                 ?? throw new InvalidOperationException("cannot tell the running test from this ITestOutputHelper; pass a cassette name");
-            var scope = _host.OpenScope(testName, name, ownerTest: null, output.WriteLine, warning => output.WriteLine("warning: " + warning));
+            var scope = _host.OpenScope(testName, name, new ScopeOwner(runningTest, null), output.WriteLine, warning => output.WriteLine("warning: " + warning));
             _current.Value = scope; // not an async method: the value stays in the calling test's context
             return Task.FromResult(scope);
         }

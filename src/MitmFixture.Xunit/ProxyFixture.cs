@@ -87,7 +87,7 @@ public class ProxyFixture : IAsyncLifetime
             var test = TestContext.Current.Test;
             var testName = name ?? test?.TestDisplayName ?? throw new InvalidOperationException("no running test to name the cassette after; pass a name");
             var output = TestContext.Current.TestOutputHelper;
-            return Task.FromResult(_host.OpenScope(testName, name, test?.UniqueID, output is null ? null : output.WriteLine, TestContext.Current.AddWarning));
+            return Task.FromResult(_host.OpenScope(testName, name, new ScopeOwner(test?.TestDisplayName, test?.UniqueID), output is null ? null : output.WriteLine, TestContext.Current.AddWarning));
         }
         catch (Exception e)
         {

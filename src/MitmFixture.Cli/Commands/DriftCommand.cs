@@ -32,12 +32,16 @@ internal static class DriftCommand
         {
             var errors = new List<string>();
             var (paths, filter) = SplitInputs(parse.GetValue(inputs)!, errors);
+
+            // Placeholders are filled from the environment variables --redact-env names (the option
+            // registry's redact_env), and live answers are redacted with the same rules as record.
+            var configuration = shared.Build(parse, errors);
             var cassettes = new List<Cassette>();
             foreach (var path in paths)
             {
                 try
                 {
-                    cassettes.Add(Cassette.Load(path));
+                    cassettes.Add(Cassette.Load(path, configuration.Proxy.Limits.MaxDecodedBodyBytes)); // compared with live bodies decoded within the same limit
                 }
                 catch (CassetteFormatException e)
                 {
@@ -45,9 +49,6 @@ internal static class DriftCommand
                 }
             }
 
-            // Placeholders are filled from the environment variables --redact-env names (the option
-            // registry's redact_env), and live answers are redacted with the same rules as record.
-            var configuration = shared.Build(parse, errors);
             var pipeline = ProxyPipeline.Compose(configuration, new PipelineParts(), errors);
             if (errors.Count > 0)
             {

@@ -62,7 +62,7 @@ internal static class DumpCommand
             var output = parse.GetValue(write);
             var pipeline = ProxyPipeline.Compose(configuration, new PipelineParts
             {
-                Recording = output is null ? null : redactor => new RecordingAddon(writer = CassetteWriter.Create(output, redactor, configuration.Proxy.Mode.ToString()), matcher is null ? null : matcher.Matches),
+                Recording = output is null ? null : redactor => new RecordingAddon(writer = CassetteWriter.Create(output, redactor, configuration.Proxy.Mode.ToString(), deferFirstWrite: true), matcher is null ? null : matcher.Matches),
             }, errors);
             if (errors.Count > 0)
             {
@@ -73,7 +73,12 @@ internal static class DumpCommand
             var options = configuration.Proxy with { Addons = pipeline.Addons };
 
             var quiet = parse.GetValue(shared.Quiet) || level == 0;
-            var code = await ProxyRunner.RunAsync(options, quiet, parse.GetValue(shared.Verbose), "Proxy", cancellationToken, flowFilter: matcher, detail: level);
+            // -w writes its file only once the proxy listens: one that cannot start leaves it as it was.
+            var code = await ProxyRunner.RunAsync(options, quiet, parse.GetValue(shared.Verbose), "Proxy", cancellationToken, _ =>
+            {
+                writer?.Begin();
+                return null;
+            }, flowFilter: matcher, detail: level);
             if (writer is not null)
             {
                 await writer.DisposeAsync();

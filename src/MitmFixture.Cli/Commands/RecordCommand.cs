@@ -43,7 +43,8 @@ internal static class RecordCommand
                 // The writer is made only once every option is valid, so a typo never truncates a cassette.
                 pipeline = ProxyPipeline.Compose(configuration, new PipelineParts
                 {
-                    Recording = redactor => new RecordingAddon(writer = CassetteWriter.Create(parse.GetValue(output)!, redactor, configuration.Proxy.Mode.ToString(), parse.GetValue(append))),
+                    // Written only once the proxy listens: a proxy that cannot start (port taken) leaves the cassette as it was.
+                    Recording = redactor => new RecordingAddon(writer = CassetteWriter.Create(parse.GetValue(output)!, redactor, configuration.Proxy.Mode.ToString(), parse.GetValue(append), deferFirstWrite: true)),
                 }, errors);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CassetteFormatException or InvalidOperationException)
@@ -61,8 +62,20 @@ internal static class RecordCommand
             try
             {
                 var options = configuration.Proxy with { Addons = pipeline.Addons };
-                var code = await ProxyRunner.RunAsync(options, parse.GetValue(shared.Quiet), parse.GetValue(shared.Verbose), "Recording proxy", cancellationToken, _ => $"Recording to {writer.Path}");
+                var started = false;
+                var code = await ProxyRunner.RunAsync(options, parse.GetValue(shared.Quiet), parse.GetValue(shared.Verbose), "Recording proxy", cancellationToken, _ =>
+                {
+                    started = true;
+                    writer.Begin();
+                    return $"Recording to {writer.Path}";
+                });
                 await writer.DisposeAsync();
+                if (!started)
+                {
+                    await Console.Error.WriteLineAsync($"error: the proxy did not start, so nothing was recorded; {writer.Path} was left as it was");
+                    return 1;
+                }
+
                 var failed = writer.Failures;
                 if (code == 0)
                 {

@@ -20,18 +20,21 @@ public sealed class CassetteScope : IAsyncDisposable
     private readonly FixtureOptions _options;
     private readonly ProxyClients _clients;
     private readonly Action<string>? _output;
+    private readonly Action<string> _warn;
     private readonly List<Flow> _flows = [];
     private readonly List<string> _unmatched = [];
     private readonly Dictionary<Flow, string> _unmatchedFlows = new(ReferenceEqualityComparer.Instance);
     private readonly List<string> _recordFailures = [];
+    private readonly Dictionary<Flow, string> _recordFailedFlows = new(ReferenceEqualityComparer.Instance);
     private readonly List<string> _unattributed = [];
     private readonly Lock _gate = new();
     private ProxyListener? _listener;
     private CassetteWriter? _writer;
     private Cassette? _driftBaseline;
+    private string? _accepted;
     private bool _disposed;
 
-    internal CassetteScope(SessionAddon session, FixtureOptions options, ProxyClients clients, string name, string path, RecordMode mode, string? ownerTest, Action<string>? output)
+    internal CassetteScope(SessionAddon session, FixtureOptions options, ProxyClients clients, string name, string path, RecordMode mode, ScopeOwner owner, Action<string>? output, Action<string> warn)
     {
         _session = session;
         _options = options;
@@ -39,8 +42,9 @@ public sealed class CassetteScope : IAsyncDisposable
         Name = name;
         Path = path;
         Mode = mode;
-        OwnerTest = ownerTest;
+        Owner = owner;
         _output = output;
+        _warn = warn;
     }
 
     /// <summary>The test name the cassette is named after.</summary>
@@ -76,7 +80,10 @@ public sealed class CassetteScope : IAsyncDisposable
     internal int Port => Listener.Port;
 
     /// <summary>The running test's id, for the fixture's clients to find this scope; null outside a test.</summary>
-    internal string? OwnerTest { get; }
+    internal string? OwnerTest => Owner.TestId;
+
+    /// <summary>The test that opened this scope, as far as the test framework tells.</summary>
+    internal ScopeOwner Owner { get; }
 
     internal bool Ended => Volatile.Read(ref _disposed);
 
@@ -118,6 +125,7 @@ public sealed class CassetteScope : IAsyncDisposable
                     lock (_gate)
                     {
                         _recordFailures.Add($"{flow.Request.Method} {flow.Request.Url}: {e.GetType().Name}: {e.Message}");
+                        _recordFailedFlows[flow] = $"could not be recorded in full, kept in the cassette in reduced form: {e.GetType().Name}: {e.Message}";
                     }
                 };
                 break;
@@ -175,6 +183,19 @@ public sealed class CassetteScope : IAsyncDisposable
         }
     }
 
+    /// <summary>A warning on the test's result (xunit v3) or in its output (xunit 2); dropped once the test is over.</summary>
+    private void Warn(string warning)
+    {
+        try
+        {
+            _warn(warning);
+        }
+        catch (InvalidOperationException)
+        {
+            // The test already finished.
+        }
+    }
+
     internal string EndedMessage(Flow flow) =>
         $"MitmFixture: {flow.Request.Method} {flow.Request.Url} came through the port of cassette {Name}, which was already disposed; its test is over.";
 
@@ -214,8 +235,16 @@ public sealed class CassetteScope : IAsyncDisposable
         }
 
         var notes = new Dictionary<int, string>();
-        var failure = Failure(notes);
-        var report = ReportIfWanted(failure, notes);
+        var unplayed = new List<Flow>();
+        var failure = Failure(notes, unplayed);
+        if (failure is null && _accepted is { } accepted)
+        {
+            // The test passes (its cassette now says what the service says, as accepting a snapshot does), and says what it changed.
+            Warn(accepted);
+            Log("[proxy drift] " + accepted);
+        }
+
+        var report = ReportIfWanted(failure, notes, unplayed);
         if (failure is not null)
         {
             throw report is null ? failure.Value.Create(failure.Value.Message) : failure.Value.Create(failure.Value.Message + "\n" + report);
@@ -227,8 +256,12 @@ public sealed class CassetteScope : IAsyncDisposable
         }
     }
 
-    /// <summary>Why this scope fails the test, if it does, as a message and the exception type to raise it with; <paramref name="notes"/> gets why each failing flow failed.</summary>
-    private (string Message, Func<string, Exception> Create)? Failure(Dictionary<int, string> notes)
+    /// <summary>
+    /// Why this scope fails the test, if it does, as a message and the exception type to raise it with;
+    /// <paramref name="notes"/> gets why each failing flow failed, <paramref name="unplayed"/> the
+    /// recordings that failed it by not being requested.
+    /// </summary>
+    private (string Message, Func<string, Exception> Create)? Failure(Dictionary<int, string> notes, List<Flow> unplayed)
     {
         string[] unmatched, unattributed, failures;
         Flow[] flows;
@@ -243,6 +276,10 @@ public sealed class CassetteScope : IAsyncDisposable
                 if (_unmatchedFlows.TryGetValue(flows[i], out var why))
                 {
                     notes[i] = "no recording answers this request: " + why;
+                }
+                else if (_recordFailedFlows.TryGetValue(flows[i], out var failed))
+                {
+                    notes[i] = failed;
                 }
             }
         }
@@ -267,17 +304,14 @@ public sealed class CassetteScope : IAsyncDisposable
                 m => new UnmatchedRequestException(m));
         }
 
-        if (_driftBaseline is not null &&
-            TrafficDrift.Compare(flows, _driftBaseline, _options.Replay, new Redactor(_options.Redaction), _options.DriftScrubbing) is { HasDrift: true } drift)
+        if (_driftBaseline is not null && DriftFailure(flows, notes) is { } drifted)
         {
-            FailureReport.AddDriftNotes(flows, drift, notes);
-            return ($"traffic drifted from cassette {Path} (mode Drift, nothing rewritten):\n{drift.Describe()}" +
-                $"Re-record it with {ModeResolver.EnvironmentVariable}=Record (or dotnet test -p:MitmFixtureMode=Record) if the change is intended.",
-                m => new TrafficDriftException(m));
+            return drifted;
         }
 
         if (_options.FailOnUnusedInteractions && Replay is { } replay && replay.Store.Unused() is { Count: > 0 } unused)
         {
+            unplayed.AddRange(unused);
             return ($"cassette {Path} holds {unused.Count} recorded request(s) this test no longer makes:\n  " + string.Join("\n  ", unused.Select(f => $"{f.Request.Method} {f.Request.Url}")),
                 m => new UnusedInteractionsException(m));
         }
@@ -285,17 +319,74 @@ public sealed class CassetteScope : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Writes the traffic report when <see cref="FixtureOptions.TrafficReport"/> asks for one; returns the line naming it (or why it is missing).</summary>
-    private string? ReportIfWanted((string Message, Func<string, Exception> Create)? failure, IReadOnlyDictionary<int, string> notes)
+    /// <summary>
+    /// Drift mode's verdict: null when the live traffic matches the cassette, or when it drifted and
+    /// <see cref="FixtureOptions.AcceptDrift"/> rewrote every drifted flow (then <see cref="_accepted"/>
+    /// says what changed); else the failure with the diff and what was, or was not, rewritten.
+    /// </summary>
+    private (string Message, Func<string, Exception> Create)? DriftFailure(Flow[] flows, Dictionary<int, string> notes)
+    {
+        var redactor = new Redactor(_options.Redaction);
+        var drift = TrafficDrift.Compare(flows, _driftBaseline!, _options.Replay, redactor, _options.DriftScrubbing); // only called in Drift mode, which loaded it
+        if (!drift.HasDrift)
+        {
+            return null;
+        }
+
+        IReadOnlyList<string> rewritten = [];
+        string? notRewritten = null;
+        if (_options.AcceptDrift)
+        {
+            try
+            {
+                rewritten = DriftRewrite.Apply(Path, drift, _options.Replay, redactor);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CassetteFormatException)
+            {
+                notRewritten = $"could not rewrite it: {e.Message}";
+            }
+        }
+
+        FailureReport.AddDriftNotes(drift, notes, rewritten.Count > 0);
+        var unanswered = drift.Flows.Count(f => f.Verdict == DriftVerdict.Failed) + drift.Unrecorded.Count(u => u.Live.Response is null || u.Live.Error is not null);
+        var what = rewritten.Count == 0 ? "" : $"rewritten from the live service:\n  {string.Join("\n  ", rewritten)}\n";
+        if (_options.AcceptDrift && notRewritten is null && unanswered == 0)
+        {
+            _accepted = $"cassette {Path} drifted and was {what.TrimEnd('\n')}";
+            return null;
+        }
+
+        var state = !_options.AcceptDrift ? "nothing rewritten"
+            : notRewritten ?? $"{rewritten.Count} flow(s) rewritten; {unanswered} request(s) got no live answer, so their recordings were kept";
+        return ($"traffic drifted from cassette {Path} (mode Drift, {state}):\n{drift.Describe()}{(what.Length > 0 ? "\n" + what : "")}" +
+            $"Take the live answers with {ModeResolver.EnvironmentVariable}=Drift and MITMFIXTURE_ACCEPT=1 (only the drifted flows change), or re-record with {ModeResolver.EnvironmentVariable}=Record, if the change is intended.",
+            m => new TrafficDriftException(m));
+    }
+
+    /// <summary>
+    /// Writes the traffic report when <see cref="FixtureOptions.TrafficReport"/> asks for one: the
+    /// test's flows, then the recordings it left unplayed, each failing one marked with why, under the
+    /// failure message in full. Returns the line naming it (or why it could not be written).
+    /// </summary>
+    private string? ReportIfWanted((string Message, Func<string, Exception> Create)? failure, Dictionary<int, string> notes, List<Flow> unplayed)
     {
         if (_options.TrafficReport == TrafficReportPolicy.Never || (failure is null && _options.TrafficReport != TrafficReportPolicy.Always))
         {
             return null;
         }
 
+        var flows = Flows.Concat(unplayed).ToList();
+        for (var i = flows.Count - unplayed.Count; i < flows.Count; i++)
+        {
+            notes[i] = "recorded in the cassette, never requested by this test (an unused interaction: FailOnUnusedInteractions is on)";
+        }
+
         var firstLine = failure?.Message.Split('\n')[0];
         var title = firstLine is null ? $"{Name}: passed ({Mode})" : $"{Name}: failed ({Mode}): {firstLine}";
-        var (path, error) = FailureReport.Write(_options.ReportFolder ?? FailureReport.DefaultFolder(), Path, title, Flows, notes);
+        var (path, error) = FailureReport.Write(_options.ReportFolder ?? FailureReport.DefaultFolder(), FailureReport.FileName(Owner.TestName, Path), title, flows, notes, failure?.Message ?? _accepted);
         return path is not null ? $"traffic report: {path}" : error;
     }
 }
+
+/// <summary>The test a cassette scope belongs to: its display name (class, method, theory arguments) and id, each null when the test framework does not tell.</summary>
+internal readonly record struct ScopeOwner(string? TestName, string? TestId);

@@ -79,12 +79,12 @@ internal sealed class FixtureHost(FixtureOptions options) : IAsyncDisposable
     /// Opens a cassette scope named after <paramref name="testName"/> unless <paramref name="name"/>
     /// is given; <paramref name="warn"/> reports a stale cassette under the Warn policy.
     /// </summary>
-    public CassetteScope OpenScope(string testName, string? name, string? ownerTest, Action<string>? output, Action<string> warn)
+    public CassetteScope OpenScope(string testName, string? name, ScopeOwner owner, Action<string>? output, Action<string> warn)
     {
         var proxy = Proxy; // rethrows a start-up failure here, in the test
         var folder = options.CassetteFolder ?? CassetteNaming.DefaultFolder(AppContext.BaseDirectory);
         var path = CassetteNaming.PathFor(folder, name is null ? CassetteNaming.FileNameFor(testName) : name);
-        var scope = new CassetteScope(_session, options, Clients, testName, path, EffectiveMode(path, warn), ownerTest, output);
+        var scope = new CassetteScope(_session, options, Clients, testName, path, EffectiveMode(path, warn), owner, output, warn);
         scope.Start(proxy);
         return scope;
     }

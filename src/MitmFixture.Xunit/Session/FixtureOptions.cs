@@ -34,7 +34,7 @@ public sealed record FixtureOptions
     /// <summary>When a test's traffic report (an HTML page of its flows, failing ones marked with why) is written. Default OnFailure; the failure message names its path.</summary>
     public TrafficReportPolicy TrafficReport { get; init; } = TrafficReportPolicy.OnFailure;
 
-    /// <summary>Where traffic reports go, one <c>&lt;cassette name&gt;.html</c> each. Default: <c>TestResults/mitmfixture/</c> beside the test project.</summary>
+    /// <summary>Where traffic reports go, one page per test and cassette (<c>&lt;Test&gt;--&lt;cassette&gt;.html</c>, or <c>&lt;Test&gt;.html</c> for a cassette named after its test). Default: <c>TestResults/mitmfixture/</c> beside the test project.</summary>
     public string? ReportFolder { get; init; }
 
     /// <summary>Cassettes older than this get <see cref="StaleCassettePolicy"/>. Default: no limit.</summary>
@@ -100,7 +100,17 @@ public sealed record FixtureOptions
     private static readonly HashSet<string> NotFixtureOptions = ["listen", "listen_host", "listen_port", "confdir", "server_replay", "client_replay_stop_on_error"];
 
     /// <summary>Accept traffic snapshots as they are (write .verified.json). Default: the MITMFIXTURE_ACCEPT environment variable is "1" or "true".</summary>
-    public bool AcceptSnapshots { get; init; } = Environment.GetEnvironmentVariable("MITMFIXTURE_ACCEPT") is "1" or "true";
+    public bool AcceptSnapshots { get; init; } = AcceptFromEnvironment;
+
+    /// <summary>
+    /// In Drift mode, take the live answers: drifted flows are rewritten in the cassette in place and
+    /// requests it had no recording for are appended (atomically, redacted), as <c>mitmfixture drift
+    /// --update</c> does; the test then passes with a warning naming each rewritten flow. Default: the
+    /// MITMFIXTURE_ACCEPT environment variable is "1" or "true".
+    /// </summary>
+    public bool AcceptDrift { get; init; } = AcceptFromEnvironment;
+
+    private static bool AcceptFromEnvironment => Environment.GetEnvironmentVariable("MITMFIXTURE_ACCEPT") is "1" or "true";
 }
 
 /// <summary>What happens when a cassette is older than <see cref="FixtureOptions.MaxCassetteAge"/>.</summary>

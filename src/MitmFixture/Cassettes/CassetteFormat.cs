@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -39,6 +40,12 @@ internal sealed record FlowRecord
 
     /// <summary>Format version 2: where the flow came from and went, as mitmproxy's client_conn and server_conn keep it.</summary>
     public ConnectionRecord? Connection { get; init; }
+
+    /// <summary>
+    /// Format version 3: what the proxy and addons noted about the flow (mitmproxy keeps flow.metadata
+    /// in its dumps), keys in ordinal order, values strings, numbers or true/false; absent when none.
+    /// </summary>
+    public Dictionary<string, JsonNode?>? Metadata { get; init; }
 }
 
 /// <summary>The connection details of a flow that mean something offline (issue 22).</summary>

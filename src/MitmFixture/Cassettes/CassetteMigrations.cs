@@ -7,6 +7,8 @@ namespace MitmFixture.Cassettes;
 /// N+1 here and raises <see cref="Cassette.CurrentVersion"/>.
 /// 1 to 2: flows gain an optional "connection" (client and server details). Version 1 files have
 /// none, so nothing changes but the version; the server address is taken from the request on load.
+/// 2 to 3: flows gain an optional "metadata" (mitmproxy's flow.metadata: what the proxy noted about
+/// the flow, such as a server's surplus bytes). Version 2 files have none: only the version changes.
 /// </summary>
 internal static class CassetteMigrations
 {
@@ -14,6 +16,7 @@ internal static class CassetteMigrations
     private static readonly Dictionary<int, Func<JsonObject, JsonObject>?> Steps = new()
     {
         [1] = null,
+        [2] = null,
     };
 
     /// <summary>

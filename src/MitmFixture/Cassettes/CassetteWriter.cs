@@ -26,6 +26,7 @@ public sealed class CassetteWriter : IAsyncDisposable
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Task _pump;
     private volatile bool _closing;
+    private volatile bool _begun;
     private int _written;
     private int _failures;
     private Exception? _failure;
@@ -68,9 +69,12 @@ public sealed class CassetteWriter : IAsyncDisposable
 
     /// <summary>
     /// Starts recording into <paramref name="path"/>, replacing it, or appending to its flows when
-    /// <paramref name="append"/> is set. Only one writer per file at a time.
+    /// <paramref name="append"/> is set. Only one writer per file at a time. The cassette is written
+    /// at once (empty, or with the kept flows), unless <paramref name="deferFirstWrite"/>: then the
+    /// file is left as it is until <see cref="Begin"/> or the first flow, and a writer disposed
+    /// before either never touches it (a proxy that could not start must not empty a cassette).
     /// </summary>
-    public static CassetteWriter Create(string path, Redactor? redactor = null, string? mode = null, bool append = false)
+    public static CassetteWriter Create(string path, Redactor? redactor = null, string? mode = null, bool append = false, bool deferFirstWrite = false)
     {
         var full = System.IO.Path.GetFullPath(path);
         RemoveStaleTemporaries(System.IO.Path.GetDirectoryName(full)!); // a full path has a directory
@@ -88,9 +92,16 @@ public sealed class CassetteWriter : IAsyncDisposable
             throw new InvalidOperationException($"{full} is already being recorded by another writer in this process");
         }
 
-        writer.Schedule(); // an empty cassette exists from the start
+        if (!deferFirstWrite)
+        {
+            writer.Schedule(); // an empty cassette exists from the start
+        }
+
         return writer;
     }
+
+    /// <summary>Recording has begun (the proxy listens): writes the cassette now, empty or with the kept flows, for a writer created with deferFirstWrite.</summary>
+    public void Begin() => Schedule();
 
     /// <summary>
     /// Removes the hidden temp files (<c>.NAME.json.PID.GUID.tmp</c>) that writers killed mid-write
@@ -284,6 +295,7 @@ public sealed class CassetteWriter : IAsyncDisposable
 
     private void Schedule()
     {
+        _begun = true;
         if (_signal.CurrentCount == 0)
         {
             _signal.Release();
@@ -295,6 +307,11 @@ public sealed class CassetteWriter : IAsyncDisposable
         while (true)
         {
             await _signal.WaitAsync();
+            if (!_begun)
+            {
+                return; // disposed before recording began: the file on disk stays as it was
+            }
+
             byte[][] snapshot;
             lock (_gate)
             {

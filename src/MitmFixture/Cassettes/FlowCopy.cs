@@ -17,6 +17,11 @@ internal static class FlowCopy
             Marked = flow.Marked,
             Comment = flow.Comment,
         };
+        foreach (var (key, value) in flow.Metadata)
+        {
+            copy.Metadata[key] = value;
+        }
+
         copy.Request.Stream = flow.Request.Stream;
         if (copy.Response is not null)
         {

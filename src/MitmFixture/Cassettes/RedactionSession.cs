@@ -127,6 +127,16 @@ internal sealed class RedactionSession
                 changed |= ScrubMessages(flow, ws);
             }
 
+            // A note can quote the traffic (a server's surplus bytes may hold a token).
+            foreach (var (key, value) in flow.Metadata.ToList())
+            {
+                if (value is string text && _book.Replace(text) is var scrubbed && scrubbed != text)
+                {
+                    flow.Metadata[key] = scrubbed;
+                    changed = true;
+                }
+            }
+
             return changed;
         }
     }

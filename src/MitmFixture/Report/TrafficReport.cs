@@ -23,8 +23,12 @@ public static class TrafficReport
         return reader.ReadToEnd();
     });
 
-    /// <summary>The page for <paramref name="flows"/>; <paramref name="notes"/> marks flows (by index) with a highlighted remark, such as what made a test fail.</summary>
-    public static string Render(IReadOnlyList<Flow> flows, string title, IReadOnlyDictionary<int, string>? notes = null)
+    /// <summary>
+    /// The page for <paramref name="flows"/>; <paramref name="notes"/> marks flows (by index) with a
+    /// highlighted remark, such as what made a test fail; <paramref name="summary"/>, when given, is
+    /// shown in full above the list (a failing test's message).
+    /// </summary>
+    public static string Render(IReadOnlyList<Flow> flows, string title, IReadOnlyDictionary<int, string>? notes = null, string? summary = null)
     {
         ArgumentNullException.ThrowIfNull(flows);
         var array = new JsonArray();
@@ -34,7 +38,7 @@ public static class TrafficReport
         }
 
         // The default encoder escapes <, > and &, so no body can close the script element.
-        var data = new JsonObject { ["title"] = title, ["flows"] = array }.ToJsonString();
+        var data = new JsonObject { ["title"] = title, ["summary"] = summary, ["flows"] = array }.ToJsonString();
         // Markers are filled in the template's text only, never inside what was filled in already.
         var at = Template.Value.IndexOf("{{DATA}}", StringComparison.Ordinal);
         var encodedTitle = WebUtility.HtmlEncode(title);
@@ -45,6 +49,6 @@ public static class TrafficReport
     }
 
     /// <summary>Writes the page to <paramref name="path"/> atomically.</summary>
-    public static void Write(string path, IReadOnlyList<Flow> flows, string title, IReadOnlyDictionary<int, string>? notes = null) =>
-        AtomicFile.Write(path, Encoding.UTF8.GetBytes(Render(flows, title, notes)));
+    public static void Write(string path, IReadOnlyList<Flow> flows, string title, IReadOnlyDictionary<int, string>? notes = null, string? summary = null) =>
+        AtomicFile.Write(path, Encoding.UTF8.GetBytes(Render(flows, title, notes, summary)));
 }

@@ -67,7 +67,56 @@ public sealed class CassetteTests : IDisposable
         Cassette.Save(FilePath("b.json"), [flow]);
 
         Assert.Equal(File.ReadAllText(FilePath("a.json")), File.ReadAllText(FilePath("b.json")));
-        Assert.StartsWith("{\n  \"version\": 2,\n  \"flows\": [\n    {\n      \"id\":", File.ReadAllText(FilePath("a.json")), StringComparison.Ordinal);
+        Assert.StartsWith("{\n  \"version\": 3,\n  \"flows\": [\n    {\n      \"id\":", File.ReadAllText(FilePath("a.json")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metadata_IsWrittenInKeyOrder_RoundTrips_AndRedacted()
+    {
+        var flow = FlowWith("text/plain", "ok"u8.ToArray());
+        flow.Request.Headers.Add("Authorization", "Bearer s3cret-value");
+        flow.Metadata["server_surplus"] = "the server sent 12 unexpected bytes after the response; the connection was discarded: s3cret-value";
+        flow.Metadata["stickycookie"] = true;
+        flow.Metadata["attempts"] = 3;
+        flow.Metadata["ratio"] = 0.5;
+        flow.Metadata["addon_state"] = new object(); // an addon's own object: kept in memory only
+
+        Cassette.Save(FilePath(), [flow]);
+        var text = File.ReadAllText(FilePath());
+        var loaded = Assert.Single(Cassette.Load(FilePath()).Flows);
+
+        Assert.Contains("\"metadata\": {\n        \"attempts\": 3,\n        \"ratio\": 0.5,\n        \"server_surplus\": \"the server sent 12 unexpected bytes after the response; the connection was discarded: <AUTHORIZATION>\",\n        \"stickycookie\": true\n      }", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-value", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("addon_state", text, StringComparison.Ordinal);
+        Assert.Equal(["attempts", "ratio", "server_surplus", "stickycookie"], loaded.Metadata.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(3L, loaded.Metadata["attempts"]);
+        Assert.Equal(0.5, loaded.Metadata["ratio"]);
+        Assert.Equal(true, loaded.Metadata["stickycookie"]);
+        Assert.Equal("s3cret-value", flow.Metadata["server_surplus"] is string live ? live[^12..] : null); // the live flow keeps its note as it was
+        var block = text[text.IndexOf("\"metadata\"", StringComparison.Ordinal)..text.IndexOf('}', text.IndexOf("\"metadata\"", StringComparison.Ordinal))];
+        Assert.Contains(block, Cassette.ToJson([loaded]), StringComparison.Ordinal); // loaded and saved again, the same
+    }
+
+    [Theory]
+    [InlineData("{\"note\": {\"nested\": 1}}", "$.flows[0].metadata.note")]
+    [InlineData("{\"note\": [1]}", "$.flows[0].metadata.note")]
+    [InlineData("{\"note\": null}", "$.flows[0].metadata")]
+    [InlineData("[\"note\"]", "$.flows[0].metadata")]
+    public void Load_MetadataOfAnotherKind_IsRefusedNamingWhere(string metadata, string where)
+    {
+        File.WriteAllText(FilePath(), "{\"version\": 3, \"flows\": [{\"id\": \"x\", \"request\": {\"method\": \"GET\", \"scheme\": \"http\", \"host\": \"h\", \"port\": 1, \"path\": \"/\", \"http_version\": \"HTTP/1.1\", \"headers\": []}, \"metadata\": " + metadata + "}]}");
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(FilePath()));
+
+        Assert.Contains(where, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_Version2File_ReadsWithoutMetadata()
+    {
+        File.WriteAllText(FilePath(), "{\"version\": 2, \"flows\": [{\"id\": \"x\", \"request\": {\"method\": \"GET\", \"scheme\": \"http\", \"host\": \"h\", \"port\": 1, \"path\": \"/\", \"http_version\": \"HTTP/1.1\", \"headers\": []}}]}");
+
+        Assert.Empty(Assert.Single(Cassette.Load(FilePath()).Flows).Metadata);
     }
 
     [Fact]

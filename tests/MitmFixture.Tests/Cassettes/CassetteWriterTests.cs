@@ -3,6 +3,7 @@ using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
 using MitmFixture.Http;
+using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Cassettes;
 
@@ -85,6 +86,40 @@ public sealed class CassetteWriterTests : IDisposable
 
         Assert.Equal(1, writer.Failures);
         Assert.Equal("/kept", Assert.Single(Cassette.Load(CassettePath).Flows).Request.Path);
+    }
+
+    [Fact]
+    public async Task DeferFirstWrite_DisposedBeforeRecordingBegan_LeavesTheFileAsItWas()
+    {
+        Cassette.Save(CassettePath, [new Flow(HttpRequest.Create("GET", "http://a.test/kept")) { Response = HttpResponse.Create(200, "ok") }]);
+        var before = await File.ReadAllBytesAsync(CassettePath, TestContext.Current.CancellationToken);
+
+        await using (CassetteWriter.Create(CassettePath, deferFirstWrite: true))
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken); // time enough for a write, were one started
+            Assert.Equal(before, await File.ReadAllBytesAsync(CassettePath, TestContext.Current.CancellationToken));
+        }
+
+        Assert.Equal(before, await File.ReadAllBytesAsync(CassettePath, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task DeferFirstWrite_BeginOrAFlow_WritesAsUsual()
+    {
+        Cassette.Save(CassettePath, [new Flow(HttpRequest.Create("GET", "http://a.test/old")) { Response = HttpResponse.Create(200, "ok") }]);
+        await using (var writer = CassetteWriter.Create(CassettePath, deferFirstWrite: true))
+        {
+            writer.Begin();
+            await Eventually.TrueAsync(() => Cassette.Load(CassettePath).Flows.Count == 0);
+        }
+
+        Assert.Empty(Cassette.Load(CassettePath).Flows);
+        await using (var writer = CassetteWriter.Create(CassettePath, deferFirstWrite: true))
+        {
+            writer.Append(new Flow(HttpRequest.Create("GET", "http://a.test/new")) { Response = HttpResponse.Create(200, "ok") });
+        }
+
+        Assert.Equal("/new", Assert.Single(Cassette.Load(CassettePath).Flows).Request.Path);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

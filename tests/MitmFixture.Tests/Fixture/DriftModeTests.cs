@@ -51,12 +51,92 @@ public sealed class DriftModeTests : IDisposable
         Assert.Equal(before, await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
 
         // The traffic report marks the drifted and the unrecorded flow with why (issue 23).
-        var report = Path.Combine(_folder, "reports", "users.html");
+        var report = Path.Combine(_folder, "reports", CassetteNaming.FileNameFor(TestContext.Current.Test!.TestDisplayName + "--users")[..^".json".Length] + ".html"); // inside a test
         Assert.Contains($"traffic report: {report}", error.Message, StringComparison.Ordinal);
         var html = await File.ReadAllTextAsync(report, TestContext.Current.CancellationToken);
         Assert.Contains("drifted from recording #1: header X-Api-Version, body", html, StringComparison.Ordinal);
         Assert.Contains($"unrecorded: GET {server.Url}/logo.bin: ", html, StringComparison.Ordinal);
         Assert.DoesNotContain("from recording #2", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Drift_Accept_RewritesOnlyTheDriftedFlows_AppendsTheUnrecorded_AndPassesWithAWarning()
+    {
+        await using var server = new ChangingServer();
+        var path = await RecordAsync(server);
+        var unchanged = Fragment(await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken), 1);
+        server.Version = 2;
+
+        await using (var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Drift) with { AcceptDrift = true }))
+        {
+            await using var scope = await fixture.UseCassetteAsync("users");
+            await CallAsync(fixture, server);
+            await fixture.CreateClient().GetByteArrayAsync(server.Url + "/logo.bin", TestContext.Current.CancellationToken);
+        }
+
+        // The test passed, and says what it changed.
+        var warning = Assert.Single(TestContext.Current.Warnings ?? [], w => w.Contains("drifted and was rewritten", StringComparison.Ordinal));
+        Assert.Contains($"cassette {path} drifted", warning, StringComparison.Ordinal);
+        Assert.Contains($"#1 GET {server.Url}/user: header X-Api-Version, body (replaced)", warning, StringComparison.Ordinal);
+        Assert.Contains($"#3 GET {server.Url}/logo.bin: not recorded before (appended)", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("/secure", warning, StringComparison.Ordinal);
+
+        // In place, redacted, the flow that did not drift byte for byte as it was, no temp file left.
+        var json = await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
+        Assert.Equal(unchanged, Fragment(json, 1));
+        Assert.Contains("Grace", Fragment(json, 0), StringComparison.Ordinal);
+        Assert.Contains("/logo.bin", Fragment(json, 2), StringComparison.Ordinal);
+        Assert.DoesNotContain(ChangingServer.Credential, json, StringComparison.Ordinal);
+        Assert.Equal([path], Directory.GetFiles(_folder));
+
+        // The rewritten cassette is the service as it is now: Drift finds nothing, Replay serves the new answers.
+        await using (var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Drift)))
+        {
+            await using var scope = await fixture.UseCassetteAsync("users");
+            await CallAsync(fixture, server);
+            await fixture.CreateClient().GetByteArrayAsync(server.Url + "/logo.bin", TestContext.Current.CancellationToken);
+        }
+
+        var requests = server.Requests;
+        await using (var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay)))
+        {
+            await using var scope = await fixture.UseCassetteAsync("users");
+            Assert.Contains("Grace", await fixture.CreateClient().GetStringAsync(server.Url + "/user", TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(requests, server.Requests);
+    }
+
+    [Fact]
+    public async Task Drift_Accept_ARecordedRequestGetsNoLiveAnswer_KeepsItsRecording_AndFails()
+    {
+        await using var server = new ChangingServer();
+        var gone = new ChangingServer();
+        string path;
+        await using (var recorder = await TestFixtureOptions.StartAsync(Options(RecordMode.Record)))
+        {
+            await using var scope = await recorder.UseCassetteAsync("partial");
+            await recorder.CreateClient().GetStringAsync(server.Url + "/user", TestContext.Current.CancellationToken);
+            await recorder.CreateClient().GetStringAsync(gone.Url + "/user", TestContext.Current.CancellationToken);
+            path = scope.Path;
+        }
+
+        var kept = Fragment(await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken), 1);
+        await gone.DisposeAsync();
+        server.Version = 2;
+
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Drift) with { AcceptDrift = true });
+        var drifting = await fixture.UseCassetteAsync("partial");
+        await fixture.CreateClient().GetStringAsync(server.Url + "/user", TestContext.Current.CancellationToken);
+        using var failed = await fixture.CreateClient().GetAsync(gone.Url + "/user", TestContext.Current.CancellationToken);
+        var error = await Assert.ThrowsAsync<TrafficDriftException>(async () => await drifting.DisposeAsync());
+
+        Assert.Contains("(mode Drift, 1 flow(s) rewritten; 1 request(s) got no live answer, so their recordings were kept)", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"failed #2 GET {gone.Url}/user", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"#1 GET {server.Url}/user: header X-Api-Version, body (replaced)", error.Message, StringComparison.Ordinal);
+        var json = await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
+        Assert.Contains("Grace", Fragment(json, 0), StringComparison.Ordinal);
+        Assert.Equal(kept, Fragment(json, 1));
     }
 
     [Fact]
@@ -70,6 +150,10 @@ public sealed class DriftModeTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    /// <summary>The cassette's flow number <paramref name="index"/> as written, to tell a rewritten flow from one left alone.</summary>
+    private static string Fragment(string json, int index) =>
+        System.Text.Json.Nodes.JsonNode.Parse(json)!["flows"]![index]!.ToJsonString(); // a cassette is a JSON object with a flows array
 
     private static async Task CallAsync(ProxyFixture fixture, ChangingServer server)
     {

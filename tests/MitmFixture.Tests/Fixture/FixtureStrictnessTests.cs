@@ -171,11 +171,11 @@ public sealed class FixtureStrictnessTests : IDisposable
     /// </summary>
     [Theory]
     [Trait("Category", "Slow")]
-    [InlineData(null, null, null, "mode=Auto", "accept=False", "ci=False")]
-    [InlineData("Record", "1", "true", "mode=Record", "accept=True", "ci=True")]
-    [InlineData("replay", "true", "TRUE", "mode=Replay", "accept=True", "ci=True")]
-    [InlineData("", "0", "false", "mode=Auto", "accept=False", "ci=False")]
-    public async Task EnvironmentVariables_SetTheFixtureDefaults(string? mode, string? accept, string? ci, string expectedMode, string expectedAccept, string expectedCi)
+    [InlineData(null, null, null, "mode=Auto", "accept=False", "ci=False", "acceptDrift=False")]
+    [InlineData("Record", "1", "true", "mode=Record", "accept=True", "ci=True", "acceptDrift=True")]
+    [InlineData("replay", "true", "TRUE", "mode=Replay", "accept=True", "ci=True", "acceptDrift=True")]
+    [InlineData("", "0", "false", "mode=Auto", "accept=False", "ci=False", "acceptDrift=False")]
+    public async Task EnvironmentVariables_SetTheFixtureDefaults(string? mode, string? accept, string? ci, string expectedMode, string expectedAccept, string expectedCi, string expectedAcceptDrift)
     {
         var home = ChildEnvironment.CreateHome();
         try
@@ -195,7 +195,7 @@ public sealed class FixtureStrictnessTests : IDisposable
             await child.WaitForExitAsync(Cancel).WaitAsync(TimeSpan.FromSeconds(60), Cancel);
 
             Assert.True(child.ExitCode == 0, await error);
-            Assert.Equal([expectedMode, expectedAccept, expectedCi], (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Assert.Equal([expectedMode, expectedAccept, expectedAcceptDrift, expectedCi], (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         }
         finally
         {

@@ -17,6 +17,7 @@ internal static class TestFixtureOptions
         SnapshotFolder = folder,
         ContinuousIntegration = false,
         AcceptSnapshots = false,
+        AcceptDrift = false,
         ReadEnvironment = _ => null,
         ReportFolder = Path.Combine(folder, "reports"),
     };

@@ -42,7 +42,8 @@ public sealed class ProxyPipelineTests : IDisposable
         {
             Scripts = [new FlowHooks()],
             Intercept = new InterceptAddon(),
-            Recording = redactor => new RecordingAddon(CassetteWriter.Create(Path.Combine(_folder, "out.json"), redactor, "regular")),
+            // Never begun: the writer writes nothing, so no background write races the folder's removal at the end.
+            Recording = redactor => new RecordingAddon(CassetteWriter.Create(Path.Combine(_folder, "out.json"), redactor, "regular", deferFirstWrite: true)),
         }, errors);
 
         Assert.Empty(errors);

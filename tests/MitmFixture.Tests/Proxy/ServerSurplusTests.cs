@@ -3,6 +3,7 @@ using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
 using MitmFixture.Proxy;
+using MitmFixture.Replay;
 using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Proxy;
@@ -175,6 +176,27 @@ public sealed class ServerSurplusTests : IDisposable
         Assert.EndsWith("/second", cassette.Flows[1].Request.Url, StringComparison.Ordinal);
         Assert.Equal("second", System.Text.Encoding.UTF8.GetString(cassette.Flows[1].Response!.Body!));
         Assert.DoesNotContain(cassette.Flows, f => System.Text.Encoding.UTF8.GetString(f.Response?.Body ?? []).Contains("SMUGGLED", StringComparison.Ordinal));
+    }
+
+    /// <summary>The surplus is kept in the cassette (mitmproxy keeps flow metadata in its dumps), for a reviewer to see, and replay serves the answers as before.</summary>
+    [Fact]
+    public async Task SurplusNote_IsWrittenToTheCassette_AndReplayServesTheAnswersAsRecorded()
+    {
+        await using var server = new ScriptedRawServer(line => new(line.Contains("/first", StringComparison.Ordinal) ? "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst" + Smuggled : Second));
+        var (_, _, cassette) = await TwoRequestsOnOneClientConnectionAsync(server, "GET");
+
+        var json = await File.ReadAllTextAsync(Path.Combine(_directory, "surplus.json"), TestContext.Current.CancellationToken);
+        Assert.Contains("\"metadata\": {\n        \"server_surplus\": \"the server sent 46 unexpected bytes after the response; the connection was discarded: 'HTTP/1.1 200 OK", json, StringComparison.Ordinal);
+        Assert.Contains("unexpected byte", (string)cassette.Flows[0].Metadata[ClientSession.ServerSurplusMetadataKey]!, StringComparison.Ordinal);
+        Assert.False(cassette.Flows[1].Metadata.ContainsKey(ClientSession.ServerSurplusMetadataKey));
+
+        var requests = server.Requests.Count;
+        await using var replay = await ProxyHarness.StartAsync(null, o => o with { Addons = [new ServerReplayAddon(new ReplayStore(cassette.Flows, new ServerReplayOptions { KillExtra = true }))] });
+        using var client = CreateSingleConnectionClient(replay);
+        var url = $"http://127.0.0.1:{server.Port}";
+        Assert.Equal("first", await client.GetStringAsync($"{url}/first", TestContext.Current.CancellationToken));
+        Assert.Equal("second", await client.GetStringAsync($"{url}/second", TestContext.Current.CancellationToken));
+        Assert.Equal(requests, server.Requests.Count); // served from the cassette
     }
 
     /// <summary>One connection to the proxy, reused: both requests travel on it.</summary>

@@ -44,6 +44,37 @@ public sealed class TrafficReportTests : IDisposable
         Assert.Contains("<span class=\"k\">\"name\"</span>", opened.Dom, StringComparison.Ordinal);
     }
 
+    /// <summary>The search box as a user uses it: typed into (real input events), it narrows the list; emptied, it shows all again.</summary>
+    [Fact]
+    public async Task Report_InChromium_TypingIntoTheSearchBoxNarrowsTheList()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var file = await WriteReportAsync(Sample());
+        await using var page = await ChromiumPage.OpenAsync(file, cancel);
+        Assert.Equal(6, await RowsAsync(page));
+
+        await page.TypeAsync("search", "~m POST", cancel);
+        await page.WaitForAsync("document.body.dataset.shown === '1'", Timeout, cancel);
+        Assert.Equal(1, await RowsAsync(page));
+        Assert.Equal("1 of 6 flows", (string?)await page.EvaluateAsync("document.getElementById('count').textContent", cancel));
+        Assert.Equal("https://api.example.com/orders", (string?)await page.EvaluateAsync("document.querySelector('#rows .row').children[2].textContent", cancel));
+        Assert.Equal("#filter=%7Em+POST", (string?)await page.EvaluateAsync("location.hash", cancel)); // the view is in the address, to share
+
+        await page.EvaluateAsync("document.getElementById('search').select()", cancel);
+        await page.PressAsync("Backspace", 8, cancel);
+        await page.WaitForAsync("document.body.dataset.shown === '6'", Timeout, cancel);
+        Assert.Equal(6, await RowsAsync(page));
+
+        await page.TypeAsync("search", "static.example", cancel); // plain text searches the URLs
+        await page.WaitForAsync("document.body.dataset.shown === '2'", Timeout, cancel);
+        Assert.Equal(2, await RowsAsync(page));
+        Assert.Empty(page.Errors);
+    }
+
+    /// <summary>The rows the list shows (rendered lazily: all of them, for a list this short).</summary>
+    private static async Task<int> RowsAsync(ChromiumPage page) =>
+        (await page.EvaluateAsync("document.querySelectorAll('#rows .row').length", TestContext.Current.CancellationToken))!.GetValue<int>(); // a number
+
     [Fact]
     public async Task Report_InChromium_ImagesBinaryWebSocketAndHostileBodiesRender()
     {

@@ -49,6 +49,7 @@ internal static class EntryPoint
                     var options = new FixtureOptions();
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mode={ModeResolver.Resolve(options.Mode)}"));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accept={options.AcceptSnapshots}"));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"acceptDrift={options.AcceptDrift}"));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ci={options.ContinuousIntegration}"));
                     break;
             }

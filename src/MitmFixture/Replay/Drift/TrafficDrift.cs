@@ -11,7 +11,8 @@ namespace MitmFixture.Replay.Drift;
 /// </summary>
 /// <param name="Flows">The paired flows, with their verdicts.</param>
 /// <param name="Unrecorded">Live requests the cassette has no recording for, each with the nearest recording and what differs.</param>
-public sealed record TrafficDrift(IReadOnlyList<FlowDrift> Flows, IReadOnlyList<string> Unrecorded)
+/// <param name="LiveIndexes">For each of <paramref name="Flows"/>, the position of its live flow in the traffic compared.</param>
+public sealed record TrafficDrift(IReadOnlyList<FlowDrift> Flows, IReadOnlyList<UnrecordedFlow> Unrecorded, IReadOnlyList<int> LiveIndexes)
 {
     /// <summary>True when a flow differs from its recording or a live request has none.</summary>
     public bool HasDrift => Unrecorded.Count > 0 || Flows.Any(f => f.Verdict != DriftVerdict.Same);
@@ -30,21 +31,23 @@ public sealed record TrafficDrift(IReadOnlyList<FlowDrift> Flows, IReadOnlyList<
         }
 
         var flows = new List<FlowDrift>();
-        var unrecorded = new List<string>();
-        foreach (var flow in live)
+        var liveIndexes = new List<int>();
+        var unrecorded = new List<UnrecordedFlow>();
+        for (var i = 0; i < live.Count; i++)
         {
-            var redacted = redactor.Redact(flow);
+            var redacted = redactor.Redact(live[i]);
             if (store.TryTake(redacted.Request, out var recorded) && recorded is not null)
             {
                 flows.Add(DriftComparer.Compare(indexes[recorded], recorded, redacted, options));
+                liveIndexes.Add(i);
             }
             else
             {
-                unrecorded.Add($"{flow.Request.Method} {flow.Request.Url}: {store.Explain(redacted.Request)}");
+                unrecorded.Add(new UnrecordedFlow(i, redacted, store.Explain(redacted.Request)));
             }
         }
 
-        return new TrafficDrift(flows, unrecorded);
+        return new TrafficDrift(flows, unrecorded, liveIndexes);
     }
 
     /// <summary>One line per flow, then the diff of each drifted one: the text a failing test shows.</summary>
@@ -59,9 +62,9 @@ public sealed record TrafficDrift(IReadOnlyList<FlowDrift> Flows, IReadOnlyList<
                 .Append(request.Method).Append(' ').Append(request.Url).Append(detail).Append('\n');
         }
 
-        foreach (var line in Unrecorded)
+        foreach (var flow in Unrecorded)
         {
-            text.Append("unrecorded ").Append(line).Append('\n');
+            text.Append("unrecorded ").Append(flow).Append('\n');
         }
 
         foreach (var flow in Flows.Where(f => f.Verdict == DriftVerdict.Drifted))
@@ -72,4 +75,14 @@ public sealed record TrafficDrift(IReadOnlyList<FlowDrift> Flows, IReadOnlyList<
 
         return text.ToString();
     }
+}
+
+/// <summary>A live request the cassette has no recording for.</summary>
+/// <param name="LiveIndex">Its position in the traffic compared.</param>
+/// <param name="Live">The live flow, redacted as a recording would be.</param>
+/// <param name="Why">The nearest recording and what differs (<see cref="ReplayStore.Explain"/>).</param>
+public sealed record UnrecordedFlow(int LiveIndex, Flow Live, string Why)
+{
+    /// <summary>The line a failure shows: the live request and why no recording answers it.</summary>
+    public override string ToString() => $"{Live.Request.Method} {Live.Request.Url}: {Why}";
 }
