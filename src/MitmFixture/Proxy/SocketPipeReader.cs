@@ -153,10 +153,18 @@ internal sealed class SocketPipeReader(Socket socket) : PipeReader
         _receiving = true;
         try
         {
-            if (_buffer is null)
+            // Wait for bytes before renting a buffer (the zero-byte read). On Linux the wait sometimes
+            // ends with nothing to read (seen on idle server connections after a response); renting
+            // then would pin a 16 KiB buffer to a receive that may wait for hours, so wait once more
+            // (bench/RESULTS.md, issue 19). A closed or failed socket ends the second wait at once
+            // and the receive below reports it.
+            for (var wakes = 0; _buffer is null && wakes < 2; wakes++)
             {
-                // Wait for bytes before renting a buffer (the zero-byte read).
                 await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, source.Token);
+                if (socket.Available > 0)
+                {
+                    break;
+                }
             }
 
             var free = MakeRoom();
