@@ -58,14 +58,14 @@ public sealed class ModeResolverTests : IDisposable
               <Import Project="{targets}" />
             </Project>
             """, TestContext.Current.CancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(_folder, "ModeProbe.cs"), """
-            using MitmFixture.Xunit.Session;
-
+        // The probe sees what the fixture's resolver reads (the resolver is internal; Resolve_* above
+        // covers how it maps the variable to a mode, applied to what the probe saw below).
+        await File.WriteAllTextAsync(Path.Combine(_folder, "ModeProbe.cs"), $$"""
             public sealed class ProbeTests
             {
                 [Xunit.Fact]
                 public void WriteMode() =>
-                    File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "mode.txt"), ModeResolver.Resolve(RecordMode.Auto).ToString());
+                    File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "mode.txt"), Environment.GetEnvironmentVariable("{{ModeResolver.PropertyVariable}}") ?? "");
             }
             """, TestContext.Current.CancellationToken);
         var modeFile = Path.Combine(_folder, "bin", "Debug", "net10.0", "mode.txt");
@@ -73,12 +73,15 @@ public sealed class ModeResolverTests : IDisposable
 
         var first = await Dotnet.RunAsync(_folder, none, TimeSpan.FromMinutes(4), "test", "-p:MitmFixtureMode=Record", "--disable-build-servers");
         first.AssertSucceeded("dotnet test -p:MitmFixtureMode=Record");
-        Assert.Equal("Record", await File.ReadAllTextAsync(modeFile, TestContext.Current.CancellationToken));
+        Assert.Equal(RecordMode.Record, ResolvedFrom(await File.ReadAllTextAsync(modeFile, TestContext.Current.CancellationToken)));
 
         var second = await Dotnet.RunAsync(_folder, none, TimeSpan.FromMinutes(2), "test", "--no-build");
         second.AssertSucceeded("dotnet test --no-build");
-        Assert.Equal("Auto", await File.ReadAllTextAsync(modeFile, TestContext.Current.CancellationToken));
+        Assert.Equal(RecordMode.Auto, ResolvedFrom(await File.ReadAllTextAsync(modeFile, TestContext.Current.CancellationToken)));
     }
+
+    private static RecordMode ResolvedFrom(string propertyVariable) =>
+        ModeResolver.Resolve(RecordMode.Auto, name => name == ModeResolver.PropertyVariable ? propertyVariable : null);
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }
