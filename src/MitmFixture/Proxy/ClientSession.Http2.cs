@@ -103,7 +103,7 @@ internal sealed partial class ClientSession
             }
 
             await session.ExchangeAsync(flow, client: null, BodyFraming.Empty);
-            await AnswerAsync(features, flow);
+            await AnswerAsync(features, flow, session._upstreamFailureStatus ?? 502);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {
@@ -175,8 +175,8 @@ internal sealed partial class ClientSession
         return true;
     }
 
-    /// <summary>Writes the flow's outcome on the stream: its response with trailers, an error, or a reset for a kill.</summary>
-    private async ValueTask AnswerAsync(IFeatureCollection features, Flow flow)
+    /// <summary>Writes the flow's outcome on the stream: its response with trailers, an error (<paramref name="failureStatus"/>: 502, or 504 for a timeout), or a reset for a kill.</summary>
+    private async ValueTask AnswerAsync(IFeatureCollection features, Flow flow, int failureStatus)
     {
         if (flow.Killed)
         {
@@ -186,7 +186,7 @@ internal sealed partial class ClientSession
 
         if (flow.Response is not { } response)
         {
-            await AnswerErrorAsync(features, flow.Error?.Message.Contains("did not answer within", StringComparison.Ordinal) == true ? 504 : 502, flow.Error?.Message ?? "no response");
+            await AnswerErrorAsync(features, failureStatus, flow.Error?.Message ?? "no response");
             return;
         }
 

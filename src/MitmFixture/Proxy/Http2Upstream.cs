@@ -55,8 +55,8 @@ internal sealed class Http2Upstream : IDisposable
         using var message = ToMessage(request);
         message.Options.Set(KeyOption, key);
         var limits = _context.Options.Limits;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(limits.ResponseTimeout);
+        using var deadline = new CancellationTokenSource(limits.ResponseTimeout, _context.Time); // the proxy's clock, as every engine timeout
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
             using var answer = await _invoker.SendAsync(message, timeout.Token);

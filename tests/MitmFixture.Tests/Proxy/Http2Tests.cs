@@ -46,6 +46,29 @@ public sealed class Http2Tests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task H2Client_ServerNeverAnswers_Gets504AfterTheResponseTimeout()
+    {
+        var time = FakeClock.StartingNow();
+        var timeout = TimeSpan.FromSeconds(60);
+        await using var harness = await StartProxyAsync(o => o with { TimeProvider = time, Limits = o.Limits with { ResponseTimeout = timeout } });
+        var client = harness.CreateClient();
+        using (await client.SendAsync(H2Get($"{_upstream.H2Url}/echo/warm"), TestContext.Current.CancellationToken))
+        {
+            // Both connections are up before the fake clock moves, so only the response waits on it.
+        }
+
+        var request = client.SendAsync(H2Get($"{_upstream.H2Url}/slow/600000"), TestContext.Current.CancellationToken);
+        var waited = await time.AdvanceUntilAsync(() => request.IsCompleted, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(3));
+        using var answer = await request;
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, answer.StatusCode);
+        Assert.Equal(HttpVersion.Version20, answer.Version);
+        Assert.InRange(waited, timeout, 2 * timeout);
+        var flow = harness.Proxy.Flows.Snapshot().Single(f => f.Request.Path == "/slow/600000");
+        Assert.Equal("the server did not answer within 60 s", flow.Error!.Message);
+    }
+
+    [Fact]
     public async Task H2Client_ToHttp11OnlyServer_IsTranslated()
     {
         await using var harness = await StartProxyAsync();
