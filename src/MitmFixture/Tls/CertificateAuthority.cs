@@ -56,9 +56,37 @@ public sealed class CertificateAuthority : IDisposable
             return Load(directory); // whatever is there is the user's CA: a broken one is reported, never silently replaced
         }
 
-        var created = new CertificateAuthority(Generate(DefaultCommonName, time ?? TimeProvider.System), directory);
-        created.Save();
-        return created;
+        // Test projects run in parallel, each creating the CA in the same fresh folder: one creates it
+        // under the lock, the others then load what it wrote, so all sign with the CA on disk.
+        System.IO.Directory.CreateDirectory(directory);
+        using (CreationLock(directory))
+        {
+            if (Path.Exists(keyFile))
+            {
+                return Load(directory);
+            }
+
+            var created = new CertificateAuthority(Generate(DefaultCommonName, time ?? TimeProvider.System), directory);
+            created.Save();
+            return created;
+        }
+    }
+
+    /// <summary>An exclusive lock on the folder's <c>.mitmfixture-ca.lock</c> (FileShare.None is a cross-process lock on every platform .NET runs on).</summary>
+    private static FileStream CreationLock(string directory)
+    {
+        var path = Path.Combine(directory, ".mitmfixture-ca.lock");
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 600)
+            {
+                Thread.Sleep(50); // creating a CA takes milliseconds; give up after 30 s and let the error say why
+            }
+        }
     }
 
     /// <summary>
@@ -130,13 +158,14 @@ public sealed class CertificateAuthority : IDisposable
         WriteAtomically(Path.Combine(directory, KeyFileName), keyPem, ownerOnly: true);
         WriteAtomically(Path.Combine(directory, CertificatePemFileName), CertificatePem + "\n", ownerOnly: false);
         var derFile = Path.Combine(directory, CertificateDerFileName);
-        File.WriteAllBytes(derFile + ".tmp", CertificateDer);
-        File.Move(derFile + ".tmp", derFile, overwrite: true);
+        var derTemporary = TemporaryFor(derFile);
+        File.WriteAllBytes(derTemporary, CertificateDer);
+        File.Move(derTemporary, derFile, overwrite: true);
     }
 
     private static void WriteAtomically(string path, string content, bool ownerOnly)
     {
-        var temporary = path + ".tmp";
+        var temporary = TemporaryFor(path);
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (ownerOnly && !OperatingSystem.IsWindows())
         {
@@ -151,6 +180,9 @@ public sealed class CertificateAuthority : IDisposable
 
         File.Move(temporary, path, overwrite: true);
     }
+
+    /// <summary>A temporary name of this writer's own, so two writers (regenerate beside a creation) never share one.</summary>
+    private static string TemporaryFor(string path) => $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
 
     private static X509Certificate2 Generate(string commonName, TimeProvider time)
     {

@@ -26,6 +26,29 @@ public sealed class CertificateAuthorityTests : IDisposable
     }
 
     [Fact]
+    public async Task LoadOrCreate_ManyAtOnceInAFreshFolder_AllGetTheOneCaOnDisk()
+    {
+        // Test projects run in parallel, each fixture creating the CA in the same fresh confdir.
+        using var start = new Barrier(8);
+        var created = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait(TestContext.Current.CancellationToken);
+            return CertificateAuthority.LoadOrCreate(_directory);
+        }, TestContext.Current.CancellationToken)));
+
+        using var onDisk = CertificateAuthority.Load(_directory);
+        Assert.Equal(8, created.Length);
+        Assert.All(created, ca => Assert.Equal(onDisk.Certificate.Thumbprint, ca.Certificate.Thumbprint));
+        Assert.Equal(onDisk.CertificatePem + "\n", File.ReadAllText(Path.Combine(_directory, CertificateAuthority.CertificatePemFileName)));
+        Assert.Equal(onDisk.CertificateDer, File.ReadAllBytes(Path.Combine(_directory, CertificateAuthority.CertificateDerFileName)));
+        Assert.DoesNotContain(Directory.GetFiles(_directory), f => f.EndsWith(".tmp", StringComparison.Ordinal));
+        foreach (var ca in created)
+        {
+            ca.Dispose();
+        }
+    }
+
+    [Fact]
     public void LoadOrCreate_SecondUse_LoadsTheSameCa()
     {
         string thumbprint;
