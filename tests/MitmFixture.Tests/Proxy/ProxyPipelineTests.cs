@@ -99,12 +99,15 @@ public sealed class ProxyPipelineTests : IDisposable
     {
         var errors = new List<string>();
         var configuration = _surfaces.Parse([.. EveryFeature, "-S", Sample], errors);
+        CassetteWriter? writer = null;
         var cli = ProxyPipeline.Compose(configuration, new PipelineParts
         {
             Scripts = [new FlowHooks()],
-            Recording = redactor => new RecordingAddon(CassetteWriter.Create(Path.Combine(_folder, "out.json"), redactor, "regular")),
+            Recording = redactor => new RecordingAddon(writer = CassetteWriter.Create(Path.Combine(_folder, "out.json"), redactor, "regular")),
         }, errors);
         Assert.Empty(errors);
+        Assert.NotNull(writer);
+        await writer.DisposeAsync(); // its background write must end before Dispose removes the folder
 
         var options = MitmFixture.Tests.Fixture.TestFixtureOptions.Isolated(RecordMode.Auto, _folder) with { Features = configuration.Features, Addons = [new FlowHooks()] };
         await using var fixture = ProxyFixture.WithOptions(options);
