@@ -70,17 +70,6 @@ internal static class RequestAllocations
             client.Send(request);
         }
 
-        var seen = 0;
-        while (seen < 4 || !buffer.AsSpan(0, seen).EndsWith("\r\n\r\n"u8))
-        {
-            seen += server.Receive(buffer, seen, buffer.Length - seen, SocketFlags.None);
-        }
-
-        server.Send(Answer);
-        var received = 0;
-        while (received < Answer.Length)
-        {
-            received += client.Receive(buffer, SocketFlags.None);
-        }
+        OriginExchange.Answer(client, server, buffer, Answer);
     }
 }
