@@ -110,7 +110,6 @@ public sealed class CassetteWriter : IAsyncDisposable
     /// </summary>
     public static int RemoveStaleTemporaries(string folder) => AtomicFile.RemoveStaleTemporaries(folder);
 
-
     /// <summary>Flows recorded in a reduced form because recording them in full threw (each reported through <see cref="FlowFailed"/>).</summary>
     public int Failures => Volatile.Read(ref _failures);
 

@@ -84,7 +84,11 @@ public sealed class CertificateAuthority : IDisposable
             }
             catch (IOException) when (attempt < 600)
             {
-                Thread.Sleep(50); // creating a CA takes milliseconds; give up after 30 s and let the error say why
+                Thread.Sleep(50); // creating a CA takes milliseconds
+            }
+            catch (IOException e)
+            {
+                throw new IOException($"{path}: another process has held the CA creation lock for 30 s (a mitmfixture stuck creating the CA in this folder): {e.Message}", e);
             }
         }
     }
