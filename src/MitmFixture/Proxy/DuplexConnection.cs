@@ -37,9 +37,15 @@ internal sealed class DuplexConnection : IAsyncDisposable
     public Socket? Socket { get; }
 
     /// <summary>The stream under the pipes; on the socket transport, a stream over the socket made on first use (raw tunnels, TLS after CONNECT).</summary>
-    public Stream Stream => _stream ??= new NetworkStream(Socket!, ownsSocket: true); // the socket constructor always sets Socket
+    public Stream Stream => _stream ??= StreamOverSocket(Socket!); // the socket constructor always sets Socket
 
     public PipeReader Reader { get; }
+
+    private static NetworkStream StreamOverSocket(Socket socket)
+    {
+        socket.Blocking = true; // SocketPipeReader made it non-blocking; NetworkStream refuses such sockets
+        return new NetworkStream(socket, ownsSocket: true);
+    }
 
     public PipeWriter Writer { get; }
 
