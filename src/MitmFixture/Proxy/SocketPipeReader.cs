@@ -56,7 +56,16 @@ internal sealed class SocketPipeReader : PipeReader
 
     private ReadOnlySequence<byte> Buffered => _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
 
-    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) => ReadAsync(tryFirst: true, cancellationToken);
+
+    /// <summary>
+    /// A read that goes straight to the zero-byte wait, for a peer that has just answered and owes
+    /// nothing (an idle server connection's watch): trying a receive first would only cost a system
+    /// call that finds nothing.
+    /// </summary>
+    public ValueTask<ReadResult> WaitAndReadAsync(CancellationToken cancellationToken = default) => ReadAsync(tryFirst: false, cancellationToken);
+
+    private ValueTask<ReadResult> ReadAsync(bool tryFirst, CancellationToken cancellationToken)
     {
         ThrowIfCompleted();
         if (cancellationToken.IsCancellationRequested)
@@ -78,7 +87,7 @@ internal sealed class SocketPipeReader : PipeReader
         // went out) are taken with one receive, instead of a zero-byte wait, a size query and a receive.
         try
         {
-            if (_buffer is null && TryReceiveNow())
+            if (tryFirst && _buffer is null && TryReceiveNow())
             {
                 return ValueTask.FromResult(new ReadResult(Buffered, isCanceled: false, isCompleted: _socketEnded));
             }
