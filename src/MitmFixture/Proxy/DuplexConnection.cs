@@ -13,7 +13,10 @@ internal sealed class DuplexConnection : IAsyncDisposable
     // Zero-byte reads wait for data before a buffer is rented, as Kestrel does: an idle keep-alive
     // connection then holds no 16 KiB read buffer (bench/RESULTS.md, "Idle connections").
     private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true, useZeroByteReads: true);
-    private static readonly StreamPipeWriterOptions WriterOptions = new(minimumBufferSize: 4 * 1024, leaveOpen: true);
+    // Each flushed segment is one write to the stream: over TLS one record (at most 16 KiB, RFC 8446
+    // §5.1) and one send. 4 KiB segments cut a 64 KiB body slice into 16 records and 16 sends;
+    // record-sized ones into 4. Segments go back to the pool once flushed, so idle costs nothing.
+    private static readonly StreamPipeWriterOptions WriterOptions = new(minimumBufferSize: 16 * 1024, leaveOpen: true);
 
     private Stream? _stream;
 
