@@ -29,7 +29,7 @@ internal static class BodyCodec
         if (!ContentEncoding.IsIdentity(encoding) && message.DecodeProblem is { } problem)
         {
             // Past the decoding limit, corrupt or unknown: the bytes as they came, with the reason.
-            return new BodyRecord { Encoding = encoding, Encoded = true, Base64 = Convert.ToBase64String(message.Body), Note = problem };
+            return new BodyRecord { Encoding = encoding, Encoded = true, Base64 = message.Body, Note = problem };
         }
 
         byte[] content = message.DecodedBody ?? message.Body;
@@ -49,7 +49,7 @@ internal static class BodyCodec
             return new BodyRecord { Encoding = storedEncoding, Text = text };
         }
 
-        return new BodyRecord { Encoding = storedEncoding, Base64 = Convert.ToBase64String(content) };
+        return new BodyRecord { Encoding = storedEncoding, Base64 = content };
     }
 
     /// <summary>The body bytes as they go on the wire: decoded content, re-encoded when an encoding is noted.</summary>
@@ -82,14 +82,7 @@ internal static class BodyCodec
         }
         else
         {
-            try
-            {
-                content = Convert.FromBase64String(record.Base64!); // exactly one kind is set
-            }
-            catch (FormatException)
-            {
-                throw new CassetteFormatException(location + ".base64", "expected base64 text");
-            }
+            content = record.Base64!; // exactly one kind is set; the serializer refused text that is not base64, naming the line
         }
 
         if (record.Encoded == true)

@@ -178,7 +178,8 @@ internal sealed record BodyRecord
 
     public JsonElement? Json { get; init; }
 
-    public string? Base64 { get; init; }
+    /// <summary>Bytes, written and read as base64 by the serializer itself: no base64 string in memory (issue 19, recording large bodies).</summary>
+    public byte[]? Base64 { get; init; }
 
     /// <summary>
     /// Set when <see cref="Base64"/> holds the body still encoded as <see cref="Encoding"/> says
@@ -213,7 +214,8 @@ internal sealed record WebSocketMessageRecord
 
     public string? Text { get; init; }
 
-    public string? Base64 { get; init; }
+    /// <summary>Bytes, as base64 in the file (see <see cref="BodyRecord.Base64"/>).</summary>
+    public byte[]? Base64 { get; init; }
 
     public DateTimeOffset? Timestamp { get; init; }
 }

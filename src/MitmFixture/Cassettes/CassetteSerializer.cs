@@ -44,25 +44,40 @@ internal static class CassetteSerializer
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(record, ReadableCassetteJson.Context.FlowRecord);
 
-        // JSON strings never hold a raw newline, so indenting every line is safe.
-        var output = new MemoryStream(json.Length + 256);
-        output.Write(Indent);
-        foreach (var b in json)
+        // JSON strings never hold a raw newline, so indenting every line is safe. Sized exactly
+        // up front: a large body is copied once, not through a growing buffer.
+        var lines = json.AsSpan().Count((byte)'\n') + 1;
+        var output = new byte[json.Length + (lines * Indent.Length)];
+        var rest = json.AsSpan();
+        var at = 0;
+        while (true)
         {
-            output.WriteByte(b);
-            if (b == (byte)'\n')
+            Indent.CopyTo(output.AsSpan(at));
+            at += Indent.Length;
+            var end = rest.IndexOf((byte)'\n');
+            var line = end < 0 ? rest : rest[..(end + 1)];
+            line.CopyTo(output.AsSpan(at));
+            at += line.Length;
+            if (end < 0)
             {
-                output.Write(Indent);
+                return output;
             }
-        }
 
-        return output.ToArray();
+            rest = rest[(end + 1)..];
+        }
     }
 
     /// <summary>The whole file: the version, then the flows one after another, LF line ends.</summary>
     public static byte[] Compose(IReadOnlyList<byte[]> flows)
     {
-        var output = new MemoryStream();
+        using var output = new MemoryStream();
+        WriteComposed(output, flows);
+        return output.ToArray();
+    }
+
+    /// <summary>Writes what <see cref="Compose"/> returns into <paramref name="output"/>, fragment by fragment.</summary>
+    public static void WriteComposed(Stream output, IReadOnlyList<byte[]> flows)
+    {
         output.Write(Encoding.UTF8.GetBytes($"{{\n  \"version\": {Cassette.CurrentVersion},\n  \"flows\": ["));
         for (var i = 0; i < flows.Count; i++)
         {
@@ -71,7 +86,6 @@ internal static class CassetteSerializer
         }
 
         output.Write(flows.Count == 0 ? "]\n}\n"u8 : "\n  ]\n}\n"u8);
-        return output.ToArray();
     }
 
     private static int ReadVersion(byte[] bytes, string path)
@@ -113,7 +127,8 @@ internal static class CassetteSerializer
     {
         var line = e.LineNumber is { } l ? $":{l + 1}" : "";
         var where = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path}";
-        var message = e.Message;
+        // Bytes are read by the serializer from base64; its message would name a .NET type instead.
+        var message = e.Path?.EndsWith(".base64", StringComparison.Ordinal) == true ? "expected base64 text" : e.Message;
         foreach (var tail in (string[])[" Path:", " LineNumber:", " Consider updating"])
         {
             var cut = message.IndexOf(tail, StringComparison.Ordinal);

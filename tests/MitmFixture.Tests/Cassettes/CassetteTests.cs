@@ -136,6 +136,19 @@ public sealed class CassetteTests : IDisposable
         Assert.Matches(@":\d+", error.Location);
     }
 
+    [Theory]
+    [InlineData("\"response\": {\"status_code\": 200, \"reason\": \"OK\", \"http_version\": \"HTTP/1.1\", \"headers\": [],\n \"body\": {\"base64\": \"not base64!\"}}", "$.flows[0].response.body.base64")]
+    [InlineData("\"web_socket\": {\"messages\": [{\"from\": \"server\",\n \"base64\": \"@@@@\"}]}", "$.flows[0].web_socket.messages[0].base64")]
+    public void Load_TextThatIsNotBase64_NamesFileLineAndPath(string part, string path)
+    {
+        File.WriteAllText(FilePath(), "{\"version\": 3, \"flows\": [{\"id\": \"x\", \"request\": {\"method\": \"GET\", \"scheme\": \"http\", \"host\": \"h\", \"port\": 1, \"path\": \"/\", \"http_version\": \"HTTP/1.1\", \"headers\": []}, " + part + "}]}");
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(FilePath()));
+
+        Assert.StartsWith(FilePath() + ":2", error.Message, StringComparison.Ordinal);
+        Assert.Contains(path + ": expected base64 text", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_MissingRequiredProperty_NamesThePath()
     {
