@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using MitmFixture.Content;
 using MitmFixture.Http;
@@ -44,9 +43,9 @@ internal static class BodyCodec
             return new BodyRecord { Encoding = storedEncoding, Json = json };
         }
 
-        if (TextDecoding.TryExactUtf8(content, out var text) && (contentType is null || MediaType.IsTextual(parsedType)))
+        if (TextDecoding.IsExactUtf8(content) && (contentType is null || MediaType.IsTextual(parsedType)))
         {
-            return new BodyRecord { Encoding = storedEncoding, Text = text };
+            return new BodyRecord { Encoding = storedEncoding, Text = content }; // the bytes: written as a JSON string
         }
 
         return new BodyRecord { Encoding = storedEncoding, Base64 = content };
@@ -74,7 +73,7 @@ internal static class BodyCodec
         byte[] content;
         if (record.Text is { } text)
         {
-            content = Encoding.UTF8.GetBytes(text);
+            content = text;
         }
         else if (record.Json is { } json)
         {

@@ -42,29 +42,13 @@ internal static class CassetteSerializer
     /// <summary>One flow as indented JSON, indented one level further to sit inside the "flows" array.</summary>
     public static byte[] SerializeFlow(FlowRecord record)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(record, ReadableCassetteJson.Context.FlowRecord);
-
-        // JSON strings never hold a raw newline, so indenting every line is safe. Sized exactly
-        // up front: a large body is copied once, not through a growing buffer.
-        var lines = json.AsSpan().Count((byte)'\n') + 1;
-        var output = new byte[json.Length + (lines * Indent.Length)];
-        var rest = json.AsSpan();
-        var at = 0;
-        while (true)
+        using var output = new IndentingBufferWriter(Indent);
+        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, NewLine = "\n", Encoder = ReadableCassetteJson.Context.Options.Encoder }))
         {
-            Indent.CopyTo(output.AsSpan(at));
-            at += Indent.Length;
-            var end = rest.IndexOf((byte)'\n');
-            var line = end < 0 ? rest : rest[..(end + 1)];
-            line.CopyTo(output.AsSpan(at));
-            at += line.Length;
-            if (end < 0)
-            {
-                return output;
-            }
-
-            rest = rest[(end + 1)..];
+            JsonSerializer.Serialize(writer, record, ReadableCassetteJson.Context.FlowRecord);
         }
+
+        return output.ToArray();
     }
 
     /// <summary>The whole file: the version, then the flows one after another, LF line ends.</summary>
