@@ -136,7 +136,7 @@ internal sealed partial class ClientSession
 
             await ForwardHttp2StreamAsync(features, flow, grpc, streamingBody, cancellationToken);
         }
-        catch (Exception) when (streamingBody?.Completion is { IsFaulted: true } sent && sent.Exception!.InnerException is GrpcFramingException framing)
+        catch (Exception) when (streamingBody?.Failure is GrpcFramingException framing)
         {
             // The request body's own error says what went wrong; the exchange's failure is its consequence.
             await FailAsync(flow, $"the client's gRPC body is malformed: {framing.Message}");
@@ -262,7 +262,7 @@ internal sealed partial class ClientSession
         {
             await streamingBody.Completion.WaitAsync(RequestDrainGrace, _context.Time, cancellationToken);
         }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException or IOException or GrpcFramingException or ObjectDisposedException)
+        catch (TimeoutException)
         {
             // The call's outcome is the response; what the client sent is on the flow as far as it went.
         }

@@ -5,14 +5,18 @@ namespace MitmFixture.Proxy;
 /// <summary>
 /// A request body SocketsHttpHandler pulls while the response comes back: <c>pump</c> copies the
 /// client's body to the server's stream as it arrives. Its length is unknown unless set, so h2 sends
-/// it as DATA frames and HTTP/1.1 chunked. <see cref="Completion"/> ends when the body is sent, or
-/// faults or cancels with it (also when the handler never started it).
+/// it as DATA frames and HTTP/1.1 chunked. <see cref="Completion"/> ends when the body is sent or
+/// given up (also when the handler never started it); it never faults, <see cref="Failure"/> says why
+/// the body was not sent whole.
 /// </summary>
 internal sealed class StreamingRequestContent(Func<Stream, CancellationToken, Task> pump) : HttpContent
 {
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Task Completion => _completion.Task;
+
+    /// <summary>What stopped the body, when something did: the client's reset, a malformed gRPC body, the server's reset.</summary>
+    public Exception? Failure { get; private set; }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);
@@ -24,14 +28,10 @@ internal sealed class StreamingRequestContent(Func<Stream, CancellationToken, Ta
             await pump(stream, cancellationToken);
             _completion.TrySetResult();
         }
-        catch (OperationCanceledException)
-        {
-            _completion.TrySetCanceled(cancellationToken);
-            throw;
-        }
         catch (Exception e)
         {
-            _completion.TrySetException(e);
+            Failure = e;
+            _completion.TrySetResult();
             throw;
         }
     }
@@ -44,7 +44,7 @@ internal sealed class StreamingRequestContent(Func<Stream, CancellationToken, Ta
 
     protected override void Dispose(bool disposing)
     {
-        _completion.TrySetCanceled(); // never started (the server could not be reached), or already done
+        _completion.TrySetResult(); // never started (the server could not be reached), or already done
         base.Dispose(disposing);
     }
 }
