@@ -128,6 +128,35 @@ public sealed class GrpcStreamingTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task ClientMessageLongerThanBodySizeLimit_ResetsTheStream_AndTheFlowSaysWhy()
+    {
+        var upstream = await H2Upstream.StartAsync(services => services.AddGrpc(), app => app.MapGrpcService<GreeterService>());
+        try
+        {
+            await using var harness = await ProxyHarness.StartAsync(null, o => o with { UpstreamTrustedCertificates = [upstream.Authority], Limits = o.Limits with { MaxBufferedBodyBytes = 1000 } });
+            var client = harness.CreateClient();
+            using var request = new HttpRequestMessage(HttpMethod.Post, upstream.H2Url + "/greet.Greeter/SayHello")
+            {
+                Version = HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                Content = new ByteArrayContent([0, 0, 0, 0x13, 0x88, 1, 2, 3]), // announces 5000 bytes
+            };
+            request.Content.Headers.ContentType = new("application/grpc");
+            request.Headers.TryAddWithoutValidation("te", "trailers");
+
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.SendAsync(request, Cancel));
+
+            await Eventually.TrueAsync(() => harness.Proxy.Flows.Snapshot().Any(f => !f.Live));
+            var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
+            Assert.Equal("the client's gRPC body is malformed: a message announces 5000 bytes, over the 1000-byte limit (body_size_limit)", flow.Error!.Message);
+        }
+        finally
+        {
+            await upstream.DisposeAsync();
+        }
+    }
+
     private static readonly string[] Expected = ["Hello Ada", "Ada 1|Ada 2|Ada 3", "Hello a, b, c", "Hi a|Hi b|Hi c"];
 
     /// <summary>One call of each kind; the bidirectional one waits for each answer before sending its next message.</summary>
