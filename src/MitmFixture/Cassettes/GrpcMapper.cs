@@ -22,7 +22,7 @@ internal static class GrpcMapper
             {
                 From = m.FromClient ? "client" : "server",
                 Compressed = m.Compressed ? true : null,
-                Base64 = Convert.ToBase64String(m.Content),
+                Base64 = m.Content,
                 Timestamp = m.Timestamp,
             }).ToList(),
         }
@@ -110,16 +110,7 @@ internal static class GrpcMapper
             throw new CassetteFormatException(location + ".base64", "expected the message bytes in base64");
         }
 
-        byte[] content;
-        try
-        {
-            content = Convert.FromBase64String(m.Base64);
-        }
-        catch (FormatException)
-        {
-            throw new CassetteFormatException(location + ".base64", "expected base64");
-        }
-
+        var content = m.Base64;
         if (content.Length > MaxMessageBytes)
         {
             throw new CassetteFormatException(location + ".base64", $"a message of {content.Length} bytes is over the {MaxMessageBytes}-byte limit");
