@@ -109,6 +109,13 @@ internal sealed class HeadDeadline : IDisposable
             }
         }
 
-        _cancel.Cancel();
+        try
+        {
+            _cancel.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The exchange ended between the check and the cancel: nothing left to time out.
+        }
     }
 }

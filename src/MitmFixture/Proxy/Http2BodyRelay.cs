@@ -17,7 +17,8 @@ namespace MitmFixture.Proxy;
 /// past it nothing more is kept and the flow's metadata says so (<c>request_body_cut</c> /
 /// <c>response_body_cut</c>): a plain body is then not kept at all (recorded as streamed), a gRPC
 /// call keeps its messages up to the limit. A single gRPC message over the limit cannot be taken
-/// whole and fails the stream (<see cref="GrpcFramingException"/>).
+/// whole and fails the stream (<see cref="GrpcFramingException"/>). A body that ends inside a gRPC
+/// message is forwarded as it came and noted (<c>request_grpc_incomplete</c> / <c>response_grpc_incomplete</c>).
 /// </para>
 /// </summary>
 internal sealed class Http2BodyRelay
@@ -100,7 +101,7 @@ internal sealed class Http2BodyRelay
                     if (!rest.IsEmpty)
                     {
                         // The sender ended inside a message; what came is passed on untouched, as a plain proxy would.
-                        Note($"the {Side} body ended {rest.Length} bytes into a gRPC message; those bytes were forwarded but are not a message");
+                        Note("grpc_incomplete", $"the {Side} body ended {rest.Length} bytes into a gRPC message; those bytes were forwarded but are not a message");
                         await sink.WriteAsync(rest.ToArray(), cancellationToken);
                         await sink.FlushAsync(cancellationToken);
                     }
@@ -194,17 +195,18 @@ internal sealed class Http2BodyRelay
 
         _cut = true;
         _keptBytes = null;
-        Note(_grpc
+        Note("body_cut", _grpc
             ? $"the streamed {Side} passed body_size_limit ({_limit} bytes); only the gRPC messages before that point were kept"
             : $"the streamed {Side} body passed body_size_limit ({_limit} bytes); it was forwarded whole but not kept");
         return false;
     }
 
-    private void Note(string text)
+    /// <summary>Notes <paramref name="text"/> on the flow as <c>request_</c>/<c>response_</c> + <paramref name="what"/>.</summary>
+    private void Note(string what, string text)
     {
         lock (MetadataGate)
         {
-            _flow.Metadata[$"{Side}_body_cut"] = text;
+            _flow.Metadata[$"{Side}_{what}"] = text;
         }
     }
 
