@@ -39,7 +39,7 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
         var candidates = Store.GrpcCandidates(Probe(flow));
         if (candidates.Count > 0)
         {
-            flow.GrpcPlayback = new GrpcPlayback(candidates, recorded => Store.TryClaim(recorded) ? Answer(recorded) : null, Store.Options.IgnoreContent);
+            flow.GrpcPlayback = new GrpcPlayback(candidates, recorded => Store.TryClaim(recorded) ? Answer(recorded) : null, Store.Options.IgnoreContent, why => Unmatched?.Invoke(flow, why));
         }
 
         return default;

@@ -11,4 +11,5 @@ namespace MitmFixture.Flows;
 /// <param name="Candidates">Recorded gRPC flows matching everything but the messages, in recording order.</param>
 /// <param name="Claim">Takes a candidate out of the store (unless reuse is on) and returns the response to play (refreshed, placeholders restored); null when another call took it first.</param>
 /// <param name="MatchAnyMessage">Accept any client message where the recording has one (<c>server_replay_ignore_content</c>).</param>
-internal sealed record GrpcPlayback(IReadOnlyList<Flow> Candidates, Func<Flow, HttpResponse?> Claim, bool MatchAnyMessage);
+/// <param name="Unmatched">Told why, when the client's messages match no candidate (server replay's unmatched report).</param>
+internal sealed record GrpcPlayback(IReadOnlyList<Flow> Candidates, Func<Flow, HttpResponse?> Claim, bool MatchAnyMessage, Action<string>? Unmatched = null);

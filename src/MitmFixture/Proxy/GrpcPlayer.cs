@@ -208,6 +208,7 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
         var message = $"MitmFixture server replay: {why}";
         flow.Error = new FlowError(message, context.Time.GetUtcNow());
         ProxyLog.FlowFailed(context.Logger, flow.Request.Method, flow.Request.Url, message);
+        playback.Unmatched?.Invoke(why);
         var status = new HttpHeaders([("grpc-status", UnimplementedStatus), ("grpc-message", PercentEncode(message))]);
         if (committed is not null && features.Get<IHttpResponseFeature>()!.HasStarted) // Kestrel always provides it
         {

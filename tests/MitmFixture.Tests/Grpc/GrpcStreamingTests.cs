@@ -86,6 +86,8 @@ public sealed class GrpcStreamingTests : IDisposable
 
         var cassette = Cassette.Load(CassettePath);
         var addon = new ServerReplayAddon(new ReplayStore(cassette.Flows, new ServerReplayOptions { KillExtra = true }, cassette.Modes));
+        var unmatched = new List<string>();
+        addon.Unmatched += (_, why) => unmatched.Add(why);
         await using var replay = await ProxyHarness.StartAsync(null, o => o with { Addons = [addon] });
         var failure = await Assert.ThrowsAsync<RpcException>(() => PingPongAsync(replay, address, "a", "surprise"));
 
@@ -94,6 +96,7 @@ public sealed class GrpcStreamingTests : IDisposable
         Assert.Contains("the recording expects", failure.Status.Detail, StringComparison.Ordinal);
         var flow = Assert.Single(replay.Proxy.Flows.Snapshot());
         Assert.Contains("client message 2", flow.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal("client message 2 of /greet.Greeter/Chat is 10 bytes 0A087375727072697365; the recording expects 3 bytes 0A0162", Assert.Single(unmatched)); // as the README shows it
     }
 
     [Fact]
