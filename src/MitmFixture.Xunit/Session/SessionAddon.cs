@@ -115,6 +115,25 @@ internal sealed class SessionAddon : FinishedFlowAddon
         }
     }
 
+    /// <summary>
+    /// An HTTP/2 gRPC call in a replaying scope is matched at its headers, so it is played message by
+    /// message (a bidirectional call waits for answers before it ends). Only a flow whose scope is
+    /// plain is served here; the rest is attributed (or refused) in <see cref="ServeAsync"/>.
+    /// </summary>
+    public ValueTask ServeHeadersAsync(Flow flow, CancellationToken cancellationToken)
+    {
+        CassetteScope? scope;
+        if (!_connections.TryGetValue(flow.Client, out scope))
+        {
+            lock (_gate)
+            {
+                scope = _open.Count == 1 ? _open.First() : null;
+            }
+        }
+
+        return scope is { Ended: false, Replay: { } replay } ? replay.RequestHeadersAsync(flow, cancellationToken) : default;
+    }
+
     protected override void OnFinished(Flow flow)
     {
         // A flow an earlier addon answered never reached RequestAsync: attributed here, without failing anyone twice.

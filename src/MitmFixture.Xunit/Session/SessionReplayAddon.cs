@@ -8,5 +8,7 @@ namespace MitmFixture.Xunit.Session;
 /// </summary>
 internal sealed class SessionReplayAddon(SessionAddon session) : ProxyAddon
 {
+    public override ValueTask RequestHeadersAsync(Flow flow, CancellationToken cancellationToken) => session.ServeHeadersAsync(flow, cancellationToken);
+
     public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken) => session.ServeAsync(flow, cancellationToken);
 }

@@ -24,34 +24,37 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
     /// <summary>Raised for each request no recording answers, with the nearest-match explanation.</summary>
     public event Action<Flow, string>? Unmatched;
 
+    /// <summary>
+    /// An HTTP/2 gRPC call is matched before its body: by method path and the other knobs here, by
+    /// its messages as they arrive (the proxy plays it, see <see cref="GrpcPlayback"/>), so a
+    /// bidirectional call that waits for answers is not held until it ends.
+    /// </summary>
+    public override ValueTask RequestHeadersAsync(Flow flow, CancellationToken cancellationToken)
+    {
+        if (flow.Request.HttpVersion != "HTTP/2.0" || !GrpcFraming.IsGrpc(flow.Request.ContentType))
+        {
+            return default;
+        }
+
+        var candidates = Store.GrpcCandidates(Probe(flow));
+        if (candidates.Count > 0)
+        {
+            flow.GrpcPlayback = new GrpcPlayback(candidates, recorded => Store.TryClaim(recorded) ? Answer(recorded) : null, Store.Options.IgnoreContent, why => Unmatched?.Invoke(flow, why));
+        }
+
+        return default;
+    }
+
     /// <inheritdoc/>
     public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken)
     {
-        // Incoming requests carry real secrets; recordings carry placeholders. Match like with like.
-        // Placeholders are compared by kind only (RequestFingerprint), since this session numbers its own.
-        var probe = flow.Request;
-        if (_redaction is not null)
-        {
-            var request = new Flow(flow.Request.Clone(), flow.Client);
-            _redaction.Learn(request);
-            _redaction.Scrub(request);
-            probe = request.Request;
-        }
-
+        var probe = Probe(flow);
         if (Store.TryTake(probe, out var recorded))
         {
-            var response = recorded!.Response!.Clone(); // the store holds flows with responses only
-            if (Store.Options.Refresh)
-            {
-                ResponseRefresher.Refresh(response, _time.GetUtcNow());
-            }
-
-            redactor?.Restore(response);
-            response.TimestampStart = _time.GetUtcNow();
-            response.TimestampEnd = response.TimestampStart;
+            var response = Answer(recorded!); // set when found
             flow.Response = response;
             flow.Replay = ReplayKind.Response;
-            if (recorded.WebSocket is { } ws && response.StatusCode == 101)
+            if (recorded!.WebSocket is { } ws && response.StatusCode == 101)
             {
                 flow.WebSocketPlayback = new WebSocketPlayback(ws.Messages, Store.Options.WebSocketMatchByOrder, Store.Options.WebSocketPlayDelays);
             }
@@ -84,6 +87,39 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
         }
 
         return default;
+    }
+
+    /// <summary>
+    /// The request as matching sees it: incoming requests carry real secrets, recordings carry
+    /// placeholders, so like is matched with like. Placeholders compare by kind only
+    /// (RequestFingerprint), since this session numbers its own.
+    /// </summary>
+    private HttpRequest Probe(Flow flow)
+    {
+        if (_redaction is null)
+        {
+            return flow.Request;
+        }
+
+        var request = new Flow(flow.Request.Clone(), flow.Client);
+        _redaction.Learn(request);
+        _redaction.Scrub(request);
+        return request.Request;
+    }
+
+    /// <summary>The recorded response as it is played: a copy, refreshed, placeholders restored, stamped now.</summary>
+    private HttpResponse Answer(Flow recorded)
+    {
+        var response = recorded.Response!.Clone(); // the store holds flows with responses only
+        if (Store.Options.Refresh)
+        {
+            ResponseRefresher.Refresh(response, _time.GetUtcNow());
+        }
+
+        redactor?.Restore(response);
+        response.TimestampStart = _time.GetUtcNow();
+        response.TimestampEnd = response.TimestampStart;
+        return response;
     }
 
     /// <summary>Learns the secrets of responses that came from a live server (a token endpoint the recording lacks).</summary>

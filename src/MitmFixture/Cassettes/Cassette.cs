@@ -11,7 +11,7 @@ namespace MitmFixture.Cassettes;
 public sealed class Cassette
 {
     /// <summary>The format version this build writes; older versions are migrated on load, newer refused.</summary>
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     private Cassette(string? path, IReadOnlyList<Flow> flows, IReadOnlyList<string?> modes)
     {

@@ -32,6 +32,9 @@ internal sealed record FlowRecord
 
     public WebSocketRecord? WebSocket { get; init; }
 
+    /// <summary>Format version 4: a gRPC call's messages, both directions in order; the bodies they make are then left out.</summary>
+    public GrpcRecord? Grpc { get; init; }
+
     public string? Replay { get; init; }
 
     public string? Marked { get; init; }
@@ -220,6 +223,26 @@ internal sealed record WebSocketMessageRecord
     /// <summary>Bytes, as base64 in the file (see <see cref="BodyRecord.Base64"/>).</summary>
     [JsonConverter(typeof(LargeBase64Converter))]
     public byte[]? Base64 { get; init; }
+
+    public DateTimeOffset? Timestamp { get; init; }
+}
+
+internal sealed record GrpcRecord
+{
+    public List<GrpcMessageRecord> Messages { get; init; } = [];
+}
+
+/// <summary>One length-prefixed gRPC message: who sent it, its compressed flag (written only when set) and its bytes.</summary>
+internal sealed record GrpcMessageRecord
+{
+    /// <summary><c>client</c> or <c>server</c>.</summary>
+    public required string From { get; init; }
+
+    public bool? Compressed { get; init; }
+
+    /// <summary>The message bytes, as base64 in the file (see <see cref="BodyRecord.Base64"/>).</summary>
+    [JsonConverter(typeof(LargeBase64Converter))]
+    public required byte[] Base64 { get; init; }
 
     public DateTimeOffset? Timestamp { get; init; }
 }

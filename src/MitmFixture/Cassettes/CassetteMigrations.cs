@@ -9,6 +9,8 @@ namespace MitmFixture.Cassettes;
 /// none, so nothing changes but the version; the server address is taken from the request on load.
 /// 2 to 3: flows gain an optional "metadata" (mitmproxy's flow.metadata: what the proxy noted about
 /// the flow, such as a server's surplus bytes). Version 2 files have none: only the version changes.
+/// 3 to 4: gRPC flows gain an optional "grpc" (each message of the call as its own entry). Version 3
+/// files hold a gRPC call's messages in its bodies; they are split into messages on load (FlowMapper).
 /// </summary>
 internal static class CassetteMigrations
 {
@@ -17,6 +19,7 @@ internal static class CassetteMigrations
     {
         [1] = null,
         [2] = null,
+        [3] = null,
     };
 
     /// <summary>

@@ -35,6 +35,14 @@ internal static class CassetteValidator
                     _ = messages[m] ?? throw new CassetteFormatException($"{at}.websocket.messages[{m}]", "expected a message object, got null");
                 }
             }
+
+            if (flow.Grpc is { Messages: { } grpcMessages })
+            {
+                for (var m = 0; m < grpcMessages.Count; m++)
+                {
+                    _ = grpcMessages[m] ?? throw new CassetteFormatException($"{at}.grpc.messages[{m}]", "expected a message object, got null");
+                }
+            }
         }
     }
 

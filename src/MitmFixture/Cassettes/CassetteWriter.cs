@@ -250,6 +250,7 @@ public sealed class CassetteWriter : IAsyncDisposable
             }
 
             bare.WebSocket = null;
+            bare.Grpc = null;
             bare.Comment = $"{why}; bodies left out";
             _redaction.Learn(bare);
             var redacted = _redaction.Apply(bare);

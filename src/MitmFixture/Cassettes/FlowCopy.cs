@@ -39,6 +39,17 @@ internal static class FlowCopy
             copy.WebSocket = data;
         }
 
+        if (flow.Grpc is { } grpc)
+        {
+            var data = new GrpcData();
+            foreach (var m in grpc.Messages)
+            {
+                data.Add(m); // immutable: shared
+            }
+
+            copy.Grpc = data;
+        }
+
         return copy;
     }
 }

@@ -23,7 +23,7 @@ internal static class FlowMapper
                 Path = request.Path,
                 HttpVersion = request.HttpVersion,
                 Headers = Lines(request.Headers),
-                Body = BodyCodec.Encode(request),
+                Body = GrpcMapper.Body(flow, request),
                 Trailers = request.Trailers is { } t ? Lines(t) : null,
                 TimestampStart = request.TimestampStart,
                 TimestampEnd = request.TimestampEnd,
@@ -34,7 +34,7 @@ internal static class FlowMapper
                 Reason = response.Reason,
                 HttpVersion = response.HttpVersion,
                 Headers = Lines(response.Headers),
-                Body = BodyCodec.Encode(response),
+                Body = GrpcMapper.Body(flow, response),
                 Trailers = response.Trailers is { } rt ? Lines(rt) : null,
                 TimestampStart = response.TimestampStart,
                 TimestampEnd = response.TimestampEnd,
@@ -54,6 +54,7 @@ internal static class FlowMapper
                 ClosedByClient = ws.ClosedByClient,
                 TimestampEnd = ws.TimestampEnd,
             } : null,
+            Grpc = GrpcMapper.ToRecord(flow),
             Replay = flow.Replay == ReplayKind.None ? null : flow.Replay.ToString().ToLowerInvariant(),
             Marked = flow.Marked.Length == 0 ? null : flow.Marked,
             Comment = flow.Comment.Length == 0 ? null : flow.Comment,
@@ -124,6 +125,7 @@ internal static class FlowMapper
             flow.WebSocket = data;
         }
 
+        GrpcMapper.Fill(flow, record, location);
         if (record.Replay is { } replay)
         {
             flow.Replay = replay switch

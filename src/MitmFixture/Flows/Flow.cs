@@ -39,6 +39,12 @@ public sealed class Flow
     /// <summary>Present once the flow upgraded to WebSocket.</summary>
     public WebSocketData? WebSocket { get; set; }
 
+    /// <summary>Present on a gRPC call (content type <c>application/grpc</c>): its messages both ways, in order.</summary>
+    public GrpcData? Grpc { get; set; }
+
+    /// <summary>Set by server replay on an HTTP/2 gRPC call it answers: the proxy plays these recordings.</summary>
+    internal GrpcPlayback? GrpcPlayback { get; set; }
+
     /// <summary>Whether the flow was replayed, and from which side.</summary>
     public ReplayKind Replay { get; set; }
 

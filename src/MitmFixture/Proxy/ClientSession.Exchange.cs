@@ -118,7 +118,6 @@ internal sealed partial class ClientSession
         }
         catch (UpstreamException e)
         {
-            _upstreamFailureStatus = e.StatusCode;
             await DropUpstreamAsync();
             await FailAsync(flow, e.Message);
             if (client is not null && !_responseStarted)

@@ -26,11 +26,6 @@ internal sealed partial class ClientSession
     {
         var request = flow.Request;
         var key = ServerKeyFor(request);
-        if (_http2Upstream is not null)
-        {
-            return await ForwardHttp2Async(flow, key);
-        }
-
         UpstreamConnection upstream;
         HttpResponse response;
         for (var attempt = 0; ; attempt++)
@@ -124,29 +119,6 @@ internal sealed partial class ClientSession
         if (client is not null)
         {
             await WriteResponseAsync(client, request, flow.Response!, ClientIsHttp10(request)); // set above; addons may replace it, not clear it
-        }
-
-        return true;
-    }
-
-    /// <summary>An HTTP/2 stream's flow: the server round trip through the connection's h2 forwarder, the response read whole.</summary>
-    private async ValueTask<bool> ForwardHttp2Async(Flow flow, ServerKey key)
-    {
-        var response = await _http2Upstream!.SendAsync(flow, key, Shutdown); // checked by the caller
-        flow.Response = response;
-        await _pipeline.ResponseHeadersAsync(flow, Shutdown);
-        if (flow.Killed)
-        {
-            await KilledAsync(flow);
-            return false;
-        }
-
-        response.TimestampEnd = _context.Time.GetUtcNow();
-        await _pipeline.ResponseAsync(flow, Shutdown);
-        if (flow.Killed)
-        {
-            await KilledAsync(flow);
-            return false;
         }
 
         return true;

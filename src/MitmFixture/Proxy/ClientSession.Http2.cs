@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Security;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
@@ -93,24 +92,25 @@ internal sealed partial class ClientSession
         var flow = new Flow(request, _client) { Live = true, Server = new ServerConnectionInfo { Address = Http.HostPort.Format(request.Host, request.Port) } };
         _context.Flows.Add(flow);
         await using var session = new ClientSession(this, upstream);
+        var reset = features.Get<IHttpRequestLifetimeFeature>()?.RequestAborted ?? CancellationToken.None;
+        using var stream = CancellationTokenSource.CreateLinkedTokenSource(Shutdown, reset); // a client reset cancels the server side too
         try
         {
-            if (!await ReadRequestBodyAsync(features, flow))
-            {
-                await session.FailAsync(flow, $"request body exceeds the {Limits.MaxBufferedBodyBytes}-byte limit (streaming HTTP/2 bodies is not supported yet)");
-                await AnswerErrorAsync(features, 413, flow.Error!.Message); // set just above
-                return;
-            }
-
-            await session.ExchangeAsync(flow, client: null, BodyFraming.Empty);
-            await AnswerAsync(features, flow, session._upstreamFailureStatus ?? 502);
+            await session.ExchangeHttp2Async(features, flow, stream.Token);
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        catch (UpstreamException e) when (!stream.IsCancellationRequested)
         {
-            // The client reset the stream or left; Kestrel cleans up the stream.
-            if (flow.Error is null && flow.Response is null)
+            await session.FailAsync(flow, e.Message);
+            await AnswerErrorAsync(features, e.StatusCode, e.Message); // a reset once the response has started
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or UpstreamException)
+        {
+            // The client reset the stream or left, or the proxy is stopping; Kestrel cleans up the stream.
+            if (flow.Error is null)
             {
-                await session.FailAsync(flow, $"client stream ended: {e.Message}");
+                await session.FailAsync(flow, Shutdown.IsCancellationRequested ? "proxy shut down"
+                    : reset.IsCancellationRequested ? "the client reset the stream (RST_STREAM); the server side was cancelled"
+                    : $"client stream ended: {e.Message}");
             }
         }
         finally
@@ -147,34 +147,6 @@ internal sealed partial class ClientSession
         return headers;
     }
 
-    /// <summary>Reads the stream's body whole (and its trailers). False when it exceeds the buffer limit.</summary>
-    private async ValueTask<bool> ReadRequestBodyAsync(IFeatureCollection features, Flow flow)
-    {
-        var request = flow.Request;
-        var body = features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true ? features.Get<IHttpRequestFeature>()!.Body : Stream.Null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, Shutdown)) > 0)
-        {
-            if (buffer.Length + read > Limits.MaxBufferedBodyBytes)
-            {
-                return false;
-            }
-
-            buffer.Write(chunk.AsSpan(0, read)); // into memory: nothing to wait for
-        }
-
-        request.Body = buffer.ToArray();
-        if (features.Get<IHttpRequestTrailersFeature>() is { Available: true, Trailers.Count: > 0 } trailers)
-        {
-            request.Trailers = ToHeaders(trailers.Trailers);
-        }
-
-        request.TimestampEnd = _context.Time.GetUtcNow();
-        return true;
-    }
-
     /// <summary>Writes the flow's outcome on the stream: its response with trailers, an error (<paramref name="failureStatus"/>: 502, or 504 for a timeout), or a reset for a kill.</summary>
     private async ValueTask AnswerAsync(IFeatureCollection features, Flow flow, int failureStatus)
     {
@@ -190,8 +162,36 @@ internal sealed partial class ClientSession
             return;
         }
 
-        var target = features.Get<IHttpResponseFeature>()!; // Kestrel always provides these
-        var bodyFeature = features.Get<IHttpResponseBodyFeature>()!;
+        var body = response.Body ?? [];
+        var bodyless = flow.Request.Method == "HEAD" || response.StatusCode is < 200 or 204 or 304;
+
+        // The body as it is now (an addon may have changed it), not as the server framed it.
+        if (!WriteHead(features, flow, response, bodyless ? DeclaredLength(response) : body.Length))
+        {
+            return;
+        }
+
+        var bodyFeature = features.Get<IHttpResponseBodyFeature>()!; // Kestrel always provides it
+        await bodyFeature.StartAsync(Shutdown);
+        if (!bodyless && body.Length > 0)
+        {
+            await bodyFeature.Writer.WriteAsync(body, Shutdown);
+        }
+
+        if (WriteTrailers(features, flow, response))
+        {
+            await bodyFeature.CompleteAsync();
+        }
+    }
+
+    /// <summary>
+    /// Sets the status and headers the client gets (sent with the first write). False when Kestrel
+    /// refuses a field (CR, LF or NUL set by an addon, an edit or a cassette): nothing unsafe is sent,
+    /// the flow gets the error and the stream a reset.
+    /// </summary>
+    private bool WriteHead(IFeatureCollection features, Flow flow, HttpResponse response, long? contentLength)
+    {
+        var target = features.Get<IHttpResponseFeature>()!; // Kestrel always provides it
         try
         {
             target.StatusCode = response.StatusCode;
@@ -203,39 +203,39 @@ internal sealed partial class ClientSession
                 }
             }
 
-            var body = response.Body ?? [];
-            var bodyless = flow.Request.Method == "HEAD" || response.StatusCode is < 200 or 204 or 304;
-            if (!bodyless)
-            {
-                // The body as it is now (an addon may have changed it), not as the server framed it.
-                target.Headers.ContentLength = body.Length;
-            }
-            else if (response.Headers.Get("content-length") is { } length && long.TryParse(length, NumberStyles.None, CultureInfo.InvariantCulture, out var declared))
-            {
-                target.Headers.ContentLength = declared;
-            }
-
-            await bodyFeature.StartAsync(Shutdown);
-            if (!bodyless && body.Length > 0)
-            {
-                await bodyFeature.Writer.WriteAsync(body, Shutdown);
-            }
-
-            if (response.Trailers is { Count: > 0 } trailers && features.Get<IHttpResponseTrailersFeature>() is { } trailersFeature)
-            {
-                foreach (var field in trailers)
-                {
-                    trailersFeature.Trailers[field.Name] = StringValues.Concat(trailersFeature.Trailers[field.Name], field.Value);
-                }
-            }
-
-            await bodyFeature.CompleteAsync();
+            target.Headers.ContentLength = contentLength;
+            return true;
         }
         catch (InvalidOperationException e)
         {
-            // Kestrel refuses CR, LF or NUL in a field (set by an addon, an edit or a cassette): nothing unsafe is sent.
             flow.Error = new FlowError($"unsafe response head: {e.Message}", _context.Time.GetUtcNow());
             features.Get<IHttpResetFeature>()?.Reset(0x2); // INTERNAL_ERROR
+            return false;
+        }
+    }
+
+    /// <summary>The response's trailers, sent as the stream's last HEADERS frame when the body completes; false (and a reset) when Kestrel refuses one.</summary>
+    private bool WriteTrailers(IFeatureCollection features, Flow flow, HttpResponse response)
+    {
+        if (response.Trailers is not { Count: > 0 } trailers || features.Get<IHttpResponseTrailersFeature>() is not { } trailersFeature)
+        {
+            return true;
+        }
+
+        try
+        {
+            foreach (var field in trailers)
+            {
+                trailersFeature.Trailers[field.Name] = StringValues.Concat(trailersFeature.Trailers[field.Name], field.Value);
+            }
+
+            return true;
+        }
+        catch (InvalidOperationException e)
+        {
+            flow.Error = new FlowError($"unsafe response trailer: {e.Message}", _context.Time.GetUtcNow());
+            features.Get<IHttpResetFeature>()?.Reset(0x2); // INTERNAL_ERROR
+            return false;
         }
     }
 

@@ -47,7 +47,6 @@ internal sealed partial class ClientSession : IAsyncDisposable
     private ServerConnectionInfo _serverInfo = new();
     private string? _tlsHost;
     private Func<PipeWriter, ValueTask<FlushResult>>? _flushClient;
-    private int? _upstreamFailureStatus; // 502 or 504 from the last upstream failure, for an HTTP/2 stream's answer
 
     public ClientSession(ProxyContext context, Socket? socket)
     {

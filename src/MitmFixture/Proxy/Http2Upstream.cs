@@ -48,37 +48,54 @@ internal sealed class Http2Upstream : IDisposable
 #pragma warning restore CA2000
     }
 
-    /// <summary>Sends the flow's request and returns the server's response with its body and trailers read whole.</summary>
-    public async ValueTask<HttpResponse> SendAsync(Flow flow, ServerKey key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the flow's request and returns once the server's response head is in; the body follows
+    /// through the returned answer. The request body is the flow's (held whole), or
+    /// <paramref name="streamingBody"/>, which SocketsHttpHandler sends while the response comes back
+    /// (full duplex over h2). The response timeout counts from the end of the request body to the
+    /// response head: a streaming request's server may rightly wait for the client.
+    /// </summary>
+    public async ValueTask<Http2Answer> StartAsync(Flow flow, ServerKey key, StreamingRequestContent? streamingBody, CancellationToken cancellationToken)
     {
         var request = flow.Request;
-        using var message = ToMessage(request);
+        var message = ToMessage(request, streamingBody);
         message.Options.Set(KeyOption, key);
         var limits = _context.Options.Limits;
-        using var deadline = new CancellationTokenSource(limits.ResponseTimeout, _context.Time); // the proxy's clock, as every engine timeout
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var headDeadline = new HeadDeadline(limits.ResponseTimeout, _context.Time); // the proxy's clock, as every engine timeout
+        var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, headDeadline.Token);
+        if (streamingBody is null)
+        {
+            headDeadline.RequestSent();
+        }
+        else
+        {
+            _ = streamingBody.Completion.ContinueWith(static (_, d) => ((HeadDeadline)d!).RequestSent(), headDeadline, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
         try
         {
-            using var answer = await _invoker.SendAsync(message, timeout.Token);
+            var answer = await _invoker.SendAsync(message, timeout.Token);
+            headDeadline.HeadReceived();
             flow.Server = _connections.TryGetValue(key, out var info) ? info : flow.Server;
             var response = ToResponse(answer);
             response.TimestampStart = _context.Time.GetUtcNow();
-            response.Body = await ReadBodyAsync(answer.Content, limits.MaxBufferedBodyBytes, timeout.Token);
-            response.Trailers = ToHeaders(answer.TrailingHeaders, lowercase: answer.Version.Major >= 2);
-            return response;
+            return new Http2Answer(message, answer, response, timeout, headDeadline);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
-            throw new UpstreamException($"the server did not answer within {limits.ResponseTimeout.TotalSeconds:0.#} s", 504);
-        }
-        catch (HttpRequestException e)
-        {
-            // Our connector's own error (refused, TLS) is the clearer message.
-            throw e.InnerException as UpstreamException ?? new UpstreamException($"the server exchange failed: {e.Message}", 502, e);
-        }
-        catch (IOException e)
-        {
-            throw new UpstreamException($"reading the response failed: {e.Message}", 502, e);
+            message.Dispose();
+            timeout.Dispose();
+            headDeadline.Dispose();
+            throw e switch
+            {
+                OperationCanceledException when !cancellationToken.IsCancellationRequested =>
+                    new UpstreamException($"the server did not answer within {limits.ResponseTimeout.TotalSeconds:0.#} s", 504),
+
+                // Our connector's own error (refused, TLS) is the clearer message.
+                HttpRequestException h => h.InnerException as UpstreamException ?? new UpstreamException($"the server exchange failed: {h.Message}", 502, h),
+                IOException io => new UpstreamException($"reading the response failed: {io.Message}", 502, io),
+                _ => e,
+            };
         }
     }
 
@@ -97,7 +114,7 @@ internal sealed class Http2Upstream : IDisposable
         return await upstream.Connection.DetachAsync();
     }
 
-    private static HttpRequestMessage ToMessage(HttpRequest request)
+    private static HttpRequestMessage ToMessage(HttpRequest request, StreamingRequestContent? streamingBody)
     {
         var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Url)
         {
@@ -105,7 +122,18 @@ internal sealed class Http2Upstream : IDisposable
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
         var body = request.Body ?? [];
-        HttpContent? content = body.Length > 0 || request.Headers.Contains("Content-Length") ? new ByteArrayContent(body) : null;
+        HttpContent? content = streamingBody;
+        if (content is null && (body.Length > 0 || request.Headers.Contains("Content-Length")))
+        {
+            content = new ByteArrayContent(body);
+        }
+
+        if (streamingBody is not null && !GrpcFraming.IsGrpc(request.ContentType) && request.Headers.Get("content-length") is { } declared &&
+            long.TryParse(declared, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length))
+        {
+            streamingBody.Headers.ContentLength = length; // a streamed body of known size keeps its length (and HTTP/1.1 servers get no chunking)
+        }
+
         foreach (var field in request.Headers)
         {
             if (field.Name.Equals("host", StringComparison.OrdinalIgnoreCase))
@@ -152,7 +180,7 @@ internal sealed class Http2Upstream : IDisposable
     }
 
     /// <summary>HTTP/2 field names are lowercase on the wire (RFC 9113 §8.2.1); .NET's known names are not, so they are lowered back.</summary>
-    private static HttpHeaders? ToHeaders(System.Net.Http.Headers.HttpHeaders source, bool lowercase)
+    internal static HttpHeaders? ToHeaders(System.Net.Http.Headers.HttpHeaders source, bool lowercase)
     {
         HttpHeaders? headers = null;
         foreach (var (name, values) in source.NonValidated)
@@ -165,24 +193,5 @@ internal sealed class Http2Upstream : IDisposable
         }
 
         return headers;
-    }
-
-    private static async ValueTask<byte[]> ReadBodyAsync(HttpContent content, long limit, CancellationToken cancellationToken)
-    {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                throw new UpstreamException($"response body exceeds the {limit}-byte limit (set stream_large_bodies to stream it)");
-            }
-
-            buffer.Write(chunk.AsSpan(0, read)); // into memory: nothing to wait for
-        }
-
-        return buffer.ToArray();
     }
 }

@@ -88,6 +88,49 @@ public sealed class ReplayStore
         }
     }
 
+    /// <summary>
+    /// The recorded gRPC calls (flows with <see cref="Flow.Grpc"/>) that match <paramref name="request"/>
+    /// in everything but the messages, not yet served (all of them with reuse on), in recording order:
+    /// gRPC replay tells them apart by the client's messages as they arrive.
+    /// </summary>
+    internal IReadOnlyList<Flow> GrpcCandidates(HttpRequest request)
+    {
+        lock (_gate)
+        {
+            var withoutMessages = _options with { IgnoreContent = true };
+            var key = RequestFingerprint.Of(request, withoutMessages).Key;
+            return _recorded
+                .Select(r => r.Flow)
+                .Where(f => f.Grpc is not null && (_options.Reuse || !_served.Contains(f)) && RequestFingerprint.Of(f.Request, withoutMessages).Key == key)
+                .ToList();
+        }
+    }
+
+    /// <summary>Takes <paramref name="recorded"/> out of the store (unless reuse is on); false when it was served meanwhile.</summary>
+    internal bool TryClaim(Flow recorded)
+    {
+        lock (_gate)
+        {
+            if (_options.Reuse)
+            {
+                return true;
+            }
+
+            if (!_served.Add(recorded))
+            {
+                return false;
+            }
+
+            var key = RequestFingerprint.Of(recorded.Request, _options).Key;
+            if (_byKey.TryGetValue(key, out var queue))
+            {
+                _byKey[key] = new Queue<Flow>(queue.Where(f => f != recorded));
+            }
+
+            return true;
+        }
+    }
+
     private readonly HashSet<Flow> _served = [];
 
     /// <summary>Recorded flows never served (for "unused interaction" checks).</summary>

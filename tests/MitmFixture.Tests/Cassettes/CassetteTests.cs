@@ -67,7 +67,7 @@ public sealed class CassetteTests : IDisposable
         Cassette.Save(FilePath("b.json"), [flow]);
 
         Assert.Equal(File.ReadAllText(FilePath("a.json")), File.ReadAllText(FilePath("b.json")));
-        Assert.StartsWith("{\n  \"version\": 3,\n  \"flows\": [\n    {\n      \"id\":", File.ReadAllText(FilePath("a.json")), StringComparison.Ordinal);
+        Assert.StartsWith("{\n  \"version\": 4,\n  \"flows\": [\n    {\n      \"id\":", File.ReadAllText(FilePath("a.json")), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class GrpcFixtureTests : IDisposable
             await recorder.InitializeAsync();
             await using (await recorder.UseCassetteAsync("greeter"))
             {
-                Assert.Equal(["Hello Ada", "Ada 1|Ada 2"], await CallAsync(recorder, address));
+                Assert.Equal(Expected, await CallAsync(recorder, address));
             }
         }
         finally
@@ -38,16 +38,19 @@ public sealed class GrpcFixtureTests : IDisposable
         }
 
         var flows = Cassette.Load(Path.Combine(_folder, "greeter.json")).Flows;
-        Assert.Equal(["/greet.Greeter/SayHello", "/greet.Greeter/Count"], flows.Select(f => f.Request.Path));
+        Assert.Equal(["/greet.Greeter/SayHello", "/greet.Greeter/Count", "/greet.Greeter/Gather", "/greet.Greeter/Chat"], flows.Select(f => f.Request.Path));
+        Assert.Equal(["client", "server", "client", "server"], flows[3].Grpc!.Messages.Select(m => m.FromClient ? "client" : "server"));
         Assert.All(flows, f => Assert.Equal("0", f.Response!.Trailers!.Get("grpc-status")));
 
         await using var replayer = ProxyFixture.WithOptions(Options(RecordMode.Replay, null));
         await replayer.InitializeAsync();
         await using (await replayer.UseCassetteAsync("greeter"))
         {
-            Assert.Equal(["Hello Ada", "Ada 1|Ada 2"], await CallAsync(replayer, address));
+            Assert.Equal(Expected, await CallAsync(replayer, address));
         }
     }
+
+    private static readonly string[] Expected = ["Hello Ada", "Ada 1|Ada 2", "Hello Grace, Alan", "Hi Grace|Hi Alan"];
 
     private FixtureOptions Options(RecordMode mode, H2Upstream? upstream) =>
         TestFixtureOptions.Isolated(mode, _folder) with
@@ -55,7 +58,7 @@ public sealed class GrpcFixtureTests : IDisposable
             Proxy = new ProxyOptions { UpstreamTrustedCertificates = upstream is null ? [] : [upstream.Authority] },
         };
 
-    /// <summary>A unary and a server-streaming call through the fixture's handler, wrapped in an HttpClient as the README says.</summary>
+    /// <summary>One call of each kind through the fixture's handler, wrapped in an HttpClient as the README says; the bidirectional one waits for each answer.</summary>
     private static async Task<string[]> CallAsync(ProxyFixture fixture, string address)
     {
         using var http = new HttpClient(fixture.CreateHandler());
@@ -71,7 +74,26 @@ public sealed class GrpcFixtureTests : IDisposable
             }
         }
 
-        return [hello.Message, string.Join('|', counted)];
+        using var gather = client.Gather(cancellationToken: Cancel);
+        await gather.RequestStream.WriteAsync(new HelloRequest { Name = "Grace" }, Cancel);
+        await gather.RequestStream.WriteAsync(new HelloRequest { Name = "Alan" }, Cancel);
+        await gather.RequestStream.CompleteAsync();
+        var gathered = await gather;
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
+        limit.CancelAfter(TimeSpan.FromSeconds(20)); // a stalled ping-pong fails instead of hanging
+        using var chat = client.Chat(cancellationToken: limit.Token);
+        var chatted = new List<string>();
+        foreach (var name in new[] { "Grace", "Alan" })
+        {
+            await chat.RequestStream.WriteAsync(new HelloRequest { Name = name }, limit.Token);
+            Assert.True(await chat.ResponseStream.MoveNext(limit.Token));
+            chatted.Add(chat.ResponseStream.Current.Message);
+        }
+
+        await chat.RequestStream.CompleteAsync();
+        Assert.False(await chat.ResponseStream.MoveNext(limit.Token));
+        return [hello.Message, string.Join('|', counted), gathered.Message, string.Join('|', chatted)];
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

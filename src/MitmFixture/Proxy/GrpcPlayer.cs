@@ -1,0 +1,334 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+
+namespace MitmFixture.Proxy;
+
+/// <summary>
+/// Plays a recorded gRPC call to an HTTP/2 client, offline. The recording's messages are one
+/// sequence, both directions in the order the proxy saw them; the player walks it: where the
+/// recording has the client speak next it reads the client's next message (and checks it against
+/// the recording), where the server spoke next it sends that message at once. So a bidirectional
+/// call that waits for each answer gets it, and a client-streaming call is answered once it has
+/// sent what the recording had it send. Where the recorded client ended its side before the
+/// server's next message (or the call's end), the player waits for the client's end too.
+/// <para>
+/// Several recordings may share the method path (the same call with other messages): they are
+/// candidates, and each client message narrows them; the first still agreeing, in recording order,
+/// leads. The first server message (or the end of a call without one) commits to the lead, which is
+/// then taken from the store. A client message no candidate expects ends the call with
+/// <c>grpc-status</c> 12 (UNIMPLEMENTED: the recording does not implement it) and a
+/// <c>grpc-message</c> saying what was expected, also the flow's error.
+/// </para>
+/// </summary>
+internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollection features, Stream clientBody, GrpcPlayback playback)
+{
+    /// <summary>UNIMPLEMENTED (gRPC status codes): the recording has no such call.</summary>
+    private const string UnimplementedStatus = "12";
+
+    private readonly List<GrpcMessage> _received = [];
+    private readonly List<(bool, byte[])> _sent = [];
+    private bool _clientEnded;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var candidates = playback.Candidates.Select(c => new Candidate(c)).ToList();
+        flow.Grpc = new GrpcData();
+        var reader = PipeReader.Create(clientBody, new StreamPipeReaderOptions(leaveOpen: true));
+        Candidate? chosen = null;
+        HttpResponse? response = null;
+        try
+        {
+            while (true)
+            {
+                if (chosen is not null && !chosen.Agrees(_received, _clientEnded, playback.MatchAnyMessage))
+                {
+                    await EndUnexpectedAsync(response!, chosen.Explain(_received, _clientEnded)); // set with chosen
+                    return;
+                }
+
+                var lead = chosen ?? candidates.Find(c => c.Agrees(_received, _clientEnded, playback.MatchAnyMessage));
+                if (lead is null)
+                {
+                    await EndUnexpectedAsync(null, candidates.Count == 0 ? "the recordings of this call were all served" : candidates[0].Explain(_received, _clientEnded));
+                    return;
+                }
+
+                var next = lead.Next(_received.Count, _sent.Count);
+                if ((next >= 0 && lead.Messages[next].FromClient) || (!_clientEnded && lead.ClientEndedBefore(next)))
+                {
+                    await ReceiveAsync(reader, cancellationToken);
+                    continue;
+                }
+
+                if (chosen is null)
+                {
+                    response = playback.Claim(lead.Flow);
+                    if (response is null)
+                    {
+                        candidates.Remove(lead); // another call took it meanwhile
+                        continue;
+                    }
+
+                    chosen = lead;
+                    flow.Replay = ReplayKind.Response;
+                    if (next >= 0 && !WriteHead(response))
+                    {
+                        return;
+                    }
+                }
+
+                if (next < 0)
+                {
+                    await EndAsync(response!, response!.Trailers); // set with chosen
+                    return;
+                }
+
+                await SendAsync(lead.Messages[next], cancellationToken);
+            }
+        }
+        finally
+        {
+            await reader.CompleteAsync();
+            flow.Request.Stream = true;
+            flow.Request.Body = GrpcFraming.Join(_received.Select(m => (m.Compressed, m.Content)));
+            flow.Request.TimestampEnd ??= context.Time.GetUtcNow();
+        }
+    }
+
+    /// <summary>Reads the client's next message, or notes that it ended its side.</summary>
+    private async Task ReceiveAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        var limit = context.Options.Limits.MaxBufferedBodyBytes;
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            var frames = new SequenceReader<byte>(buffer);
+            if (GrpcFraming.TryRead(ref frames, limit, out var compressed, out var payload))
+            {
+                var message = new GrpcMessage(true, compressed, payload.ToArray(), context.Time.GetUtcNow());
+                reader.AdvanceTo(frames.Position);
+                _received.Add(message);
+                flow.Grpc!.Add(message); // set by RunAsync
+                return;
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                if (!buffer.IsEmpty)
+                {
+                    throw new GrpcFramingException($"the client's body ended {buffer.Length} bytes into a message");
+                }
+
+                _clientEnded = true;
+                flow.Request.TimestampEnd = context.Time.GetUtcNow();
+                return;
+            }
+        }
+    }
+
+    private async Task SendAsync(GrpcMessage recorded, CancellationToken cancellationToken)
+    {
+        var frame = new byte[GrpcFraming.PrefixLength + recorded.Content.Length];
+        GrpcFraming.WritePrefix(frame, recorded.Compressed, recorded.Content.Length);
+        recorded.Content.CopyTo(frame.AsSpan(GrpcFraming.PrefixLength));
+        flow.Grpc!.Add(new GrpcMessage(false, recorded.Compressed, recorded.Content, context.Time.GetUtcNow())); // set by RunAsync
+        _sent.Add((recorded.Compressed, recorded.Content));
+        var body = features.Get<IHttpResponseBodyFeature>()!; // Kestrel always provides it
+        await body.Writer.WriteAsync(frame, cancellationToken);
+    }
+
+    private bool WriteHead(HttpResponse response)
+    {
+        var target = features.Get<IHttpResponseFeature>()!; // Kestrel always provides it
+        try
+        {
+            target.StatusCode = response.StatusCode;
+            foreach (var field in response.Headers)
+            {
+                if (!field.Name.Equals("content-length", StringComparison.OrdinalIgnoreCase) && !field.Name.Equals("transfer-encoding", StringComparison.OrdinalIgnoreCase))
+                {
+                    target.Headers[field.Name] = StringValues.Concat(target.Headers[field.Name], field.Value);
+                }
+            }
+
+            return true;
+        }
+        catch (InvalidOperationException e)
+        {
+            flow.Error = new FlowError($"unsafe response head: {e.Message}", context.Time.GetUtcNow());
+            features.Get<IHttpResetFeature>()?.Reset(0x2); // INTERNAL_ERROR
+            return false;
+        }
+    }
+
+    /// <summary>The call's end: the recorded trailers (or, for a call with no messages, the recorded trailers-only head).</summary>
+    private async Task EndAsync(HttpResponse response, HttpHeaders? trailers)
+    {
+        var target = features.Get<IHttpResponseFeature>()!; // Kestrel always provides it
+        if (!target.HasStarted && _sent.Count == 0 && !WriteHead(response))
+        {
+            return;
+        }
+
+        response.Body = GrpcFraming.Join(_sent);
+        response.Stream = true;
+        response.Trailers = trailers;
+        response.TimestampEnd = context.Time.GetUtcNow();
+        flow.Response = response;
+        if (trailers is { Count: > 0 } && features.Get<IHttpResponseTrailersFeature>() is { } trailersFeature)
+        {
+            try
+            {
+                foreach (var field in trailers)
+                {
+                    trailersFeature.Trailers[field.Name] = StringValues.Concat(trailersFeature.Trailers[field.Name], field.Value);
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                flow.Error = new FlowError($"unsafe response trailer: {e.Message}", context.Time.GetUtcNow());
+                features.Get<IHttpResetFeature>()?.Reset(0x2); // INTERNAL_ERROR
+                return;
+            }
+        }
+
+        await features.Get<IHttpResponseBodyFeature>()!.CompleteAsync(); // Kestrel always provides it
+    }
+
+    /// <summary>Ends the call with UNIMPLEMENTED and why: in the trailers once messages went out, as a trailers-only answer before.</summary>
+    private async Task EndUnexpectedAsync(HttpResponse? committed, string why)
+    {
+        var message = $"MitmFixture server replay: {why}";
+        flow.Error = new FlowError(message, context.Time.GetUtcNow());
+        ProxyLog.FlowFailed(context.Logger, flow.Request.Method, flow.Request.Url, message);
+        playback.Unmatched?.Invoke(why);
+        var status = new HttpHeaders([("grpc-status", UnimplementedStatus), ("grpc-message", PercentEncode(message))]);
+        if (committed is not null && features.Get<IHttpResponseFeature>()!.HasStarted) // Kestrel always provides it
+        {
+            await EndAsync(committed, status);
+            return;
+        }
+
+        var answer = new HttpResponse { StatusCode = 200, Reason = "", HttpVersion = "HTTP/2.0", Headers = new HttpHeaders([("content-type", "application/grpc")]), TimestampStart = context.Time.GetUtcNow() };
+        foreach (var field in status)
+        {
+            answer.Headers.Add(field.Name, field.Value);
+        }
+
+        WriteHead(answer);
+        await EndAsync(answer, null);
+    }
+
+    /// <summary>grpc-message is percent-encoded UTF-8 (gRPC over HTTP/2): everything outside printable ASCII, and '%'.</summary>
+    private static string PercentEncode(string text)
+    {
+        var encoded = new StringBuilder(text.Length);
+        foreach (var b in Encoding.UTF8.GetBytes(text))
+        {
+            if (b is >= 0x20 and <= 0x7E and not (byte)'%')
+            {
+                encoded.Append((char)b);
+            }
+            else
+            {
+                encoded.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return encoded.ToString();
+    }
+
+    /// <summary>One recorded call that may answer this one.</summary>
+    private sealed class Candidate(Flow recorded)
+    {
+        public Flow Flow { get; } = recorded;
+
+        public IReadOnlyList<GrpcMessage> Messages { get; } = recorded.Grpc?.Messages ?? [];
+
+        private List<GrpcMessage> ClientMessages => field ??= Messages.Where(m => m.FromClient).ToList();
+
+        /// <summary>True when what the client sent so far is what this recording's client sent (and ended where it ended).</summary>
+        public bool Agrees(List<GrpcMessage> received, bool clientEnded, bool matchAny)
+        {
+            var expected = ClientMessages;
+            if (received.Count > expected.Count || (clientEnded && received.Count != expected.Count))
+            {
+                return false;
+            }
+
+            for (var i = 0; i < received.Count; i++)
+            {
+                if (!matchAny && (received[i].Compressed != expected[i].Compressed || !received[i].Content.AsSpan().SequenceEqual(expected[i].Content)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>What differs between the client's messages and this recording's, for the error.</summary>
+        public string Explain(List<GrpcMessage> received, bool clientEnded)
+        {
+            var expected = ClientMessages;
+            for (var i = 0; i < received.Count; i++)
+            {
+                if (i >= expected.Count)
+                {
+                    return $"the client sent message {i + 1} ({Show(received[i].Content)}); the recording of {Flow.Request.PathOnly} has {expected.Count}";
+                }
+
+                if (received[i].Compressed != expected[i].Compressed || !received[i].Content.AsSpan().SequenceEqual(expected[i].Content))
+                {
+                    return $"client message {i + 1} of {Flow.Request.PathOnly} is {Show(received[i].Content)}; the recording expects {Show(expected[i].Content)}";
+                }
+            }
+
+            return clientEnded && received.Count < expected.Count
+                ? $"the client ended after {received.Count} messages; the recording of {Flow.Request.PathOnly} has {expected.Count}"
+                : $"no recording of {Flow.Request.PathOnly} matches";
+        }
+
+        /// <summary>
+        /// The index of the recording's next message once <paramref name="received"/> client and
+        /// <paramref name="sent"/> server messages are done; -1 at the call's end.
+        /// </summary>
+        public int Next(int received, int sent)
+        {
+            var (client, server) = (0, 0);
+            for (var i = 0; i < Messages.Count; i++)
+            {
+                if (Messages[i].FromClient ? client++ < received : server++ < sent)
+                {
+                    continue;
+                }
+
+                return i;
+            }
+
+            return -1;
+        }
+
+        /// <summary>True when the recorded client had ended its side before message <paramref name="next"/> (or, for -1, before the call ended).</summary>
+        public bool ClientEndedBefore(int next)
+        {
+            if (Flow.Request.TimestampEnd is not { } ended)
+            {
+                return false;
+            }
+
+            var then = next >= 0 ? Messages[next].Timestamp : Flow.Response?.TimestampEnd;
+            return then is { } t && (next >= 0 ? ended < t : ended <= t);
+        }
+
+        private static string Show(byte[] content) =>
+            content.Length <= 32 ? $"{content.Length} bytes {Convert.ToHexString(content)}" : $"{content.Length} bytes {Convert.ToHexString(content, 0, 32)}…";
+    }
+}
