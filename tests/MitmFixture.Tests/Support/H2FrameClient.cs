@@ -26,6 +26,7 @@ public sealed class H2FrameClient : IAsyncDisposable
     private readonly Task _reader;
     private long _bytesRead;
     private long _dataBytes;
+    private long _firstResetCode = -1;
 
     private H2FrameClient(TcpClient tcp, SslStream tls)
     {
@@ -42,6 +43,9 @@ public sealed class H2FrameClient : IAsyncDisposable
 
     /// <summary>Every byte read from the server (frame headers included).</summary>
     public long BytesRead => Interlocked.Read(ref _bytesRead);
+
+    /// <summary>The error code of the first RST_STREAM the server sent, or null.</summary>
+    public uint? FirstResetCode => Interlocked.Read(ref _firstResetCode) is >= 0 and var code ? (uint)code : null;
 
     public long FramesOfType(byte type) => Interlocked.Read(ref _framesByType[type & 0xf]);
 
@@ -184,6 +188,10 @@ public sealed class H2FrameClient : IAsyncDisposable
                 if (type == Data)
                 {
                     Interlocked.Add(ref _dataBytes, length);
+                }
+                else if (type == RstStream && length == 4)
+                {
+                    Interlocked.CompareExchange(ref _firstResetCode, BinaryPrimitives.ReadUInt32BigEndian(payload), -1);
                 }
                 else if (type == GoAway && length >= 8)
                 {
