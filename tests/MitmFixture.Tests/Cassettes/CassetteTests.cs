@@ -80,6 +80,7 @@ public sealed class CassetteTests : IDisposable
         flow.Metadata["attempts"] = 3;
         flow.Metadata["ratio"] = 0.5;
         flow.Metadata["addon_state"] = new object(); // an addon's own object: kept in memory only
+        flow.Metadata["bad\u001bkey"] = "x"; // a key the file could not load back: kept in memory only
 
         Cassette.Save(FilePath(), [flow]);
         var text = File.ReadAllText(FilePath());
@@ -88,6 +89,7 @@ public sealed class CassetteTests : IDisposable
         Assert.Contains("\"metadata\": {\n        \"attempts\": 3,\n        \"ratio\": 0.5,\n        \"server_surplus\": \"the server sent 12 unexpected bytes after the response; the connection was discarded: <AUTHORIZATION>\",\n        \"stickycookie\": true\n      }", text, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret-value", text, StringComparison.Ordinal);
         Assert.DoesNotContain("addon_state", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("bad", text, StringComparison.Ordinal);
         Assert.Equal(["attempts", "ratio", "server_surplus", "stickycookie"], loaded.Metadata.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(3L, loaded.Metadata["attempts"]);
         Assert.Equal(0.5, loaded.Metadata["ratio"]);
@@ -102,6 +104,8 @@ public sealed class CassetteTests : IDisposable
     [InlineData("{\"note\": [1]}", "$.flows[0].metadata.note")]
     [InlineData("{\"note\": null}", "$.flows[0].metadata")]
     [InlineData("[\"note\"]", "$.flows[0].metadata")]
+    [InlineData("{\"no\\u001b[2Jte\": \"x\"}", "a metadata key is \"no\\x1b[2Jte\"")]
+    [InlineData("{\"\": \"x\"}", "expected 1 to 200 characters")]
     public void Load_MetadataOfAnotherKind_IsRefusedNamingWhere(string metadata, string where)
     {
         File.WriteAllText(FilePath(), "{\"version\": 3, \"flows\": [{\"id\": \"x\", \"request\": {\"method\": \"GET\", \"scheme\": \"http\", \"host\": \"h\", \"port\": 1, \"path\": \"/\", \"http_version\": \"HTTP/1.1\", \"headers\": []}, \"metadata\": " + metadata + "}]}");
@@ -130,6 +134,61 @@ public sealed class CassetteTests : IDisposable
 
         Assert.StartsWith(FilePath() + ":", error.Message, StringComparison.Ordinal);
         Assert.Matches(@":\d+", error.Location);
+    }
+
+    [Theory]
+    [InlineData("text/plain; charset=utf-8")]
+    [InlineData("application/octet-stream")]
+    public void SaveLoad_BodyWrittenInSegments_ComesBackByteForByte_AndReadsAsOneValue(string contentType)
+    {
+        // Past 1 MiB a body is written in segments (Utf8JsonWriter refuses one value of 125 MB or more):
+        // multi-byte characters and escapes fall on the segment edges here.
+        var piece = "é€😀\"\\\n<a>"u8.ToArray();
+        var body = Enumerable.Range(0, (3 * 1024 * 1024 / piece.Length) + 7).SelectMany(_ => piece).ToArray();
+        if (contentType == "application/octet-stream")
+        {
+            body[^1] = 0xFF; // not UTF-8: base64
+        }
+
+        Cassette.Save(FilePath(), [FlowWith(contentType, body)]);
+        var text = File.ReadAllText(FilePath());
+        var loaded = Assert.Single(Cassette.Load(FilePath()).Flows);
+
+        Assert.Equal(body, loaded.Response!.Body);
+        Assert.Contains(contentType.StartsWith("text/", StringComparison.Ordinal) ? "\"text\": \"é€" : "\"base64\": \"w6nigqzwn5iAIlwKPGE+", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"h\\u00e9\\\"\\n\\ud83d\\ude00\"", "hé\"\n😀")]
+    [InlineData("\"plain\"", "plain")]
+    public void Load_TextBodyWithEscapes_IsItsUtf8(string json, string expected)
+    {
+        File.WriteAllText(FilePath(), "{\"version\": 3, \"flows\": [{\"id\": \"x\", \"request\": {\"method\": \"POST\", \"scheme\": \"http\", \"host\": \"h\", \"port\": 1, \"path\": \"/\", \"http_version\": \"HTTP/1.1\", \"headers\": [], \"body\": {\"text\": " + json + "}}}]}");
+
+        Assert.Equal(Encoding.UTF8.GetBytes(expected), Assert.Single(Cassette.Load(FilePath()).Flows).Request.Body);
+    }
+
+    [Fact]
+    public void Load_TextBodyWithALoneSurrogate_NamesWhere()
+    {
+        File.WriteAllText(FilePath(), "{\"version\": 3, \"flows\": [{\"id\": \"x\", \"request\": {\"method\": \"POST\", \"scheme\": \"http\", \"host\": \"h\", \"port\": 1, \"path\": \"/\", \"http_version\": \"HTTP/1.1\", \"headers\": [], \"body\": {\"text\": \"a\\ud800b\"}}}]}");
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(FilePath()));
+
+        Assert.Contains("$.flows[0].request.body.text", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"response\": {\"status_code\": 200, \"reason\": \"OK\", \"http_version\": \"HTTP/1.1\", \"headers\": [],\n \"body\": {\"base64\": \"not base64!\"}}", "$.flows[0].response.body.base64")]
+    [InlineData("\"web_socket\": {\"messages\": [{\"from\": \"server\",\n \"base64\": \"@@@@\"}]}", "$.flows[0].web_socket.messages[0].base64")]
+    public void Load_TextThatIsNotBase64_NamesFileLineAndPath(string part, string path)
+    {
+        File.WriteAllText(FilePath(), "{\"version\": 3, \"flows\": [{\"id\": \"x\", \"request\": {\"method\": \"GET\", \"scheme\": \"http\", \"host\": \"h\", \"port\": 1, \"path\": \"/\", \"http_version\": \"HTTP/1.1\", \"headers\": []}, " + part + "}]}");
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(FilePath()));
+
+        Assert.StartsWith(FilePath() + ":2", error.Message, StringComparison.Ordinal);
+        Assert.Contains(path + ": expected base64 text", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
