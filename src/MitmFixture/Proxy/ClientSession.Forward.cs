@@ -26,9 +26,19 @@ internal sealed partial class ClientSession
     {
         var request = flow.Request;
         var key = ServerKeyFor(request);
-        if (_http2Upstream is not null)
+        if (Http2ForwarderFor(flow, key, body) is { } http2)
         {
-            return await ForwardHttp2Async(flow, key);
+            if (!await ForwardHttp2Async(flow, key, http2))
+            {
+                return false;
+            }
+
+            if (client is not null)
+            {
+                await WriteResponseAsync(client, request, flow.Response!, ClientIsHttp10(request)); // an HTTP/1.1 client of an h2c server
+            }
+
+            return true;
         }
 
         UpstreamConnection upstream;
@@ -129,11 +139,16 @@ internal sealed partial class ClientSession
         return true;
     }
 
-    /// <summary>An HTTP/2 stream's flow: the server round trip through the connection's h2 forwarder, the response read whole.</summary>
-    private async ValueTask<bool> ForwardHttp2Async(Flow flow, ServerKey key)
+    /// <summary>A flow sent through an h2 forwarder (<see cref="Http2ForwarderFor"/>): the server round trip, the response read whole.</summary>
+    private async ValueTask<bool> ForwardHttp2Async(Flow flow, ServerKey key, Http2Upstream http2)
     {
-        var response = await _http2Upstream!.SendAsync(flow, key, Shutdown); // checked by the caller
+        var response = await http2.SendAsync(flow, key, Shutdown);
         flow.Response = response;
+        if (flow.Replay == ReplayKind.Request && flow.Request.HttpVersion == "HTTP/2.0" && response.HttpVersion != "HTTP/2.0")
+        {
+            ProxyLog.ReplayNotHttp2(_context.Logger, flow.Request.Url, response.HttpVersion, flow.Server.Alpn ?? "none");
+        }
+
         await _pipeline.ResponseHeadersAsync(flow, Shutdown);
         if (flow.Killed)
         {

@@ -55,11 +55,11 @@ internal sealed partial class ClientSession
         await ServeAsync(connection, tunnel);
     }
 
-    /// <summary>Serves an h2 client connection (already decrypted) until it ends.</summary>
-    private async Task ServeHttp2Async(Stream stream, TunnelTarget tunnel)
+    /// <summary>Serves an h2 client connection (already decrypted) until it ends; <paramref name="h2cTunnel"/>: see <see cref="Http2Upstream(ProxyContext, bool)"/>.</summary>
+    private async Task ServeHttp2Async(Stream stream, TunnelTarget tunnel, bool h2cTunnel = false)
     {
         var front = await _context.GetHttp2FrontAsync();
-        using var upstream = new Http2Upstream(_context);
+        using var upstream = new Http2Upstream(_context, h2cTunnel);
         await DropUpstreamAsync(); // the certificate sniff's HTTP/1.1 connection: the h2 forwarder dials its own
 
         // Kestrel calls back on its own threads; each stream runs in this connection's execution
@@ -93,6 +93,7 @@ internal sealed partial class ClientSession
         var flow = new Flow(request, _client) { Live = true, Server = new ServerConnectionInfo { Address = Http.HostPort.Format(request.Host, request.Port) } };
         _context.Flows.Add(flow);
         await using var session = new ClientSession(this, upstream);
+        session.WatchStream(_socket, features.Get<IHttpRequestLifetimeFeature>()?.RequestAborted ?? default);
         try
         {
             if (!await ReadRequestBodyAsync(features, flow))

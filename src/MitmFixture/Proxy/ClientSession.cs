@@ -163,13 +163,15 @@ internal sealed partial class ClientSession : IAsyncDisposable
     private async Task ServeAsync(DuplexConnection connection, TunnelTarget? tunnel)
     {
         _connection = connection;
+        var watchPreface = tunnel is not { ClientTls: true }; // h2c prior knowledge is cleartext only (RFC 9113 §3.3)
         while (true)
         {
             HttpRequest? request;
             BodyFraming framing;
             try
             {
-                (request, framing) = await ReadRequestAsync(connection);
+                (request, framing) = await ReadRequestAsync(connection, watchPreface);
+                watchPreface = false; // the preface can only open a connection
             }
             catch (MalformedHttpException e)
             {
@@ -180,6 +182,12 @@ internal sealed partial class ClientSession : IAsyncDisposable
 
             if (request is null)
             {
+                return;
+            }
+
+            if (IsHttp2Preface(request))
+            {
+                await ServeH2cAsync(connection, tunnel);
                 return;
             }
 
@@ -282,9 +290,14 @@ internal sealed partial class ClientSession : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Reads the next request head; null when the client closed or went idle.</summary>
+    /// <summary>
+    /// Reads the next request head; null when the client closed or went idle. With
+    /// <paramref name="watchPreface"/>, an HTTP/2 connection preface is returned as the request
+    /// <c>PRI * HTTP/2.0</c> (as mitmproxy's HTTP/1 layer sees it) and left unread in the pipe, for
+    /// the h2c server to read from the start (<see cref="ServeH2cAsync"/>).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per request: the state machine is pooled, not allocated
-    private async ValueTask<(HttpRequest? Request, BodyFraming Framing)> ReadRequestAsync(DuplexConnection connection)
+    private async ValueTask<(HttpRequest? Request, BodyFraming Framing)> ReadRequestAsync(DuplexConnection connection, bool watchPreface = false)
     {
         var reader = connection.Reader;
         var sawBytes = false;
@@ -319,6 +332,22 @@ internal sealed partial class ClientSession : IAsyncDisposable
             {
                 sawBytes = true;
                 token = _clientDeadline.Arm(Limits.HeadersTimeout);
+            }
+
+            if (watchPreface)
+            {
+                switch (Http2Cleartext.Match(buffer))
+                {
+                    case PrefaceMatch.Full:
+                        reader.AdvanceTo(buffer.Start); // nothing consumed or examined: the h2c server reads it all
+                        return (new HttpRequest { Method = "PRI", Path = "*", HttpVersion = "HTTP/2.0", TimestampStart = _context.Time.GetUtcNow() }, BodyFraming.Empty);
+                    case PrefaceMatch.Partial when !result.IsCompleted:
+                        reader.AdvanceTo(buffer.Start, buffer.End);
+                        continue;
+                    default:
+                        watchPreface = false;
+                        break;
+                }
             }
 
             var sequence = new SequenceReader<byte>(buffer);
@@ -514,11 +543,16 @@ internal sealed partial class ClientSession : IAsyncDisposable
     }
 
     /// <summary>Cuts the server connection of a replay the caller gave up on.</summary>
-    public void Abort() => _upstream?.Connection.Socket?.Dispose();
+    public void Abort()
+    {
+        _upstream?.Connection.Socket?.Dispose();
+        _ownHttp2Upstream?.Dispose(); // an h2 replay's request in flight fails with ObjectDisposedException
+    }
 
     public async ValueTask DisposeAsync()
     {
         await DropUpstreamAsync();
+        _ownHttp2Upstream?.Dispose();
         _clientDeadline.Dispose();
         _serverDeadline.Dispose();
         _clientWriteDeadline.Dispose();
