@@ -8,10 +8,12 @@ namespace MitmFixture.Cassettes;
 /// A flow's metadata in a cassette, as mitmproxy keeps flow.metadata in its dumps: what the proxy
 /// and addons noted about the flow (<c>server_surplus</c>, <c>stickycookie</c>, <c>proxyauth</c>), so a
 /// reviewer sees it. Only values a file can hold as they are go in (strings, numbers, true/false);
-/// others (an addon's objects) stay in memory. A file's metadata is input: anything else is refused.
+/// others (an addon's objects, keys a file could not hold) stay in memory. A file's metadata is input: anything else is refused.
 /// </summary>
 internal static class FlowMetadata
 {
+    private const int MaxKeyLength = 200;
+
     public static Dictionary<string, JsonNode?>? ToRecord(Dictionary<string, object?> metadata)
     {
         if (metadata.Count == 0)
@@ -31,7 +33,7 @@ internal static class FlowMetadata
                 double number when double.IsFinite(number) => JsonValue.Create(number),
                 _ => null,
             };
-            if (node is not null)
+            if (node is not null && KeyProblem(key) is null)
             {
                 record[key] = node;
             }
@@ -44,6 +46,7 @@ internal static class FlowMetadata
     {
         foreach (var (key, node) in record ?? [])
         {
+            CheckKey(key, location);
             metadata[key] = node?.GetValueKind() switch
             {
                 JsonValueKind.String => node.GetValue<string>(),
@@ -55,4 +58,18 @@ internal static class FlowMetadata
             };
         }
     }
+
+    private static void CheckKey(string key, string location)
+    {
+        if (KeyProblem(key) is { } expected)
+        {
+            throw new CassetteFormatException(location, $"a metadata key is {CassetteValidator.Quote(key)}; expected {expected}");
+        }
+    }
+
+    /// <summary>A key is shown in the console, dump and report: short, with no control characters. One rule for writing and loading, so what is saved loads.</summary>
+    private static string? KeyProblem(string key) =>
+        key.Length is 0 or > MaxKeyLength ? $"1 to {MaxKeyLength.ToString(CultureInfo.InvariantCulture)} characters"
+        : key.Any(char.IsControl) ? "a name without control characters, such as server_surplus"
+        : null;
 }

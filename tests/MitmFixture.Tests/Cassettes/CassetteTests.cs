@@ -80,6 +80,7 @@ public sealed class CassetteTests : IDisposable
         flow.Metadata["attempts"] = 3;
         flow.Metadata["ratio"] = 0.5;
         flow.Metadata["addon_state"] = new object(); // an addon's own object: kept in memory only
+        flow.Metadata["bad\u001bkey"] = "x"; // a key the file could not load back: kept in memory only
 
         Cassette.Save(FilePath(), [flow]);
         var text = File.ReadAllText(FilePath());
@@ -88,6 +89,7 @@ public sealed class CassetteTests : IDisposable
         Assert.Contains("\"metadata\": {\n        \"attempts\": 3,\n        \"ratio\": 0.5,\n        \"server_surplus\": \"the server sent 12 unexpected bytes after the response; the connection was discarded: <AUTHORIZATION>\",\n        \"stickycookie\": true\n      }", text, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret-value", text, StringComparison.Ordinal);
         Assert.DoesNotContain("addon_state", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("bad", text, StringComparison.Ordinal);
         Assert.Equal(["attempts", "ratio", "server_surplus", "stickycookie"], loaded.Metadata.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(3L, loaded.Metadata["attempts"]);
         Assert.Equal(0.5, loaded.Metadata["ratio"]);
@@ -102,6 +104,8 @@ public sealed class CassetteTests : IDisposable
     [InlineData("{\"note\": [1]}", "$.flows[0].metadata.note")]
     [InlineData("{\"note\": null}", "$.flows[0].metadata")]
     [InlineData("[\"note\"]", "$.flows[0].metadata")]
+    [InlineData("{\"no\\u001b[2Jte\": \"x\"}", "a metadata key is \"no\\x1b[2Jte\"")]
+    [InlineData("{\"\": \"x\"}", "expected 1 to 200 characters")]
     public void Load_MetadataOfAnotherKind_IsRefusedNamingWhere(string metadata, string where)
     {
         File.WriteAllText(FilePath(), "{\"version\": 3, \"flows\": [{\"id\": \"x\", \"request\": {\"method\": \"GET\", \"scheme\": \"http\", \"host\": \"h\", \"port\": 1, \"path\": \"/\", \"http_version\": \"HTTP/1.1\", \"headers\": []}, \"metadata\": " + metadata + "}]}");
