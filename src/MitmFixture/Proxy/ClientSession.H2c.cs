@@ -20,6 +20,40 @@ internal sealed partial class ClientSession
 
     private static bool IsHttp2Preface(HttpRequest request) => request is { Method: "PRI", Path: "*", HttpVersion: "HTTP/2.0" };
 
+    /// <summary>
+    /// The HTTP/1.1 upgrade to h2c (RFC 7540 §3.2, dropped by RFC 9113) is not spoken: a server that
+    /// accepted it would switch the connection to frames the proxy would relay as something else. As
+    /// mitmproxy's disable_h2c addon does, <c>Upgrade: h2c</c> and <c>HTTP2-Settings</c> are removed
+    /// (and their Connection tokens, keeping any other such as close), so the exchange stays HTTP/1.1.
+    /// </summary>
+    private void StripH2cUpgrade(HttpRequest request)
+    {
+        var headers = request.Headers;
+        if (headers.Get("Upgrade") is not { } upgrade || !upgrade.Trim().Equals("h2c", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        headers.Remove("Upgrade");
+        headers.Remove("HTTP2-Settings");
+        if (headers.Get("Connection") is { } connection)
+        {
+            var kept = connection.Split(',').Select(t => t.Trim())
+                .Where(t => t.Length > 0 && !t.Equals("Upgrade", StringComparison.OrdinalIgnoreCase) && !t.Equals("HTTP2-Settings", StringComparison.OrdinalIgnoreCase))
+                .ToList();
+            if (kept.Count == 0)
+            {
+                headers.Remove("Connection");
+            }
+            else
+            {
+                headers.Set("Connection", string.Join(", ", kept));
+            }
+        }
+
+        ProxyLog.H2cUpgradeRemoved(_context.Logger, ClientName, request.Url);
+    }
+
     /// <summary>Serves an h2c connection whose preface is still unread in <paramref name="connection"/>, or refuses it.</summary>
     private async Task ServeH2cAsync(DuplexConnection connection, TunnelTarget? tunnel)
     {

@@ -213,6 +213,8 @@ internal sealed partial class ClientSession : IAsyncDisposable
                 return;
             }
 
+            StripH2cUpgrade(request);
+
             // Where the request is headed is known before any hook runs (filters such as ~dst need it);
             // the server connection's details are filled in only if one is made.
             var flow = new Flow(request, _client) { Live = true, Server = new ServerConnectionInfo { Address = Http.HostPort.Format(request.Host, request.Port) } };

@@ -26,6 +26,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 17, Level = LogLevel.Information, Message = "Client {Client} opened h2c (HTTP/2 prior knowledge), refused: {Reason}")]
     public static partial void H2cRefused(ILogger logger, string client, string reason);
 
+    [LoggerMessage(EventId = 18, Level = LogLevel.Information, Message = "Client {Client} asked to upgrade {Url} to h2c, which is not supported: sent as HTTP/1.1 without the upgrade")]
+    public static partial void H2cUpgradeRemoved(ILogger logger, string client, string url);
+
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "TLS handshake with client {Client} for {Host} failed: {Reason}")]
     public static partial void ClientTlsFailed(ILogger logger, string client, string host, string reason);
 

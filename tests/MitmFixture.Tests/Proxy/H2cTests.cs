@@ -169,6 +169,25 @@ public sealed class H2cTests : IAsyncLifetime
         Assert.StartsWith("HTTP/1.1 GET /echo/plain\n", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Http11UpgradeToH2c_IsRemoved_TheExchangeStaysHttp11()
+    {
+        await using var server = new ScriptedServer(_ => "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        await using var harness = await ProxyHarness.StartAsync(null);
+        await using var client = await RawClient.ConnectAsync(harness.Proxy.Port);
+
+        await client.SendAsync($"GET {server.Url}/up HTTP/1.1\r\nHost: 127.0.0.1:{server.Port}\r\nConnection: Upgrade, HTTP2-Settings, keep-alive\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
+
+        Assert.EndsWith("\r\n\r\nok", await client.ReadAsync(until: "\r\n\r\nok"), StringComparison.Ordinal);
+        var head = Assert.Single(server.Heads);
+        Assert.DoesNotContain("h2c", head, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("HTTP2-Settings", head, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\r\nConnection: keep-alive", head, StringComparison.Ordinal);
+        var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
+        Assert.False(flow.Request.Headers.Contains("Upgrade"));
+        Assert.Equal(200, flow.Response!.StatusCode);
+    }
+
     /// <summary>Sends the preface and an empty SETTINGS frame as an h2c client would; returns the GOAWAY that came back and whether the proxy then closed.</summary>
     private static async Task<((uint ErrorCode, string Debug) Goaway, bool Closed)> SendPrefaceAsync(int port)
     {
