@@ -19,7 +19,7 @@ namespace MitmFixture.Proxy;
 ///   ┌──────────────────────────────────────────────────────────────────────┘
 ///   ├─ CONNECT ─► hooks ─► 200 ─► first byte ─┬─ ignore_hosts ─► raw tunnel
 ///   │                                         ├─ TLS ─► sniff server cert ─► mint leaf ─► HTTPS loop
-///   │                                         └─ plain ─► HTTP loop for that host
+///   │                                         └─ plain ─► HTTP loop for that host (or h2c: ClientSession.H2c.cs)
 ///   └─ request ─► flow: hooks ─► server (reused connection) ─► hooks ─► client ─► next request
 /// </code>
 /// Everything here is per connection: an intercepted flow parks only its own connection, which is
