@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using MitmFixture.Addons;
 using MitmFixture.Filters;
 using MitmFixture.Flows;
@@ -26,13 +27,13 @@ public sealed class Http2PauseTests : IAsyncLifetime
 
     private static HttpRequestMessage H2Get(string url) => new(HttpMethod.Get, url) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
 
-    private async Task<(ProxyHarness Harness, HttpClient Client, TaskCompletionSource<Flow> Paused)> StartAsync(string filter)
+    private async Task<(ProxyHarness Harness, HttpClient Client, TaskCompletionSource<Flow> Paused)> StartAsync(string filter, Func<ProxyHarness, HttpClient>? createClient = null)
     {
         var addon = new InterceptAddon(FlowFilter.Parse(filter));
         var paused = new TaskCompletionSource<Flow>(TaskCreationOptions.RunContinuationsAsynchronously);
         addon.FlowIntercepted += f => paused.TrySetResult(f);
         var harness = await ProxyHarness.StartAsync(null, o => o with { Addons = [addon], UpstreamTrustedCertificates = [_upstream.Authority] });
-        var client = harness.CreateClient();
+        var client = createClient?.Invoke(harness) ?? harness.CreateClient();
         using (var warm = await client.SendAsync(H2Get($"{_upstream.H2Url}/echo/warm-up"), Cancel))
         {
             Assert.Equal(HttpVersion.Version20, warm.Version); // one h2 connection from here on; the next requests are its streams
@@ -67,10 +68,30 @@ public sealed class Http2PauseTests : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task PausedStream_ClientResetsIt_FlowEndsWithStreamResetAndNothingIsSent()
+    /// <summary>An HttpClient through the proxy whose one TCP connection the test can cut.</summary>
+    private static HttpClient SocketKeepingClient(ProxyHarness harness, Action<Socket> connected)
     {
-        var (harness, client, paused) = await StartAsync("~q & ~u /paused");
+        var handler = new SocketsHttpHandler
+        {
+            Proxy = new WebProxy(harness.Proxy.Url),
+            SslOptions = { RemoteCertificateValidationCallback = harness.Authority.CreateValidationCallback() },
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                connected(socket);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    [Theory]
+    [InlineData("~q & ~u /paused", 0)] // paused before the server: it never sees the request
+    [InlineData("~s & ~u /paused", 1)] // paused response: the server answered, the client gets nothing
+    public async Task PausedStream_ClientResetsIt_FlowEndsWithStreamResetAndNothingIsSent(string filter, int serverRequests)
+    {
+        var (harness, client, paused) = await StartAsync(filter);
         await using var _ = harness;
         var served = _upstream.Requests;
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
@@ -84,7 +105,7 @@ public sealed class Http2PauseTests : IAsyncLifetime
         Assert.Equal(ClientSession.StreamResetMessage, flow.Error!.Message);
         Assert.True(flow.Killed);
         flow.Resume(); // too late: nothing goes on
-        Assert.Equal(served, _upstream.Requests);
+        Assert.Equal(served + serverRequests, _upstream.Requests);
         using var after = await client.SendAsync(H2Get($"{_upstream.H2Url}/echo/after"), Cancel); // the connection lives on
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
@@ -92,13 +113,15 @@ public sealed class Http2PauseTests : IAsyncLifetime
     [Fact]
     public async Task PausedStream_ClientClosesTheConnection_FlowEndsWithClientDisconnected()
     {
-        var (harness, client, paused) = await StartAsync("~q & ~u /paused");
+        Socket? socket = null;
+        var (harness, client, paused) = await StartAsync("~q & ~u /paused", h => SocketKeepingClient(h, s => socket = s));
         await using var _ = harness;
+        using var __ = client;
         var served = _upstream.Requests;
 
         var parked = client.SendAsync(H2Get($"{_upstream.H2Url}/echo/paused"), Cancel);
         var flow = await paused.Task.WaitAsync(Patience, Cancel);
-        client.Dispose(); // closes the connection under the stream
+        socket!.Shutdown(SocketShutdown.Both); // the TCP connection ends under the stream, with no RST_STREAM before it (disposing HttpClient would reset its streams first)
         await Assert.ThrowsAnyAsync<Exception>(() => parked);
 
         await Eventually.TrueAsync(() => !flow.Live);
