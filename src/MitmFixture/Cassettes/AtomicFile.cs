@@ -17,7 +17,10 @@ internal static partial class AtomicFile
     /// <summary>Folders swept in this process: a killed writer is another process, so one sweep per folder is enough.</summary>
     private static readonly ConcurrentDictionary<string, bool> Swept = new(StringComparer.Ordinal);
 
-    public static void Write(string path, ReadOnlySpan<byte> content)
+    public static void Write(string path, byte[] content) => Write(path, stream => stream.Write(content));
+
+    /// <summary>Writes the file through <paramref name="write"/>, straight into the temp file: a large cassette is never composed in memory first.</summary>
+    public static void Write(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!; // a full path has a directory
@@ -31,7 +34,7 @@ internal static partial class AtomicFile
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
             {
-                stream.Write(content);
+                write(stream);
                 stream.Flush(flushToDisk: true);
             }
 

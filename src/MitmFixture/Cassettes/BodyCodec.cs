@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using MitmFixture.Content;
 using MitmFixture.Http;
@@ -29,7 +28,7 @@ internal static class BodyCodec
         if (!ContentEncoding.IsIdentity(encoding) && message.DecodeProblem is { } problem)
         {
             // Past the decoding limit, corrupt or unknown: the bytes as they came, with the reason.
-            return new BodyRecord { Encoding = encoding, Encoded = true, Base64 = Convert.ToBase64String(message.Body), Note = problem };
+            return new BodyRecord { Encoding = encoding, Encoded = true, Base64 = message.Body, Note = problem };
         }
 
         byte[] content = message.DecodedBody ?? message.Body;
@@ -44,12 +43,12 @@ internal static class BodyCodec
             return new BodyRecord { Encoding = storedEncoding, Json = json };
         }
 
-        if (TextDecoding.TryExactUtf8(content, out var text) && (contentType is null || MediaType.IsTextual(parsedType)))
+        if (TextDecoding.IsExactUtf8(content) && (contentType is null || MediaType.IsTextual(parsedType)))
         {
-            return new BodyRecord { Encoding = storedEncoding, Text = text };
+            return new BodyRecord { Encoding = storedEncoding, Text = content }; // the bytes: written as a JSON string
         }
 
-        return new BodyRecord { Encoding = storedEncoding, Base64 = Convert.ToBase64String(content) };
+        return new BodyRecord { Encoding = storedEncoding, Base64 = content };
     }
 
     /// <summary>The body bytes as they go on the wire: decoded content, re-encoded when an encoding is noted.</summary>
@@ -74,7 +73,7 @@ internal static class BodyCodec
         byte[] content;
         if (record.Text is { } text)
         {
-            content = Encoding.UTF8.GetBytes(text);
+            content = text;
         }
         else if (record.Json is { } json)
         {
@@ -82,14 +81,7 @@ internal static class BodyCodec
         }
         else
         {
-            try
-            {
-                content = Convert.FromBase64String(record.Base64!); // exactly one kind is set
-            }
-            catch (FormatException)
-            {
-                throw new CassetteFormatException(location + ".base64", "expected base64 text");
-            }
+            content = record.Base64!; // exactly one kind is set; the serializer refused text that is not base64, naming the line
         }
 
         if (record.Encoded == true)

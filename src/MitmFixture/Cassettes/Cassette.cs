@@ -85,7 +85,7 @@ public sealed class Cassette
     {
         redactor ??= Redactor.Default;
         var fragments = redactor.Redact(flows).Select(f => CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(f, mode))).ToList();
-        AtomicFile.Write(path, CassetteSerializer.Compose(fragments));
+        AtomicFile.Write(path, stream => CassetteSerializer.WriteComposed(stream, fragments));
     }
 
     /// <summary>The cassette as it would be written, for snapshot comparisons.</summary>

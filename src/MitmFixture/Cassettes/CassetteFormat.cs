@@ -174,11 +174,15 @@ internal sealed record BodyRecord
 {
     public string? Encoding { get; init; }
 
-    public string? Text { get; init; }
+    /// <summary>UTF-8 text, as its bytes (see <see cref="Utf8TextConverter"/>).</summary>
+    [JsonConverter(typeof(Utf8TextConverter))]
+    public byte[]? Text { get; init; }
 
     public JsonElement? Json { get; init; }
 
-    public string? Base64 { get; init; }
+    /// <summary>Bytes, written and read as base64 by the serializer itself: no base64 string in memory (issue 19, recording large bodies).</summary>
+    [JsonConverter(typeof(LargeBase64Converter))]
+    public byte[]? Base64 { get; init; }
 
     /// <summary>
     /// Set when <see cref="Base64"/> holds the body still encoded as <see cref="Encoding"/> says
@@ -213,7 +217,9 @@ internal sealed record WebSocketMessageRecord
 
     public string? Text { get; init; }
 
-    public string? Base64 { get; init; }
+    /// <summary>Bytes, as base64 in the file (see <see cref="BodyRecord.Base64"/>).</summary>
+    [JsonConverter(typeof(LargeBase64Converter))]
+    public byte[]? Base64 { get; init; }
 
     public DateTimeOffset? Timestamp { get; init; }
 }

@@ -42,18 +42,10 @@ internal static class CassetteSerializer
     /// <summary>One flow as indented JSON, indented one level further to sit inside the "flows" array.</summary>
     public static byte[] SerializeFlow(FlowRecord record)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(record, ReadableCassetteJson.Context.FlowRecord);
-
-        // JSON strings never hold a raw newline, so indenting every line is safe.
-        var output = new MemoryStream(json.Length + 256);
-        output.Write(Indent);
-        foreach (var b in json)
+        using var output = new IndentingBufferWriter(Indent);
+        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, NewLine = "\n", Encoder = ReadableCassetteJson.Context.Options.Encoder }))
         {
-            output.WriteByte(b);
-            if (b == (byte)'\n')
-            {
-                output.Write(Indent);
-            }
+            JsonSerializer.Serialize(writer, record, ReadableCassetteJson.Context.FlowRecord);
         }
 
         return output.ToArray();
@@ -62,7 +54,14 @@ internal static class CassetteSerializer
     /// <summary>The whole file: the version, then the flows one after another, LF line ends.</summary>
     public static byte[] Compose(IReadOnlyList<byte[]> flows)
     {
-        var output = new MemoryStream();
+        using var output = new MemoryStream();
+        WriteComposed(output, flows);
+        return output.ToArray();
+    }
+
+    /// <summary>Writes what <see cref="Compose"/> returns into <paramref name="output"/>, fragment by fragment.</summary>
+    public static void WriteComposed(Stream output, IReadOnlyList<byte[]> flows)
+    {
         output.Write(Encoding.UTF8.GetBytes($"{{\n  \"version\": {Cassette.CurrentVersion},\n  \"flows\": ["));
         for (var i = 0; i < flows.Count; i++)
         {
@@ -71,7 +70,6 @@ internal static class CassetteSerializer
         }
 
         output.Write(flows.Count == 0 ? "]\n}\n"u8 : "\n  ]\n}\n"u8);
-        return output.ToArray();
     }
 
     private static int ReadVersion(byte[] bytes, string path)
@@ -113,7 +111,8 @@ internal static class CassetteSerializer
     {
         var line = e.LineNumber is { } l ? $":{l + 1}" : "";
         var where = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path}";
-        var message = e.Message;
+        // Bytes are read by the serializer from base64; its message would name a .NET type instead.
+        var message = e.Path?.EndsWith(".base64", StringComparison.Ordinal) == true ? "expected base64 text" : e.Message;
         foreach (var tail in (string[])[" Path:", " LineNumber:", " Consider updating"])
         {
             var cut = message.IndexOf(tail, StringComparison.Ordinal);

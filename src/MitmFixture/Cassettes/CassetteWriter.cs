@@ -320,7 +320,7 @@ public sealed class CassetteWriter : IAsyncDisposable
 
             try
             {
-                AtomicFile.Write(Path, CassetteSerializer.Compose(snapshot));
+                AtomicFile.Write(Path, stream => CassetteSerializer.WriteComposed(stream, snapshot));
                 Volatile.Write(ref _written, snapshot.Length);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

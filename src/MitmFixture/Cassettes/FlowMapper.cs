@@ -46,7 +46,7 @@ internal static class FlowMapper
                 {
                     From = m.FromClient ? "client" : "server",
                     Text = m.IsText ? m.Text : null,
-                    Base64 = m.IsText ? null : Convert.ToBase64String(m.Content),
+                    Base64 = m.IsText ? null : m.Content,
                     Timestamp = m.Timestamp,
                 }).ToList(),
                 CloseCode = ws.CloseCode,
@@ -150,7 +150,7 @@ internal static class FlowMapper
             throw new CassetteFormatException(location, "expected exactly one of \"text\" or \"base64\"");
         }
 
-        var content = m.Text is { } text ? Encoding.UTF8.GetBytes(text) : Convert.FromBase64String(m.Base64!); // one is set
+        var content = m.Text is { } text ? Encoding.UTF8.GetBytes(text) : m.Base64!; // one is set
         return new WebSocketMessage(m.Text is null ? WebSocketMessageType.Binary : WebSocketMessageType.Text, fromClient, content, m.Timestamp ?? DateTimeOffset.UnixEpoch);
     }
 

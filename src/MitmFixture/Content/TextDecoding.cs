@@ -45,7 +45,7 @@ internal static class TextDecoding
     /// </summary>
     public static bool TryExactUtf8(ReadOnlySpan<byte> bytes, out string text)
     {
-        if (!Utf8.IsValid(bytes) || bytes.Contains((byte)0))
+        if (!IsExactUtf8(bytes))
         {
             text = "";
             return false;
@@ -54,6 +54,9 @@ internal static class TextDecoding
         text = Encoding.UTF8.GetString(bytes);
         return true;
     }
+
+    /// <summary>What <see cref="TryExactUtf8"/> accepts, without decoding: valid UTF-8 with no NUL.</summary>
+    public static bool IsExactUtf8(ReadOnlySpan<byte> bytes) => Utf8.IsValid(bytes) && !bytes.Contains((byte)0);
 
     public static bool LooksBinary(ReadOnlySpan<char> text)
     {

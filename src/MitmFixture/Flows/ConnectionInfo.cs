@@ -6,7 +6,7 @@ namespace MitmFixture.Flows;
 public sealed class ClientConnectionInfo
 {
     /// <summary>A unique id for this connection.</summary>
-    public string Id { get; init; } = Guid.NewGuid().ToString("N");
+    public string Id { get; init; } = RandomIds.NewGuid().ToString("N");
 
     /// <summary>The client's address, as the proxy saw it.</summary>
     public IPEndPoint? PeerAddress { get; init; }

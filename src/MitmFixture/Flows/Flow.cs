@@ -19,7 +19,7 @@ public sealed class Flow
     }
 
     /// <summary>A unique id for this flow.</summary>
-    public string Id { get; init; } = Guid.NewGuid().ToString();
+    public string Id { get; init; } = RandomIds.NewGuid().ToString();
 
     /// <summary>The client side of the flow.</summary>
     public ClientConnectionInfo Client { get; }

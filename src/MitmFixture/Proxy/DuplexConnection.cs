@@ -13,7 +13,10 @@ internal sealed class DuplexConnection : IAsyncDisposable
     // Zero-byte reads wait for data before a buffer is rented, as Kestrel does: an idle keep-alive
     // connection then holds no 16 KiB read buffer (bench/RESULTS.md, "Idle connections").
     private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true, useZeroByteReads: true);
-    private static readonly StreamPipeWriterOptions WriterOptions = new(minimumBufferSize: 4 * 1024, leaveOpen: true);
+    // Each flushed segment is one write to the stream: over TLS one record (at most 16 KiB, RFC 8446
+    // §5.1) and one send. 4 KiB segments cut a 64 KiB body slice into 16 records and 16 sends;
+    // record-sized ones into 4. Segments go back to the pool once flushed, so idle costs nothing.
+    private static readonly StreamPipeWriterOptions WriterOptions = new(minimumBufferSize: 16 * 1024, leaveOpen: true);
 
     private Stream? _stream;
 
@@ -37,9 +40,15 @@ internal sealed class DuplexConnection : IAsyncDisposable
     public Socket? Socket { get; }
 
     /// <summary>The stream under the pipes; on the socket transport, a stream over the socket made on first use (raw tunnels, TLS after CONNECT).</summary>
-    public Stream Stream => _stream ??= new NetworkStream(Socket!, ownsSocket: true); // the socket constructor always sets Socket
+    public Stream Stream => _stream ??= StreamOverSocket(Socket!); // the socket constructor always sets Socket
 
     public PipeReader Reader { get; }
+
+    private static NetworkStream StreamOverSocket(Socket socket)
+    {
+        socket.Blocking = true; // SocketPipeReader made it non-blocking; NetworkStream refuses such sockets
+        return new NetworkStream(socket, ownsSocket: true);
+    }
 
     public PipeWriter Writer { get; }
 

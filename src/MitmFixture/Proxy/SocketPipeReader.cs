@@ -11,8 +11,9 @@ namespace MitmFixture.Proxy;
 /// the continuation that parses them is the socket completion itself).
 /// <para>
 /// The bytes live in one pooled array, so a request head is a single-segment sequence for the
-/// parser. An empty buffer goes back to the pool and the next read first waits with a zero-byte
-/// receive, so an idle connection holds no read buffer (bench/RESULTS.md, "Idle connections").
+/// parser. An empty buffer goes back to the pool; the next read takes what the socket already holds
+/// with one non-blocking receive, or else waits with a zero-byte receive, so an idle connection
+/// holds no read buffer (bench/RESULTS.md, "Idle connections").
 /// </para>
 /// <para>
 /// Semantics follow <see cref="PipeReader.Create(Stream, StreamPipeReaderOptions?)"/>'s reader,
@@ -22,11 +23,13 @@ namespace MitmFixture.Proxy;
 /// </para>
 /// </summary>
 #pragma warning disable CA1001 // the cancellation source has no timer, so it holds nothing to release; disposing it would race CancelPending* from another thread
-internal sealed class SocketPipeReader(Socket socket) : PipeReader
+internal sealed class SocketPipeReader : PipeReader
 #pragma warning restore CA1001
 {
     private const int BufferSize = 16 * 1024;
     private const int MinimumReadSize = 4 * 1024;
+
+    private readonly Socket _socket;
 
     private byte[]? _buffer;
     private int _start;
@@ -40,9 +43,29 @@ internal sealed class SocketPipeReader(Socket socket) : PipeReader
     private volatile bool _cancelRequested;
     private CancellationTokenSource? _cancelSource;
 
+    /// <summary>
+    /// Puts the socket in non-blocking mode for <see cref="TryReceiveNow"/>; the socket's async
+    /// operations are not affected, and <see cref="DuplexConnection.Stream"/> switches it back
+    /// before a <see cref="NetworkStream"/> (which refuses non-blocking sockets) is made over it.
+    /// </summary>
+    public SocketPipeReader(Socket socket)
+    {
+        _socket = socket;
+        _socket.Blocking = false;
+    }
+
     private ReadOnlySequence<byte> Buffered => _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
 
-    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) => ReadAsync(tryFirst: true, cancellationToken);
+
+    /// <summary>
+    /// A read that goes straight to the zero-byte wait, for a peer that has just answered and owes
+    /// nothing (an idle server connection's watch): trying a receive first would only cost a system
+    /// call that finds nothing.
+    /// </summary>
+    public ValueTask<ReadResult> WaitAndReadAsync(CancellationToken cancellationToken = default) => ReadAsync(tryFirst: false, cancellationToken);
+
+    private ValueTask<ReadResult> ReadAsync(bool tryFirst, CancellationToken cancellationToken)
     {
         ThrowIfCompleted();
         if (cancellationToken.IsCancellationRequested)
@@ -58,6 +81,20 @@ internal sealed class SocketPipeReader(Socket socket) : PipeReader
         if (_socketEnded)
         {
             return ValueTask.FromResult(new ReadResult(Buffered, isCanceled: false, isCompleted: true));
+        }
+
+        // Bytes the peer already sent (a client's next request usually is there when its last answer
+        // went out) are taken with one receive, instead of a zero-byte wait, a size query and a receive.
+        try
+        {
+            if (tryFirst && _buffer is null && TryReceiveNow())
+            {
+                return ValueTask.FromResult(new ReadResult(Buffered, isCanceled: false, isCompleted: _socketEnded));
+            }
+        }
+        catch (SocketException e)
+        {
+            return ValueTask.FromException<ReadResult>(ReadFailed(e));
         }
 
         return ReceiveAsync(cancellationToken);
@@ -153,29 +190,24 @@ internal sealed class SocketPipeReader(Socket socket) : PipeReader
         _receiving = true;
         try
         {
-            // Wait for bytes before renting a buffer (the zero-byte read). On Linux the wait sometimes
-            // ends with nothing to read (seen on idle server connections after a response); renting
-            // then would pin a 16 KiB buffer to a receive that may wait for hours, so wait once more
-            // (bench/RESULTS.md, issue 19). A closed or failed socket ends the second wait at once
-            // and the receive below reports it.
-            for (var wakes = 0; _buffer is null && wakes < 2; wakes++)
+            // Wait for bytes before renting a buffer (the zero-byte read), then take them without
+            // waiting. On Linux the wait sometimes ends with nothing to read (seen on idle server
+            // connections after a response); a receive then would pin a 16 KiB buffer for as long as
+            // the connection idles, so wait once more (bench/RESULTS.md, issue 19). A closed or
+            // failed socket ends the wait at once and the receive reports it.
+            var received = false;
+            for (var wakes = 0; _buffer is null && wakes < 2 && !received; wakes++)
             {
-                await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, source.Token);
-                if (socket.Available > 0)
-                {
-                    break;
-                }
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, source.Token);
+                received = TryReceiveNow();
             }
 
-            var free = MakeRoom();
-            var received = await socket.ReceiveAsync(free, SocketFlags.None, source.Token);
-            if (received == 0)
+            if (!received)
             {
-                _socketEnded = true;
+                var count = await _socket.ReceiveAsync(MakeRoom(), SocketFlags.None, source.Token);
+                Received(count);
             }
 
-            _end += received;
-            _examinedEverything = false;
             if (_cancelRequested)
             {
                 _cancelRequested = false;
@@ -195,8 +227,7 @@ internal sealed class SocketPipeReader(Socket socket) : PipeReader
         }
         catch (SocketException e)
         {
-            // As NetworkStream reports it, which the session's error handling expects.
-            throw new IOException($"Unable to read data from the transport connection: {e.Message}.", e);
+            throw ReadFailed(e);
         }
         finally
         {
@@ -208,6 +239,47 @@ internal sealed class SocketPipeReader(Socket socket) : PipeReader
             }
         }
     }
+
+    /// <summary>
+    /// Receives what the socket holds without waiting (it is non-blocking): false, with no buffer
+    /// kept, when nothing is there yet.
+    /// </summary>
+    private bool TryReceiveNow()
+    {
+        var free = MakeRoom();
+        var count = _socket.Receive(free.Span, SocketFlags.None, out var error);
+        if (error == SocketError.WouldBlock)
+        {
+            if (_start == _end)
+            {
+                ReturnBuffer();
+            }
+
+            return false;
+        }
+
+        if (error != SocketError.Success)
+        {
+            throw new SocketException((int)error);
+        }
+
+        Received(count);
+        return true;
+    }
+
+    private void Received(int count)
+    {
+        if (count == 0)
+        {
+            _socketEnded = true;
+        }
+
+        _end += count;
+        _examinedEverything = false;
+    }
+
+    /// <summary>As NetworkStream reports a failed read, which the session's error handling expects.</summary>
+    private static IOException ReadFailed(SocketException e) => new($"Unable to read data from the transport connection: {e.Message}.", e);
 
     /// <summary>Free space after the buffered bytes: a fresh buffer, the live bytes moved to the front, or a bigger buffer.</summary>
     private Memory<byte> MakeRoom()

@@ -24,7 +24,7 @@ internal sealed class UpstreamConnection(ServerKey key, DuplexConnection connect
     /// Starts reading while the connection waits for its next request. A pipe read rather than a
     /// socket peek, because TLS may hold decrypted bytes no socket call can see.
     /// </summary>
-    public void WatchWhileIdle() => _idleRead ??= Connection.Reader.ReadAsync().AsTask();
+    public void WatchWhileIdle() => _idleRead ??= Connection.Reader is SocketPipeReader socket ? socket.WaitAndReadAsync().AsTask() : Connection.Reader.ReadAsync().AsTask();
 
     /// <summary>True when the idle read finished: the server sent something, closed, or failed while nobody asked it anything.</summary>
     public bool IdleReadCompleted => _idleRead is { IsCompleted: true };

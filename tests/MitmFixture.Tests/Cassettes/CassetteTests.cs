@@ -136,6 +136,61 @@ public sealed class CassetteTests : IDisposable
         Assert.Matches(@":\d+", error.Location);
     }
 
+    [Theory]
+    [InlineData("text/plain; charset=utf-8")]
+    [InlineData("application/octet-stream")]
+    public void SaveLoad_BodyWrittenInSegments_ComesBackByteForByte_AndReadsAsOneValue(string contentType)
+    {
+        // Past 1 MiB a body is written in segments (Utf8JsonWriter refuses one value of 125 MB or more):
+        // multi-byte characters and escapes fall on the segment edges here.
+        var piece = "é€😀\"\\\n<a>"u8.ToArray();
+        var body = Enumerable.Range(0, (3 * 1024 * 1024 / piece.Length) + 7).SelectMany(_ => piece).ToArray();
+        if (contentType == "application/octet-stream")
+        {
+            body[^1] = 0xFF; // not UTF-8: base64
+        }
+
+        Cassette.Save(FilePath(), [FlowWith(contentType, body)]);
+        var text = File.ReadAllText(FilePath());
+        var loaded = Assert.Single(Cassette.Load(FilePath()).Flows);
+
+        Assert.Equal(body, loaded.Response!.Body);
+        Assert.Contains(contentType.StartsWith("text/", StringComparison.Ordinal) ? "\"text\": \"é€" : "\"base64\": \"w6nigqzwn5iAIlwKPGE+", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"h\\u00e9\\\"\\n\\ud83d\\ude00\"", "hé\"\n😀")]
+    [InlineData("\"plain\"", "plain")]
+    public void Load_TextBodyWithEscapes_IsItsUtf8(string json, string expected)
+    {
+        File.WriteAllText(FilePath(), "{\"version\": 3, \"flows\": [{\"id\": \"x\", \"request\": {\"method\": \"POST\", \"scheme\": \"http\", \"host\": \"h\", \"port\": 1, \"path\": \"/\", \"http_version\": \"HTTP/1.1\", \"headers\": [], \"body\": {\"text\": " + json + "}}}]}");
+
+        Assert.Equal(Encoding.UTF8.GetBytes(expected), Assert.Single(Cassette.Load(FilePath()).Flows).Request.Body);
+    }
+
+    [Fact]
+    public void Load_TextBodyWithALoneSurrogate_NamesWhere()
+    {
+        File.WriteAllText(FilePath(), "{\"version\": 3, \"flows\": [{\"id\": \"x\", \"request\": {\"method\": \"POST\", \"scheme\": \"http\", \"host\": \"h\", \"port\": 1, \"path\": \"/\", \"http_version\": \"HTTP/1.1\", \"headers\": [], \"body\": {\"text\": \"a\\ud800b\"}}}]}");
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(FilePath()));
+
+        Assert.Contains("$.flows[0].request.body.text", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"response\": {\"status_code\": 200, \"reason\": \"OK\", \"http_version\": \"HTTP/1.1\", \"headers\": [],\n \"body\": {\"base64\": \"not base64!\"}}", "$.flows[0].response.body.base64")]
+    [InlineData("\"web_socket\": {\"messages\": [{\"from\": \"server\",\n \"base64\": \"@@@@\"}]}", "$.flows[0].web_socket.messages[0].base64")]
+    public void Load_TextThatIsNotBase64_NamesFileLineAndPath(string part, string path)
+    {
+        File.WriteAllText(FilePath(), "{\"version\": 3, \"flows\": [{\"id\": \"x\", \"request\": {\"method\": \"GET\", \"scheme\": \"http\", \"host\": \"h\", \"port\": 1, \"path\": \"/\", \"http_version\": \"HTTP/1.1\", \"headers\": []}, " + part + "}]}");
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(FilePath()));
+
+        Assert.StartsWith(FilePath() + ":2", error.Message, StringComparison.Ordinal);
+        Assert.Contains(path + ": expected base64 text", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_MissingRequiredProperty_NamesThePath()
     {

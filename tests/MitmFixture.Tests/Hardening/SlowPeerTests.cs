@@ -63,7 +63,8 @@ public sealed class SlowPeerTests(UpstreamFixture fixture) : IClassFixture<Upstr
     {
         await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with
         {
-            Limits = o.Limits with { MinRequestBodyDataRate = new MinDataRate(500, TimeSpan.FromMilliseconds(300)) },
+            // 5x below the trickle's rate: a loaded machine that stretches the 100 ms pauses must not make this fail (it did at 2x).
+            Limits = o.Limits with { MinRequestBodyDataRate = new MinDataRate(200, TimeSpan.FromMilliseconds(300)) },
         });
         await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
         await raw.SendAsync($"POST {Upstream.HttpUrl}/echo/steady HTTP/1.1\r\nHost: x\r\nContent-Length: 1500\r\nConnection: close\r\n\r\n");

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using MitmFixture.Proxy;
+using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Proxy;
 
@@ -78,6 +79,40 @@ public sealed class SocketPipeTests : IAsyncLifetime
         Assert.Equal(big, result.Buffer.ToArray());
         reader.AdvanceTo(result.Buffer.End);
         await send;
+    }
+
+    [Fact]
+    public async Task ReadAsync_BytesAlreadyWaiting_CompletesWithoutWaiting()
+    {
+        var reader = new SocketPipeReader(_ours);
+        await _peer.SendAsync("GET / HTTP/1.1\r\n\r\n"u8.ToArray());
+        await Eventually.TrueAsync(() => _ours.Available == 18);
+
+        var read = reader.ReadAsync(TestContext.Current.CancellationToken).AsTask();
+        Assert.True(read.IsCompletedSuccessfully); // one non-blocking receive, no zero-byte wait first
+        var result = await read;
+        Assert.Equal("GET / HTTP/1.1\r\n\r\n", Text(result.Buffer));
+        reader.AdvanceTo(result.Buffer.End);
+
+        var next = reader.ReadAsync(TestContext.Current.CancellationToken).AsTask(); // nothing there: waits, holding no buffer
+        Assert.False(next.IsCompleted);
+        await _peer.SendAsync("x"u8.ToArray());
+        Assert.Equal("x", Text((await next).Buffer));
+    }
+
+    [Fact]
+    public async Task Stream_AfterTheSocketReader_ReadsAndWritesAsABlockingStream()
+    {
+        await using var connection = new DuplexConnection(_ours); // the reader makes the socket non-blocking
+        await _peer.SendAsync("ping"u8.ToArray());
+        var stream = await connection.DetachAsync(); // as after CONNECT: a NetworkStream over the same socket
+
+        var buffer = new byte[4];
+        await stream.ReadExactlyAsync(buffer, TestContext.Current.CancellationToken);
+        Assert.Equal("ping", Encoding.ASCII.GetString(buffer));
+        await stream.WriteAsync("pong"u8.ToArray(), TestContext.Current.CancellationToken);
+        var n = await _peer.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
+        Assert.Equal("pong", Encoding.ASCII.GetString(buffer, 0, n));
     }
 
     [Fact]
