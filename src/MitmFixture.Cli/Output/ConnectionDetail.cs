@@ -28,6 +28,7 @@ internal static class ConnectionDetail
             new("Client connection", Fields(
                 ("Address", flow.Client.PeerAddress?.ToString()),
                 ("Proxy address", flow.Client.LocalAddress?.ToString()),
+                ("HTTP version", flow.Client.PeerAddress is null ? null : Version(flow.Request.HttpVersion, flow.Client.TlsEstablished)),
                 ("TLS", flow.Client.TlsEstablished ? flow.Client.TlsVersion ?? "yes" : null),
                 ("SNI", flow.Client.Sni),
                 ("ALPN", flow.Client.Alpn),
@@ -35,6 +36,7 @@ internal static class ConnectionDetail
             new("Server connection", Fields(
                 ("Address", flow.Server.Address),
                 ("Resolved address", flow.Server.PeerAddress?.ToString()),
+                ("HTTP version", flow.Server.PeerAddress is null || flow.Response is null ? null : Version(flow.Response.HttpVersion, flow.Server.TlsEstablished)),
                 ("TLS", flow.Server.TlsEstablished ? flow.Server.TlsVersion ?? "yes" : null),
                 ("SNI", flow.Server.Sni),
                 ("ALPN", flow.Server.Alpn),
@@ -59,6 +61,14 @@ internal static class ConnectionDetail
             ("Server conn. TLS setup", Time(flow.Server.TimestampTlsSetup)))));
         return sections;
     }
+
+    /// <summary>
+    /// What each side spoke, as mitmproxy's Detail tab shows the request's and the response's
+    /// http_version; so a translated flow (h2 client, HTTP/1.1 server) reads as such. HTTP/2
+    /// without TLS can only be h2c with prior knowledge (RFC 9113 §3.3), which is said, as there is no ALPN line.
+    /// </summary>
+    private static string Version(string httpVersion, bool tls) =>
+        httpVersion == "HTTP/2.0" && !tls ? "HTTP/2.0 (h2c, prior knowledge)" : httpVersion;
 
     /// <summary>The fields that have a value; a plain-HTTP flow has no TLS lines rather than empty ones.</summary>
     private static List<ConnectionField> Fields(params (string Label, string? Value)[] fields) =>

@@ -26,6 +26,21 @@ internal sealed partial class ClientSession
     {
         var request = flow.Request;
         var key = ServerKeyFor(request);
+        if (Http2ForwarderFor(flow, key, body) is { } http2)
+        {
+            if (!await ForwardHttp2Async(flow, key, http2))
+            {
+                return false;
+            }
+
+            if (client is not null)
+            {
+                await WriteResponseAsync(client, request, flow.Response!, ClientIsHttp10(request)); // an HTTP/1.1 client of an h2c server
+            }
+
+            return true;
+        }
+
         UpstreamConnection upstream;
         HttpResponse response;
         for (var attempt = 0; ; attempt++)
@@ -119,6 +134,47 @@ internal sealed partial class ClientSession
         if (client is not null)
         {
             await WriteResponseAsync(client, request, flow.Response!, ClientIsHttp10(request)); // set above; addons may replace it, not clear it
+        }
+
+        return true;
+    }
+
+    /// <summary>A flow sent through an h2 forwarder (<see cref="Http2ForwarderFor"/>): the server round trip, the response read whole.</summary>
+    private async ValueTask<bool> ForwardHttp2Async(Flow flow, ServerKey key, Http2Upstream http2)
+    {
+        using var answer = await http2.StartAsync(flow, key, streamingBody: null, Shutdown);
+        var response = answer.Head;
+        flow.Response = response;
+        if (flow.Replay == ReplayKind.Request && flow.Request.HttpVersion == "HTTP/2.0" && response.HttpVersion != "HTTP/2.0")
+        {
+            ProxyLog.ReplayNotHttp2(_context.Logger, flow.Request.Url, response.HttpVersion, flow.Server.Alpn ?? "none");
+        }
+
+        await _pipeline.ResponseHeadersAsync(flow, Shutdown);
+        if (flow.Killed)
+        {
+            await KilledAsync(flow);
+            return false;
+        }
+
+        await using (var body = await answer.OpenBodyAsync())
+        {
+            var (data, complete) = await ReadServerAsync(() => ReadWholeAsync(body, Limits.MaxBufferedBodyBytes, Limits.ResponseTimeout, answer.Token), Shutdown);
+            if (!complete)
+            {
+                throw new UpstreamException($"response body exceeds the {Limits.MaxBufferedBodyBytes}-byte limit (an HTTP/2 server's body is held whole for an HTTP/1.1 client or a replay)");
+            }
+
+            response.Body = data;
+        }
+
+        response.Trailers = answer.Trailers;
+        response.TimestampEnd = _context.Time.GetUtcNow();
+        await _pipeline.ResponseAsync(flow, Shutdown);
+        if (flow.Killed)
+        {
+            await KilledAsync(flow);
+            return false;
         }
 
         return true;

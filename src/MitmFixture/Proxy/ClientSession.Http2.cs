@@ -54,11 +54,11 @@ internal sealed partial class ClientSession
         await ServeAsync(connection, tunnel);
     }
 
-    /// <summary>Serves an h2 client connection (already decrypted) until it ends.</summary>
-    private async Task ServeHttp2Async(Stream stream, TunnelTarget tunnel)
+    /// <summary>Serves an h2 client connection (already decrypted) until it ends; <paramref name="h2cTunnel"/>: see <see cref="Http2Upstream(ProxyContext, bool)"/>.</summary>
+    private async Task ServeHttp2Async(Stream stream, TunnelTarget tunnel, bool h2cTunnel = false)
     {
         var front = await _context.GetHttp2FrontAsync();
-        using var upstream = new Http2Upstream(_context);
+        using var upstream = new Http2Upstream(_context, h2cTunnel);
         await DropUpstreamAsync(); // the certificate sniff's HTTP/1.1 connection: the h2 forwarder dials its own
 
         // Kestrel calls back on its own threads; each stream runs in this connection's execution
@@ -94,6 +94,7 @@ internal sealed partial class ClientSession
         await using var session = new ClientSession(this, upstream);
         var reset = features.Get<IHttpRequestLifetimeFeature>()?.RequestAborted ?? CancellationToken.None;
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(Shutdown, reset); // a client reset cancels the server side too
+        session.WatchStream(_socket, reset);
         try
         {
             await session.ExchangeHttp2Async(features, flow, stream.Token);
@@ -109,7 +110,7 @@ internal sealed partial class ClientSession
             if (flow.Error is null)
             {
                 await session.FailAsync(flow, Shutdown.IsCancellationRequested ? "proxy shut down"
-                    : reset.IsCancellationRequested ? "the client reset the stream (RST_STREAM); the server side was cancelled"
+                    : reset.IsCancellationRequested ? StreamEndedMessage(_socket)
                     : $"client stream ended: {e.Message}");
             }
         }

@@ -33,6 +33,12 @@ internal sealed partial class ClientSession
     private async ValueTask WaitWhilePausedAsync(Flow flow, CancellationToken cancellationToken)
     {
         var resumed = flow.WaitWhileInterceptedAsync(cancellationToken);
+        if (_streamAborted.CanBeCanceled && !resumed.IsCompleted)
+        {
+            await WaitWhileStreamPausedAsync(flow, resumed); // an HTTP/2 stream: ClientSession.StreamPause.cs
+            return;
+        }
+
         if (_connection is not { } client || resumed.IsCompleted)
         {
             await resumed;

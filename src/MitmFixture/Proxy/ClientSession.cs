@@ -19,7 +19,7 @@ namespace MitmFixture.Proxy;
 ///   ┌──────────────────────────────────────────────────────────────────────┘
 ///   ├─ CONNECT ─► hooks ─► 200 ─► first byte ─┬─ ignore_hosts ─► raw tunnel
 ///   │                                         ├─ TLS ─► sniff server cert ─► mint leaf ─► HTTPS loop
-///   │                                         └─ plain ─► HTTP loop for that host
+///   │                                         └─ plain ─► HTTP loop for that host (or h2c: ClientSession.H2c.cs)
 ///   └─ request ─► flow: hooks ─► server (reused connection) ─► hooks ─► client ─► next request
 /// </code>
 /// Everything here is per connection: an intercepted flow parks only its own connection, which is
@@ -162,13 +162,15 @@ internal sealed partial class ClientSession : IAsyncDisposable
     private async Task ServeAsync(DuplexConnection connection, TunnelTarget? tunnel)
     {
         _connection = connection;
+        var watchPreface = tunnel is not { ClientTls: true }; // h2c prior knowledge is cleartext only (RFC 9113 §3.3)
         while (true)
         {
             HttpRequest? request;
             BodyFraming framing;
             try
             {
-                (request, framing) = await ReadRequestAsync(connection);
+                (request, framing) = await ReadRequestAsync(connection, watchPreface);
+                watchPreface = false; // the preface can only open a connection
             }
             catch (MalformedHttpException e)
             {
@@ -179,6 +181,12 @@ internal sealed partial class ClientSession : IAsyncDisposable
 
             if (request is null)
             {
+                return;
+            }
+
+            if (IsHttp2Preface(request))
+            {
+                await ServeH2cAsync(connection, tunnel);
                 return;
             }
 
@@ -203,6 +211,8 @@ internal sealed partial class ClientSession : IAsyncDisposable
                 await TryWriteErrorAsync(connection, 400, problem);
                 return;
             }
+
+            StripH2cUpgrade(request);
 
             // Where the request is headed is known before any hook runs (filters such as ~dst need it);
             // the server connection's details are filled in only if one is made.
@@ -281,9 +291,14 @@ internal sealed partial class ClientSession : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Reads the next request head; null when the client closed or went idle.</summary>
+    /// <summary>
+    /// Reads the next request head; null when the client closed or went idle. With
+    /// <paramref name="watchPreface"/>, an HTTP/2 connection preface is returned as the request
+    /// <c>PRI * HTTP/2.0</c> (as mitmproxy's HTTP/1 layer sees it) and left unread in the pipe, for
+    /// the h2c server to read from the start (<see cref="ServeH2cAsync"/>).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per request: the state machine is pooled, not allocated
-    private async ValueTask<(HttpRequest? Request, BodyFraming Framing)> ReadRequestAsync(DuplexConnection connection)
+    private async ValueTask<(HttpRequest? Request, BodyFraming Framing)> ReadRequestAsync(DuplexConnection connection, bool watchPreface = false)
     {
         var reader = connection.Reader;
         var sawBytes = false;
@@ -318,6 +333,22 @@ internal sealed partial class ClientSession : IAsyncDisposable
             {
                 sawBytes = true;
                 token = _clientDeadline.Arm(Limits.HeadersTimeout);
+            }
+
+            if (watchPreface)
+            {
+                switch (Http2Cleartext.Match(buffer))
+                {
+                    case PrefaceMatch.Full:
+                        reader.AdvanceTo(buffer.Start); // nothing consumed or examined: the h2c server reads it all
+                        return (new HttpRequest { Method = "PRI", Path = "*", HttpVersion = "HTTP/2.0", TimestampStart = _context.Time.GetUtcNow() }, BodyFraming.Empty);
+                    case PrefaceMatch.Partial when !result.IsCompleted:
+                        reader.AdvanceTo(buffer.Start, buffer.End);
+                        continue;
+                    default:
+                        watchPreface = false;
+                        break;
+                }
             }
 
             var sequence = new SequenceReader<byte>(buffer);
@@ -513,11 +544,16 @@ internal sealed partial class ClientSession : IAsyncDisposable
     }
 
     /// <summary>Cuts the server connection of a replay the caller gave up on.</summary>
-    public void Abort() => _upstream?.Connection.Socket?.Dispose();
+    public void Abort()
+    {
+        _upstream?.Connection.Socket?.Dispose();
+        _ownHttp2Upstream?.Dispose(); // an h2 replay's request in flight fails with ObjectDisposedException
+    }
 
     public async ValueTask DisposeAsync()
     {
         await DropUpstreamAsync();
+        _ownHttp2Upstream?.Dispose();
         _clientDeadline.Dispose();
         _serverDeadline.Dispose();
         _clientWriteDeadline.Dispose();

@@ -9,8 +9,9 @@ namespace MitmFixture.Proxy;
 
 /// <summary>
 /// Kestrel's transport for HTTP/2 towards clients: no socket, only connections the proxy hands over
-/// after it has completed TLS itself (ALPN chose h2). Kestrel then runs its HTTP/2 connection on the
-/// decrypted stream exactly as on a socket (prior knowledge, RFC 9113 §3.3).
+/// after it has completed TLS itself (ALPN chose h2), or cleartext ones that opened with the h2c
+/// preface. Kestrel then runs its HTTP/2 connection on the decrypted stream exactly as on a socket
+/// (prior knowledge, RFC 9113 §3.3).
 /// </summary>
 internal sealed class Http2Transport : IConnectionListenerFactory, IConnectionListener
 {

@@ -28,9 +28,18 @@ internal sealed class Http2Upstream : IDisposable
     private readonly HttpMessageInvoker _invoker;
     private readonly ConcurrentDictionary<ServerKey, ServerConnectionInfo> _connections = new();
 
-    public Http2Upstream(ProxyContext context)
+    /// <summary>Speak h2c (prior knowledge) to every http:// server: the client itself spoke h2c through a tunnel to it.</summary>
+    private readonly bool _cleartextPriorKnowledge;
+
+    /// <param name="cleartextPriorKnowledge">
+    /// True for an h2c client that tunnelled (CONNECT, SOCKS5) to its server: it knows that server speaks
+    /// h2c, and the protocol is kept the same on both sides as mitmproxy keeps it (it offers the server the
+    /// client's own ALPN). Otherwise only the server of <c>reverse:h2c://</c> gets prior knowledge.
+    /// </param>
+    public Http2Upstream(ProxyContext context, bool cleartextPriorKnowledge = false)
     {
         _context = context;
+        _cleartextPriorKnowledge = cleartextPriorKnowledge;
         var limits = context.Options.Limits;
 #pragma warning disable CA2000 // the invoker owns the handler (disposeHandler: true) and is disposed with this object
         var handler = new SocketsHttpHandler
@@ -60,6 +69,11 @@ internal sealed class Http2Upstream : IDisposable
         var request = flow.Request;
         var message = ToMessage(request, streamingBody);
         message.Options.Set(KeyOption, key);
+        if ((_cleartextPriorKnowledge && key.Scheme == "http") || _context.Options.Mode.IsH2cTarget(key.Scheme, key.Host, key.Port))
+        {
+            message.VersionPolicy = HttpVersionPolicy.RequestVersionExact; // h2c: HTTP/2 with prior knowledge over http:// (RFC 9113 §3.3)
+        }
+
         var limits = _context.Options.Limits;
         var headDeadline = new HeadDeadline(limits.ResponseTimeout, _context.Time); // the proxy's clock, as every engine timeout
         var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, headDeadline.Token);

@@ -23,6 +23,12 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Client {Client} connection ended: {Reason}")]
     public static partial void ClientConnectionEnded(ILogger logger, string client, string reason);
 
+    [LoggerMessage(EventId = 17, Level = LogLevel.Information, Message = "Client {Client} opened h2c (HTTP/2 prior knowledge), refused: {Reason}")]
+    public static partial void H2cRefused(ILogger logger, string client, string reason);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Information, Message = "Client {Client} asked to upgrade {Url} to h2c, which is not supported: sent as HTTP/1.1 without the upgrade")]
+    public static partial void H2cUpgradeRemoved(ILogger logger, string client, string url);
+
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "TLS handshake with client {Client} for {Host} failed: {Reason}")]
     public static partial void ClientTlsFailed(ILogger logger, string client, string host, string reason);
 
@@ -49,6 +55,9 @@ internal static partial class ProxyLog
 
     [LoggerMessage(EventId = 33, Level = LogLevel.Warning, Message = "Server {Server}: {Description}")]
     public static partial void ServerSurplus(ILogger logger, string server, string description);
+
+    [LoggerMessage(EventId = 34, Level = LogLevel.Information, Message = "Client replay of {Url}, recorded over HTTP/2, went over {Version}: the server chose ALPN {Alpn}, not h2")]
+    public static partial void ReplayNotHttp2(ILogger logger, string url, string version, string alpn);
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Debug, Message = "WebSocket {Url} closed: {Reason}")]
     public static partial void WebSocketClosed(ILogger logger, string url, string reason);

@@ -16,7 +16,11 @@ public enum ProxyModeKind
     Socks5,
 }
 
-/// <summary>The proxy mode in mitmproxy's syntax: <c>regular</c>, <c>socks5</c>, <c>reverse:https://host:port</c>, <c>upstream:http://proxy:port</c>.</summary>
+/// <summary>
+/// The proxy mode in mitmproxy's syntax: <c>regular</c>, <c>socks5</c>, <c>reverse:https://host:port</c>,
+/// <c>upstream:http://proxy:port</c>; also <c>reverse:h2c://host:port</c>, a cleartext server that
+/// speaks HTTP/2 with prior knowledge (not in mitmproxy, which has no h2c).
+/// </summary>
 public sealed record ProxyMode(ProxyModeKind Kind, Uri? Target)
 {
     /// <summary>A forward proxy.</summary>
@@ -24,6 +28,12 @@ public sealed record ProxyMode(ProxyModeKind Kind, Uri? Target)
 
     /// <summary>A SOCKS5 proxy.</summary>
     public static readonly ProxyMode Socks5 = new(ProxyModeKind.Socks5, null);
+
+    /// <summary>
+    /// Reverse mode to an h2c server (<c>reverse:h2c://</c>): requests go to <see cref="Target"/>
+    /// (an <c>http://</c> URL) over HTTP/2 with prior knowledge (RFC 9113 §3.3), whatever the client spoke.
+    /// </summary>
+    public bool Http2PriorKnowledge { get; init; }
 
     /// <summary>A reverse proxy to <paramref name="url"/>.</summary>
     public static ProxyMode Reverse(string url) => Parse("reverse:" + url);
@@ -51,9 +61,21 @@ public sealed record ProxyMode(ProxyModeKind Kind, Uri? Target)
                     argument = (kind == ProxyModeKind.Reverse ? "https://" : "http://") + argument;
                 }
 
+                // h2c is HTTP over cleartext TCP, spoken as HTTP/2 from the first byte: an http:// target with a flag.
+                var h2c = argument.StartsWith("h2c://", StringComparison.OrdinalIgnoreCase);
+                if (h2c)
+                {
+                    if (kind != ProxyModeKind.Reverse)
+                    {
+                        throw new FormatException($"mode '{spec}': h2c:// is for a reverse-mode server; the upstream proxy must be reached over http://");
+                    }
+
+                    argument = "http://" + argument["h2c://".Length..];
+                }
+
                 if (!Uri.TryCreate(argument, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
                 {
-                    throw new FormatException($"mode '{spec}': expected {name}:http(s)://host[:port]");
+                    throw new FormatException($"mode '{spec}': expected {name}:http(s)://host[:port]{(kind == ProxyModeKind.Reverse ? " or reverse:h2c://host[:port]" : "")}");
                 }
 
                 if (kind == ProxyModeKind.Upstream && uri.Scheme != "http")
@@ -61,12 +83,19 @@ public sealed record ProxyMode(ProxyModeKind Kind, Uri? Target)
                     throw new FormatException($"mode '{spec}': the upstream proxy must be reached over http://");
                 }
 
-                return new ProxyMode(kind, uri);
+                return new ProxyMode(kind, uri) { Http2PriorKnowledge = h2c };
             default:
                 throw new FormatException($"mode '{spec}': expected regular, socks5, reverse:URL or upstream:URL");
         }
     }
 
     /// <inheritdoc/>
-    public override string ToString() => Kind == ProxyModeKind.Socks5 ? "socks5" : Target is null ? "regular" : $"{Kind.ToString().ToLowerInvariant()}:{Target.GetLeftPart(UriPartial.Authority)}";
+    public override string ToString() => Kind == ProxyModeKind.Socks5 ? "socks5" : Target is null ? "regular"
+        : Http2PriorKnowledge ? $"reverse:h2c://{Target.Authority}"
+        : $"{Kind.ToString().ToLowerInvariant()}:{Target.GetLeftPart(UriPartial.Authority)}";
+
+    /// <summary>True when <paramref name="scheme"/>://<paramref name="host"/>:<paramref name="port"/> is the h2c server of <c>reverse:h2c://</c>.</summary>
+    internal bool IsH2cTarget(string scheme, string host, int port) =>
+        Http2PriorKnowledge && Target is { } target && scheme == "http" && port == target.Port &&
+        string.Equals(host, target.IdnHost, StringComparison.OrdinalIgnoreCase);
 }

@@ -95,6 +95,11 @@ public sealed record ProxyOptions
             errors.Add($"decode_limit: {Limits.MaxDecodedBodyBytes} must be positive");
         }
 
+        if (Mode.Http2PriorKnowledge && !Http2)
+        {
+            errors.Add($"mode {Mode}: an h2c server is spoken to over HTTP/2, which http2=false turns off; use reverse:http:// or turn http2 on");
+        }
+
         if (FlowLimit is < 0)
         {
             errors.Add($"flow limit: {FlowLimit} must not be negative");

@@ -155,5 +155,28 @@ public sealed class RecordReplayCommandTests : IDisposable
         Assert.Equal(2, server.Requests);
     }
 
+    [Fact]
+    public async Task ClientReplay_FlowRecordedOverHttp2_GoesOverH2AgainWithItsTrailers()
+    {
+        await using var upstream = await H2Upstream.StartAsync();
+        var recorded = Path.Combine(_directory, "h2-to-replay.json");
+        var again = Path.Combine(_directory, "h2-again.json");
+        await using (var recorder = await ProxyHarness.StartAsync(null, o => o with { UpstreamTrustedCertificates = [upstream.Authority] }))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, upstream.H2Url + "/trailers") { Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            (await recorder.CreateClient().SendAsync(request, TestContext.Current.CancellationToken)).Dispose();
+            Cassette.Save(recorded, recorder.Proxy.Flows.Snapshot());
+        }
+
+        await using var cli = CliProcess.Start("client-replay", recorded, "-o", again, "--ssl-insecure", "--set", $"confdir={_directory}");
+
+        Assert.Equal(0, await cli.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("1 of 1 requests answered, 0 failed", cli.Lines);
+        var flow = Assert.Single(Cassette.Load(again).Flows);
+        Assert.Equal("HTTP/2.0", flow.Response!.HttpVersion);
+        Assert.Equal("h2", flow.Server.Alpn);
+        Assert.Equal("abc123", flow.Response.Trailers!.Get("x-checksum"));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

@@ -106,6 +106,30 @@ public sealed class ModeTests(UpstreamFixture fixture) : IClassFixture<UpstreamF
     }
 
     [Theory]
+    [InlineData("reverse:h2c://127.0.0.1:5000", "http://127.0.0.1:5000/", "reverse:h2c://127.0.0.1:5000")]
+    [InlineData("reverse:H2C://grpc.internal", "http://grpc.internal/", "reverse:h2c://grpc.internal")]
+    public void Parse_H2cTarget_IsAnHttpTargetSpokenToWithPriorKnowledge(string spec, string target, string shown)
+    {
+        var mode = ProxyMode.Parse(spec);
+
+        Assert.Equal(ProxyModeKind.Reverse, mode.Kind);
+        Assert.Equal(target, mode.Target!.ToString());
+        Assert.True(mode.Http2PriorKnowledge);
+        Assert.Equal(shown, mode.ToString());
+        Assert.Equal(mode, ProxyMode.Parse(mode.ToString()));
+        Assert.False(ProxyMode.Parse("reverse:http://127.0.0.1:5000").Http2PriorKnowledge);
+    }
+
+    [Fact]
+    public void Validate_H2cTargetWithHttp2Off_IsAnError()
+    {
+        var errors = new ProxyOptions { Mode = ProxyMode.Parse("reverse:h2c://127.0.0.1:5000"), Http2 = false }.Validate();
+
+        Assert.Contains(errors, e => e.Contains("reverse:h2c://127.0.0.1:5000", StringComparison.Ordinal) && e.Contains("http2=false", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("upstream:h2c://proxy:1", "h2c:// is for a reverse-mode server")]
     [InlineData("transparent", "expected regular, socks5, reverse:URL or upstream:URL")]
     [InlineData("reverse:", "expected regular, socks5, reverse:URL or upstream:URL")]
     [InlineData("reverse:ftp://x", "expected reverse:http(s)://host[:port]")]

@@ -11,8 +11,8 @@ using Microsoft.Extensions.Logging;
 namespace MitmFixture.Tests.Support;
 
 /// <summary>
-/// A real Kestrel server on 127.0.0.1 speaking HTTP/2 over TLS (ALPN h2 and http/1.1) on one port and
-/// HTTP/1.1 only over TLS on another, with a certificate signed by <see cref="Authority"/>. Optionally
+/// A real Kestrel server on 127.0.0.1 speaking HTTP/2 over TLS (ALPN h2 and http/1.1) on one port,
+/// HTTP/1.1 only over TLS on another and h2c (cleartext HTTP/2, prior knowledge) on a third, with a certificate signed by <see cref="Authority"/>. Optionally
 /// serves gRPC services too (StartAsync's configureServices and map).
 /// </summary>
 public sealed class H2Upstream : IAsyncDisposable
@@ -34,7 +34,12 @@ public sealed class H2Upstream : IAsyncDisposable
     /// <summary>TLS, ALPN http/1.1 only: an h2 client's flows reach it by translation.</summary>
     public int Http11Port { get; private set; }
 
+    /// <summary>Cleartext, HTTP/2 with prior knowledge only (h2c): an HTTP/1.1 request there fails.</summary>
+    public int H2cPort { get; private set; }
+
     public string H2Url => $"https://localhost:{H2Port}";
+
+    public string H2cUrl => $"http://127.0.0.1:{H2cPort}";
 
     public string Http11Url => $"https://localhost:{Http11Port}";
 
@@ -58,6 +63,7 @@ public sealed class H2Upstream : IAsyncDisposable
                 o.Protocols = HttpProtocols.Http1;
                 o.UseHttps(leaf);
             });
+            k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2); // cleartext: h2c with prior knowledge only
         });
         var app = builder.Build();
         var self = new H2Upstream(app, authority);
@@ -72,6 +78,7 @@ public sealed class H2Upstream : IAsyncDisposable
         var ports = app.Urls.Select(u => new Uri(u).Port).ToArray();
         self.H2Port = ports[0];
         self.Http11Port = ports[1];
+        self.H2cPort = ports[2];
         return self;
     }
 

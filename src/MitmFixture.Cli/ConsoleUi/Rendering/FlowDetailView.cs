@@ -68,6 +68,7 @@ internal static class FlowDetailView
         var body = view.RenderBody(message);
         lines.Add(ScreenLine.Of($"── {body.Description} ──", Palette.Dim));
         lines.AddRange(body.Lines.Select(l => ScreenLine.Of(l)));
+        AddTrailers(lines, message);
         if (flow.WebSocket is { } websocket && view.Tab == FlowTab.Response)
         {
             AddWebSocket(lines, websocket);
@@ -79,6 +80,22 @@ internal static class FlowDetailView
         }
 
         return lines;
+    }
+
+    /// <summary>Trailer fields after the body (gRPC's grpc-status, a checksum), as they came in the final HEADERS frame or chunked trailer.</summary>
+    private static void AddTrailers(List<ScreenLine> lines, HttpMessage message)
+    {
+        if (message.Trailers is not { Count: > 0 } trailers)
+        {
+            return;
+        }
+
+        lines.Add(new ScreenLine());
+        lines.Add(ScreenLine.Of($"── trailers: {trailers.Count} ──", Palette.Dim));
+        foreach (var field in trailers)
+        {
+            lines.Add(new ScreenLine().Add(field.Name, Palette.HeaderName).Add(": " + field.Value));
+        }
     }
 
     /// <summary>Each side's section, one field a line, as mitmproxy's Detail tab; values arrive escaped from <see cref="ConnectionDetail"/>.</summary>

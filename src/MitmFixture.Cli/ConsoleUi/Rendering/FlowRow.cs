@@ -35,7 +35,7 @@ internal static class FlowRow
         line.Add(request.Method.PadRight(7), paused ? Palette.Intercepted : Palette.Method);
         line.Add(" ");
         var urlWidth = Math.Max(6, width - 12 - rightWidth);
-        line.Add(Fit(request.Url, urlWidth), paused ? Palette.Intercepted : focused ? Palette.Focus : Palette.Url);
+        line.Add(Fit(UrlWithVersion(request), urlWidth), paused ? Palette.Intercepted : focused ? Palette.Focus : Palette.Url);
         line.Add(" ");
         AddOutcome(line, flow, paused, showType, rightWidth - 1);
         return line;
@@ -75,6 +75,10 @@ internal static class FlowRow
 
         line.Add("...", Palette.Dim);
     }
+
+    /// <summary>The URL, followed by the HTTP version when it is not HTTP/1.x, as mitmproxy's flow list shows an HTTP/2 flow.</summary>
+    private static string UrlWithVersion(Http.HttpRequest request) =>
+        request.HttpVersion is "HTTP/1.1" or "HTTP/1.0" ? request.Url : request.Url + " " + request.HttpVersion;
 
     private static string ShortType(string? contentType) => ContentKind.MediaTypeOf(contentType);
 

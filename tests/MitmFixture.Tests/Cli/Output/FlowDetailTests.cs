@@ -90,8 +90,8 @@ public sealed class FlowDetailTests
     {
         var text = FlowDetail.Format(TlsFlow(), 2);
 
-        Assert.Contains("\n    Client connection: Address 127.0.0.1:22; Proxy address 127.0.0.1:8080; TLS Tls13; SNI example.com; ALPN h2; Cipher TLS_AES_128_GCM_SHA256\n", text, StringComparison.Ordinal);
-        Assert.Contains("\n    Server connection: Address example.com:443; Resolved address 93.184.216.34:443; TLS Tls12; SNI example.com; ALPN http/1.1; Cipher TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n", text, StringComparison.Ordinal);
+        Assert.Contains("\n    Client connection: Address 127.0.0.1:22; Proxy address 127.0.0.1:8080; HTTP version HTTP/1.1; TLS Tls13; SNI example.com; ALPN h2; Cipher TLS_AES_128_GCM_SHA256\n", text, StringComparison.Ordinal);
+        Assert.Contains("\n    Server connection: Address example.com:443; Resolved address 93.184.216.34:443; HTTP version HTTP/1.1; TLS Tls12; SNI example.com; ALPN http/1.1; Cipher TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n", text, StringComparison.Ordinal);
         Assert.Contains("\n    Server certificate: Subject CN=example.com; Issuer CN=Test CA; Alt names example.com, www.example.com; Valid from 2026-01-02 03:04:05.000 UTC; Valid to 2026-04-02 03:04:05.000 UTC; SHA256 digest " + new string('A', 64) + "\n", text, StringComparison.Ordinal);
         Assert.True(text.IndexOf("Server connection", StringComparison.Ordinal) < text.IndexOf("<< Content-Type", StringComparison.Ordinal), "connections come before the headers");
     }
