@@ -109,6 +109,19 @@ public sealed class H2Upstream : IAsyncDisposable
             await context.Response.WriteAsync(text.ToString());
         });
 
+        // The request's header fields as the server saw them, a line each, and a secret-bearing cookie back.
+        app.Map("/headers", async (HttpContext context) =>
+        {
+            var text = new StringBuilder();
+            foreach (var (name, values) in context.Request.Headers)
+            {
+                text.Append(name).Append(": ").Append(values.ToString()).Append('\n');
+            }
+
+            context.Response.Headers.SetCookie = "session=server-secret-cookie; Path=/";
+            await context.Response.WriteAsync(text.ToString());
+        });
+
         // A body followed by trailers (HTTP/2 sends them as a final HEADERS frame).
         app.Map("/trailers", async (HttpContext context) =>
         {
