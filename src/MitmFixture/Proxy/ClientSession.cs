@@ -510,6 +510,13 @@ internal sealed partial class ClientSession : IAsyncDisposable
             var upstream = await AcquireUpstreamAsync(new ServerKey("https", host, port, sni), cancellationToken);
             return upstream.Certificate is { } certificate ? CertificateIdentity.FromUpstream(certificate, name) : CertificateIdentity.ForHost(name);
         }
+        catch (Http2OnlyServerException e) when (e.Certificate is { } certificate)
+        {
+            using (certificate)
+            {
+                return CertificateIdentity.FromUpstream(certificate, name); // learnt from the h2 handshake; the flows go through the h2 forwarder
+            }
+        }
         catch (UpstreamException e)
         {
             ProxyLog.SniffFailed(_context.Logger, host, port, e.Message);

@@ -8,7 +8,8 @@ namespace MitmFixture.Proxy;
 /// <see cref="Http2FloodGuard"/>. When the guard finds a flood, the client gets GOAWAY
 /// ENHANCE_YOUR_CALM (RFC 9113 §7) at the next frame boundary of what Kestrel writes, Kestrel's
 /// further output is dropped and its input ends, so Kestrel closes the connection and aborts its
-/// streams as for any client that went away.
+/// streams as for any client that went away. Kestrel's first SETTINGS loses its offer of the
+/// extended CONNECT on the way (<see cref="Http2ConnectProtocolSetting"/>).
 /// </summary>
 internal sealed class Http2GuardedStream(Stream inner, Http2FloodGuard guard) : Stream
 {
@@ -23,6 +24,7 @@ internal sealed class Http2GuardedStream(Stream inner, Http2FloodGuard guard) : 
     private bool _outputClosed; // the GOAWAY is out: nothing Kestrel writes after it reaches the client
     private CancellationToken _readCallerToken; // the token the last read's link was made for
     private CancellationTokenSource? _readLink; // that token linked with _ending; reads are sequential, so one at a time
+    private bool _wroteFirst; // Kestrel's first write (its SETTINGS) has passed Http2ConnectProtocolSetting
 
     /// <summary>Why the guard ended the connection, or null.</summary>
     public string? FloodReason => Volatile.Read(ref _floodReason);
@@ -126,6 +128,12 @@ internal sealed class Http2GuardedStream(Stream inner, Http2FloodGuard guard) : 
             if (_outputClosed)
             {
                 return;
+            }
+
+            if (!_wroteFirst)
+            {
+                _wroteFirst = true;
+                buffer = Http2ConnectProtocolSetting.Withdraw(buffer);
             }
 
             await inner.WriteAsync(buffer, cancellationToken);
