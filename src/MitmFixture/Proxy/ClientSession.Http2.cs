@@ -50,6 +50,13 @@ internal sealed partial class ClientSession
             return;
         }
 
+        if (_upstream is not null && _serverInfo.Alpn == "h2")
+        {
+            // The sniff's server chose h2 (it was offered the client's list) yet the client speaks
+            // HTTP/1.1 here: that connection cannot carry the HTTP/1.1 exchange, so a new one is dialled.
+            await DropUpstreamAsync();
+        }
+
         await using var connection = new DuplexConnection(_socket, tls);
         await ServeAsync(connection, tunnel);
     }
@@ -59,7 +66,7 @@ internal sealed partial class ClientSession
     {
         var front = await _context.GetHttp2FrontAsync();
         using var upstream = new Http2Upstream(_context, h2cTunnel);
-        await DropUpstreamAsync(); // the certificate sniff's HTTP/1.1 connection: the h2 forwarder dials its own
+        await DropUpstreamAsync(); // the certificate sniff's connection: the h2 forwarder dials its own
 
         // Kestrel calls back on its own threads; each stream runs in this connection's execution
         // context instead, as an HTTP/1.1 flow would (the fixture's scopes tell flows apart by it).

@@ -19,7 +19,8 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
 
     /// <param name="rawTunnel">For ignore_hosts: a plain TCP stream to the server, through the upstream proxy's CONNECT when chaining.</param>
     /// <param name="offerHttp2">Offer h2 before http/1.1 in ALPN (the HTTP/2 forwarder, Http2Upstream); otherwise http/1.1 only.</param>
-    public async ValueTask<UpstreamConnection> ConnectAsync(ServerKey key, ServerConnectionInfo info, CancellationToken cancellationToken, bool rawTunnel = false, bool offerHttp2 = false)
+    /// <param name="alpn">The ALPN protocols to offer instead, when given (the certificate sniff offers the client's own list: AlpnPolicy).</param>
+    public async ValueTask<UpstreamConnection> ConnectAsync(ServerKey key, ServerConnectionInfo info, CancellationToken cancellationToken, bool rawTunnel = false, bool offerHttp2 = false, List<SslApplicationProtocol>? alpn = null)
     {
         var viaProxy = options.Mode.Kind == ProxyModeKind.Upstream ? options.Mode.Target : null;
         var dialHost = viaProxy?.IdnHost ?? key.Host;
@@ -64,7 +65,7 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
                     new SslClientAuthenticationOptions
                     {
                         TargetHost = sni ?? key.Host,
-                        ApplicationProtocols = offerHttp2 ? Http2AndHttp11 : Http11Only,
+                        ApplicationProtocols = alpn ?? (offerHttp2 ? Http2AndHttp11 : Http11Only),
                         RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateServerCertificate(certificate, chain, errors, sni ?? key.Host, out refusal),
                     },
                     linked.Token);
