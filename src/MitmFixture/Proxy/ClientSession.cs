@@ -18,7 +18,7 @@ namespace MitmFixture.Proxy;
 ///        └► [socks5 mode: handshake, then as after CONNECT: ClientSession.Socks5.cs]  │
 ///   ┌──────────────────────────────────────────────────────────────────────┘
 ///   ├─ CONNECT ─► hooks ─► 200 ─► first byte ─┬─ ignore_hosts ─► raw tunnel
-///   │                                         ├─ TLS ─► sniff server cert ─► mint leaf ─► HTTPS loop
+///   │                                         ├─ TLS ─► ClientHello's ALPN ─► sniff server cert and ALPN ─► mint leaf ─► HTTPS or h2 loop
 ///   │                                         └─ plain ─► HTTP loop for that host (or h2c: ClientSession.H2c.cs)
 ///   └─ request ─► flow: hooks ─► server (reused connection) ─► hooks ─► client ─► next request
 /// </code>
