@@ -67,6 +67,26 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task H2Client_H2Server_StreamsGoOverTheSniffsConnection()
+    {
+        await using var harness = await StartProxyAsync();
+        var client = harness.CreateClient();
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.SendAsync(H2Only($"{_upstream.H2Url}/echo/{i}"), Cancel);
+            Assert.Equal(HttpVersion.Version20, response.Version);
+        }
+
+        // One server connection, made before the client's handshake finished (the sniff), not a second one after it.
+        var flows = harness.Proxy.Flows.Snapshot();
+        Assert.Equal(3, flows.Count);
+        var server = Assert.Single(flows.Select(f => f.Server).Distinct());
+        Assert.Equal("h2", server.Alpn);
+        Assert.True(server.TimestampTlsSetup <= flows[0].Client.TimestampTlsSetup, $"server TLS at {server.TimestampTlsSetup:O}, client TLS at {flows[0].Client.TimestampTlsSetup:O}");
+    }
+
+    [Fact]
     public async Task H2OnlyClient_Http11OnlyServer_IsTranslatedAndTheCertificateStillSniffed()
     {
         var logs = new CapturingLoggerProvider();
