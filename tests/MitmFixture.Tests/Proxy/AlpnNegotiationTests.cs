@@ -160,6 +160,22 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Nghttp_ReverseModeToHttp11OnlyServer_SpeaksH2AndIsTranslated()
+    {
+        // nghttp offers h2 and its drafts h2-16 and h2-14: the server is offered h2 and http/1.1 only.
+        await using var harness = await StartProxyAsync(o => o with { Mode = ProxyMode.Reverse(_upstream.Http11Url) });
+
+        var result = await Nghttp.RunAsync($"https://localhost:{harness.Proxy.Port}/echo/nghttp", Cancel);
+
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        Assert.Contains("The negotiated protocol: h2", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("HTTP/1.1 GET /echo/nghttp", result.Stdout, StringComparison.Ordinal);
+        var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
+        Assert.Equal("h2", flow.Client.Alpn);
+        Assert.Equal("http/1.1", flow.Server.Alpn);
+    }
+
+    [Fact]
     public async Task UpstreamCertOff_ClientOfferingBoth_GetsItsFirstChoiceAndIsTranslated()
     {
         // No server connection before the client's handshake: mitmproxy gives the client its first HTTP protocol.

@@ -179,7 +179,7 @@ public sealed class ClientHelloAlpnTests
     }
 
     /// <summary>What real clients send, captured from a socket the way the proxy sees it.</summary>
-    public static TheoryData<string> Clients() => ["sslstream h2,http/1.1", "httpclient 2.0 or lower", "httpclient 2.0 exact", "httpclient 1.1", "curl --http2", "curl --http1.1", "openssl -alpn h2,http/1.1", "openssl"];
+    public static TheoryData<string> Clients() => ["sslstream h2,http/1.1", "httpclient 2.0 or lower", "httpclient 2.0 exact", "httpclient 1.1", "curl --http2", "curl --http1.1", "openssl -alpn h2,http/1.1", "openssl", "nghttp"];
 
     [Theory]
     [MemberData(nameof(Clients))]
@@ -189,6 +189,7 @@ public sealed class ClientHelloAlpnTests
         {
             "httpclient 2.0 exact" => "h2",
             "curl --http1.1" => "http/1.1",
+            "nghttp" => "h2,h2-16,h2-14",
             "openssl" or "httpclient 1.1" => null, // SocketsHttpHandler sends no ALPN when it will not speak h2
             _ => "h2,http/1.1",
         };
@@ -221,6 +222,9 @@ public sealed class ClientHelloAlpnTests
                 break;
             case "openssl":
                 await OpenSsl.ClientAsync("", "-connect", $"127.0.0.1:{port}");
+                break;
+            case "nghttp":
+                await Nghttp.RunAsync(url, CancellationToken.None);
                 break;
             default:
                 using (var http = new HttpClient())
