@@ -27,15 +27,6 @@ namespace MitmFixture.Proxy;
 /// </summary>
 internal sealed partial class ClientSession : IAsyncDisposable
 {
-    private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
-
-    /// <summary>
-    /// What we can speak, h2 first: .NET picks the first of ours the client also offered, so an h2-only
-    /// client (every gRPC client) gets h2, an HTTP/1.1 one http/1.1, and one that offers both h2, as
-    /// mitmproxy does (it offers the client's own list, filtered to what it speaks).
-    /// </summary>
-    private static readonly List<SslApplicationProtocol> Http2AndHttp11 = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
-
     private readonly ProxyContext _context;
     private readonly AddonPipeline _pipeline;
     private readonly Socket? _socket;

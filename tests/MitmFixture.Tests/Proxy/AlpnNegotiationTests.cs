@@ -134,6 +134,24 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task H2OnlyClient_ServerWithoutAlpn_IsGivenNoneAndFailsAsItWouldDirectly()
+    {
+        var (authority, leaf) = TestUpstream.CreateCertificates();
+        using (authority)
+        using (leaf)
+        {
+            await using var server = new TlsServer(leaf);
+            await using var harness = await ProxyHarness.StartAsync(null, o => o with { UpstreamTrustedCertificates = [authority] });
+            var client = harness.CreateClient();
+
+            var refused = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(H2Only($"{server.Url}/none"), Cancel));
+
+            Assert.Contains("HTTP/2", refused.ToString(), StringComparison.Ordinal); // SocketsHttpHandler: the server did not negotiate h2
+            Assert.Empty(harness.Proxy.Flows.Snapshot());
+        }
+    }
+
+    [Fact]
     public async Task CurlOfferingBoth_Http11OnlyServer_SpeaksHttp11()
     {
         await using var harness = await StartProxyAsync();
