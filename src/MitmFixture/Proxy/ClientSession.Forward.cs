@@ -28,24 +28,25 @@ internal sealed partial class ClientSession
         var key = ServerKeyFor(request);
         if (Http2ForwarderFor(flow, key, body) is { } http2)
         {
-            if (!await ForwardHttp2Async(flow, key, http2))
-            {
-                return false;
-            }
-
-            if (client is not null)
-            {
-                await WriteResponseAsync(client, request, flow.Response!, ClientIsHttp10(request)); // an HTTP/1.1 client of an h2c server
-            }
-
-            return true;
+            return await ForwardThroughHttp2Async(flow, client, key, http2);
         }
 
         UpstreamConnection upstream;
         HttpResponse response;
         for (var attempt = 0; ; attempt++)
         {
-            upstream = await AcquireUpstreamAsync(key, Shutdown, flow);
+            try
+            {
+                upstream = await AcquireUpstreamAsync(key, Shutdown, flow);
+            }
+            catch (Http2OnlyServerException e)
+            {
+                // Learnt just now: the server refused http/1.1. Translate, as for every later flow to it.
+                var learned = Http2ForwarderFor(flow, key, body)
+                    ?? throw new UpstreamException($"{e.Message}, and an HTTP/1.1 Upgrade cannot be translated to it (WebSockets over HTTP/2, RFC 8441, are not spoken)", 502, e);
+                return await ForwardThroughHttp2Async(flow, client, key, learned);
+            }
+
             flow.Server = _serverInfo;
             var reused = upstream.Requests++ > 0;
             try
@@ -134,6 +135,22 @@ internal sealed partial class ClientSession
         if (client is not null)
         {
             await WriteResponseAsync(client, request, flow.Response!, ClientIsHttp10(request)); // set above; addons may replace it, not clear it
+        }
+
+        return true;
+    }
+
+    /// <summary>A flow sent through an h2 forwarder, and its answer written to an HTTP/1.1 client (of an h2c or h2-only server) when there is one.</summary>
+    private async ValueTask<bool> ForwardThroughHttp2Async(Flow flow, DuplexConnection? client, ServerKey key, Http2Upstream http2)
+    {
+        if (!await ForwardHttp2Async(flow, key, http2))
+        {
+            return false;
+        }
+
+        if (client is not null)
+        {
+            await WriteResponseAsync(client, flow.Request, flow.Response!, ClientIsHttp10(flow.Request));
         }
 
         return true;

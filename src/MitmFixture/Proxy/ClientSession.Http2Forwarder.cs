@@ -2,7 +2,7 @@ using MitmFixture.Flows;
 
 namespace MitmFixture.Proxy;
 
-/// <summary>Which flows go to their server over HTTP/2 besides an h2 client's streams: h2c servers and client replay of HTTP/2 flows.</summary>
+/// <summary>Which flows go to their server over HTTP/2 besides an h2 client's streams: h2c servers, h2-only servers and client replay of HTTP/2 flows.</summary>
 internal sealed partial class ClientSession
 {
     /// <summary>This session's own h2 forwarder, made on first use for an HTTP/1.1 client or a replay; an h2 stream's session uses its connection's.</summary>
@@ -15,7 +15,8 @@ internal sealed partial class ClientSession
     /// <item>the server of <c>reverse:h2c://</c>: HTTP/2 with prior knowledge whatever the client spoke;</item>
     /// <item>client replay of a flow recorded over HTTP/2 to an https server: h2 offered in ALPN, as
     /// mitmproxy's replay offers the recorded client's ALPN (h2 included) when http2 is on; a server
-    /// that picks http/1.1 gets HTTP/1.1 and the log says so.</item>
+    /// that picks http/1.1 gets HTTP/1.1 and the log says so;</item>
+    /// <item>a TLS server that refused http/1.1 and chose h2 (<see cref="Http2OnlyServerException"/>): an HTTP/1.1 client's flows are translated.</item>
     /// </list>
     /// A WebSocket handshake stays on HTTP/1.1: WebSockets over HTTP/2 (RFC 8441) are not spoken.
     /// </summary>
@@ -29,7 +30,8 @@ internal sealed partial class ClientSession
         var request = flow.Request;
         var h2c = _context.Options.Mode.IsH2cTarget(key.Scheme, key.Host, key.Port);
         var replayOfHttp2 = flow.Replay == ReplayKind.Request && request.HttpVersion == "HTTP/2.0" && key.Scheme == "https" && _context.Options.Http2;
-        if ((!h2c && !replayOfHttp2) || request.Headers.Contains("Upgrade"))
+        var http2Only = _context.Connector.SpeaksOnlyHttp2(key);
+        if ((!h2c && !replayOfHttp2 && !http2Only) || request.Headers.Contains("Upgrade"))
         {
             return null;
         }

@@ -515,6 +515,15 @@ internal sealed partial class ClientSession : IAsyncDisposable
                 : _serverInfo.Alpn is { Length: > 0 } chosen ? new SslApplicationProtocol(chosen) : default(SslApplicationProtocol);
             return (identity, serverAlpn);
         }
+        catch (Http2OnlyServerException e) when (e.Certificate is { } certificate)
+        {
+            // Learnt from the h2 handshake; an HTTP/1.1 client's flows go through the h2 forwarder. The
+            // sniff's offer had no h2 (the client offered none), so the client still gets http/1.1.
+            using (certificate)
+            {
+                return (CertificateIdentity.FromUpstream(certificate, name), clientAlpn is null ? null : SslApplicationProtocol.Http2);
+            }
+        }
         catch (UpstreamException e)
         {
             ProxyLog.SniffFailed(_context.Logger, host, port, e.Message);

@@ -17,7 +17,7 @@ internal sealed class ProxyContext
         Time = options.TimeProvider;
         Pipeline = new AddonPipeline(options.Addons, logger);
         Heartbeat = new DeadlineHeartbeat(Time);
-        Connector = new UpstreamConnector(options, Time);
+        Connector = new UpstreamConnector(options, Time, logger);
         Certificates = new LeafCertificateCache(ca, Time);
         Flows = new FlowStore(options.FlowLimit);
         IgnoreHosts = Compile(options.IgnoreHosts);

@@ -59,6 +59,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 34, Level = LogLevel.Information, Message = "Client replay of {Url}, recorded over HTTP/2, went over {Version}: the server chose ALPN {Alpn}, not h2")]
     public static partial void ReplayNotHttp2(ILogger logger, string url, string version, string alpn);
 
+    [LoggerMessage(EventId = 35, Level = LogLevel.Information, Message = "Server {Host}:{Port} speaks only HTTP/2 (it refused ALPN http/1.1 and chose h2): HTTP/1.1 requests to it are translated")]
+    public static partial void ServerSpeaksOnlyHttp2(ILogger logger, string host, int port);
+
     [LoggerMessage(EventId = 40, Level = LogLevel.Debug, Message = "WebSocket {Url} closed: {Reason}")]
     public static partial void WebSocketClosed(ILogger logger, string url, string reason);
 

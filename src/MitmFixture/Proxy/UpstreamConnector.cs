@@ -1,21 +1,29 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
 namespace MitmFixture.Proxy;
 
 /// <summary>Opens server connections: TCP, through the upstream proxy when chaining, then TLS when the scheme asks.</summary>
-internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
+internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time, ILogger logger)
 {
     private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
 
     /// <summary>h2 first: the server picks, and its choice is on the connection's ServerConnectionInfo.Alpn.</summary>
     private static readonly List<SslApplicationProtocol> Http2AndHttp11 = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
+
+    /// <summary>TLS servers found to speak only HTTP/2 (see <see cref="Http2OnlyServerException"/>), for the proxy's life.</summary>
+    private readonly ConcurrentDictionary<ServerKey, byte> _http2Only = new();
+
+    /// <summary>True once <paramref name="key"/>'s server refused http/1.1 and chose h2: its HTTP/1.1 flows go through the h2 forwarder.</summary>
+    public bool SpeaksOnlyHttp2(ServerKey key) => _http2Only.ContainsKey(key);
 
     /// <param name="rawTunnel">For ignore_hosts: a plain TCP stream to the server, through the upstream proxy's CONNECT when chaining.</param>
     /// <param name="offerHttp2">Offer h2 before http/1.1 in ALPN (the HTTP/2 forwarder, Http2Upstream); otherwise http/1.1 only.</param>
@@ -56,6 +64,7 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
 
             var sni = key.Sni ?? (IPAddress.TryParse(key.Host, out _) ? null : key.Host);
             var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            var offer = alpn ?? (offerHttp2 ? Http2AndHttp11 : Http11Only);
             string? refusal = null;
             try
             {
@@ -65,7 +74,7 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
                     new SslClientAuthenticationOptions
                     {
                         TargetHost = sni ?? key.Host,
-                        ApplicationProtocols = alpn ?? (offerHttp2 ? Http2AndHttp11 : Http11Only),
+                        ApplicationProtocols = offer,
                         RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateServerCertificate(certificate, chain, errors, sni ?? key.Host, out refusal),
                     },
                     linked.Token);
@@ -75,7 +84,13 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
                 await tls.DisposeAsync();
                 // .NET only says the callback refused; the reason it found is what the user needs.
                 var why = refusal ?? Describe(e);
-                throw new UpstreamException($"TLS handshake with {key.Host}:{key.Port} failed: {why}", 502, e);
+                var failure = new UpstreamException($"TLS handshake with {key.Host}:{key.Port} failed: {why}", 502, e);
+                if (refusal is null && e is AuthenticationException && !offer.Contains(SslApplicationProtocol.Http2) && options.Http2)
+                {
+                    await ProbeHttp2OnlyAsync(key, failure, cancellationToken);
+                }
+
+                throw failure;
             }
 
             info.Sni = sni;
@@ -94,6 +109,42 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time)
         {
             await stream.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// After a handshake offering http/1.1 failed for a reason other than the certificate: dials once
+    /// more offering h2. A server that now completes with h2 refused http/1.1 (alert 120,
+    /// no_application_protocol; RFC 7301 §3.2) and speaks only HTTP/2: it is remembered and
+    /// <see cref="Http2OnlyServerException"/> tells the caller to translate. Otherwise the first
+    /// failure stands.
+    /// </summary>
+    private async ValueTask ProbeHttp2OnlyAsync(ServerKey key, UpstreamException failure, CancellationToken cancellationToken)
+    {
+        UpstreamConnection probe;
+        try
+        {
+            probe = await ConnectAsync(key, new ServerConnectionInfo(), cancellationToken, offerHttp2: true);
+        }
+        catch (UpstreamException)
+        {
+            return;
+        }
+
+        await using (probe)
+        {
+            if (probe.Connection.Stream is not SslStream { NegotiatedApplicationProtocol: var alpn } || alpn != SslApplicationProtocol.Http2)
+            {
+                return;
+            }
+
+            if (_http2Only.TryAdd(key, 0))
+            {
+                ProxyLog.ServerSpeaksOnlyHttp2(logger, key.Host, key.Port);
+            }
+
+            var certificate = probe.Certificate is { } shown ? X509CertificateLoader.LoadCertificate(shown.RawData) : null; // outlives the probe's SslStream
+            throw new Http2OnlyServerException($"{key.Host}:{key.Port} speaks only HTTP/2 (it refused ALPN http/1.1 and chose h2)", certificate, failure);
         }
     }
 

@@ -87,6 +87,28 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClientOfferingBoth_H2OnlyServer_IsH2EndToEndWithoutARetry()
+    {
+        // The sniff offers the client's h2 too, so an h2-only server completes the first handshake: no
+        // refused http/1.1 handshake and second dial (UpstreamConnector's probe, logged as event 35).
+        var logs = new CapturingLoggerProvider();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+        await using var harness = await StartProxyAsync(o => o with { LoggerFactory = logging });
+        var client = harness.CreateClient();
+
+        using var response = await client.SendAsync(OfferingBoth($"{_upstream.H2OnlyUrl}/echo/h2only"), Cancel);
+        var text = await response.Content.ReadAsStringAsync(Cancel);
+
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        Assert.StartsWith("HTTP/2 GET /echo/h2only\n", text, StringComparison.Ordinal);
+        var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
+        Assert.Equal("h2", flow.Client.Alpn);
+        Assert.Equal("h2", flow.Server.Alpn);
+        Assert.True(flow.Server.TimestampTlsSetup <= flow.Client.TimestampTlsSetup); // the sniff's connection
+        Assert.DoesNotContain(logs.Entries, e => e.EventId.Id == 35 || e.Message.Contains("certificate sniffing", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task H2OnlyClient_Http11OnlyServer_IsTranslatedAndTheCertificateStillSniffed()
     {
         var logs = new CapturingLoggerProvider();

@@ -12,7 +12,7 @@ namespace MitmFixture.Tests.Support;
 
 /// <summary>
 /// A real Kestrel server on 127.0.0.1 speaking HTTP/2 over TLS (ALPN h2 and http/1.1) on one port,
-/// HTTP/1.1 only over TLS on another and h2c (cleartext HTTP/2, prior knowledge) on a third, with a certificate signed by <see cref="Authority"/>. Optionally
+/// HTTP/1.1 only over TLS on another, h2c (cleartext HTTP/2, prior knowledge) on a third and HTTP/2 only over TLS on a fourth, with a certificate signed by <see cref="Authority"/>. Optionally
 /// serves gRPC services too (StartAsync's configureServices and map).
 /// </summary>
 public sealed class H2Upstream : IAsyncDisposable
@@ -36,6 +36,11 @@ public sealed class H2Upstream : IAsyncDisposable
 
     /// <summary>Cleartext, HTTP/2 with prior knowledge only (h2c): an HTTP/1.1 request there fails.</summary>
     public int H2cPort { get; private set; }
+
+    /// <summary>TLS, ALPN h2 only: a handshake offering only http/1.1 is refused (alert 120).</summary>
+    public int H2OnlyPort { get; private set; }
+
+    public string H2OnlyUrl => $"https://localhost:{H2OnlyPort}";
 
     public string H2Url => $"https://localhost:{H2Port}";
 
@@ -64,6 +69,11 @@ public sealed class H2Upstream : IAsyncDisposable
                 o.UseHttps(leaf);
             });
             k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2); // cleartext: h2c with prior knowledge only
+            k.Listen(IPAddress.Loopback, 0, o =>
+            {
+                o.Protocols = HttpProtocols.Http2;
+                o.UseHttps(leaf);
+            });
         });
         var app = builder.Build();
         var self = new H2Upstream(app, authority);
@@ -79,6 +89,7 @@ public sealed class H2Upstream : IAsyncDisposable
         self.H2Port = ports[0];
         self.Http11Port = ports[1];
         self.H2cPort = ports[2];
+        self.H2OnlyPort = ports[3];
         return self;
     }
 
@@ -95,6 +106,19 @@ public sealed class H2Upstream : IAsyncDisposable
             text.Append("host: ").Append(context.Request.Host).Append('\n');
             text.Append(Encoding.UTF8.GetString(body.ToArray()));
             context.Response.Headers["x-served-by"] = "h2-upstream";
+            await context.Response.WriteAsync(text.ToString());
+        });
+
+        // The request's header fields as the server saw them, a line each, and a secret-bearing cookie back.
+        app.Map("/headers", async (HttpContext context) =>
+        {
+            var text = new StringBuilder();
+            foreach (var (name, values) in context.Request.Headers)
+            {
+                text.Append(name).Append(": ").Append(values.ToString()).Append('\n');
+            }
+
+            context.Response.Headers.SetCookie = "session=server-secret-cookie; Path=/";
             await context.Response.WriteAsync(text.ToString());
         });
 
