@@ -216,6 +216,22 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Socks5Mode_CurlOfferingBoth_Http11OnlyAndH2Servers_EachGetsTheServersChoice()
+    {
+        await using var harness = await StartProxyAsync(o => o with { Mode = ProxyMode.Socks5 });
+        var ca = harness.WriteCaFile();
+
+        var http11 = await Curl.RunAsync("--http2", "--socks5-hostname", $"127.0.0.1:{harness.Proxy.Port}", "--cacert", ca, "-w", "\nversion=%{http_version}", $"{_upstream.Http11Url}/echo/s5");
+        var h2 = await Curl.RunAsync("--http2", "--socks5-hostname", $"127.0.0.1:{harness.Proxy.Port}", "--cacert", ca, "-w", "\nversion=%{http_version}", $"{_upstream.H2Url}/echo/s5");
+
+        Assert.True(http11.ExitCode == 0, http11.Stderr);
+        Assert.EndsWith("version=1.1", http11.Stdout, StringComparison.Ordinal);
+        Assert.True(h2.ExitCode == 0, h2.Stderr);
+        Assert.EndsWith("version=2", h2.Stdout, StringComparison.Ordinal);
+        Assert.Equal(["http/1.1", "h2"], harness.Proxy.Flows.Snapshot().OrderBy(f => f.Request.Port == _upstream.H2Port).Select(f => f.Client.Alpn));
+    }
+
+    [Fact]
     public async Task UpstreamCertOff_ClientOfferingBoth_GetsItsFirstChoiceAndIsTranslated()
     {
         // No server connection before the client's handshake: mitmproxy gives the client its first HTTP protocol.
