@@ -105,6 +105,14 @@ internal sealed partial class ClientSession
     {
         var request = ToRequest(features.Get<IHttpRequestFeature>()!); // Kestrel always provides it
         request.TimestampStart = _context.Time.GetUtcNow();
+        if (request.Method == "CONNECT")
+        {
+            // Only the extended CONNECT (RFC 8441) gets past Kestrel, and the proxy withdrew its offer
+            // (Http2ConnectProtocolSetting): refused here, never sent on as a plain CONNECT.
+            await AnswerErrorAsync(features, 501, "MitmFixture does not relay CONNECT over HTTP/2 (RFC 8441 extended CONNECT was not offered); open WebSockets over HTTP/1.1");
+            return;
+        }
+
         if (!ApplyTarget(request, tunnel, out var problem))
         {
             await AnswerErrorAsync(features, 400, problem);

@@ -8,7 +8,8 @@ namespace MitmFixture.Proxy;
 /// <see cref="Http2FloodGuard"/>. When the guard finds a flood, the client gets GOAWAY
 /// ENHANCE_YOUR_CALM (RFC 9113 §7) at the next frame boundary of what Kestrel writes, Kestrel's
 /// further output is dropped and its input ends, so Kestrel closes the connection and aborts its
-/// streams as for any client that went away.
+/// streams as for any client that went away. Kestrel's first SETTINGS loses its offer of the
+/// extended CONNECT on the way (<see cref="Http2ConnectProtocolSetting"/>).
 /// </summary>
 internal sealed class Http2GuardedStream(Stream inner, Http2FloodGuard guard) : Stream
 {
@@ -21,6 +22,7 @@ internal sealed class Http2GuardedStream(Stream inner, Http2FloodGuard guard) : 
     private int _ended;
     private bool _goAwayPending; // the flood was found mid-frame: the writer sends the GOAWAY at the frame's end
     private bool _outputClosed; // the GOAWAY is out: nothing Kestrel writes after it reaches the client
+    private bool _wroteFirst; // Kestrel's first write (its SETTINGS) has passed Http2ConnectProtocolSetting
 
     /// <summary>Why the guard ended the connection, or null.</summary>
     public string? FloodReason => Volatile.Read(ref _floodReason);
@@ -105,6 +107,12 @@ internal sealed class Http2GuardedStream(Stream inner, Http2FloodGuard guard) : 
             if (_outputClosed)
             {
                 return;
+            }
+
+            if (!_wroteFirst)
+            {
+                _wroteFirst = true;
+                buffer = Http2ConnectProtocolSetting.Withdraw(buffer);
             }
 
             await inner.WriteAsync(buffer, cancellationToken);
