@@ -39,6 +39,7 @@ internal static class BodyTransfer
     /// </summary>
     /// <param name="remaining">For length-delimited bodies, the bytes still to come.</param>
     /// <param name="flush">Flushes the destination, under whatever deadline applies to it.</param>
+    /// <param name="lateTrailers">Trailers that come from elsewhere once the body has ended (an HTTP/2 server's), for a source without chunked framing.</param>
     /// <returns>The chunked trailers, if the source had any.</returns>
     public static async ValueTask<HttpHeaders?> StreamAsync(
         PipeReader source,
@@ -48,7 +49,8 @@ internal static class BodyTransfer
         PipeWriter destination,
         bool destinationChunked,
         BodyReadClock clock,
-        Func<PipeWriter, ValueTask<FlushResult>> flush)
+        Func<PipeWriter, ValueTask<FlushResult>> flush,
+        Func<HttpHeaders?>? lateTrailers = null)
     {
         HttpHeaders? trailers = null;
         switch (framing.Kind)
@@ -114,6 +116,7 @@ internal static class BodyTransfer
                 break;
         }
 
+        trailers ??= lateTrailers?.Invoke();
         if (destinationChunked)
         {
             Http1Writer.WriteLastChunk(destination, trailers);

@@ -26,9 +26,9 @@ internal sealed partial class ClientSession
     {
         var request = flow.Request;
         var key = ServerKeyFor(request);
-        if (Http2ForwarderFor(flow, key, body) is { } http2)
+        if (Http2ForwarderFor(flow, key) is { } http2)
         {
-            return await ForwardThroughHttp2Async(flow, client, key, http2);
+            return await ForwardThroughHttp2Async(flow, client, key, http2, body);
         }
 
         UpstreamConnection upstream;
@@ -42,9 +42,9 @@ internal sealed partial class ClientSession
             catch (Http2OnlyServerException e)
             {
                 // Learnt just now: the server refused http/1.1. Translate, as for every later flow to it.
-                var learned = Http2ForwarderFor(flow, key, body)
+                var learned = Http2ForwarderFor(flow, key)
                     ?? throw new UpstreamException($"{e.Message}, and an HTTP/1.1 Upgrade cannot be translated to it (WebSockets over HTTP/2, RFC 8441, are not spoken)", 502, e);
-                return await ForwardThroughHttp2Async(flow, client, key, learned);
+                return await ForwardThroughHttp2Async(flow, client, key, learned, body);
             }
 
             flow.Server = _serverInfo;
@@ -109,7 +109,7 @@ internal sealed partial class ClientSession
         var streamed = await ReadResponseBodyAsync(flow, upstream.Connection, serverFraming, decoder);
         if (streamed.Stream)
         {
-            var keepClient = await StreamResponseAsync(flow, client, upstream.Connection, serverFraming, decoder, streamed.Prefix);
+            var keepClient = await StreamResponseAsync(flow, client, upstream.Connection.Reader, serverFraming, decoder, streamed.Prefix);
             await FinishServerAsync(flow, upstream, serverKeepsAlive);
             response.TimestampEnd = _context.Time.GetUtcNow();
             await _pipeline.ResponseAsync(flow, Shutdown);
@@ -140,31 +140,23 @@ internal sealed partial class ClientSession
         return true;
     }
 
-    /// <summary>A flow sent through an h2 forwarder, and its answer written to an HTTP/1.1 client (of an h2c or h2-only server) when there is one.</summary>
-    private async ValueTask<bool> ForwardThroughHttp2Async(Flow flow, DuplexConnection? client, ServerKey key, Http2Upstream http2)
+    /// <summary>
+    /// A flow sent through an h2 forwarder (<see cref="Http2ForwarderFor"/>: an h2c or h2-only server, a
+    /// client replay) and its answer written to the HTTP/1.1 client, if there is one. A request body
+    /// that outgrew stream_large_bodies streams to the server; a response longer than it (or one an
+    /// addon streams) streams back, chunked unless the server declared its length, the server's
+    /// trailers after it. False when the client connection must close.
+    /// </summary>
+    private async ValueTask<bool> ForwardThroughHttp2Async(Flow flow, DuplexConnection? client, ServerKey key, Http2Upstream http2, PendingBody body)
     {
-        if (!await ForwardHttp2Async(flow, key, http2))
-        {
-            return false;
-        }
-
-        if (client is not null)
-        {
-            await WriteResponseAsync(client, flow.Request, flow.Response!, ClientIsHttp10(flow.Request));
-        }
-
-        return true;
-    }
-
-    /// <summary>A flow sent through an h2 forwarder (<see cref="Http2ForwarderFor"/>): the server round trip, the response read whole.</summary>
-    private async ValueTask<bool> ForwardHttp2Async(Flow flow, ServerKey key, Http2Upstream http2)
-    {
-        using var answer = await http2.StartAsync(flow, key, streamingBody: null, Shutdown);
+        var request = flow.Request;
+        using var streamingBody = body.Streaming ? StreamRequestBodyTo(client!, body, request) : null; // streaming implies a client
+        using var answer = await http2.StartAsync(flow, key, streamingBody, Shutdown);
         var response = answer.Head;
         flow.Response = response;
-        if (flow.Replay == ReplayKind.Request && flow.Request.HttpVersion == "HTTP/2.0" && response.HttpVersion != "HTTP/2.0")
+        if (flow.Replay == ReplayKind.Request && request.HttpVersion == "HTTP/2.0" && response.HttpVersion != "HTTP/2.0")
         {
-            ProxyLog.ReplayNotHttp2(_context.Logger, flow.Request.Url, response.HttpVersion, flow.Server.Alpn ?? "none");
+            ProxyLog.ReplayNotHttp2(_context.Logger, request.Url, response.HttpVersion, flow.Server.Alpn ?? "none");
         }
 
         await _pipeline.ResponseHeadersAsync(flow, Shutdown);
@@ -174,28 +166,80 @@ internal sealed partial class ClientSession
             return false;
         }
 
-        await using (var body = await answer.OpenBodyAsync())
+        var threshold = _context.Options.StreamLargeBodies;
+        await using var serverBody = await answer.OpenBodyAsync();
+        var prefix = Array.Empty<byte>();
+        if (!response.Stream && !(DeclaredLength(response) > threshold))
         {
-            var (data, complete) = await ReadServerAsync(() => ReadWholeAsync(body, Limits.MaxBufferedBodyBytes, Limits.ResponseTimeout, answer.Token), Shutdown);
-            if (!complete)
+            var (data, complete) = await ReadServerAsync(() => ReadWholeAsync(serverBody, threshold ?? Limits.MaxBufferedBodyBytes, Limits.ResponseTimeout, answer.Token), Shutdown);
+            if (complete)
             {
-                throw new UpstreamException($"response body exceeds the {Limits.MaxBufferedBodyBytes}-byte limit (an HTTP/2 server's body is held whole for an HTTP/1.1 client or a replay)");
+                response.Body = data;
+                response.Trailers = answer.Trailers;
+                response.TimestampEnd = _context.Time.GetUtcNow();
+                await _pipeline.ResponseAsync(flow, Shutdown);
+                if (flow.Killed)
+                {
+                    await KilledAsync(flow);
+                    return false;
+                }
+
+                if (client is not null)
+                {
+                    await WriteResponseAsync(client, request, response, ClientIsHttp10(request));
+                }
+
+                return true;
             }
 
-            response.Body = data;
+            if (threshold is null)
+            {
+                throw new UpstreamException($"response body exceeds the {Limits.MaxBufferedBodyBytes}-byte limit (set stream_large_bodies to stream it)");
+            }
+
+            prefix = data;
         }
 
-        response.Trailers = answer.Trailers;
+        response.Stream = true;
+        response.Body = null;
+        var framing = DeclaredLength(response) is { } length ? new BodyFraming(BodyKind.Length, length) : new BodyFraming(BodyKind.UntilClose, 0);
+        var source = PipeReader.Create(serverBody, new StreamPipeReaderOptions(leaveOpen: true));
+        bool keepClient;
+        try
+        {
+            keepClient = await StreamResponseAsync(flow, client, source, framing, null, prefix, () => answer.Trailers);
+        }
+        finally
+        {
+            await source.CompleteAsync();
+        }
+
         response.TimestampEnd = _context.Time.GetUtcNow();
         await _pipeline.ResponseAsync(flow, Shutdown);
         if (flow.Killed)
         {
-            await KilledAsync(flow);
+            await KilledAsync(flow); // too late to hold the body back, but a kill still closes the connection
             return false;
         }
 
-        return true;
+        return keepClient;
     }
+
+    /// <summary>The HTTP/1.1 client's remaining body as an h2 request body: the bytes read so far, then the rest as it arrives.</summary>
+    private static StreamingRequestContent StreamRequestBodyTo(DuplexConnection client, PendingBody body, HttpRequest request) => new(async (server, cancellationToken) =>
+    {
+        await server.WriteAsync(body.Prefix, cancellationToken);
+        var writer = PipeWriter.Create(server, new StreamPipeWriterOptions(leaveOpen: true));
+        try
+        {
+            request.Trailers = await BodyTransfer.StreamAsync(client.Reader, body.Framing, body.Decoder, body.Framing.Length, writer, false, body.Clock, w => w.FlushAsync(cancellationToken)); // kept on the flow; SocketsHttpHandler cannot send request trailers
+            body.Finished();
+        }
+        finally
+        {
+            await writer.CompleteAsync();
+        }
+    });
 
     /// <summary>The response is read: the server connection is kept for the next request only if nothing followed it.</summary>
     private async ValueTask FinishServerAsync(Flow flow, UpstreamConnection upstream, bool keepAlive)
@@ -414,7 +458,7 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>Relays a streamed response with constant memory. False when only closing the connection can end it for the client.</summary>
-    private async ValueTask<bool> StreamResponseAsync(Flow flow, DuplexConnection? client, DuplexConnection server, BodyFraming framing, ChunkedDecoder? decoder, byte[] prefix)
+    private async ValueTask<bool> StreamResponseAsync(Flow flow, DuplexConnection? client, PipeReader source, BodyFraming framing, ChunkedDecoder? decoder, byte[] prefix, Func<HttpHeaders?>? lateTrailers = null)
     {
         var response = flow.Response!; // set by the caller
         var clientHttp10 = ClientIsHttp10(flow.Request);
@@ -449,7 +493,7 @@ internal sealed partial class ClientSession
         try
         {
             var remaining = framing.Kind == BodyKind.Length ? framing.Length : -1;
-            response.Trailers = await BodyTransfer.StreamAsync(server.Reader, framing, decoder, remaining, destination, chunked, ServerBodyClock(), FlushClient);
+            response.Trailers = await BodyTransfer.StreamAsync(source, framing, decoder, remaining, destination, chunked, ServerBodyClock(), FlushClient, lateTrailers);
         }
         catch (OperationCanceledException) when (_serverDeadline.Expired)
         {

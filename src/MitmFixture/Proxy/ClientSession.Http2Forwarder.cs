@@ -20,7 +20,7 @@ internal sealed partial class ClientSession
     /// </list>
     /// A WebSocket handshake stays on HTTP/1.1: WebSockets over HTTP/2 (RFC 8441) are not spoken.
     /// </summary>
-    private Http2Upstream? Http2ForwarderFor(Flow flow, ServerKey key, PendingBody body)
+    private Http2Upstream? Http2ForwarderFor(Flow flow, ServerKey key)
     {
         if (_http2Upstream is not null)
         {
@@ -34,11 +34,6 @@ internal sealed partial class ClientSession
         if ((!h2c && !replayOfHttp2 && !http2Only) || request.Headers.Contains("Upgrade"))
         {
             return null;
-        }
-
-        if (body.Streaming)
-        {
-            throw new UpstreamException("streaming a request body to an HTTP/2 server is not supported yet (the body exceeded stream_large_bodies)", 502);
         }
 
         return _ownHttp2Upstream ??= new Http2Upstream(_context);
