@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -121,7 +120,7 @@ public sealed class H2cTests : IAsyncLifetime
     {
         await using var harness = await ReverseAsync($"h2c://127.0.0.1:{_upstream.H2cPort}");
 
-        var (exitCode, stdout, stderr) = await RunNghttpAsync($"http://127.0.0.1:{harness.Proxy.Port}/trailers");
+        var (exitCode, stdout, stderr) = await Nghttp.RunAsync($"http://127.0.0.1:{harness.Proxy.Port}/trailers", Cancel);
 
         Assert.True(exitCode == 0, stderr + stdout);
         Assert.Contains("body before trailers", stdout, StringComparison.Ordinal);
@@ -207,23 +206,5 @@ public sealed class H2cTests : IAsyncLifetime
         }
 
         throw new global::Xunit.Sdk.XunitException($"no GOAWAY in {bytes.Length} bytes: {Convert.ToHexString(bytes)}");
-    }
-
-    /// <summary>Debian's nghttp (nghttp2-client): for an http:// URL it speaks h2c with prior knowledge.</summary>
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunNghttpAsync(string url)
-    {
-        var start = new ProcessStartInfo("/usr/bin/nghttp") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-v", "-t", "20", url })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!; // a missing binary throws instead
-        var stdout = process.StandardOutput.ReadToEndAsync(Cancel);
-        var stderr = process.StandardError.ReadToEndAsync(Cancel);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using MitmFixture.Addons;
@@ -117,7 +116,7 @@ public sealed class Http2RecordReplayTests : IDisposable
         var target = upstream.H2Url;
         await using (var recorder = await RecordingHarnessAsync(upstream, o => o with { Mode = ProxyMode.Reverse(target) }))
         {
-            var result = await RunNghttpAsync($"https://127.0.0.1:{recorder.Proxy.Port}/trailers", cancel);
+            var result = await Nghttp.RunAsync($"https://127.0.0.1:{recorder.Proxy.Port}/trailers", cancel);
             Assert.True(result.ExitCode == 0, result.Stderr);
         }
 
@@ -125,7 +124,7 @@ public sealed class Http2RecordReplayTests : IDisposable
         await upstream.DisposeAsync();
 
         await using var replay = await ReplayHarnessAsync(o => o with { Mode = ProxyMode.Reverse(target) });
-        var replayed = await RunNghttpAsync($"https://127.0.0.1:{replay.Proxy.Port}/trailers", cancel);
+        var replayed = await Nghttp.RunAsync($"https://127.0.0.1:{replay.Proxy.Port}/trailers", cancel);
 
         Assert.True(replayed.ExitCode == 0, replayed.Stderr);
         Assert.Contains("body before trailers", replayed.Stdout, StringComparison.Ordinal);
@@ -165,24 +164,6 @@ public sealed class Http2RecordReplayTests : IDisposable
         var cassette = Cassette.Load(CassettePath);
         var addon = new ServerReplayAddon(new ReplayStore(cassette.Flows, new ServerReplayOptions { KillExtra = true }, cassette.Modes), null, Redactor.Default);
         return await ProxyHarness.StartAsync(null, o => (configure?.Invoke(o) ?? o) with { Addons = [addon] });
-    }
-
-    /// <summary>Debian's nghttp (nghttp2-client): h2 only, prior knowledge over TLS with ALPN; it does not check certificates.</summary>
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunNghttpAsync(string url, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo("/usr/bin/nghttp") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-v", "-t", "20", url })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!; // a missing binary throws instead
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
