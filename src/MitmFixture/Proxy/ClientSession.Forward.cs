@@ -124,7 +124,13 @@ internal sealed partial class ClientSession
         }
 
         await FinishServerAsync(flow, upstream, serverKeepsAlive);
-        response.TimestampEnd = _context.Time.GetUtcNow();
+        return await DeliverHeldResponseAsync(flow, client);
+    }
+
+    /// <summary>A response read whole: the response hook, then the client gets it. False when the flow was killed.</summary>
+    private async ValueTask<bool> DeliverHeldResponseAsync(Flow flow, DuplexConnection? client)
+    {
+        flow.Response!.TimestampEnd = _context.Time.GetUtcNow(); // set by the caller
         await _pipeline.ResponseAsync(flow, Shutdown);
         if (flow.Killed)
         {
@@ -134,7 +140,7 @@ internal sealed partial class ClientSession
 
         if (client is not null)
         {
-            await WriteResponseAsync(client, request, flow.Response!, ClientIsHttp10(request)); // set above; addons may replace it, not clear it
+            await WriteResponseAsync(client, flow.Request, flow.Response!, ClientIsHttp10(flow.Request)); // addons may replace it, not clear it
         }
 
         return true;
@@ -176,20 +182,7 @@ internal sealed partial class ClientSession
             {
                 response.Body = data;
                 response.Trailers = answer.Trailers;
-                response.TimestampEnd = _context.Time.GetUtcNow();
-                await _pipeline.ResponseAsync(flow, Shutdown);
-                if (flow.Killed)
-                {
-                    await KilledAsync(flow);
-                    return false;
-                }
-
-                if (client is not null)
-                {
-                    await WriteResponseAsync(client, request, response, ClientIsHttp10(request));
-                }
-
-                return true;
+                return await DeliverHeldResponseAsync(flow, client);
             }
 
             if (threshold is null)
