@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -39,6 +40,79 @@ internal static partial class SecretScanner
                     yield return new Finding(i + 1, $"a secret redaction would replace by {placeholder}");
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The lines where a cassette holds, as base64 (gRPC messages, binary WebSocket messages, binary
+    /// bodies), bytes that contain a secret learned from <paramref name="flows"/> or a named value:
+    /// a line search sees such a secret only at some offsets of its base64 form.
+    /// </summary>
+    public static IEnumerable<Finding> ScanBase64(string text, IReadOnlyList<Flow> flows, Redactor redactor, IReadOnlyList<(string Name, string Value)> values)
+    {
+        var session = redactor.StartSession();
+        foreach (var flow in flows)
+        {
+            session.Learn(flow);
+        }
+
+        var needles = session.Secrets.Select(s => (Bytes: Encoding.UTF8.GetBytes(s.Key), What: $"a secret redaction would replace by {s.Value}"))
+            .Concat(values.Select(v => (Bytes: Encoding.UTF8.GetBytes(v.Value), What: $"the value of ${v.Name}")))
+            .ToList();
+        if (needles.Count == 0)
+        {
+            yield break;
+        }
+
+        var lines = text.Split('\n');
+        for (var f = 0; f < flows.Count; f++)
+        {
+            foreach (var (bytes, where) in HeldBytes(flows[f]))
+            {
+                var found = needles.FirstOrDefault(n => bytes.AsSpan().IndexOf(n.Bytes) >= 0);
+                if (found.Bytes is null)
+                {
+                    continue;
+                }
+
+                // The line that holds those bytes: their base64 begins with the base64 of their first 48 bytes.
+                var start = Convert.ToBase64String(bytes, 0, Math.Min(bytes.Length, 48));
+                var line = Array.FindIndex(lines, l => l.Contains(start, StringComparison.Ordinal));
+                if (line >= 0)
+                {
+                    yield return new Finding(line + 1, $"{found.What}, inside {where} of flow {f + 1} (base64)");
+                }
+            }
+        }
+    }
+
+    /// <summary>What a flow may hold as base64 in its file: bodies, WebSocket messages, gRPC messages.</summary>
+    private static IEnumerable<(byte[] Bytes, string Where)> HeldBytes(Flow flow)
+    {
+        if (flow.Grpc is { } grpc)
+        {
+            for (var i = 0; i < grpc.Messages.Count; i++)
+            {
+                yield return (grpc.Messages[i].Content, $"gRPC message {i + 1}");
+            }
+        }
+
+        if (flow.WebSocket is { } ws)
+        {
+            for (var i = 0; i < ws.Messages.Count; i++)
+            {
+                yield return (ws.Messages[i].Content, $"WebSocket message {i + 1}");
+            }
+        }
+
+        if (flow.Request.Body is { Length: > 0 } request)
+        {
+            yield return (request, "the request body");
+        }
+
+        if (flow.Response?.Body is { Length: > 0 } response)
+        {
+            yield return (response, "the response body");
         }
     }
 

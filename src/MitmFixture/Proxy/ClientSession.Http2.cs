@@ -50,6 +50,13 @@ internal sealed partial class ClientSession
             return;
         }
 
+        if (_upstream is not null && _serverInfo.Alpn == "h2")
+        {
+            // The sniff's server chose h2 (it was offered the client's list) yet the client speaks
+            // HTTP/1.1 here: that connection cannot carry the HTTP/1.1 exchange, so a new one is dialled.
+            await DropUpstreamAsync();
+        }
+
         await using var connection = new DuplexConnection(_socket, tls);
         await ServeAsync(connection, tunnel);
     }
@@ -59,12 +66,27 @@ internal sealed partial class ClientSession
     {
         var front = await _context.GetHttp2FrontAsync();
         using var upstream = new Http2Upstream(_context, h2cTunnel);
-        await DropUpstreamAsync(); // the certificate sniff's HTTP/1.1 connection: the h2 forwarder dials its own
+        if (_upstream is { } sniffed && _serverInfo.Alpn == "h2")
+        {
+            _upstream = null; // the certificate sniff's h2 connection now belongs to the h2 forwarder
+            upstream.Adopt(sniffed, _serverInfo);
+        }
+        else
+        {
+            await DropUpstreamAsync(); // an HTTP/1.1 one (or none) is dropped: the forwarder offers h2 again
+        }
 
-        // Kestrel calls back on its own threads; each stream runs in this connection's execution
-        // context instead, as an HTTP/1.1 flow would (the fixture's scopes tell flows apart by it).
-        var connectionContext = ExecutionContext.Capture();
-        await front.ServeAsync(stream, _client.PeerAddress, _client.LocalAddress, features => InContext(connectionContext, () => ServeStreamAsync(features, tunnel, upstream)), Shutdown);
+        try
+        {
+            // Kestrel calls back on its own threads; each stream runs in this connection's execution
+            // context instead, as an HTTP/1.1 flow would (the fixture's scopes tell flows apart by it).
+            var connectionContext = ExecutionContext.Capture();
+            await front.ServeAsync(stream, _client.PeerAddress, _client.LocalAddress, features => InContext(connectionContext, () => ServeStreamAsync(features, tunnel, upstream)), Shutdown);
+        }
+        finally
+        {
+            await upstream.ReleaseAdoptedAsync();
+        }
     }
 
     private static Task InContext(ExecutionContext? context, Func<Task> work)

@@ -19,7 +19,7 @@ namespace MitmFixture.Proxy;
 ///        └► [socks5 mode: handshake, then as after CONNECT: ClientSession.Socks5.cs]  │
 ///   ┌──────────────────────────────────────────────────────────────────────┘
 ///   ├─ CONNECT ─► hooks ─► 200 ─► first byte ─┬─ ignore_hosts ─► raw tunnel
-///   │                                         ├─ TLS ─► sniff server cert ─► mint leaf ─► HTTPS loop
+///   │                                         ├─ TLS ─► ClientHello's ALPN ─► sniff server cert and ALPN ─► mint leaf ─► HTTPS or h2 loop
 ///   │                                         └─ plain ─► HTTP loop for that host (or h2c: ClientSession.H2c.cs)
 ///   └─ request ─► flow: hooks ─► server (reused connection) ─► hooks ─► client ─► next request
 /// </code>
@@ -28,15 +28,6 @@ namespace MitmFixture.Proxy;
 /// </summary>
 internal sealed partial class ClientSession : IAsyncDisposable
 {
-    private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
-
-    /// <summary>
-    /// What we can speak, h2 first: .NET picks the first of ours the client also offered, so an h2-only
-    /// client (every gRPC client) gets h2, an HTTP/1.1 one http/1.1, and one that offers both h2, as
-    /// mitmproxy does (it offers the client's own list, filtered to what it speaks).
-    /// </summary>
-    private static readonly List<SslApplicationProtocol> Http2AndHttp11 = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
-
     private readonly ProxyContext _context;
     private readonly AddonPipeline _pipeline;
     private readonly Socket? _socket;
@@ -460,31 +451,37 @@ internal sealed partial class ClientSession : IAsyncDisposable
     /// server is dialled first and its names copied (the seed's "Upstream Certificates"); when that
     /// fails, or an addon answers this host itself (offline replay), the names come from SNI or the
     /// CONNECT target instead, and any server error surfaces later on the flow.
+    /// ALPN follows mitmproxy (AlpnPolicy): the ClientHello is peeked for the client's protocols, the
+    /// sniff offers them to the server, and the client is then given the server's choice.
     /// </summary>
     private async ValueTask<Stream?> AcceptTlsAsync(Stream stream, string host, int port, string upstreamScheme)
     {
-        var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+        // One deadline for reading the hello and the whole handshake, as for a request head.
+        var deadline = _clientDeadline.Arm(Limits.HeadersTimeout);
+        SslStream? tls = null;
         try
         {
+            var (clientAlpn, hello) = await PeekClientHelloAsync(stream, deadline);
+            tls = new SslStream(hello, leaveInnerStreamOpen: false);
             await tls.AuthenticateAsServerAsync(
-                async (_, hello, _, cancellationToken) =>
+                async (_, helloInfo, _, cancellationToken) =>
                 {
-                    var sni = string.IsNullOrEmpty(hello.ServerName) ? null : hello.ServerName;
+                    var sni = string.IsNullOrEmpty(helloInfo.ServerName) ? null : helloInfo.ServerName;
                     _client.Sni = sni;
-                    var identity = await IdentityForAsync(host, port, sni, upstreamScheme, cancellationToken);
+                    var (identity, serverAlpn) = await IdentityForAsync(host, port, sni, upstreamScheme, clientAlpn, cancellationToken);
                     return new SslServerAuthenticationOptions
                     {
                         ServerCertificateContext = _context.Certificates.GetOrCreate(identity),
-                        ApplicationProtocols = _context.Options.Http2 ? Http2AndHttp11 : Http11Only,
+                        ApplicationProtocols = AlpnPolicy.ForClient(clientAlpn, serverAlpn, _context.Options.Http2),
                     };
                 },
                 null,
-                _clientDeadline.Arm(Limits.HeadersTimeout));
+                deadline);
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException or System.ComponentModel.Win32Exception)
         {
             ProxyLog.ClientTlsFailed(_context.Logger, ClientName, host, e.Message);
-            await tls.DisposeAsync();
+            await (tls ?? stream).DisposeAsync();
             return null;
         }
 
@@ -497,35 +494,48 @@ internal sealed partial class ClientSession : IAsyncDisposable
         return tls;
     }
 
-    private async ValueTask<CertificateIdentity> IdentityForAsync(string host, int port, string? sni, string upstreamScheme, CancellationToken cancellationToken)
+    /// <summary>
+    /// The certificate identity for the client's handshake and, when the server was dialled for it
+    /// offering the client's own ALPN list (<paramref name="clientAlpn"/> known), the protocol the server
+    /// chose (empty: none); null when it was not.
+    /// </summary>
+    private async ValueTask<(CertificateIdentity Identity, SslApplicationProtocol? ServerAlpn)> IdentityForAsync(
+        string host, int port, string? sni, string upstreamScheme, List<SslApplicationProtocol>? clientAlpn, CancellationToken cancellationToken)
     {
         var name = sni ?? host;
         if (!_context.Options.UpstreamCert || upstreamScheme != "https" || !_pipeline.WantsUpstreamFor(host, port))
         {
-            return CertificateIdentity.ForHost(name);
+            return (CertificateIdentity.ForHost(name), null);
         }
 
         try
         {
-            var upstream = await AcquireUpstreamAsync(new ServerKey("https", host, port, sni), cancellationToken);
-            return upstream.Certificate is { } certificate ? CertificateIdentity.FromUpstream(certificate, name) : CertificateIdentity.ForHost(name);
+            var offer = AlpnPolicy.ForServer(clientAlpn, _context.Options.Http2);
+            var upstream = await AcquireUpstreamAsync(new ServerKey("https", host, port, sni), cancellationToken, alpn: offer);
+            var identity = upstream.Certificate is { } certificate ? CertificateIdentity.FromUpstream(certificate, name) : CertificateIdentity.ForHost(name);
+            SslApplicationProtocol? serverAlpn = clientAlpn is null ? null
+                : _serverInfo.Alpn is { Length: > 0 } chosen ? new SslApplicationProtocol(chosen) : default(SslApplicationProtocol);
+            return (identity, serverAlpn);
         }
         catch (Http2OnlyServerException e) when (e.Certificate is { } certificate)
         {
+            // Learnt from the h2 handshake; an HTTP/1.1 client's flows go through the h2 forwarder. The
+            // sniff's offer had no h2 (the client offered none), so the client still gets http/1.1.
             using (certificate)
             {
-                return CertificateIdentity.FromUpstream(certificate, name); // learnt from the h2 handshake; the flows go through the h2 forwarder
+                return (CertificateIdentity.FromUpstream(certificate, name), clientAlpn is null ? null : SslApplicationProtocol.Http2);
             }
         }
         catch (UpstreamException e)
         {
             ProxyLog.SniffFailed(_context.Logger, host, port, e.Message);
-            return CertificateIdentity.ForHost(name);
+            return (CertificateIdentity.ForHost(name), null);
         }
     }
 
     /// <summary>The session's server connection for <paramref name="key"/>, reused when it is still open.</summary>
-    private async ValueTask<UpstreamConnection> AcquireUpstreamAsync(ServerKey key, CancellationToken cancellationToken, Flow? flow = null)
+    /// <param name="alpn">The ALPN protocols to offer a new TLS connection; the connector's default (http/1.1) when null.</param>
+    private async ValueTask<UpstreamConnection> AcquireUpstreamAsync(ServerKey key, CancellationToken cancellationToken, Flow? flow = null, List<SslApplicationProtocol>? alpn = null)
     {
         if (_upstream is { } current)
         {
@@ -539,7 +549,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
         }
 
         _serverInfo = new ServerConnectionInfo();
-        _upstream = await _context.Connector.ConnectAsync(key, _serverInfo, cancellationToken);
+        _upstream = await _context.Connector.ConnectAsync(key, _serverInfo, cancellationToken, alpn: alpn);
         return _upstream;
     }
 

@@ -31,6 +31,9 @@ internal sealed class Http2Upstream : IDisposable
     /// <summary>Speak h2c (prior knowledge) to every http:// server: the client itself spoke h2c through a tunnel to it.</summary>
     private readonly bool _cleartextPriorKnowledge;
 
+    /// <summary>The certificate sniff's connection, taken for the first connection to its server instead of dialling again.</summary>
+    private AdoptedConnection? _adopted;
+
     /// <param name="cleartextPriorKnowledge">
     /// True for an h2c client that tunnelled (CONNECT, SOCKS5) to its server: it knows that server speaks
     /// h2c, and the protocol is kept the same on both sides as mitmproxy keeps it (it offers the server the
@@ -113,11 +116,39 @@ internal sealed class Http2Upstream : IDisposable
 
     public void Dispose() => _invoker.Dispose();
 
+    /// <summary>
+    /// Takes the h2 server connection the certificate sniff opened for the client's handshake, so the first
+    /// request to that server goes over it and the server sees one connection, as without the proxy
+    /// (mitmproxy keeps the one too), not a second handshake. Release it with
+    /// <see cref="ReleaseAdoptedAsync"/> if it was never used.
+    /// </summary>
+    public void Adopt(UpstreamConnection connection, ServerConnectionInfo info) => _adopted = new AdoptedConnection(connection, info);
+
+    /// <summary>Closes the sniff's connection if no request took it.</summary>
+    public async ValueTask ReleaseAdoptedAsync()
+    {
+        if (Interlocked.Exchange(ref _adopted, null) is { } unused)
+        {
+            await unused.Connection.DisposeAsync();
+        }
+    }
+
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext connect, CancellationToken cancellationToken)
     {
         var key = connect.InitialRequestMessage.Options.TryGetValue(KeyOption, out var k)
             ? k
             : new ServerKey(connect.InitialRequestMessage.RequestUri!.Scheme, connect.DnsEndPoint.Host, connect.DnsEndPoint.Port, null); // every request we send carries the key
+        if (Interlocked.Exchange(ref _adopted, null) is { } adopted)
+        {
+            if (adopted.Connection.Key == key)
+            {
+                _connections[key] = adopted.Info;
+                return await adopted.Connection.Connection.DetachAsync();
+            }
+
+            await adopted.Connection.DisposeAsync(); // the connection's first request went elsewhere
+        }
+
         var info = new ServerConnectionInfo();
         var upstream = await _context.Connector.ConnectAsync(key, info, cancellationToken, offerHttp2: true);
         _connections[key] = info;
@@ -223,4 +254,6 @@ internal sealed class Http2Upstream : IDisposable
             }
         }
     }
+
+    private sealed record AdoptedConnection(UpstreamConnection Connection, ServerConnectionInfo Info);
 }

@@ -27,7 +27,8 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time,
 
     /// <param name="rawTunnel">For ignore_hosts: a plain TCP stream to the server, through the upstream proxy's CONNECT when chaining.</param>
     /// <param name="offerHttp2">Offer h2 before http/1.1 in ALPN (the HTTP/2 forwarder, Http2Upstream); otherwise http/1.1 only.</param>
-    public async ValueTask<UpstreamConnection> ConnectAsync(ServerKey key, ServerConnectionInfo info, CancellationToken cancellationToken, bool rawTunnel = false, bool offerHttp2 = false)
+    /// <param name="alpn">The ALPN protocols to offer instead, when given (the certificate sniff offers the client's own list: AlpnPolicy).</param>
+    public async ValueTask<UpstreamConnection> ConnectAsync(ServerKey key, ServerConnectionInfo info, CancellationToken cancellationToken, bool rawTunnel = false, bool offerHttp2 = false, List<SslApplicationProtocol>? alpn = null)
     {
         var viaProxy = options.Mode.Kind == ProxyModeKind.Upstream ? options.Mode.Target : null;
         var dialHost = viaProxy?.IdnHost ?? key.Host;
@@ -63,6 +64,7 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time,
 
             var sni = key.Sni ?? (IPAddress.TryParse(key.Host, out _) ? null : key.Host);
             var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+            var offer = alpn ?? (offerHttp2 ? Http2AndHttp11 : Http11Only);
             string? refusal = null;
             try
             {
@@ -72,7 +74,7 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time,
                     new SslClientAuthenticationOptions
                     {
                         TargetHost = sni ?? key.Host,
-                        ApplicationProtocols = offerHttp2 ? Http2AndHttp11 : Http11Only,
+                        ApplicationProtocols = offer,
                         RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateServerCertificate(certificate, chain, errors, sni ?? key.Host, out refusal),
                     },
                     linked.Token);
@@ -83,7 +85,7 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time,
                 // .NET only says the callback refused; the reason it found is what the user needs.
                 var why = refusal ?? Describe(e);
                 var failure = new UpstreamException($"TLS handshake with {key.Host}:{key.Port} failed: {why}", 502, e);
-                if (refusal is null && e is AuthenticationException && !offerHttp2 && options.Http2)
+                if (refusal is null && e is AuthenticationException && !offer.Contains(SslApplicationProtocol.Http2) && options.Http2)
                 {
                     await ProbeHttp2OnlyAsync(key, failure, cancellationToken);
                 }

@@ -2,6 +2,7 @@ using MitmFixture.Cassettes;
 using MitmFixture.Cli.Commands;
 using MitmFixture.Flows;
 using MitmFixture.Http;
+using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Cli;
 
@@ -69,6 +70,40 @@ public sealed class SecretScannerTests
 
         Assert.Equal("the value of $MY_KEY", finding.What);
         Assert.Contains("value-of-my-key", text.Split('\n')[finding.Line - 1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ScanBase64_NamedValueInsideAGrpcMessage_IsFoundOnItsLine_WhereALineSearchIsNot()
+    {
+        const string token = "grpc-token-in-a-message-42";
+        var request = HttpRequest.Create("POST", "https://api.example.com/greet.Greeter/SayHello", null, [("content-type", "application/grpc")]);
+        var flow = new Flow(request) { Response = HttpResponse.Create(200, "") };
+        flow.Grpc = new GrpcData();
+        flow.Grpc.Add(new GrpcMessage(true, false, [0x0a, (byte)(token.Length + 4), .. "x-> "u8, .. System.Text.Encoding.ASCII.GetBytes(token)], TestFlows.Start));
+        flow.Grpc.Add(new GrpcMessage(false, false, [0x0a, 2, .. "ok"u8], TestFlows.Start));
+        var text = Cassette.ToJson([flow], Redactor.None);
+        (string Name, string Value)[] values = [("TOKEN", token)];
+
+        var finding = Assert.Single(SecretScanner.ScanBase64(text, Loaded(text), Redactor.Default, values));
+
+        Assert.Equal("the value of $TOKEN, inside gRPC message 1 of flow 1 (base64)", finding.What);
+        Assert.Contains(Convert.ToBase64String(flow.Grpc.Messages[0].Content), text.Split('\n')[finding.Line - 1], StringComparison.Ordinal);
+        Assert.Empty(SecretScanner.Scan(text, values)); // the line search cannot see it
+    }
+
+    /// <summary>The flows of a cassette's text, loaded as scan loads a file.</summary>
+    private static IReadOnlyList<Flow> Loaded(string json)
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, json);
+            return Cassette.Load(path).Flows;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>A one-flow cassette's text as an old, unredacted recording would hold it.</summary>
