@@ -28,10 +28,10 @@ internal sealed partial class ClientSession
         }
 
         var request = flow.Request;
-        var h2c = _context.Options.Mode.IsH2cTarget(key.Scheme, key.Host, key.Port);
-        var replayOfHttp2 = flow.Replay == ReplayKind.Request && request.HttpVersion == "HTTP/2.0" && key.Scheme == "https" && _context.Options.Http2;
-        var http2Only = _context.Connector.SpeaksOnlyHttp2(key);
-        if ((!h2c && !replayOfHttp2 && !http2Only) || request.Headers.Contains("Upgrade"))
+        var overHttp2 = _context.Options.Mode.IsH2cTarget(key.Scheme, key.Host, key.Port)
+            || (flow.Replay == ReplayKind.Request && request.HttpVersion == "HTTP/2.0" && key.Scheme == "https" && _context.Options.Http2)
+            || _context.Connector.SpeaksOnlyHttp2(key); // last: the per-request lookup is skipped while no such server is known
+        if (!overHttp2 || request.Headers.Contains("Upgrade"))
         {
             return null;
         }

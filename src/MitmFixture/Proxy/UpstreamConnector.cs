@@ -22,8 +22,11 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time,
     /// <summary>TLS servers found to speak only HTTP/2 (see <see cref="Http2OnlyServerException"/>), for the proxy's life.</summary>
     private readonly ConcurrentDictionary<ServerKey, byte> _http2Only = new();
 
+    /// <summary>Set once the first such server is found: until then every HTTP/1.1 request skips the lookup.</summary>
+    private bool _anyHttp2Only;
+
     /// <summary>True once <paramref name="key"/>'s server refused http/1.1 and chose h2: its HTTP/1.1 flows go through the h2 forwarder.</summary>
-    public bool SpeaksOnlyHttp2(ServerKey key) => _http2Only.ContainsKey(key);
+    public bool SpeaksOnlyHttp2(ServerKey key) => Volatile.Read(ref _anyHttp2Only) && _http2Only.ContainsKey(key);
 
     /// <param name="rawTunnel">For ignore_hosts: a plain TCP stream to the server, through the upstream proxy's CONNECT when chaining.</param>
     /// <param name="offerHttp2">Offer h2 before http/1.1 in ALPN (the HTTP/2 forwarder, Http2Upstream); otherwise http/1.1 only.</param>
@@ -140,6 +143,7 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time,
 
             if (_http2Only.TryAdd(key, 0))
             {
+                Volatile.Write(ref _anyHttp2Only, true);
                 ProxyLog.ServerSpeaksOnlyHttp2(logger, key.Host, key.Port);
             }
 

@@ -28,7 +28,7 @@ public static class TrafficNormalizer
         return array.ToJsonString(Indented) + "\n";
     }
 
-    /// <summary>One flow, normalised, as a JSON object (request, headers, bodies, status, error, WebSocket messages).</summary>
+    /// <summary>One flow, normalised, as a JSON object (request, headers, bodies, trailers, status, error, WebSocket and gRPC messages).</summary>
     public static JsonObject Normalize(Flow flow, TrafficScrubOptions options)
     {
         var entry = new JsonObject
@@ -41,6 +41,11 @@ public static class TrafficNormalizer
             entry["request_body"] = requestBody;
         }
 
+        if (flow.Request.Trailers is { Count: > 0 } requestTrailers)
+        {
+            entry["request_trailers"] = Headers(requestTrailers, options);
+        }
+
         if (flow.Response is { } response)
         {
             entry["status"] = $"{response.StatusCode} {response.Reason}";
@@ -48,6 +53,11 @@ public static class TrafficNormalizer
             if (Body(response, options) is { } responseBody)
             {
                 entry["response_body"] = responseBody;
+            }
+
+            if (response.Trailers is { Count: > 0 } responseTrailers)
+            {
+                entry["response_trailers"] = Headers(responseTrailers, options); // a gRPC call's grpc-status and grpc-message
             }
         }
 
@@ -59,6 +69,11 @@ public static class TrafficNormalizer
         if (flow.WebSocket is { } ws)
         {
             entry["websocket"] = new JsonArray(ws.Messages.Select(m => (JsonNode?)$"{(m.FromClient ? "client" : "server")}: {(m.IsText ? m.Text : Convert.ToBase64String(m.Content))}").ToArray());
+        }
+
+        if (flow.Grpc is { } grpc)
+        {
+            entry["grpc"] = new JsonArray(grpc.Messages.Select(m => (JsonNode?)$"{(m.FromClient ? "client" : "server")}: {(m.Compressed ? "compressed " : "")}{Convert.ToBase64String(m.Content)}").ToArray());
         }
 
         return entry;

@@ -49,5 +49,20 @@ public sealed class TrafficNormalizerTests
         Assert.Contains("Content-Type: multipart/form-data; boundary=<boundary>", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Normalize_GrpcCall_ShowsItsMessagesAndTheStatusTrailers()
+    {
+        var flow = TestFlows.Send("POST", "https://api.test/greet.Greeter/SayHello", "", "application/grpc").Respond(200, [], ("content-type", "application/grpc"));
+        flow.Response!.Trailers = new MitmFixture.Http.HttpHeaders([("grpc-status", "5"), ("grpc-message", "no such person")]);
+        flow.Grpc = new MitmFixture.Flows.GrpcData();
+        flow.Grpc.Add(new MitmFixture.Flows.GrpcMessage(true, false, [0x0a, 1, 0x41], TestFlows.Start));
+
+        var normalized = Normalize(flow);
+
+        Assert.Equal(["grpc-status: 5", "grpc-message: no such person"], normalized["response_trailers"]!.AsArray().Select(h => (string?)h));
+        Assert.Equal(["client: CgFB"], normalized["grpc"]!.AsArray().Select(m => (string?)m));
+        Assert.Null(normalized["request_trailers"]);
+    }
+
     private static JsonObject Normalize(MitmFixture.Flows.Flow flow) => TrafficNormalizer.Normalize(flow, Options);
 }
