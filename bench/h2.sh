@@ -10,6 +10,7 @@
 # (mitmproxy), python3 with the h2 package (python3-h2), openssl, the .NET SDK.
 #   apt-get install nghttp2-client nginx-light mitmproxy python3-h2 openssl
 # Run under the shared lock: flock /tmp/suite.lock bench/h2.sh
+# MF_BASELINE=path/to/MitmFixture.Cli.dll adds a second MitmFixture (e.g. main's build) to every round, as in bench/proxy.sh.
 # Usage: bench/h2.sh [duration-seconds, default 10] [clients, default 16] [streams per client, default 10] [rounds, default 3] [idle connections, default 1000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ done
 [ "$(ulimit -n)" -ge $((idle * 3 + 100)) ] || ulimit -n $((idle * 3 + 100))
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-UPS=$(free_port); MFS=$(free_port); MDS=$(free_port)
+UPS=$(free_port); MFS=$(free_port); MDS=$(free_port); MBS=$(free_port)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -53,10 +54,16 @@ dotnet build -c Release -v q src/MitmFixture.Cli >/dev/null
 dotnet src/MitmFixture.Cli/bin/Release/net10.0/MitmFixture.Cli.dll dump --listen 127.0.0.1:$MFS \
   --mode reverse:https://127.0.0.1:$UPS --ssl-insecure --set confdir="$out/ca" >/dev/null 2>"$out/mitmfixture.err" & pids+=($!)
 declare -A pid_of=([mitmfixture]=$!)
+if [ -n "${MF_BASELINE:-}" ]; then
+  dotnet "$MF_BASELINE" dump --listen 127.0.0.1:$MBS \
+    --mode reverse:https://127.0.0.1:$UPS --ssl-insecure --set confdir="$out/ca" >/dev/null 2>"$out/baseline.err" & pids+=($!)
+  pid_of[baseline]=$!
+fi
 mitmdump --listen-host 127.0.0.1 -p $MDS --mode reverse:https://127.0.0.1:$UPS -k --set confdir="$out/mitmproxy" >/dev/null 2>&1 & pids+=($!)
 pid_of[mitmdump]=$!
-declare -A port_of=([direct]=$UPS [mitmfixture]=$MFS [mitmdump]=$MDS)
-for port in $UPS $MFS $MDS; do
+declare -A port_of=([direct]=$UPS [mitmfixture]=$MFS [mitmdump]=$MDS [baseline]=$MBS)
+cases=(direct mitmfixture ${MF_BASELINE:+baseline} mitmdump)
+for port in $UPS $MFS $MDS ${MF_BASELINE:+$MBS}; do
   for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 done
 
@@ -82,18 +89,20 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%
 
 for round in $(seq "$rounds"); do
   echo "== round $round: h2 over TLS, $clients clients x $streams streams, ${duration}s each"
-  for name in direct mitmfixture mitmdump; do run "$name"; done
+  for name in "${cases[@]}"; do run "$name"; done
 done
 
 echo
 echo "== medians of $rounds rounds"
-for name in direct mitmfixture mitmdump; do
+for name in "${cases[@]}"; do
   printf '  %-12s %10s req/s   CPU/request %s us\n' "$name" "$(median "${rps[$name]}")" "$(median "${cpu[$name]}")"
 done
 echo "  MitmFixture / mitmdump req/s: $(ratio "$(median "${rps[mitmfixture]}")" "$(median "${rps[mitmdump]}")")x (target >= 20x)"
+[ -n "${MF_BASELINE:-}" ] && echo "  baseline / mitmdump req/s: $(ratio "$(median "${rps[baseline]}")" "$(median "${rps[mitmdump]}")")x"
+echo "  per round, MitmFixture / mitmdump: $(paste -d' ' <(tr ' ' '\n' <<<"${rps[mitmfixture]}" | grep -v '^$') <(tr ' ' '\n' <<<"${rps[mitmdump]}" | grep -v '^$') | awk '{ printf "%.1fx ", $1 / $2 }')"
 
 # 3. Idle connections: a fresh MitmFixture, so throughput's heap does not count.
-kill "${pid_of[mitmfixture]}" 2>/dev/null || true
+kill "${pid_of[mitmfixture]}" "${pid_of[baseline]:-}" 2>/dev/null || true
 IDLE=$(free_port)
 dotnet src/MitmFixture.Cli/bin/Release/net10.0/MitmFixture.Cli.dll dump --listen 127.0.0.1:$IDLE \
   --mode reverse:https://127.0.0.1:$UPS --ssl-insecure --set confdir="$out/ca" >/dev/null 2>"$out/idle.err" & pids+=($!)

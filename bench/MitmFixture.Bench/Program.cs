@@ -8,7 +8,7 @@ namespace MitmFixture.Bench;
 
 /// <summary>
 /// Micro-benchmarks of the engine: <c>bench/filters.sh</c>, or <c>dotnet run -c Release -- --filter '*Filter*'</c>;
-/// <c>-- certs</c>, <c>-- startup</c>, <c>-- idle [connections]</c>, <c>-- allocations [requests] [--types]</c>, <c>-- redaction [flows]</c> and <c>-- cassettes [path]</c> run the plain timed certificate and cassette measurements.
+/// <c>-- certs</c>, <c>-- startup</c>, <c>-- idle [connections]</c>, <c>-- allocations [requests] [--types]</c>, <c>-- h2allocations https://origin/path [seconds] [--types]</c>, <c>-- redaction [flows]</c> and <c>-- cassettes [path]</c> run the plain timed certificate and cassette measurements.
 /// Everything runs in process with short jobs, so a run takes a minute or two on a 2-core machine
 /// instead of BenchmarkDotNet's default several.
 /// </summary>
@@ -37,6 +37,12 @@ public static class Program
         if (args is ["allocations", .. var count])
         {
             RequestAllocations.Run(count.Length > 0 ? int.Parse(count[0], System.Globalization.CultureInfo.InvariantCulture) : 20_000, types: count.Contains("--types"));
+            return;
+        }
+
+        if (args is ["h2allocations", var origin, .. var h2])
+        {
+            Http2Allocations.Run(origin, h2.Length > 0 && h2[0] != "--types" ? int.Parse(h2[0], System.Globalization.CultureInfo.InvariantCulture) : 10, types: h2.Contains("--types"));
             return;
         }
 

@@ -177,7 +177,7 @@ internal sealed partial class ClientSession
         var prefix = Array.Empty<byte>();
         if (!response.Stream && !(DeclaredLength(response) > threshold))
         {
-            var (data, complete) = await ReadServerAsync(() => ReadWholeAsync(serverBody, threshold ?? Limits.MaxBufferedBodyBytes, Limits.ResponseTimeout, answer.Token), Shutdown);
+            var (data, complete) = await ReadServerAsync(() => ReadWholeAsync(serverBody, threshold ?? Limits.MaxBufferedBodyBytes, Limits.ResponseTimeout, answer.Token, DeclaredLength(response)), Shutdown);
             if (complete)
             {
                 response.Body = data;

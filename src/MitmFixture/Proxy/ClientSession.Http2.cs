@@ -158,8 +158,8 @@ internal sealed partial class ClientSession
             Scheme = source.Scheme,
             Path = string.IsNullOrEmpty(source.RawTarget) ? source.Path + source.QueryString : source.RawTarget,
             HttpVersion = "HTTP/2.0",
-            Headers = ToHeaders(source.Headers),
         };
+        AddFields(request.Headers, source.Headers);
         return request;
     }
 
@@ -167,15 +167,19 @@ internal sealed partial class ClientSession
     private static HttpHeaders ToHeaders(IEnumerable<KeyValuePair<string, StringValues>> source)
     {
         var headers = new HttpHeaders();
+        AddFields(headers, source);
+        return headers;
+    }
+
+    private static void AddFields(HttpHeaders headers, IEnumerable<KeyValuePair<string, StringValues>> source)
+    {
         foreach (var (name, values) in source)
         {
             foreach (var value in values)
             {
-                headers.Add(name.ToLowerInvariant(), value ?? "");
+                headers.Add(Http2FieldNames.Lowercase(name), value ?? "");
             }
         }
-
-        return headers;
     }
 
     /// <summary>Writes the flow's outcome on the stream: its response with trailers, an error (<paramref name="failureStatus"/>: 502, or 504 for a timeout), or a reset for a kill.</summary>

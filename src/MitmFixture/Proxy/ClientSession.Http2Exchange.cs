@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
@@ -65,7 +66,7 @@ internal sealed partial class ClientSession
         var requestPrefix = Array.Empty<byte>();
         if (flow.Response is null && !streamRequest)
         {
-            var (data, complete) = await ReadWholeAsync(clientBody, threshold ?? Limits.MaxBufferedBodyBytes, readTimeout: null, cancellationToken);
+            var (data, complete) = await ReadWholeAsync(clientBody, threshold ?? Limits.MaxBufferedBodyBytes, readTimeout: null, cancellationToken, DeclaredLength(request));
             if (complete)
             {
                 request.Body = data;
@@ -168,7 +169,7 @@ internal sealed partial class ClientSession
         var responsePrefix = Array.Empty<byte>();
         if (!streamResponse)
         {
-            var (data, complete) = await ReadServerAsync(() => ReadWholeAsync(serverBody, threshold ?? Limits.MaxBufferedBodyBytes, readTimeout, answer.Token), cancellationToken);
+            var (data, complete) = await ReadServerAsync(() => ReadWholeAsync(serverBody, threshold ?? Limits.MaxBufferedBodyBytes, readTimeout, answer.Token, DeclaredLength(response)), cancellationToken);
             if (complete)
             {
                 response.Body = data;
@@ -268,24 +269,68 @@ internal sealed partial class ClientSession
         }
     }
 
-    /// <summary>Reads a body whole, up to <paramref name="limit"/> bytes: complete, or the bytes read when it outgrew the limit.</summary>
-    private async Task<(byte[] Data, bool Complete)> ReadWholeAsync(Stream body, long limit, TimeSpan? readTimeout, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        while (true)
-        {
-            var pending = body.ReadAsync(chunk, cancellationToken).AsTask();
-            var read = readTimeout is { } timeout ? await pending.WaitAsync(timeout, _context.Time, cancellationToken) : await pending;
-            if (read == 0)
-            {
-                return (buffer.ToArray(), true);
-            }
+    private const int ReadChunk = 16 * 1024;
 
-            buffer.Write(chunk.AsSpan(0, read)); // into memory: nothing to wait for
-            if (buffer.Length > limit)
+    /// <summary>
+    /// Reads a body whole, up to <paramref name="limit"/> bytes: complete, or the bytes read when it
+    /// outgrew the limit. The read buffer is pooled and a read that is already done takes no timer:
+    /// a fresh 16 KiB chunk, a MemoryStream and a timer per read were most of the bytes an h2 request
+    /// allocated (bench/RESULTS.md, "HTTP/2 throughput, second pass").
+    /// </summary>
+    /// <param name="declaredLength">The body's Content-Length, when it has one: a buffer of that size (plus the byte that shows the end) is rented, not 16 KiB.</param>
+    private async Task<(byte[] Data, bool Complete)> ReadWholeAsync(Stream body, long limit, TimeSpan? readTimeout, CancellationToken cancellationToken, long? declaredLength = null)
+    {
+        if (body == Stream.Null)
+        {
+            return ([], true); // a request Kestrel knows has no body (END_STREAM on its HEADERS)
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(declaredLength is >= 0 and < ReadChunk ? (int)declaredLength + 1 : ReadChunk);
+        var filled = 0;
+        var readPending = false; // a read abandoned on its timeout may still write into the buffer: it is then not returned to the pool
+        try
+        {
+            while (true)
             {
-                return (buffer.ToArray(), false);
+                if (filled == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, filled).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var pending = body.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+                int read;
+                if (pending.IsCompleted || readTimeout is not { } timeout)
+                {
+                    read = await pending;
+                }
+                else
+                {
+                    readPending = true;
+                    var waiting = pending.AsTask();
+                    read = await waiting.WaitAsync(timeout, _context.Time, cancellationToken);
+                    readPending = false;
+                }
+
+                if (read == 0)
+                {
+                    return (buffer.AsSpan(0, filled).ToArray(), true);
+                }
+
+                filled += read;
+                if (filled > limit)
+                {
+                    return (buffer.AsSpan(0, filled).ToArray(), false);
+                }
+            }
+        }
+        finally
+        {
+            if (!readPending)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
     }

@@ -5,6 +5,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Security.Authentication;
+using Microsoft.Extensions.Logging;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 using MitmFixture.Tls;
@@ -229,8 +230,9 @@ internal sealed partial class ClientSession : IAsyncDisposable
     private void Finish(Flow flow)
     {
         flow.Live = false;
-        if (flow.Response is { } response)
+        if (flow.Response is { } response && _context.Logger.IsEnabled(LogLevel.Information))
         {
+            // Checked first: the URL is built for the message, and most runs do not log at this level.
             ProxyLog.FlowDone(_context.Logger, flow.Request.Method, flow.Request.Url, response.StatusCode);
         }
 

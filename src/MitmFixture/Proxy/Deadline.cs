@@ -3,23 +3,27 @@ namespace MitmFixture.Proxy;
 /// <summary>
 /// A reusable per-connection timeout: arming it returns a token that fires once the time is up or
 /// the proxy shuts down. Arming only stores an expiry time; the proxy's <see cref="DeadlineHeartbeat"/>
-/// checks it on the injected clock.
+/// checks it on the injected clock. Nothing is allocated or registered until the first arm: an HTTP/2
+/// stream's session holds deadlines it never arms, and made eagerly they were three linked token
+/// sources and three heartbeat entries per stream (bench/RESULTS.md, "HTTP/2 throughput, second pass").
 /// </summary>
 internal sealed class Deadline : IDisposable
 {
     private readonly DeadlineHeartbeat _heartbeat;
     private readonly CancellationToken _shutdown;
     private readonly Lock _gate = new();
-    private CancellationTokenSource _source;
+    private CancellationTokenSource? _source; // made on the first arm, and again after each expiry
     private long _expiresAt = long.MaxValue;
     private bool _expired;
+    private bool _watched; // added to the heartbeat (on the first arm)
+    private bool _disposed;
 
+    /// <param name="heartbeat">The clock that checks this deadline.</param>
+    /// <param name="shutdown">A token that also ends the armed token, without counting as expired (the proxy's shutdown, or an exchange's own token).</param>
     public Deadline(DeadlineHeartbeat heartbeat, CancellationToken shutdown)
     {
         _heartbeat = heartbeat;
         _shutdown = shutdown;
-        _source = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        heartbeat.Add(this);
     }
 
     /// <summary>True when the last armed token fired because time ran out rather than shutdown.</summary>
@@ -35,10 +39,17 @@ internal sealed class Deadline : IDisposable
     {
         lock (_gate)
         {
-            if (_source.IsCancellationRequested)
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_source is null || _source.IsCancellationRequested)
             {
-                _source.Dispose();
+                _source?.Dispose();
                 _source = CancellationTokenSource.CreateLinkedTokenSource(_shutdown);
+            }
+
+            if (!_watched)
+            {
+                _watched = true;
+                _heartbeat.Add(this);
             }
 
             _expired = false;
@@ -63,7 +74,7 @@ internal sealed class Deadline : IDisposable
         // cancelled; Lock is reentrant if a continuation runs inline and arms again.
         lock (_gate)
         {
-            if (now < _expiresAt || _source.IsCancellationRequested)
+            if (now < _expiresAt || _source is null || _source.IsCancellationRequested)
             {
                 return;
             }
@@ -82,10 +93,15 @@ internal sealed class Deadline : IDisposable
 
     public void Dispose()
     {
-        _heartbeat.Remove(this);
         lock (_gate)
         {
-            _source.Dispose();
+            _disposed = true;
+            if (_watched)
+            {
+                _heartbeat.Remove(this);
+            }
+
+            _source?.Dispose();
         }
     }
 }

@@ -12,15 +12,13 @@ internal sealed class Http2Answer : IDisposable
 {
     private readonly HttpRequestMessage _message;
     private readonly HttpResponseMessage _answer;
-    private readonly CancellationTokenSource _exchange;
-    private readonly HeadDeadline _headDeadline;
+    private readonly HeadDeadline _exchange;
 
-    public Http2Answer(HttpRequestMessage message, HttpResponseMessage answer, HttpResponse head, CancellationTokenSource exchange, HeadDeadline headDeadline)
+    public Http2Answer(HttpRequestMessage message, HttpResponseMessage answer, HttpResponse head, HeadDeadline exchange)
     {
         _message = message;
         _answer = answer;
         _exchange = exchange;
-        _headDeadline = headDeadline;
         Head = head;
     }
 
@@ -40,31 +38,34 @@ internal sealed class Http2Answer : IDisposable
     {
         _answer.Dispose();
         _message.Dispose();
-        _headDeadline.Dispose();
         _exchange.Dispose();
     }
 }
 
 /// <summary>
-/// The response timeout of an HTTP/2 upstream exchange: armed once the request body has been sent,
-/// disarmed when the response head arrives, so a server that waits on a streaming client (a gRPC
-/// client-streaming call) is not cut off, and one that never answers a complete request is.
+/// One HTTP/2 upstream exchange's token: cancelled by the caller's token, or by the response timeout,
+/// which is armed once the request body has been sent and disarmed when the response head arrives, so
+/// a server that waits on a streaming client (a gRPC client-streaming call) is not cut off, and one
+/// that never answers a complete request is. The timeout is a <see cref="Deadline"/> on the proxy's
+/// heartbeat (up to <see cref="DeadlineHeartbeat.Period"/> late, as every engine timeout): a timer and
+/// a token source of its own per stream were a measurable share of an h2 request's CPU.
 /// </summary>
 internal sealed class HeadDeadline : IDisposable
 {
-    private readonly CancellationTokenSource _cancel = new();
-    private readonly ITimer _timer;
+    private readonly Deadline _deadline;
     private readonly TimeSpan _timeout;
     private readonly Lock _gate = new();
     private bool _done;
 
-    public HeadDeadline(TimeSpan timeout, TimeProvider time)
+    public HeadDeadline(DeadlineHeartbeat heartbeat, TimeSpan timeout, CancellationToken cancellationToken)
     {
         _timeout = timeout;
-        _timer = time.CreateTimer(static state => ((HeadDeadline)state!).Expire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _deadline = new Deadline(heartbeat, cancellationToken);
+        Token = _deadline.ArmAt(long.MaxValue); // the token now, the clock once the request is out
     }
 
-    public CancellationToken Token => _cancel.Token;
+    /// <summary>Cancelled by the caller's token, or when the head is late.</summary>
+    public CancellationToken Token { get; }
 
     /// <summary>The request body went out: the server's head is due within the timeout.</summary>
     public void RequestSent()
@@ -73,7 +74,7 @@ internal sealed class HeadDeadline : IDisposable
         {
             if (!_done)
             {
-                _timer.Change(_timeout, Timeout.InfiniteTimeSpan);
+                _deadline.Arm(_timeout);
             }
         }
     }
@@ -84,7 +85,7 @@ internal sealed class HeadDeadline : IDisposable
         lock (_gate)
         {
             _done = true;
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _deadline.Disarm();
         }
     }
 
@@ -93,29 +94,7 @@ internal sealed class HeadDeadline : IDisposable
         lock (_gate)
         {
             _done = true;
-            _timer.Dispose();
-        }
-
-        _cancel.Dispose();
-    }
-
-    private void Expire()
-    {
-        lock (_gate)
-        {
-            if (_done)
-            {
-                return;
-            }
-        }
-
-        try
-        {
-            _cancel.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The exchange ended between the check and the cancel: nothing left to time out.
+            _deadline.Dispose();
         }
     }
 }

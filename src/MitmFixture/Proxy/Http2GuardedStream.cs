@@ -22,6 +22,8 @@ internal sealed class Http2GuardedStream(Stream inner, Http2FloodGuard guard) : 
     private int _ended;
     private bool _goAwayPending; // the flood was found mid-frame: the writer sends the GOAWAY at the frame's end
     private bool _outputClosed; // the GOAWAY is out: nothing Kestrel writes after it reaches the client
+    private CancellationToken _readCallerToken; // the token the last read's link was made for
+    private CancellationTokenSource? _readLink; // that token linked with _ending; reads are sequential, so one at a time
     private bool _wroteFirst; // Kestrel's first write (its SETTINGS) has passed Http2ConnectProtocolSetting
 
     /// <summary>Why the guard ended the connection, or null.</summary>
@@ -72,16 +74,13 @@ internal sealed class Http2GuardedStream(Stream inner, Http2FloodGuard guard) : 
         }
 
         int read;
-        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _ending.Token))
+        try
         {
-            try
-            {
-                read = await inner.ReadAsync(buffer, linked.Token);
-            }
-            catch (OperationCanceledException) when (_ending.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                return 0;
-            }
+            read = await inner.ReadAsync(buffer, ReadToken(cancellationToken));
+        }
+        catch (OperationCanceledException) when (_ending.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return 0;
         }
 
         if (read > 0 && guard.InspectClient(buffer.Span[..read]) is { } reason)
@@ -91,6 +90,28 @@ internal sealed class Http2GuardedStream(Stream inner, Http2FloodGuard guard) : 
         }
 
         return read;
+    }
+
+    /// <summary>
+    /// The caller's token linked with the flood's end. Kestrel's pipe reader passes the same token to
+    /// every read until it cancels one, so the link is made once per connection, not once per read
+    /// (a token source and two registrations per read were a visible share of an h2 request).
+    /// </summary>
+    private CancellationToken ReadToken(CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return _ending.Token;
+        }
+
+        if (_readLink is null || _readLink.IsCancellationRequested || cancellationToken != _readCallerToken)
+        {
+            _readLink?.Dispose();
+            _readLink = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _ending.Token);
+            _readCallerToken = cancellationToken;
+        }
+
+        return _readLink.Token;
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -156,6 +177,7 @@ internal sealed class Http2GuardedStream(Stream inner, Http2FloodGuard guard) : 
         if (disposing)
         {
             _writeLock.Dispose();
+            _readLink?.Dispose();
             _ending.Dispose();
         }
 

@@ -78,8 +78,7 @@ internal sealed class Http2Upstream : IDisposable
         }
 
         var limits = _context.Options.Limits;
-        var headDeadline = new HeadDeadline(limits.ResponseTimeout, _context.Time); // the proxy's clock, as every engine timeout
-        var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, headDeadline.Token);
+        var headDeadline = new HeadDeadline(_context.Heartbeat, limits.ResponseTimeout, cancellationToken); // the proxy's clock, as every engine timeout
         if (streamingBody is null)
         {
             headDeadline.RequestSent();
@@ -91,17 +90,16 @@ internal sealed class Http2Upstream : IDisposable
 
         try
         {
-            var answer = await _invoker.SendAsync(message, timeout.Token);
+            var answer = await _invoker.SendAsync(message, headDeadline.Token);
             headDeadline.HeadReceived();
             flow.Server = _connections.TryGetValue(key, out var info) ? info : flow.Server;
             var response = ToResponse(answer);
             response.TimestampStart = _context.Time.GetUtcNow();
-            return new Http2Answer(message, answer, response, timeout, headDeadline);
+            return new Http2Answer(message, answer, response, headDeadline);
         }
         catch (Exception e)
         {
             message.Dispose();
-            timeout.Dispose();
             headDeadline.Dispose();
             throw e switch
             {
@@ -161,7 +159,7 @@ internal sealed class Http2Upstream : IDisposable
 
     private static HttpRequestMessage ToMessage(HttpRequest request, StreamingRequestContent? streamingBody)
     {
-        var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Url)
+        var message = new HttpRequestMessage(ToMethod(request.Method), request.Url)
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
@@ -203,41 +201,58 @@ internal sealed class Http2Upstream : IDisposable
         return message;
     }
 
+    /// <summary>
+    /// The shared instance of a common method, so a request allocates none; matched exactly, since
+    /// methods are case-sensitive (RFC 9110 §9.1) and HttpMethod.Parse would turn "get" into GET.
+    /// </summary>
+    private static HttpMethod ToMethod(string method) => method switch
+    {
+        "GET" => HttpMethod.Get,
+        "POST" => HttpMethod.Post,
+        "PUT" => HttpMethod.Put,
+        "DELETE" => HttpMethod.Delete,
+        "HEAD" => HttpMethod.Head,
+        "OPTIONS" => HttpMethod.Options,
+        "PATCH" => HttpMethod.Patch,
+        _ => new HttpMethod(method),
+    };
+
     private static HttpResponse ToResponse(HttpResponseMessage answer)
     {
         var h2 = answer.Version.Major >= 2;
-        var headers = ToHeaders(answer.Headers, h2) ?? new HttpHeaders();
-        if (ToHeaders(answer.Content.Headers, h2) is { } contentHeaders)
-        {
-            foreach (var field in contentHeaders)
-            {
-                headers.Add(field.Name, field.Value);
-            }
-        }
-
-        return new HttpResponse
+        var response = new HttpResponse
         {
             StatusCode = (int)answer.StatusCode,
             Reason = h2 ? "" : answer.ReasonPhrase ?? ReasonPhrases.For((int)answer.StatusCode),
             HttpVersion = h2 ? "HTTP/2.0" : $"HTTP/{answer.Version.Major}.{answer.Version.Minor}",
-            Headers = headers,
         };
+        AddFields(response.Headers, answer.Headers, h2);
+        AddFields(response.Headers, answer.Content.Headers, h2);
+        return response;
     }
 
     /// <summary>HTTP/2 field names are lowercase on the wire (RFC 9113 §8.2.1); .NET's known names are not, so they are lowered back.</summary>
     internal static HttpHeaders? ToHeaders(System.Net.Http.Headers.HttpHeaders source, bool lowercase)
     {
-        HttpHeaders? headers = null;
+        if (source.NonValidated.Count == 0)
+        {
+            return null;
+        }
+
+        var headers = new HttpHeaders();
+        AddFields(headers, source, lowercase);
+        return headers;
+    }
+
+    private static void AddFields(HttpHeaders target, System.Net.Http.Headers.HttpHeaders source, bool lowercase)
+    {
         foreach (var (name, values) in source.NonValidated)
         {
             foreach (var value in values)
             {
-                headers ??= new HttpHeaders();
-                headers.Add(lowercase ? name.ToLowerInvariant() : name, value);
+                target.Add(lowercase ? Http2FieldNames.Lowercase(name) : name, value);
             }
         }
-
-        return headers;
     }
 
     private sealed record AdoptedConnection(UpstreamConnection Connection, ServerConnectionInfo Info);

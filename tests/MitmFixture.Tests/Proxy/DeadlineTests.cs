@@ -69,4 +69,48 @@ public sealed class DeadlineTests
         Assert.True(token.IsCancellationRequested);
         Assert.False(deadline.Expired);
     }
+
+    [Fact]
+    public void NeverArmed_FakeTimePasses_NothingFiresAndDisposeIsClean()
+    {
+        var time = FakeClock.StartingNow();
+        using var heartbeat = new DeadlineHeartbeat(time);
+        var deadline = new Deadline(heartbeat, CancellationToken.None);
+
+        time.Advance(TimeSpan.FromHours(1));
+        deadline.Dispose();
+
+        Assert.False(deadline.Expired);
+    }
+
+    [Fact]
+    public void Arm_AfterDispose_Throws()
+    {
+        var time = FakeClock.StartingNow();
+        using var heartbeat = new DeadlineHeartbeat(time);
+        var deadline = new Deadline(heartbeat, CancellationToken.None);
+        deadline.Arm(TimeSpan.FromSeconds(1));
+        deadline.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => deadline.Arm(TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public void ArmAt_NeverThenReArmed_SameTokenFiresOnTheNewExpiry()
+    {
+        var time = FakeClock.StartingNow();
+        using var heartbeat = new DeadlineHeartbeat(time);
+        using var deadline = new Deadline(heartbeat, CancellationToken.None);
+
+        var token = deadline.ArmAt(long.MaxValue);
+        time.Advance(TimeSpan.FromMinutes(10));
+        var early = token.IsCancellationRequested;
+        var again = deadline.Arm(TimeSpan.FromSeconds(5));
+        time.Advance(TimeSpan.FromSeconds(5) + DeadlineHeartbeat.Period);
+
+        Assert.False(early);
+        Assert.Equal(token, again);
+        Assert.True(token.IsCancellationRequested);
+        Assert.True(deadline.Expired);
+    }
 }
