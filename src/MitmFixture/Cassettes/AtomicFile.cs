@@ -14,6 +14,11 @@ internal static partial class AtomicFile
     /// </summary>
     private static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
 
+    // A process's start time is computed from clock ticks since boot (10 ms on Linux) and the boot
+    // time, so it can read a little later than a file the process wrote at once: a live writer
+    // would be taken for a reused PID. A PID reused within a second of the write is not a real case.
+    private static readonly TimeSpan StartTimeSlack = TimeSpan.FromSeconds(1);
+
     /// <summary>Folders swept in this process: a killed writer is another process, so one sweep per folder is enough.</summary>
     private static readonly ConcurrentDictionary<string, bool> Swept = new(StringComparer.Ordinal);
 
@@ -117,7 +122,7 @@ internal static partial class AtomicFile
 
     /// <summary>
     /// Whether the writer that made <paramref name="file"/> may still run: a process with that PID runs
-    /// and started before the file was written. PIDs are reused quickly (Linux's pid_max is often
+    /// and started before the file was written (give or take <see cref="StartTimeSlack"/>). PIDs are reused quickly (Linux's pid_max is often
     /// 32768 and threads draw from the same numbers), so a process that started later is another one.
     /// </summary>
     private static bool IsRunningSince(int pid, string file)
@@ -125,7 +130,7 @@ internal static partial class AtomicFile
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited && process.StartTime.ToUniversalTime() <= File.GetLastWriteTimeUtc(file);
+            return !process.HasExited && process.StartTime.ToUniversalTime() <= File.GetLastWriteTimeUtc(file) + StartTimeSlack;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
         {
