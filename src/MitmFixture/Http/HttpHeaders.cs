@@ -65,12 +65,28 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
     /// <summary>The values of every field named <paramref name="name"/> (any case), in order.</summary>
     public IReadOnlyList<string> GetAll(string name)
     {
-        var values = new List<string>();
+        // Counted first: called per request, and most names occur once or not at all.
+        var count = 0;
         foreach (var field in _fields)
         {
             if (field.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
             {
-                values.Add(field.Value);
+                count++;
+            }
+        }
+
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var values = new string[count];
+        var next = 0;
+        foreach (var field in _fields)
+        {
+            if (field.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                values[next++] = field.Value;
             }
         }
 
@@ -103,7 +119,7 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
     /// <summary>Replaces every field named <paramref name="name"/> with one, kept at the first one's position.</summary>
     public void Set(string name, string value)
     {
-        var index = _fields.FindIndex(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+        var index = IndexOf(name);
         if (index < 0)
         {
             _fields.Add(new HeaderField(name, value));
@@ -121,8 +137,34 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
     }
 
     /// <summary>Removes every field named <paramref name="name"/>; returns how many were removed.</summary>
-    public int Remove(string name) =>
-        _fields.RemoveAll(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+    public int Remove(string name)
+    {
+        var removed = 0;
+        for (var i = _fields.Count - 1; i >= 0; i--)
+        {
+            if (_fields[i].Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                _fields.RemoveAt(i);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>The first field named <paramref name="name"/> (any case), or -1; a loop, not a lambda, because it runs per request.</summary>
+    private int IndexOf(string name)
+    {
+        for (var i = 0; i < _fields.Count; i++)
+        {
+            if (_fields[i].Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 
     /// <summary>Removes every field.</summary>
     public void Clear() => _fields.Clear();

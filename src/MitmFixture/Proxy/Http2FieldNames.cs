@@ -7,13 +7,28 @@ namespace MitmFixture.Proxy;
 /// their known names over canonical-cased ("User-Agent", "Content-Type"). Lowering them allocated a
 /// string per field per request; the lowered form of each such name is kept instead. Only names with
 /// an uppercase letter are looked up: the two libraries' fixed tables of known names, plus whatever a
-/// server that breaks the rule sends (Kestrel refuses uppercase from clients), so the cache is capped.
+/// server that breaks the rule sends (Kestrel refuses uppercase from clients), so the cache is capped
+/// past ASP.NET Core's known names, which are always in it.
 /// </summary>
 internal static class Http2FieldNames
 {
     private const int MaxCached = 512;
 
-    private static readonly ConcurrentDictionary<string, string> Lowered = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, string> Lowered = Seeded();
+
+    private static readonly int KnownCount = Lowered.Count; // after Lowered: static fields initialise in order
+
+    /// <summary>ASP.NET Core's known names (<see cref="Microsoft.Net.Http.Headers.HeaderNames"/>) always, so odd names a server sends cannot crowd them out past the cap.</summary>
+    private static ConcurrentDictionary<string, string> Seeded()
+    {
+        var known = typeof(Microsoft.Net.Http.Headers.HeaderNames).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => f.GetValue(null))
+            .OfType<string>()
+            .Where(name => name.AsSpan().ContainsAnyInRange('A', 'Z'))
+            .Distinct(StringComparer.Ordinal)
+            .Select(name => new KeyValuePair<string, string>(name, name.ToLowerInvariant()));
+        return new ConcurrentDictionary<string, string>(known, StringComparer.Ordinal);
+    }
 
     public static string Lowercase(string name)
     {
@@ -28,7 +43,7 @@ internal static class Http2FieldNames
         }
 
         lowered = name.ToLowerInvariant();
-        if (Lowered.Count < MaxCached)
+        if (Lowered.Count < KnownCount + MaxCached)
         {
             Lowered.TryAdd(name, lowered);
         }
