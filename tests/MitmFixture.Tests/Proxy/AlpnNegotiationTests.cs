@@ -12,19 +12,8 @@ namespace MitmFixture.Tests.Proxy;
 /// and server would have spoken without the proxy. Real Kestrel servers (h2 + http/1.1, http/1.1 only),
 /// an ALPN-less TLS server, and real clients (HttpClient, curl).
 /// </summary>
-public sealed class AlpnNegotiationTests : IAsyncLifetime
+public sealed class AlpnNegotiationTests : H2UpstreamTests
 {
-    private H2Upstream _upstream = null!; // set in InitializeAsync
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _upstream = await H2Upstream.StartAsync();
-
-    public async ValueTask DisposeAsync() => await _upstream.DisposeAsync();
-
-    private Task<ProxyHarness> StartProxyAsync(Func<ProxyOptions, ProxyOptions>? configure = null) =>
-        ProxyHarness.StartAsync(null, o => (configure?.Invoke(o) ?? o) with { UpstreamTrustedCertificates = [_upstream.Authority] });
-
     /// <summary>HttpClient asking for HTTP/2 but accepting less: it offers h2 and http/1.1.</summary>
     private static HttpRequestMessage OfferingBoth(string url) => new(HttpMethod.Get, url) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
 
@@ -36,7 +25,7 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
         await using var harness = await StartProxyAsync();
         var client = harness.CreateClient();
 
-        using var response = await client.SendAsync(OfferingBoth($"{_upstream.Http11Url}/echo/both"), Cancel);
+        using var response = await client.SendAsync(OfferingBoth($"{Upstream.Http11Url}/echo/both"), Cancel);
         var text = await response.Content.ReadAsStringAsync(Cancel);
 
         Assert.Equal(HttpVersion.Version11, response.Version);
@@ -54,7 +43,7 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
         await using var harness = await StartProxyAsync();
         var client = harness.CreateClient();
 
-        using var response = await client.SendAsync(OfferingBoth($"{_upstream.H2Url}/echo/both"), Cancel);
+        using var response = await client.SendAsync(OfferingBoth($"{Upstream.H2Url}/echo/both"), Cancel);
         var text = await response.Content.ReadAsStringAsync(Cancel);
 
         Assert.Equal(HttpVersion.Version20, response.Version);
@@ -74,7 +63,7 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
 
         for (var i = 0; i < 3; i++)
         {
-            using var response = await client.SendAsync(H2Only($"{_upstream.H2Url}/echo/{i}"), Cancel);
+            using var response = await client.SendAsync(H2Only($"{Upstream.H2Url}/echo/{i}"), Cancel);
             Assert.Equal(HttpVersion.Version20, response.Version);
         }
 
@@ -96,7 +85,7 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
         await using var harness = await StartProxyAsync(o => o with { LoggerFactory = logging });
         var client = harness.CreateClient();
 
-        using var response = await client.SendAsync(OfferingBoth($"{_upstream.H2OnlyUrl}/echo/h2only"), Cancel);
+        using var response = await client.SendAsync(OfferingBoth($"{Upstream.H2OnlyUrl}/echo/h2only"), Cancel);
         var text = await response.Content.ReadAsStringAsync(Cancel);
 
         Assert.Equal(HttpVersion.Version20, response.Version);
@@ -117,7 +106,7 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
         X509Certificate2? presented = null;
         using var client = ClientCapturing(harness, c => presented = c);
 
-        using var response = await client.SendAsync(H2Only($"{_upstream.Http11Url}/echo/translated"), Cancel);
+        using var response = await client.SendAsync(H2Only($"{Upstream.Http11Url}/echo/translated"), Cancel);
         var text = await response.Content.ReadAsStringAsync(Cancel);
 
         Assert.Equal(HttpVersion.Version20, response.Version);
@@ -179,7 +168,7 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
         await using var harness = await StartProxyAsync();
         var ca = harness.WriteCaFile();
 
-        var result = await Curl.RunAsync("--http2", "-x", harness.Proxy.Url.ToString(), "--cacert", ca, "-w", "\nversion=%{http_version}", $"{_upstream.Http11Url}/echo/curl");
+        var result = await Curl.RunAsync("--http2", "-x", harness.Proxy.Url.ToString(), "--cacert", ca, "-w", "\nversion=%{http_version}", $"{Upstream.Http11Url}/echo/curl");
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.StartsWith("HTTP/1.1 GET /echo/curl", result.Stdout, StringComparison.Ordinal);
@@ -190,7 +179,7 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
     [Fact]
     public async Task ReverseMode_ClientOfferingBoth_Http11OnlyServer_SpeaksHttp11()
     {
-        await using var harness = await StartProxyAsync(o => o with { Mode = ProxyMode.Reverse(_upstream.Http11Url) });
+        await using var harness = await StartProxyAsync(o => o with { Mode = ProxyMode.Reverse(Upstream.Http11Url) });
         var client = harness.CreateClient(useProxy: false);
 
         using var response = await client.SendAsync(OfferingBoth($"https://localhost:{harness.Proxy.Port}/echo/reverse"), Cancel);
@@ -203,7 +192,7 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
     public async Task Nghttp_ReverseModeToHttp11OnlyServer_SpeaksH2AndIsTranslated()
     {
         // nghttp offers h2 and its drafts h2-16 and h2-14: the server is offered h2 and http/1.1 only.
-        await using var harness = await StartProxyAsync(o => o with { Mode = ProxyMode.Reverse(_upstream.Http11Url) });
+        await using var harness = await StartProxyAsync(o => o with { Mode = ProxyMode.Reverse(Upstream.Http11Url) });
 
         var result = await Nghttp.RunAsync($"https://localhost:{harness.Proxy.Port}/echo/nghttp", Cancel);
 
@@ -221,14 +210,14 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
         await using var harness = await StartProxyAsync(o => o with { Mode = ProxyMode.Socks5 });
         var ca = harness.WriteCaFile();
 
-        var http11 = await Curl.RunAsync("--http2", "--socks5-hostname", $"127.0.0.1:{harness.Proxy.Port}", "--cacert", ca, "-w", "\nversion=%{http_version}", $"{_upstream.Http11Url}/echo/s5");
-        var h2 = await Curl.RunAsync("--http2", "--socks5-hostname", $"127.0.0.1:{harness.Proxy.Port}", "--cacert", ca, "-w", "\nversion=%{http_version}", $"{_upstream.H2Url}/echo/s5");
+        var http11 = await Curl.RunAsync("--http2", "--socks5-hostname", $"127.0.0.1:{harness.Proxy.Port}", "--cacert", ca, "-w", "\nversion=%{http_version}", $"{Upstream.Http11Url}/echo/s5");
+        var h2 = await Curl.RunAsync("--http2", "--socks5-hostname", $"127.0.0.1:{harness.Proxy.Port}", "--cacert", ca, "-w", "\nversion=%{http_version}", $"{Upstream.H2Url}/echo/s5");
 
         Assert.True(http11.ExitCode == 0, http11.Stderr);
         Assert.EndsWith("version=1.1", http11.Stdout, StringComparison.Ordinal);
         Assert.True(h2.ExitCode == 0, h2.Stderr);
         Assert.EndsWith("version=2", h2.Stdout, StringComparison.Ordinal);
-        Assert.Equal(["http/1.1", "h2"], harness.Proxy.Flows.Snapshot().OrderBy(f => f.Request.Port == _upstream.H2Port).Select(f => f.Client.Alpn));
+        Assert.Equal(["http/1.1", "h2"], harness.Proxy.Flows.Snapshot().OrderBy(f => f.Request.Port == Upstream.H2Port).Select(f => f.Client.Alpn));
     }
 
     [Fact]
@@ -238,7 +227,7 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
         await using var harness = await StartProxyAsync(o => o with { UpstreamCert = false });
         var client = harness.CreateClient();
 
-        using var response = await client.SendAsync(OfferingBoth($"{_upstream.Http11Url}/echo/unsniffed"), Cancel);
+        using var response = await client.SendAsync(OfferingBoth($"{Upstream.Http11Url}/echo/unsniffed"), Cancel);
         var text = await response.Content.ReadAsStringAsync(Cancel);
 
         Assert.Equal(HttpVersion.Version20, response.Version);
@@ -254,7 +243,7 @@ public sealed class AlpnNegotiationTests : IAsyncLifetime
         await using var harness = await StartProxyAsync(o => o with { Http2 = false });
         var client = harness.CreateClient();
 
-        using var response = await client.SendAsync(OfferingBoth($"{_upstream.H2Url}/echo/off"), Cancel);
+        using var response = await client.SendAsync(OfferingBoth($"{Upstream.H2Url}/echo/off"), Cancel);
         var text = await response.Content.ReadAsStringAsync(Cancel);
 
         // Kestrel picks h2 whenever it is offered, so http/1.1 on the server side shows it was not.

@@ -12,18 +12,10 @@ namespace MitmFixture.Tests.Proxy;
 /// h2c with prior knowledge (ClientSession.H2c.cs, ProxyMode's reverse:h2c://) with real clients
 /// (HttpClient, curl, nghttp) against a real Kestrel h2c server.
 /// </summary>
-public sealed class H2cTests : IAsyncLifetime
+public sealed class H2cTests : H2UpstreamTests
 {
-    private H2Upstream _upstream = null!; // set in InitializeAsync
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _upstream = await H2Upstream.StartAsync();
-
-    public async ValueTask DisposeAsync() => await _upstream.DisposeAsync();
-
     private Task<ProxyHarness> ReverseAsync(string target, Func<ProxyOptions, ProxyOptions>? configure = null) =>
-        ProxyHarness.StartAsync(null, o => (configure?.Invoke(o) ?? o) with { Mode = ProxyMode.Parse("reverse:" + target), UpstreamTrustedCertificates = [_upstream.Authority] });
+        ProxyHarness.StartAsync(null, o => (configure?.Invoke(o) ?? o) with { Mode = ProxyMode.Parse("reverse:" + target), UpstreamTrustedCertificates = [Upstream.Authority] });
 
     private static HttpClient PriorKnowledgeClient() => new(new SocketsHttpHandler { UseProxy = false })
     {
@@ -35,18 +27,18 @@ public sealed class H2cTests : IAsyncLifetime
     [Fact]
     public async Task H2cClient_ReverseModeToH2cServer_IsHttp2OnBothSides()
     {
-        await using var harness = await ReverseAsync($"h2c://127.0.0.1:{_upstream.H2cPort}");
+        await using var harness = await ReverseAsync($"h2c://127.0.0.1:{Upstream.H2cPort}");
         using var client = PriorKnowledgeClient();
 
         using var response = await client.PostAsync($"http://127.0.0.1:{harness.Proxy.Port}/echo/h2c?q=1", new StringContent("over h2c"), Cancel);
         var text = await response.Content.ReadAsStringAsync(Cancel);
 
         Assert.Equal(HttpVersion.Version20, response.Version);
-        Assert.Equal($"HTTP/2 POST /echo/h2c?q=1\nhost: 127.0.0.1:{_upstream.H2cPort}\nover h2c", text);
+        Assert.Equal($"HTTP/2 POST /echo/h2c?q=1\nhost: 127.0.0.1:{Upstream.H2cPort}\nover h2c", text);
         var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
         Assert.Equal("HTTP/2.0", flow.Request.HttpVersion);
         Assert.Equal("http", flow.Request.Scheme);
-        Assert.Equal(_upstream.H2cPort, flow.Request.Port);
+        Assert.Equal(Upstream.H2cPort, flow.Request.Port);
         Assert.Equal("over h2c", flow.Request.Text);
         Assert.Equal("HTTP/2.0", flow.Response!.HttpVersion);
         Assert.False(flow.Client.TlsEstablished);
@@ -56,7 +48,7 @@ public sealed class H2cTests : IAsyncLifetime
     [Fact]
     public async Task Http11Client_ReverseModeToH2cServer_IsTranslatedToHttp2_TrailersIncluded()
     {
-        await using var harness = await ReverseAsync($"h2c://127.0.0.1:{_upstream.H2cPort}");
+        await using var harness = await ReverseAsync($"h2c://127.0.0.1:{Upstream.H2cPort}");
         var client = harness.CreateClient(useProxy: false);
 
         var text = await client.GetStringAsync($"http://127.0.0.1:{harness.Proxy.Port}/echo/from-http11", Cancel);
@@ -75,7 +67,7 @@ public sealed class H2cTests : IAsyncLifetime
     [Fact]
     public async Task H2cClient_ReverseModeToTlsH2Server_SpeaksH2OverTlsUpstream()
     {
-        await using var harness = await ReverseAsync(_upstream.H2Url);
+        await using var harness = await ReverseAsync(Upstream.H2Url);
         using var client = PriorKnowledgeClient();
 
         var text = await client.GetStringAsync($"http://127.0.0.1:{harness.Proxy.Port}/echo/to-tls", Cancel);
@@ -91,7 +83,7 @@ public sealed class H2cTests : IAsyncLifetime
     {
         await using var harness = await ProxyHarness.StartAsync(null);
 
-        var result = await Curl.RunAsync("--proxytunnel", "-x", harness.Proxy.Url.ToString(), "--http2-prior-knowledge", $"{_upstream.H2cUrl}/echo/tunnelled");
+        var result = await Curl.RunAsync("--proxytunnel", "-x", harness.Proxy.Url.ToString(), "--http2-prior-knowledge", $"{Upstream.H2cUrl}/echo/tunnelled");
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.StartsWith("HTTP/2 GET /echo/tunnelled\n", result.Stdout, StringComparison.Ordinal);
@@ -104,7 +96,7 @@ public sealed class H2cTests : IAsyncLifetime
     [Trait("Category", "Slow")]
     public async Task Curl_PriorKnowledge_ReverseModeToH2cServer()
     {
-        await using var harness = await ReverseAsync($"h2c://127.0.0.1:{_upstream.H2cPort}");
+        await using var harness = await ReverseAsync($"h2c://127.0.0.1:{Upstream.H2cPort}");
 
         var result = await Curl.RunAsync("--http2-prior-knowledge", "--include", $"http://127.0.0.1:{harness.Proxy.Port}/echo/curl");
 
@@ -118,7 +110,7 @@ public sealed class H2cTests : IAsyncLifetime
     [Trait("Category", "Slow")]
     public async Task Nghttp_ReverseModeToH2cServer_GetsBodyAndTrailers()
     {
-        await using var harness = await ReverseAsync($"h2c://127.0.0.1:{_upstream.H2cPort}");
+        await using var harness = await ReverseAsync($"h2c://127.0.0.1:{Upstream.H2cPort}");
 
         var (exitCode, stdout, stderr) = await Nghttp.RunAsync($"http://127.0.0.1:{harness.Proxy.Port}/trailers", Cancel);
 
@@ -134,7 +126,7 @@ public sealed class H2cTests : IAsyncLifetime
     {
         using var logging = new CapturingLoggerProvider();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logging));
-        await using var harness = await ReverseAsync(_upstream.H2Url, o => o with { Http2 = false, LoggerFactory = factory });
+        await using var harness = await ReverseAsync(Upstream.H2Url, o => o with { Http2 = false, LoggerFactory = factory });
 
         var (goaway, closed) = await SendPrefaceAsync(harness.Proxy.Port);
 
@@ -160,7 +152,7 @@ public sealed class H2cTests : IAsyncLifetime
     [Fact]
     public async Task Http11Client_ReverseMode_StillServedBesideH2c()
     {
-        await using var harness = await ReverseAsync(_upstream.Http11Url);
+        await using var harness = await ReverseAsync(Upstream.Http11Url);
         var client = harness.CreateClient(useProxy: false);
 
         var text = await client.GetStringAsync($"http://127.0.0.1:{harness.Proxy.Port}/echo/plain", Cancel);

@@ -11,16 +11,8 @@ namespace MitmFixture.Tests.Proxy;
 /// Feature addons and recording on HTTP/2 flows, as on HTTP/1.1 ones (issue 21: "every addon work on
 /// HTTP/2 flows exactly as on HTTP/1.1 flows"): h2-only HttpClient through the proxy to a real Kestrel h2 server.
 /// </summary>
-public sealed class Http2FeatureTests : IAsyncLifetime
+public sealed class Http2FeatureTests : H2UpstreamTests
 {
-    private H2Upstream _upstream = null!; // set in InitializeAsync
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _upstream = await H2Upstream.StartAsync();
-
-    public async ValueTask DisposeAsync() => await _upstream.DisposeAsync();
-
     private static HttpRequestMessage H2(string url) => new(HttpMethod.Get, url) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
 
     private async Task<ProxyHarness> StartAsync(FeatureOptions features, IReadOnlyList<ProxyAddon>? extra = null)
@@ -28,14 +20,14 @@ public sealed class Http2FeatureTests : IAsyncLifetime
         var errors = new List<string>();
         var addons = ProxyPipeline.FeaturesFor(new ProxyConfiguration { Features = features }, errors).Build(errors);
         Assert.Empty(errors);
-        return await ProxyHarness.StartAsync(null, o => o with { Addons = [.. addons, .. extra ?? []], UpstreamTrustedCertificates = [_upstream.Authority] });
+        return await ProxyHarness.StartAsync(null, o => o with { Addons = [.. addons, .. extra ?? []], UpstreamTrustedCertificates = [Upstream.Authority] });
     }
 
     [Fact]
     public async Task ModifyHeaders_MixedCaseSpec_AppliesToLowercaseH2Fields_AndTheAddedResponseFieldIsValidH2()
     {
         await using var harness = await StartAsync(new FeatureOptions { ModifyHeaders = ["/~q/X-Api-Key/injected", "|~s|X-From-Proxy|yes"] });
-        using var request = H2($"{_upstream.H2Url}/headers");
+        using var request = H2($"{Upstream.H2Url}/headers");
         request.Headers.Add("x-api-key", "original");
 
         using var response = await harness.CreateClient().SendAsync(request, Cancel);
@@ -51,7 +43,7 @@ public sealed class Http2FeatureTests : IAsyncLifetime
     public async Task Anticomp_AsksForIdentity_OverH2()
     {
         await using var harness = await StartAsync(new FeatureOptions { Anticomp = true });
-        using var request = H2($"{_upstream.H2Url}/headers");
+        using var request = H2($"{Upstream.H2Url}/headers");
         request.Headers.AcceptEncoding.ParseAdd("gzip, br");
 
         using var response = await harness.CreateClient().SendAsync(request, Cancel);
@@ -64,7 +56,7 @@ public sealed class Http2FeatureTests : IAsyncLifetime
     public async Task ModifyBody_RewritesAnH2ResponseBody()
     {
         await using var harness = await StartAsync(new FeatureOptions { ModifyBody = ["/~s/POST/rewritten"] });
-        using var request = H2($"{_upstream.H2Url}/echo/body");
+        using var request = H2($"{Upstream.H2Url}/echo/body");
         request.Method = HttpMethod.Post;
         request.Content = new StringContent("payload");
 
@@ -85,7 +77,7 @@ public sealed class Http2FeatureTests : IAsyncLifetime
             var writer = CassetteWriter.Create(path, Redactor.Default);
             await using (var harness = await StartAsync(new FeatureOptions(), [new RecordingAddon(writer)]))
             {
-                using var request = H2($"{_upstream.H2Url}/headers");
+                using var request = H2($"{Upstream.H2Url}/headers");
                 request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "client-secret-token");
                 request.Headers.Add("cookie", "sid=client-secret-cookie");
                 using var response = await harness.CreateClient().SendAsync(request, Cancel);

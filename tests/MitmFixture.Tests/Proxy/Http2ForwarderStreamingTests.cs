@@ -10,27 +10,19 @@ namespace MitmFixture.Tests.Proxy;
 /// <c>reverse:h2c://</c>; h2-only TLS servers take the same path): bodies past the threshold stream
 /// both ways instead of being held or refused.
 /// </summary>
-public sealed class Http2ForwarderStreamingTests : IAsyncLifetime
+public sealed class Http2ForwarderStreamingTests : H2UpstreamTests
 {
     private const long Threshold = 1024;
 
-    private H2Upstream _upstream = null!; // set in InitializeAsync
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _upstream = await H2Upstream.StartAsync();
-
-    public async ValueTask DisposeAsync() => await _upstream.DisposeAsync();
-
     private Task<ProxyHarness> ReverseAsync(string target, long? streamLargeBodies = Threshold) =>
-        ProxyHarness.StartAsync(null, o => o with { Mode = ProxyMode.Parse("reverse:" + target), StreamLargeBodies = streamLargeBodies, UpstreamTrustedCertificates = [_upstream.Authority] });
+        ProxyHarness.StartAsync(null, o => o with { Mode = ProxyMode.Parse("reverse:" + target), StreamLargeBodies = streamLargeBodies, UpstreamTrustedCertificates = [Upstream.Authority] });
 
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task LargeUpload_StreamsToTheH2cServer_WholeAndInOrder(bool chunked)
     {
-        await using var harness = await ReverseAsync("h2c://127.0.0.1:" + _upstream.H2cPort);
+        await using var harness = await ReverseAsync("h2c://127.0.0.1:" + Upstream.H2cPort);
         var client = harness.CreateClient(useProxy: false);
         var payload = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 20_000).Select(i => $"{i:D6}\n"))); // 140 KB
         using var content = new ByteArrayContent(payload);
@@ -45,7 +37,7 @@ public sealed class Http2ForwarderStreamingTests : IAsyncLifetime
         var echoed = await response.Content.ReadAsByteArrayAsync(Cancel);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var head = Encoding.ASCII.GetBytes($"HTTP/2 POST /echo/up\nhost: 127.0.0.1:{_upstream.H2cPort}\n");
+        var head = Encoding.ASCII.GetBytes($"HTTP/2 POST /echo/up\nhost: 127.0.0.1:{Upstream.H2cPort}\n");
         Assert.Equal([.. head, .. payload], echoed);
         var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
         Assert.True(flow.Request.Stream);
@@ -55,7 +47,7 @@ public sealed class Http2ForwarderStreamingTests : IAsyncLifetime
     [Fact]
     public async Task LargeDownload_WithALength_StreamsWithThatLength()
     {
-        await using var harness = await ReverseAsync("h2c://127.0.0.1:" + _upstream.H2cPort);
+        await using var harness = await ReverseAsync("h2c://127.0.0.1:" + Upstream.H2cPort);
         var client = harness.CreateClient(useProxy: false);
 
         using var response = await client.GetAsync($"http://127.0.0.1:{harness.Proxy.Port}/bytes/300000", HttpCompletionOption.ResponseHeadersRead, Cancel);
@@ -71,7 +63,7 @@ public sealed class Http2ForwarderStreamingTests : IAsyncLifetime
     [Fact]
     public async Task StreamedAnswerWithoutLength_IsChunked_AndTheServersTrailersFollow()
     {
-        await using var harness = await ReverseAsync("h2c://127.0.0.1:" + _upstream.H2cPort, streamLargeBodies: 8);
+        await using var harness = await ReverseAsync("h2c://127.0.0.1:" + Upstream.H2cPort, streamLargeBodies: 8);
         var client = harness.CreateClient(useProxy: false);
 
         using var response = await client.GetAsync($"http://127.0.0.1:{harness.Proxy.Port}/trailers", Cancel);
@@ -90,7 +82,7 @@ public sealed class Http2ForwarderStreamingTests : IAsyncLifetime
     {
         await using var harness = await ProxyHarness.StartAsync(null, o => o with
         {
-            Mode = ProxyMode.Parse("reverse:h2c://127.0.0.1:" + _upstream.H2cPort),
+            Mode = ProxyMode.Parse("reverse:h2c://127.0.0.1:" + Upstream.H2cPort),
             Limits = o.Limits with { MaxBufferedBodyBytes = 64 * 1024 },
         });
         var client = harness.CreateClient(useProxy: false);

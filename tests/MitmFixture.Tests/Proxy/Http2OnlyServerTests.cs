@@ -10,19 +10,8 @@ namespace MitmFixture.Tests.Proxy;
 /// HTTP/1.1 clients of a TLS server that speaks only HTTP/2 (it refuses a handshake offering only
 /// http/1.1): the proxy learns it (UpstreamConnector's probe) and translates through the h2 forwarder.
 /// </summary>
-public sealed class Http2OnlyServerTests : IAsyncLifetime
+public sealed class Http2OnlyServerTests : H2UpstreamTests
 {
-    private H2Upstream _upstream = null!; // set in InitializeAsync
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _upstream = await H2Upstream.StartAsync();
-
-    public async ValueTask DisposeAsync() => await _upstream.DisposeAsync();
-
-    private Task<ProxyHarness> StartProxyAsync(Func<ProxyOptions, ProxyOptions>? configure = null) =>
-        ProxyHarness.StartAsync(null, o => (configure?.Invoke(o) ?? o) with { UpstreamTrustedCertificates = [_upstream.Authority] });
-
     [Fact]
     public async Task Http11Client_ThroughConnect_IsTranslatedToH2_AndTheSniffLearnsTheCertificate()
     {
@@ -31,12 +20,12 @@ public sealed class Http2OnlyServerTests : IAsyncLifetime
         await using var harness = await StartProxyAsync(o => o with { LoggerFactory = factory });
         var client = harness.CreateClient(); // HTTP/1.1, ALPN http/1.1 only
 
-        using var first = await client.PostAsync($"{_upstream.H2OnlyUrl}/echo/one", new StringContent("over h1"), Cancel);
+        using var first = await client.PostAsync($"{Upstream.H2OnlyUrl}/echo/one", new StringContent("over h1"), Cancel);
         var firstText = await first.Content.ReadAsStringAsync(Cancel);
-        var secondText = await client.GetStringAsync($"{_upstream.H2OnlyUrl}/echo/two", Cancel);
+        var secondText = await client.GetStringAsync($"{Upstream.H2OnlyUrl}/echo/two", Cancel);
 
         Assert.Equal(HttpVersion.Version11, first.Version);
-        Assert.Equal($"HTTP/2 POST /echo/one\nhost: localhost:{_upstream.H2OnlyPort}\nover h1", firstText);
+        Assert.Equal($"HTTP/2 POST /echo/one\nhost: localhost:{Upstream.H2OnlyPort}\nover h1", firstText);
         Assert.StartsWith("HTTP/2 GET /echo/two\n", secondText, StringComparison.Ordinal);
         var flows = harness.Proxy.Flows.Snapshot();
         Assert.Equal(2, flows.Count);
@@ -48,14 +37,14 @@ public sealed class Http2OnlyServerTests : IAsyncLifetime
             Assert.Equal("h2", flow.Server.Alpn);
             Assert.Null(flow.Error);
         });
-        Assert.Single(logging.Entries, e => e.EventId.Id == 35 && e.Message.Contains($"localhost:{_upstream.H2OnlyPort} speaks only HTTP/2", StringComparison.Ordinal));
+        Assert.Single(logging.Entries, e => e.EventId.Id == 35 && e.Message.Contains($"localhost:{Upstream.H2OnlyPort} speaks only HTTP/2", StringComparison.Ordinal));
         Assert.DoesNotContain(logging.Entries, e => e.Message.Contains("Upstream certificate sniffing", StringComparison.Ordinal)); // the probe's certificate was used
     }
 
     [Fact]
     public async Task Http11Client_ReverseMode_TranslatedWithTrailersAsChunkedTrailers()
     {
-        await using var harness = await StartProxyAsync(o => o with { Mode = ProxyMode.Parse("reverse:" + _upstream.H2OnlyUrl) });
+        await using var harness = await StartProxyAsync(o => o with { Mode = ProxyMode.Parse("reverse:" + Upstream.H2OnlyUrl) });
         var client = harness.CreateClient(useProxy: false);
 
         using var response = await client.GetAsync($"http://127.0.0.1:{harness.Proxy.Port}/trailers", HttpCompletionOption.ResponseContentRead, Cancel);
@@ -75,7 +64,7 @@ public sealed class Http2OnlyServerTests : IAsyncLifetime
         await using var harness = await StartProxyAsync();
         var ca = harness.WriteCaFile();
 
-        var result = await Curl.RunAsync("--http1.1", "-x", harness.Proxy.Url.ToString(), "--cacert", ca, "-w", "\nversion=%{http_version}", $"{_upstream.H2OnlyUrl}/echo/curl");
+        var result = await Curl.RunAsync("--http1.1", "-x", harness.Proxy.Url.ToString(), "--cacert", ca, "-w", "\nversion=%{http_version}", $"{Upstream.H2OnlyUrl}/echo/curl");
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.StartsWith("HTTP/2 GET /echo/curl", result.Stdout, StringComparison.Ordinal);
@@ -85,7 +74,7 @@ public sealed class Http2OnlyServerTests : IAsyncLifetime
     [Fact]
     public async Task WebSocketHandshake_ToH2OnlyServer_Gets502NamingWhy()
     {
-        await using var harness = await StartProxyAsync(o => o with { Mode = ProxyMode.Parse("reverse:" + _upstream.H2OnlyUrl) });
+        await using var harness = await StartProxyAsync(o => o with { Mode = ProxyMode.Parse("reverse:" + Upstream.H2OnlyUrl) });
         using var socket = new ClientWebSocket();
 
         await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri($"ws://127.0.0.1:{harness.Proxy.Port}/ws"), Cancel));
@@ -99,14 +88,14 @@ public sealed class Http2OnlyServerTests : IAsyncLifetime
     [Fact]
     public async Task Http2Off_TheServersRefusalStands()
     {
-        await using var harness = await StartProxyAsync(o => o with { Http2 = false, Mode = ProxyMode.Parse("reverse:" + _upstream.H2OnlyUrl) });
+        await using var harness = await StartProxyAsync(o => o with { Http2 = false, Mode = ProxyMode.Parse("reverse:" + Upstream.H2OnlyUrl) });
         var client = harness.CreateClient(useProxy: false);
 
         using var response = await client.GetAsync($"http://127.0.0.1:{harness.Proxy.Port}/echo/off", Cancel);
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
-        Assert.Contains($"TLS handshake with localhost:{_upstream.H2OnlyPort} failed", flow.Error!.Message, StringComparison.Ordinal);
-        Assert.Equal(0, _upstream.Requests);
+        Assert.Contains($"TLS handshake with localhost:{Upstream.H2OnlyPort} failed", flow.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal(0, Upstream.Requests);
     }
 }

@@ -13,17 +13,9 @@ namespace MitmFixture.Tests.Proxy;
 /// streams of its connection go on, and a client that resets it or closes the connection ends it.
 /// Real HttpClient (one handler: one connection, many streams) and a real Kestrel h2 server.
 /// </summary>
-public sealed class Http2PauseTests : IAsyncLifetime
+public sealed class Http2PauseTests : H2UpstreamTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
-
-    private H2Upstream _upstream = null!; // set in InitializeAsync
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _upstream = await H2Upstream.StartAsync();
-
-    public async ValueTask DisposeAsync() => await _upstream.DisposeAsync();
 
     private static HttpRequestMessage H2Get(string url) => new(HttpMethod.Get, url) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
 
@@ -32,9 +24,9 @@ public sealed class Http2PauseTests : IAsyncLifetime
         var addon = new InterceptAddon(FlowFilter.Parse(filter));
         var paused = new TaskCompletionSource<Flow>(TaskCreationOptions.RunContinuationsAsynchronously);
         addon.FlowIntercepted += f => paused.TrySetResult(f);
-        var harness = await ProxyHarness.StartAsync(null, o => o with { Addons = [addon], UpstreamTrustedCertificates = [_upstream.Authority] });
+        var harness = await ProxyHarness.StartAsync(null, o => o with { Addons = [addon], UpstreamTrustedCertificates = [Upstream.Authority] });
         var client = createClient?.Invoke(harness) ?? harness.CreateClient();
-        using (var warm = await client.SendAsync(H2Get($"{_upstream.H2Url}/echo/warm-up"), Cancel))
+        using (var warm = await client.SendAsync(H2Get($"{Upstream.H2Url}/echo/warm-up"), Cancel))
         {
             Assert.Equal(HttpVersion.Version20, warm.Version); // one h2 connection from here on; the next requests are its streams
         }
@@ -50,9 +42,9 @@ public sealed class Http2PauseTests : IAsyncLifetime
         var (harness, client, paused) = await StartAsync(filter);
         await using var _ = harness;
 
-        var parked = client.SendAsync(H2Get($"{_upstream.H2Url}/echo/paused"), Cancel);
+        var parked = client.SendAsync(H2Get($"{Upstream.H2Url}/echo/paused"), Cancel);
         var flow = await paused.Task.WaitAsync(Patience, Cancel);
-        var others = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => client.SendAsync(H2Get($"{_upstream.H2Url}/echo/free{i}"), Cancel))).WaitAsync(Patience, Cancel);
+        var others = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => client.SendAsync(H2Get($"{Upstream.H2Url}/echo/free{i}"), Cancel))).WaitAsync(Patience, Cancel);
 
         Assert.All(others, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         Assert.False(parked.IsCompleted);
@@ -93,10 +85,10 @@ public sealed class Http2PauseTests : IAsyncLifetime
     {
         var (harness, client, paused) = await StartAsync(filter);
         await using var _ = harness;
-        var served = _upstream.Requests;
+        var served = Upstream.Requests;
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Cancel);
 
-        var parked = client.SendAsync(H2Get($"{_upstream.H2Url}/echo/paused"), giveUp.Token);
+        var parked = client.SendAsync(H2Get($"{Upstream.H2Url}/echo/paused"), giveUp.Token);
         var flow = await paused.Task.WaitAsync(Patience, Cancel);
         await giveUp.CancelAsync(); // SocketsHttpHandler sends RST_STREAM (CANCEL)
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => parked);
@@ -105,8 +97,8 @@ public sealed class Http2PauseTests : IAsyncLifetime
         Assert.Equal(ClientSession.StreamResetMessage, flow.Error!.Message);
         Assert.True(flow.Killed);
         flow.Resume(); // too late: nothing goes on
-        Assert.Equal(served + serverRequests, _upstream.Requests);
-        using var after = await client.SendAsync(H2Get($"{_upstream.H2Url}/echo/after"), Cancel); // the connection lives on
+        Assert.Equal(served + serverRequests, Upstream.Requests);
+        using var after = await client.SendAsync(H2Get($"{Upstream.H2Url}/echo/after"), Cancel); // the connection lives on
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
 
@@ -117,9 +109,9 @@ public sealed class Http2PauseTests : IAsyncLifetime
         var (harness, client, paused) = await StartAsync("~q & ~u /paused", h => SocketKeepingClient(h, s => socket = s));
         await using var _ = harness;
         using var __ = client;
-        var served = _upstream.Requests;
+        var served = Upstream.Requests;
 
-        var parked = client.SendAsync(H2Get($"{_upstream.H2Url}/echo/paused"), Cancel);
+        var parked = client.SendAsync(H2Get($"{Upstream.H2Url}/echo/paused"), Cancel);
         var flow = await paused.Task.WaitAsync(Patience, Cancel);
         socket!.Shutdown(SocketShutdown.Both); // the TCP connection ends under the stream, with no RST_STREAM before it (disposing HttpClient would reset its streams first)
         await Assert.ThrowsAnyAsync<Exception>(() => parked);
@@ -127,6 +119,6 @@ public sealed class Http2PauseTests : IAsyncLifetime
         await Eventually.TrueAsync(() => !flow.Live);
         Assert.Equal(ClientSession.ClientDisconnectedMessage, flow.Error!.Message);
         Assert.True(flow.Killed);
-        Assert.Equal(served, _upstream.Requests);
+        Assert.Equal(served, Upstream.Requests);
     }
 }

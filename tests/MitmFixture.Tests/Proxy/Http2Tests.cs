@@ -1,22 +1,12 @@
 using System.Diagnostics;
 using System.Net;
-using MitmFixture.Proxy;
 using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Proxy;
 
 /// <summary>HTTP/2 clients through the proxy (ClientSession.Http2.cs, Http2Front, Http2Upstream) against a real Kestrel h2 server.</summary>
-public sealed class Http2Tests : IAsyncLifetime
+public sealed class Http2Tests : H2UpstreamTests
 {
-    private H2Upstream _upstream = null!; // set in InitializeAsync
-
-    public async ValueTask InitializeAsync() => _upstream = await H2Upstream.StartAsync();
-
-    public async ValueTask DisposeAsync() => await _upstream.DisposeAsync();
-
-    private Task<ProxyHarness> StartProxyAsync(Func<ProxyOptions, ProxyOptions>? configure = null) =>
-        ProxyHarness.StartAsync(null, o => (configure?.Invoke(o) ?? o) with { UpstreamTrustedCertificates = [_upstream.Authority] });
-
     private static HttpRequestMessage H2Get(string url) => new(HttpMethod.Get, url) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
 
     [Fact]
@@ -25,18 +15,18 @@ public sealed class Http2Tests : IAsyncLifetime
         await using var harness = await StartProxyAsync();
         var client = harness.CreateClient();
 
-        using var response = await client.SendAsync(H2Get($"{_upstream.H2Url}/echo/a?q=1"), TestContext.Current.CancellationToken);
+        using var response = await client.SendAsync(H2Get($"{Upstream.H2Url}/echo/a?q=1"), TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpVersion.Version20, response.Version);
-        Assert.StartsWith("HTTP/2 GET /echo/a?q=1\nhost: localhost:" + _upstream.H2Port, text, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/2 GET /echo/a?q=1\nhost: localhost:" + Upstream.H2Port, text, StringComparison.Ordinal);
         var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
         Assert.Equal("HTTP/2.0", flow.Request.HttpVersion);
         Assert.Equal("https", flow.Request.Scheme);
         Assert.Equal("localhost", flow.Request.Host);
-        Assert.Equal(_upstream.H2Port, flow.Request.Port);
+        Assert.Equal(Upstream.H2Port, flow.Request.Port);
         Assert.Equal("/echo/a?q=1", flow.Request.Path);
-        Assert.Equal($"localhost:{_upstream.H2Port}", flow.Request.Headers.Get("host"));
+        Assert.Equal($"localhost:{Upstream.H2Port}", flow.Request.Headers.Get("host"));
         Assert.All(flow.Request.Headers, field => Assert.Equal(field.Name.ToLowerInvariant(), field.Name));
         Assert.Equal("HTTP/2.0", flow.Response!.HttpVersion);
         Assert.Equal("h2-upstream", flow.Response.Headers.Get("x-served-by"));
@@ -52,12 +42,12 @@ public sealed class Http2Tests : IAsyncLifetime
         var timeout = TimeSpan.FromSeconds(60);
         await using var harness = await StartProxyAsync(o => o with { TimeProvider = time, Limits = o.Limits with { ResponseTimeout = timeout } });
         var client = harness.CreateClient();
-        using (await client.SendAsync(H2Get($"{_upstream.H2Url}/echo/warm"), TestContext.Current.CancellationToken))
+        using (await client.SendAsync(H2Get($"{Upstream.H2Url}/echo/warm"), TestContext.Current.CancellationToken))
         {
             // Both connections are up before the fake clock moves, so only the response waits on it.
         }
 
-        var request = client.SendAsync(H2Get($"{_upstream.H2Url}/slow/600000"), TestContext.Current.CancellationToken);
+        var request = client.SendAsync(H2Get($"{Upstream.H2Url}/slow/600000"), TestContext.Current.CancellationToken);
         var waited = await time.AdvanceUntilAsync(() => request.IsCompleted, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(3));
         using var answer = await request;
 
@@ -74,14 +64,14 @@ public sealed class Http2Tests : IAsyncLifetime
         await using var harness = await StartProxyAsync();
         var client = harness.CreateClient();
 
-        using var request = H2Get($"{_upstream.Http11Url}/echo/post");
+        using var request = H2Get($"{Upstream.Http11Url}/echo/post");
         request.Method = HttpMethod.Post;
         request.Content = new StringContent("hello over h2");
         using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpVersion.Version20, response.Version);
-        Assert.Equal("HTTP/1.1 POST /echo/post\nhost: localhost:" + _upstream.Http11Port + "\nhello over h2", text);
+        Assert.Equal("HTTP/1.1 POST /echo/post\nhost: localhost:" + Upstream.Http11Port + "\nhello over h2", text);
         var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
         Assert.Equal("HTTP/2.0", flow.Request.HttpVersion);
         Assert.Equal("hello over h2", flow.Request.Text);
@@ -95,7 +85,7 @@ public sealed class Http2Tests : IAsyncLifetime
         await using var harness = await StartProxyAsync();
         var client = harness.CreateClient();
 
-        using var response = await client.SendAsync(H2Get($"{_upstream.H2Url}/trailers"), TestContext.Current.CancellationToken);
+        using var response = await client.SendAsync(H2Get($"{Upstream.H2Url}/trailers"), TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal("body before trailers", text);
@@ -110,11 +100,11 @@ public sealed class Http2Tests : IAsyncLifetime
         await using var harness = await StartProxyAsync();
         var client = harness.CreateClient();
         var cancel = TestContext.Current.CancellationToken;
-        await client.SendAsync(H2Get($"{_upstream.H2Url}/echo/warm-up"), cancel); // one connection, then many streams on it
+        await client.SendAsync(H2Get($"{Upstream.H2Url}/echo/warm-up"), cancel); // one connection, then many streams on it
 
         var clock = Stopwatch.StartNew();
-        var slow = client.SendAsync(H2Get($"{_upstream.H2Url}/slow/1500"), cancel);
-        var fast = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => client.SendAsync(H2Get($"{_upstream.H2Url}/bytes/{100_000 + i}"), cancel)));
+        var slow = client.SendAsync(H2Get($"{Upstream.H2Url}/slow/1500"), cancel);
+        var fast = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => client.SendAsync(H2Get($"{Upstream.H2Url}/bytes/{100_000 + i}"), cancel)));
         var fastDone = clock.Elapsed;
         using var slowResponse = await slow;
 
@@ -137,8 +127,8 @@ public sealed class Http2Tests : IAsyncLifetime
         await using var harness = await StartProxyAsync(o => o with { Http2 = false });
         var client = harness.CreateClient();
 
-        await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(H2Get($"{_upstream.H2Url}/echo/refused"), TestContext.Current.CancellationToken));
-        var text = await client.GetStringAsync($"{_upstream.H2Url}/echo/plain", TestContext.Current.CancellationToken);
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(H2Get($"{Upstream.H2Url}/echo/refused"), TestContext.Current.CancellationToken));
+        var text = await client.GetStringAsync($"{Upstream.H2Url}/echo/plain", TestContext.Current.CancellationToken);
 
         Assert.StartsWith("HTTP/1.1 GET /echo/plain", text, StringComparison.Ordinal);
     }
@@ -149,7 +139,7 @@ public sealed class Http2Tests : IAsyncLifetime
         await using var harness = await StartProxyAsync();
         var ca = harness.WriteCaFile();
 
-        var result = await Curl.RunAsync("--http2", "-x", harness.Proxy.Url.ToString(), "--cacert", ca, "-w", "\nversion=%{http_version}", $"{_upstream.H2Url}/echo/curl");
+        var result = await Curl.RunAsync("--http2", "-x", harness.Proxy.Url.ToString(), "--cacert", ca, "-w", "\nversion=%{http_version}", $"{Upstream.H2Url}/echo/curl");
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.StartsWith("HTTP/2 GET /echo/curl", result.Stdout, StringComparison.Ordinal);

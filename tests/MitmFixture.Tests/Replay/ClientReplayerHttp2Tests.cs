@@ -1,26 +1,14 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using MitmFixture.Flows;
-using MitmFixture.Proxy;
 using MitmFixture.Replay;
 using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Replay;
 
 /// <summary>Client-side replay of flows recorded over HTTP/2, against a real Kestrel server (h2 over TLS, and HTTP/1.1 only).</summary>
-public sealed class ClientReplayerHttp2Tests : IAsyncLifetime
+public sealed class ClientReplayerHttp2Tests : H2UpstreamTests
 {
-    private H2Upstream _upstream = null!; // set in InitializeAsync
-
-    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _upstream = await H2Upstream.StartAsync();
-
-    public async ValueTask DisposeAsync() => await _upstream.DisposeAsync();
-
-    private Task<ProxyHarness> StartProxyAsync(Func<ProxyOptions, ProxyOptions>? configure = null) =>
-        ProxyHarness.StartAsync(null, o => (configure?.Invoke(o) ?? o) with { UpstreamTrustedCertificates = [_upstream.Authority] });
-
     private static HttpRequestMessage H2(HttpMethod method, string url, string? body = null) => new(method, url)
     {
         Version = HttpVersion.Version20,
@@ -49,17 +37,17 @@ public sealed class ClientReplayerHttp2Tests : IAsyncLifetime
     public async Task RecordedH2Flows_AreReplayedOverH2_TrailersIncluded()
     {
         var recorded = await RecordAsync(
-            H2(HttpMethod.Get, $"{_upstream.H2Url}/echo/a?x=1"),
-            H2(HttpMethod.Post, $"{_upstream.H2Url}/echo/post", "posted again"),
-            H2(HttpMethod.Get, $"{_upstream.H2Url}/trailers"));
+            H2(HttpMethod.Get, $"{Upstream.H2Url}/echo/a?x=1"),
+            H2(HttpMethod.Post, $"{Upstream.H2Url}/echo/post", "posted again"),
+            H2(HttpMethod.Get, $"{Upstream.H2Url}/trailers"));
         Assert.All(recorded, f => Assert.Equal("HTTP/2.0", f.Request.HttpVersion));
         await using var replayer = await StartProxyAsync();
-        var before = _upstream.Requests;
+        var before = Upstream.Requests;
 
         var result = await ClientReplayer.RunAsync(recorded, replayer.Proxy.ReplayAsync, cancellationToken: Cancel);
 
         Assert.Equal(0, result.Failed);
-        Assert.Equal(before + 3, _upstream.Requests);
+        Assert.Equal(before + 3, Upstream.Requests);
         Assert.All(result.Flows, f => Assert.Equal("HTTP/2.0", f.Response!.HttpVersion));
         Assert.All(result.Flows, f => Assert.Equal("h2", f.Server.Alpn));
         Assert.All(result.Flows, f => Assert.Equal(ReplayKind.Request, f.Replay));
@@ -73,7 +61,7 @@ public sealed class ClientReplayerHttp2Tests : IAsyncLifetime
     [Fact]
     public async Task RecordedH2Flow_ServerNowSpeaksOnlyHttp11_IsReplayedOverHttp11AndTheLogSaysWhy()
     {
-        var recorded = await RecordAsync(H2(HttpMethod.Get, $"{_upstream.Http11Url}/echo/downgraded"));
+        var recorded = await RecordAsync(H2(HttpMethod.Get, $"{Upstream.Http11Url}/echo/downgraded"));
         Assert.Equal("HTTP/2.0", Assert.Single(recorded).Request.HttpVersion);
         var logs = new CapturingLoggerProvider();
         using var logging = LoggerFactory.Create(b => b.AddProvider(logs));
@@ -91,7 +79,7 @@ public sealed class ClientReplayerHttp2Tests : IAsyncLifetime
     [Fact]
     public async Task RecordedH2Flow_Http2Off_IsReplayedOverHttp11()
     {
-        var recorded = await RecordAsync(H2(HttpMethod.Get, $"{_upstream.H2Url}/echo/no-h2"));
+        var recorded = await RecordAsync(H2(HttpMethod.Get, $"{Upstream.H2Url}/echo/no-h2"));
         await using var replayer = await StartProxyAsync(o => o with { Http2 = false });
 
         var flow = await replayer.Proxy.ReplayAsync(recorded[0].Request.Clone(), Cancel);
@@ -103,7 +91,7 @@ public sealed class ClientReplayerHttp2Tests : IAsyncLifetime
     [Fact]
     public async Task RecordedHttp11Flow_ToAnH2Server_StaysHttp11()
     {
-        var recorded = await RecordAsync(new HttpRequestMessage(HttpMethod.Get, $"{_upstream.H2Url}/echo/http11"));
+        var recorded = await RecordAsync(new HttpRequestMessage(HttpMethod.Get, $"{Upstream.H2Url}/echo/http11"));
         Assert.Equal("HTTP/1.1", Assert.Single(recorded).Request.HttpVersion);
         await using var replayer = await StartProxyAsync();
 
