@@ -59,7 +59,8 @@ internal static class CassetteUpkeepCommands
             var code = ForEach(parse.GetValue(cassettes)!, (path, cassette) =>
             {
                 var text = File.ReadAllText(path);
-                var findings = SecretScanner.Scan(text, values).Concat(SecretScanner.ScanLearned(text, cassette.Flows, Redactor.Default)).Concat(SecretScanner.ScanBase64(text, cassette.Flows, Redactor.Default, values));
+                var learned = SecretScanner.Learn(cassette.Flows, Redactor.Default);
+                var findings = SecretScanner.Scan(text, values).Concat(SecretScanner.ScanLearned(text, learned)).Concat(SecretScanner.ScanBase64(text, cassette.Flows, learned, values));
                 foreach (var finding in findings.DistinctBy(f => (f.Line, f.What)).OrderBy(f => f.Line))
                 {
                     Console.WriteLine($"{path}:{finding.Line}: {finding.What}");

@@ -16,8 +16,8 @@ internal static partial class SecretScanner
 {
     public sealed record Finding(int Line, string What);
 
-    /// <summary>The lines where a secret learned from <paramref name="flows"/> (as redaction would learn it) still stands.</summary>
-    public static IEnumerable<Finding> ScanLearned(string text, IReadOnlyList<Flow> flows, Redactor redactor)
+    /// <summary>The secrets <paramref name="flows"/> show, learned once as redaction would learn them, for <see cref="ScanLearned"/> and <see cref="ScanBase64"/>.</summary>
+    public static RedactionSession Learn(IReadOnlyList<Flow> flows, Redactor redactor)
     {
         var session = redactor.StartSession();
         foreach (var flow in flows)
@@ -25,6 +25,12 @@ internal static partial class SecretScanner
             session.Learn(flow);
         }
 
+        return session;
+    }
+
+    /// <summary>The lines where a secret <paramref name="session"/> learned (<see cref="Learn"/>) still stands.</summary>
+    public static IEnumerable<Finding> ScanLearned(string text, RedactionSession session)
+    {
         var lines = text.Split('\n');
         foreach (var (secret, placeholder) in session.Secrets)
         {
@@ -45,17 +51,11 @@ internal static partial class SecretScanner
 
     /// <summary>
     /// The lines where a cassette holds, as base64 (gRPC messages, binary WebSocket messages, binary
-    /// bodies), bytes that contain a secret learned from <paramref name="flows"/> or a named value:
-    /// a line search sees such a secret only at some offsets of its base64 form.
+    /// bodies), bytes that contain a secret <paramref name="session"/> learned from <paramref name="flows"/>
+    /// or a named value: a line search sees such a secret only at some offsets of its base64 form.
     /// </summary>
-    public static IEnumerable<Finding> ScanBase64(string text, IReadOnlyList<Flow> flows, Redactor redactor, IReadOnlyList<(string Name, string Value)> values)
+    public static IEnumerable<Finding> ScanBase64(string text, IReadOnlyList<Flow> flows, RedactionSession session, IReadOnlyList<(string Name, string Value)> values)
     {
-        var session = redactor.StartSession();
-        foreach (var flow in flows)
-        {
-            session.Learn(flow);
-        }
-
         var needles = session.Secrets.Select(s => (Bytes: Encoding.UTF8.GetBytes(s.Key), What: $"a secret redaction would replace by {s.Value}"))
             .Concat(values.Select(v => (Bytes: Encoding.UTF8.GetBytes(v.Value), What: $"the value of ${v.Name}")))
             .ToList();

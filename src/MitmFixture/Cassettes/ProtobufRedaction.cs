@@ -34,6 +34,7 @@ internal static class ProtobufRedaction
                 return false;
             }
 
+            var tagEnd = at;
             switch (tag & 0x7)
             {
                 case 0: // varint
@@ -64,8 +65,6 @@ internal static class ProtobufRedaction
                     }
 
                     changed = true;
-                    var tagEnd = fieldStart;
-                    TryReadVarint(message, ref tagEnd, out _); // read above
                     AddRange(output, message[fieldStart..tagEnd]);
                     WriteVarint(output, (ulong)replaced.Length);
                     output.AddRange(replaced);

@@ -111,20 +111,26 @@ internal sealed partial class ClientSession
         {
             var keepClient = await StreamResponseAsync(flow, client, upstream.Connection.Reader, serverFraming, decoder, streamed.Prefix);
             await FinishServerAsync(flow, upstream, serverKeepsAlive);
-            response.TimestampEnd = _context.Time.GetUtcNow();
-            await _pipeline.ResponseAsync(flow, Shutdown);
-            if (flow.Killed)
-            {
-                // Too late to hold the response back (it is already sent), but a kill still closes the connection.
-                await KilledAsync(flow);
-                return false;
-            }
-
-            return keepClient;
+            return await FinishStreamedResponseAsync(flow, keepClient);
         }
 
         await FinishServerAsync(flow, upstream, serverKeepsAlive);
         return await DeliverHeldResponseAsync(flow, client);
+    }
+
+    /// <summary>A response already streamed to the client: the response hook. False when the flow was killed or the client connection must close.</summary>
+    private async ValueTask<bool> FinishStreamedResponseAsync(Flow flow, bool keepClient)
+    {
+        flow.Response!.TimestampEnd = _context.Time.GetUtcNow(); // set by the caller
+        await _pipeline.ResponseAsync(flow, Shutdown);
+        if (flow.Killed)
+        {
+            // Too late to hold the response back (it is already sent), but a kill still closes the connection.
+            await KilledAsync(flow);
+            return false;
+        }
+
+        return keepClient;
     }
 
     /// <summary>A response read whole: the response hook, then the client gets it. False when the flow was killed.</summary>
@@ -174,10 +180,11 @@ internal sealed partial class ClientSession
 
         var threshold = _context.Options.StreamLargeBodies;
         await using var serverBody = await answer.OpenBodyAsync();
+        var declared = DeclaredLength(response);
         var prefix = Array.Empty<byte>();
-        if (!response.Stream && !(DeclaredLength(response) > threshold))
+        if (!response.Stream && !(declared > threshold))
         {
-            var (data, complete) = await ReadServerAsync(() => ReadWholeAsync(serverBody, threshold ?? Limits.MaxBufferedBodyBytes, Limits.ResponseTimeout, answer.Token, DeclaredLength(response)), Shutdown);
+            var (data, complete) = await ReadServerAsync(() => ReadWholeAsync(serverBody, threshold ?? Limits.MaxBufferedBodyBytes, Limits.ResponseTimeout, answer.Token, declared), Shutdown);
             if (complete)
             {
                 response.Body = data;
@@ -195,7 +202,7 @@ internal sealed partial class ClientSession
 
         response.Stream = true;
         response.Body = null;
-        var framing = DeclaredLength(response) is { } length ? new BodyFraming(BodyKind.Length, length) : new BodyFraming(BodyKind.UntilClose, 0);
+        var framing = declared is { } length ? new BodyFraming(BodyKind.Length, length) : new BodyFraming(BodyKind.UntilClose, 0);
         var source = PipeReader.Create(serverBody, new StreamPipeReaderOptions(leaveOpen: true));
         bool keepClient;
         try
@@ -207,15 +214,7 @@ internal sealed partial class ClientSession
             await source.CompleteAsync();
         }
 
-        response.TimestampEnd = _context.Time.GetUtcNow();
-        await _pipeline.ResponseAsync(flow, Shutdown);
-        if (flow.Killed)
-        {
-            await KilledAsync(flow); // too late to hold the body back, but a kill still closes the connection
-            return false;
-        }
-
-        return keepClient;
+        return await FinishStreamedResponseAsync(flow, keepClient);
     }
 
     /// <summary>The HTTP/1.1 client's remaining body as an h2 request body: the bytes read so far, then the rest as it arrives.</summary>

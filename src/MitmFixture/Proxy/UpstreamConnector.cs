@@ -125,9 +125,10 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time,
     private async ValueTask ProbeHttp2OnlyAsync(ServerKey key, UpstreamException failure, CancellationToken cancellationToken)
     {
         UpstreamConnection probe;
+        var info = new ServerConnectionInfo();
         try
         {
-            probe = await ConnectAsync(key, new ServerConnectionInfo(), cancellationToken, offerHttp2: true);
+            probe = await ConnectAsync(key, info, cancellationToken, offerHttp2: true);
         }
         catch (UpstreamException)
         {
@@ -136,7 +137,7 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time,
 
         await using (probe)
         {
-            if (probe.Connection.Stream is not SslStream { NegotiatedApplicationProtocol: var alpn } || alpn != SslApplicationProtocol.Http2)
+            if (info.Alpn != "h2")
             {
                 return;
             }

@@ -83,8 +83,9 @@ public sealed class SecretScannerTests
         flow.Grpc.Add(new GrpcMessage(false, false, [0x0a, 2, .. "ok"u8], TestFlows.Start));
         var text = Cassette.ToJson([flow], Redactor.None);
         (string Name, string Value)[] values = [("TOKEN", token)];
+        var flows = Loaded(text);
 
-        var finding = Assert.Single(SecretScanner.ScanBase64(text, Loaded(text), Redactor.Default, values));
+        var finding = Assert.Single(SecretScanner.ScanBase64(text, flows, SecretScanner.Learn(flows, Redactor.Default), values));
 
         Assert.Equal("the value of $TOKEN, inside gRPC message 1 of flow 1 (base64)", finding.What);
         Assert.Contains(Convert.ToBase64String(flow.Grpc.Messages[0].Content), text.Split('\n')[finding.Line - 1], StringComparison.Ordinal);
