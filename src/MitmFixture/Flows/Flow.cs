@@ -8,8 +8,12 @@ namespace MitmFixture.Flows;
 /// </summary>
 public sealed class Flow
 {
+    // Made on first use: most flows are never intercepted and carry no metadata, and a pass-through
+    // request should not pay three objects for them (bench/RESULTS.md, "The floor").
     private TaskCompletionSource? _resume;
-    private readonly Lock _gate = new();
+    private Lock? _gate;
+    private ServerConnectionInfo? _server;
+    private Dictionary<string, object?>? _metadata;
 
     /// <summary>A flow for <paramref name="request"/>, from <paramref name="client"/> (a client stamped with the request's start time when null).</summary>
     public Flow(HttpRequest request, ClientConnectionInfo? client = null)
@@ -25,7 +29,11 @@ public sealed class Flow
     public ClientConnectionInfo Client { get; }
 
     /// <summary>The server side of the flow.</summary>
-    public ServerConnectionInfo Server { get; set; } = new();
+    public ServerConnectionInfo Server
+    {
+        get => LazyInitializer.EnsureInitialized(ref _server);
+        set => _server = value;
+    }
 
     /// <summary>The request, as addons left it.</summary>
     public HttpRequest Request { get; set; }
@@ -58,7 +66,9 @@ public sealed class Flow
     public string Comment { get; set; } = "";
 
     /// <summary>Free-form data addons attach to a flow (mitmproxy's <c>flow.metadata</c>).</summary>
-    public Dictionary<string, object?> Metadata { get; } = [];
+    public Dictionary<string, object?> Metadata => LazyInitializer.EnsureInitialized(ref _metadata);
+
+    private Lock Gate => LazyInitializer.EnsureInitialized(ref _gate);
 
     /// <summary>True while the proxy is still working on the flow.</summary>
     public bool Live { get; set; }
@@ -71,7 +81,7 @@ public sealed class Flow
     {
         get
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return _resume is not null;
             }
@@ -81,7 +91,7 @@ public sealed class Flow
     /// <summary>Pauses the flow after the current hook until <see cref="Resume"/> or <see cref="Kill"/>.</summary>
     public void Intercept()
     {
-        lock (_gate)
+        lock (Gate)
         {
             _resume ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -91,7 +101,7 @@ public sealed class Flow
     public void Resume()
     {
         TaskCompletionSource? resume;
-        lock (_gate)
+        lock (Gate)
         {
             resume = _resume;
             _resume = null;
@@ -112,7 +122,7 @@ public sealed class Flow
     /// <summary>Waits while the flow is intercepted; returns at once otherwise.</summary>
     public Task WaitWhileInterceptedAsync(CancellationToken cancellationToken)
     {
-        lock (_gate)
+        lock (Gate)
         {
             return _resume is null ? Task.CompletedTask : _resume.Task.WaitAsync(cancellationToken);
         }

@@ -14,6 +14,11 @@ internal sealed partial class ClientSession
     /// <summary><see cref="FlushClientAsync"/> as a delegate made once per session rather than once per response.</summary>
     private Func<PipeWriter, ValueTask<FlushResult>> FlushClient => _flushClient ??= FlushClientAsync;
 
+    private Func<PipeWriter, ValueTask<FlushResult>>? _flushServer;
+
+    /// <summary><see cref="FlushServerAsync"/> as one delegate per session, not one per request.</summary>
+    private Func<PipeWriter, ValueTask<FlushResult>> FlushServer => _flushServer ??= FlushServerAsync;
+
     /// <summary>True once any byte of the current response went to the client; after that an error can only close.</summary>
     private bool _responseStarted;
 
@@ -296,28 +301,27 @@ internal sealed partial class ClientSession
                 BodyTransfer.Write(writer, new ReadOnlySequence<byte>(body.Prefix), chunked);
             }
 
-            await FlushServerAsync(server);
+            await FlushServerAsync(writer);
             await BodyTransfer.StreamAsync(client!.Reader, body.Framing, body.Decoder, body.Framing.Length, writer, chunked, body.Clock, w => w.FlushAsync(Shutdown)); // streaming implies a client
             body.Finished();
             return;
         }
 
-        await WriteBufferedBodyAsync(writer, request.BodyForWriting, request.Trailers, chunked, async w =>
-        {
-            await FlushServerAsync(server);
-            return default;
-        });
+        await WriteBufferedBodyAsync(writer, request.BodyForWriting, request.Trailers, chunked, FlushServer);
     }
 
-    private async ValueTask FlushServerAsync(DuplexConnection server)
+    /// <summary>Flushes the request to the server; a server that is gone is a stale connection (retried once when reused).</summary>
+    private async ValueTask<FlushResult> FlushServerAsync(PipeWriter writer)
     {
         try
         {
-            var result = await server.Writer.FlushAsync(Shutdown);
+            var result = await writer.FlushAsync(Shutdown);
             if (result.IsCompleted)
             {
                 throw new StaleConnectionException("the server closed the connection");
             }
+
+            return result;
         }
         catch (Exception e) when (e is IOException or SocketException)
         {
