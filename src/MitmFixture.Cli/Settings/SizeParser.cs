@@ -9,8 +9,21 @@ internal static class SizeParser
     public static string Format(long bytes) => bytes switch
     {
         < 1024 => $"{bytes}b",
-        < 1024 * 1024 => (bytes / 1024.0).ToString("0.#", CultureInfo.InvariantCulture) + "k",
-        < 1024L * 1024 * 1024 => (bytes / (1024.0 * 1024)).ToString("0.#", CultureInfo.InvariantCulture) + "m",
-        _ => (bytes / (1024.0 * 1024 * 1024)).ToString("0.#", CultureInfo.InvariantCulture) + "g",
+        < 1024 * 1024 => Tenths(bytes, 1024, 'k'),
+        < 1024L * 1024 * 1024 => Tenths(bytes, 1024 * 1024, 'm'),
+        _ => Tenths(bytes, 1024L * 1024 * 1024, 'g'),
     };
+
+    /// <summary>
+    /// As the "0.#" format writes <paramref name="bytes"/> / <paramref name="unit"/> (one decimal, half
+    /// away from zero, no ".0"), in integers: dump prints one size per flow, and the float format
+    /// cost more CPU than the rest of the line (bench/RESULTS.md, "The floor").
+    /// </summary>
+    private static string Tenths(long bytes, long unit, char suffix)
+    {
+        var tenths = (long)Math.Round(bytes * 10.0 / unit, MidpointRounding.AwayFromZero);
+        return tenths % 10 == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{tenths / 10}{suffix}")
+            : string.Create(CultureInfo.InvariantCulture, $"{tenths / 10}.{tenths % 10}{suffix}");
+    }
 }

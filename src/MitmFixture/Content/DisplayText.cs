@@ -60,6 +60,11 @@ internal static class DisplayText
             return true;
         }
 
+        if (!line.AsSpan().ContainsAnyExceptInRange(' ', '~'))
+        {
+            return false; // printable ASCII, the usual method, URL and reason: one vectorised scan
+        }
+
         for (var i = 0; i < line.Length; i++)
         {
             var c = line[i];
