@@ -72,9 +72,10 @@ internal readonly record struct BodyFraming(BodyKind Kind, long Length)
                 continue;
             }
 
-            foreach (var part in field.Value.Split(','))
+            var values = field.Value.AsSpan();
+            foreach (var part in values.Split(','))
             {
-                var text = part.Trim();
+                var text = values[part].Trim();
                 if (text.Length == 0 || text.Length > 18 || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
                 {
                     throw new MalformedHttpException(RejectionReason.InvalidContentLength, $"invalid Content-Length '{field.Value}'");

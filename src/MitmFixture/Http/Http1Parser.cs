@@ -14,6 +14,14 @@ internal static class Http1Parser
 {
     private static readonly Encoding Latin1 = Encoding.Latin1;
 
+    /// <summary>RFC 9110 §5.6.2 tchar, for names (and methods), searched vectorised rather than byte by byte.</summary>
+    private static readonly SearchValues<byte> TokenBytes =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
+
+    /// <summary>Controls other than HTAB, and DEL: never in a field value.</summary>
+    private static readonly SearchValues<byte> ControlBytes = SearchValues.Create(
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
+
     /// <summary>Parses a request head. On false, nothing was consumed and more bytes are needed.</summary>
     /// <exception cref="MalformedHttpException">The head violates the protocol or the limits.</exception>
     public static bool TryParseRequestHead(ref SequenceReader<byte> reader, HttpLimits limits, out HttpRequest? request)
@@ -105,26 +113,21 @@ internal static class Http1Parser
             }
 
             var name = line[..colon];
-            foreach (var b in name)
+            if (name.ContainsAnyExcept(TokenBytes))
             {
-                if (!IsTokenChar(b))
-                {
-                    ThrowHelper.Protocol(RejectionReason.InvalidHeaderLine, "invalid character in header name");
-                }
+                ThrowHelper.Protocol(RejectionReason.InvalidHeaderLine, "invalid character in header name");
             }
 
             var value = line[(colon + 1)..].Trim(" \t"u8);
-            foreach (var b in value)
+            if (value.IndexOfAny(ControlBytes) is var bad and >= 0)
             {
                 // RFC 9110 §5.5: field-vchar is VCHAR or obs-text; HTAB is the only control allowed.
                 // Kestrel and nginx refuse the rest too (NUL, CR, LF, ESC, DEL).
-                if ((b < 0x20 && b != (byte)'\t') || b == 0x7f)
-                {
-                    ThrowHelper.Protocol(RejectionReason.InvalidHeaderLine, $"control character 0x{b:x2} in the value of header '{Latin1.GetString(name)}'");
-                }
+                ThrowHelper.Protocol(RejectionReason.InvalidHeaderLine, $"control character 0x{value[bad]:x2} in the value of header '{Latin1.GetString(name)}'");
             }
 
-            headers.Add(Latin1.GetString(name), Latin1.GetString(value));
+            var fieldName = Http1FieldStrings.Name(name);
+            headers.Add(fieldName, Http1FieldStrings.Value(fieldName, value));
         }
     }
 

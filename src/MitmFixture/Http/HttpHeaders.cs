@@ -182,9 +182,10 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
                 continue;
             }
 
-            foreach (var part in field.Value.Split(','))
+            var value = field.Value.AsSpan();
+            foreach (var part in value.Split(','))
             {
-                if (part.Trim().Equals(token, StringComparison.OrdinalIgnoreCase))
+                if (value[part].Trim().Equals(token, StringComparison.OrdinalIgnoreCase))
                 {
                     return true;
                 }

@@ -553,6 +553,13 @@ internal sealed partial class ClientSession
     private static async ValueTask WriteBufferedBodyAsync(PipeWriter writer, SegmentedBody? body, HttpHeaders? trailers, bool chunked, Func<PipeWriter, ValueTask<FlushResult>> flush)
     {
         const int Slice = 64 * 1024;
+        if (body?.SingleArray is { Length: <= Slice } whole)
+        {
+            // The usual small body: no slice iterator to allocate.
+            WriteBodyPart(writer, whole, chunked);
+            body = null;
+        }
+
         var first = true;
         foreach (var slice in body?.Slices(Slice) ?? [])
         {
@@ -562,14 +569,7 @@ internal sealed partial class ClientSession
             }
 
             first = false;
-            if (chunked)
-            {
-                Http1Writer.WriteChunk(writer, slice.Span);
-            }
-            else
-            {
-                Http1Writer.Write(writer, slice.Span);
-            }
+            WriteBodyPart(writer, slice.Span, chunked);
         }
 
         if (chunked)
@@ -578,6 +578,18 @@ internal sealed partial class ClientSession
         }
 
         await FlushOrThrowAsync(writer, flush);
+    }
+
+    private static void WriteBodyPart(PipeWriter writer, ReadOnlySpan<byte> part, bool chunked)
+    {
+        if (chunked)
+        {
+            Http1Writer.WriteChunk(writer, part);
+        }
+        else
+        {
+            Http1Writer.Write(writer, part);
+        }
     }
 
     private static async ValueTask FlushOrThrowAsync(PipeWriter writer, Func<PipeWriter, ValueTask<FlushResult>> flush)
