@@ -10,6 +10,8 @@
 # Needs: wrk, nginx, mitmdump (Debian: apt-get install wrk nginx-light mitmproxy), the .NET SDK.
 # Usage: bench/proxy.sh [duration-seconds, default 10] [connections, default 16] [rounds, default 3]
 # MF_BASELINE=path/to/MitmFixture.Cli.dll adds a second MitmFixture (e.g. main's build) to every round.
+# The plain rounds also run "dotnet-floor" (bench/MitmFixture.Bench/FloorProxy.cs): the least a .NET
+# forwarder can do per request on this runtime, so the gap to nginx splits into .NET's share and ours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-10}"
@@ -21,7 +23,7 @@ for tool in wrk nginx mitmdump dotnet openssl; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install wrk nginx-light mitmproxy openssl)"; exit 1; }
 done
 
-UP=18181; UPS=18443; NGX=18282; NGXS=18543; MF=18383; MFS=18643; MD=18484; MDS=18743; MB=18385; MBS=18645
+FL=18484; UP=18181; UPS=18443; NGX=18282; NGXS=18543; MF=18383; MFS=18643; MD=18485; MDS=18743; MB=18385; MBS=18645
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -71,6 +73,9 @@ start_mf() { # name cli port tls-port
   dotnet "$2" dump --listen 127.0.0.1:$4 --mode reverse:https://127.0.0.1:$UPS --ssl-insecure --set confdir="$out/ca-$1-tls" >/dev/null 2>"$out/$1-tls.err" & pids+=($!); pid_of[$1-tls]=$!
 }
 start_mf mitmfixture "$cli" $MF $MFS
+dotnet build -c Release -v q bench/MitmFixture.Bench >/dev/null
+DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 \
+  dotnet bench/MitmFixture.Bench/bin/Release/net10.0/MitmFixture.Bench.dll floor $FL $UP >/dev/null 2>"$out/floor.err" & pids+=($!); pid_of[dotnet-floor]=$!
 [ -n "${MF_BASELINE:-}" ] && start_mf baseline "$MF_BASELINE" $MB $MBS
 
 # 3. mitmdump, likewise.
@@ -78,7 +83,7 @@ mitmdump --listen-host 127.0.0.1 -p $MD --set confdir="$out/mitmproxy" >/dev/nul
 mitmdump --listen-host 127.0.0.1 -p $MDS --mode reverse:https://127.0.0.1:$UPS -k --set confdir="$out/mitmproxy" >/dev/null 2>&1 & pids+=($!); pid_of[mitmdump-tls]=$!
 pid_of[nginx-proxy]=$nginx_proxy_pid; pid_of[nginx-proxy-tls]=$nginx_proxy_pid
 
-for port in $MF $MFS $MD $MDS ${MF_BASELINE:+$MB $MBS}; do
+for port in $FL $MF $MFS $MD $MDS ${MF_BASELINE:+$MB $MBS}; do
   for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 done
 
@@ -130,6 +135,7 @@ for round in $(seq "$rounds"); do
   echo "== round $round: plain HTTP, $connections connections, ${duration}s each"
   run direct "http://127.0.0.1:$UP/"
   run nginx-proxy "http://127.0.0.1:$NGX/"
+  run dotnet-floor "http://127.0.0.1:$FL/"
   for m in "${mf_cases[@]}"; do run "$m" "http://127.0.0.1:${port[$m]}/" "$out/absolute.lua"; done
   run mitmdump "http://127.0.0.1:$MD/" "$out/absolute.lua"
   echo "== round $round: HTTPS intercepted (TLS both sides), $connections connections"
@@ -159,12 +165,14 @@ echo "== ratios (of medians)"
 for mf in "${mf_cases[@]}"; do
   echo "$mf / nginx-proxy              $(ratio "$(m "$mf")" "$(m nginx-proxy)")   (target >= 0.9)"
   echo "$mf CPU / nginx CPU            $(ratio "$(c "$mf")" "$(c nginx-proxy)")   (target <= 1.2)"
+  echo "$mf CPU / dotnet-floor CPU     $(ratio "$(c "$mf")" "$(c dotnet-floor)")"
   echo "$mf / mitmdump                 $(ratio "$(m "$mf")" "$(m mitmdump)")"
   echo "$mf-tls / mitmdump-tls         $(ratio "$(m "$mf-tls")" "$(m mitmdump-tls)")   (target >= 20)"
   echo "$mf-tls / nginx-proxy-tls      $(ratio "$(m "$mf-tls")" "$(m nginx-proxy-tls)")   (target >= 0.8)"
   echo "$mf-tls CPU / nginx-tls CPU    $(ratio "$(c "$mf-tls")" "$(c nginx-proxy-tls)")   (target <= 1.5)"
   echo "$mf added p50 at 1 connection  $(median "${added_p50[$mf]}") us (per round: ${added_p50[$mf]})  (target <= 60)"
 done
+echo "dotnet-floor CPU / nginx CPU     $(ratio "$(c dotnet-floor)" "$(c nginx-proxy)")"
 for name in nginx-proxy mitmdump; do
   echo "$name added p50 at 1 connection  $(median "${added_p50[$name]}") us (per round: ${added_p50[$name]})"
 done

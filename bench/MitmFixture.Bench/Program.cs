@@ -8,7 +8,7 @@ namespace MitmFixture.Bench;
 
 /// <summary>
 /// Micro-benchmarks of the engine: <c>bench/filters.sh</c>, or <c>dotnet run -c Release -- --filter '*Filter*'</c>;
-/// <c>-- certs</c>, <c>-- startup</c>, <c>-- idle [connections]</c>, <c>-- allocations [requests] [--types]</c>, <c>-- h2allocations https://origin/path [seconds] [--types]</c>, <c>-- redaction [flows]</c> and <c>-- cassettes [path]</c> run the plain timed certificate and cassette measurements.
+/// <c>-- certs</c>, <c>-- startup</c>, <c>-- idle [connections]</c>, <c>-- allocations [requests] [--types]</c>, <c>-- h2allocations https://origin/path [seconds] [--types]</c>, <c>-- redaction [flows]</c>, <c>-- floor listen-port origin-port</c> and <c>-- cassettes [path]</c> run the plain timed certificate and cassette measurements.
 /// Everything runs in process with short jobs, so a run takes a minute or two on a 2-core machine
 /// instead of BenchmarkDotNet's default several.
 /// </summary>
@@ -49,6 +49,12 @@ public static class Program
         if (args is ["redaction", .. var redaction])
         {
             RedactedRecording.Run(redaction.Length > 0 ? int.Parse(redaction[0], System.Globalization.CultureInfo.InvariantCulture) : 3000);
+            return;
+        }
+
+        if (args is ["floor", var listenPort, var originPort])
+        {
+            FloorProxy.Run(int.Parse(listenPort, System.Globalization.CultureInfo.InvariantCulture), int.Parse(originPort, System.Globalization.CultureInfo.InvariantCulture));
             return;
         }
 
