@@ -59,7 +59,7 @@ internal static class FlowEditor
     public static string? SetMethod(HttpRequest request, string text)
     {
         var method = text.Trim();
-        if (method.Length == 0 || !method.All(IsTokenChar))
+        if (!HttpSyntax.IsToken(method))
         {
             return $"'{text}' is not a method: letters, digits and !#$%&'*+-.^_`|~ only";
         }
@@ -115,7 +115,7 @@ internal static class FlowEditor
                     continue;
                 }
 
-                if (name.Length == 0 || !name.All(IsTokenChar))
+                if (!HttpSyntax.IsToken(name))
                 {
                     return $"row {i + 1}: '{name}' is not a header name";
                 }
@@ -218,8 +218,4 @@ internal static class FlowEditor
 
     private static List<KeyValuePair<string, string>> Pairs(IReadOnlyList<IReadOnlyList<string>> rows) =>
         rows.Where(r => r[0].Length > 0 || r[1].Length > 0).Select(r => new KeyValuePair<string, string>(r[0], r[1])).ToList();
-
-    // RFC 9110 §5.6.2 tchar.
-    private static bool IsTokenChar(char c) =>
-        char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c);
 }

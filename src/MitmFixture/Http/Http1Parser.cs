@@ -14,10 +14,6 @@ internal static class Http1Parser
 {
     private static readonly Encoding Latin1 = Encoding.Latin1;
 
-    /// <summary>RFC 9110 §5.6.2 tchar, for names (and methods), searched vectorised rather than byte by byte.</summary>
-    private static readonly SearchValues<byte> TokenBytes =
-        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
-
     /// <summary>Controls other than HTAB, and DEL: never in a field value.</summary>
     private static readonly SearchValues<byte> ControlBytes = SearchValues.Create(
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
@@ -113,7 +109,7 @@ internal static class Http1Parser
             }
 
             var name = line[..colon];
-            if (name.ContainsAnyExcept(TokenBytes))
+            if (name.ContainsAnyExcept(HttpSyntax.TokenBytes))
             {
                 ThrowHelper.Protocol(RejectionReason.InvalidHeaderLine, "invalid character in header name");
             }
@@ -174,12 +170,9 @@ internal static class Http1Parser
         }
 
         var method = line[..firstSpace];
-        foreach (var b in method)
+        if (method.ContainsAnyExcept(HttpSyntax.TokenBytes))
         {
-            if (!IsTokenChar(b))
-            {
-                ThrowHelper.Protocol(RejectionReason.InvalidRequestLine, "invalid character in method");
-            }
+            ThrowHelper.Protocol(RejectionReason.InvalidRequestLine, "invalid character in method");
         }
 
         var target = line[(firstSpace + 1)..lastSpace];
@@ -329,12 +322,6 @@ internal static class Http1Parser
         _ when method.SequenceEqual("CONNECT"u8) => "CONNECT",
         _ => Latin1.GetString(method),
     };
-
-    /// <summary>RFC 9110 §5.6.2 tchar.</summary>
-    internal static bool IsTokenChar(byte b) =>
-        b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9')
-            or (byte)'!' or (byte)'#' or (byte)'$' or (byte)'%' or (byte)'&' or (byte)'\'' or (byte)'*' or (byte)'+'
-            or (byte)'-' or (byte)'.' or (byte)'^' or (byte)'_' or (byte)'`' or (byte)'|' or (byte)'~';
 
     private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "...";
 }

@@ -10,8 +10,16 @@ namespace MitmFixture.Http;
 /// </summary>
 internal static class HttpSyntax
 {
-    private static readonly SearchValues<char> TokenChars =
-        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    /// <summary>RFC 9110 §5.6.2 tchar: what a method or a header name may hold.</summary>
+    private const string TokenCharacters = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    private static readonly SearchValues<char> TokenChars = SearchValues.Create(TokenCharacters);
+
+    /// <summary>tchar as bytes, for the wire parser.</summary>
+    public static readonly SearchValues<byte> TokenBytes = SearchValues.Create(System.Text.Encoding.ASCII.GetBytes(TokenCharacters));
+
+    /// <summary>True when <paramref name="value"/> is a non-empty token (a method or a header name).</summary>
+    public static bool IsToken(ReadOnlySpan<char> value) => !value.IsEmpty && !value.ContainsAnyExcept(TokenChars);
 
     /// <summary>CR, LF and NUL: the characters that end or cut a line on the wire.</summary>
     private static readonly SearchValues<char> LineBreaking = SearchValues.Create("\r\n\0");
