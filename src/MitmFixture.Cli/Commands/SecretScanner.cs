@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
+using MitmFixture.Http;
 
 namespace MitmFixture.Cli.Commands;
 
@@ -67,16 +68,16 @@ internal static partial class SecretScanner
         var lines = text.Split('\n');
         for (var f = 0; f < flows.Count; f++)
         {
-            foreach (var (bytes, where) in HeldBytes(flows[f]))
+            foreach (var (stored, searched, where) in HeldBytes(flows[f]))
             {
-                var found = needles.FirstOrDefault(n => bytes.AsSpan().IndexOf(n.Bytes) >= 0);
+                var found = needles.FirstOrDefault(n => searched.AsSpan().IndexOf(n.Bytes) >= 0);
                 if (found.Bytes is null)
                 {
                     continue;
                 }
 
                 // The line that holds those bytes: their base64 begins with the base64 of their first 48 bytes.
-                var start = Convert.ToBase64String(bytes, 0, Math.Min(bytes.Length, 48));
+                var start = Convert.ToBase64String(stored, 0, Math.Min(stored.Length, 48));
                 var line = Array.FindIndex(lines, l => l.Contains(start, StringComparison.Ordinal));
                 if (line >= 0)
                 {
@@ -86,14 +87,22 @@ internal static partial class SecretScanner
         }
     }
 
-    /// <summary>What a flow may hold as base64 in its file: bodies, WebSocket messages, gRPC messages.</summary>
-    private static IEnumerable<(byte[] Bytes, string Where)> HeldBytes(Flow flow)
+    /// <summary>
+    /// What a flow may hold as base64 in its file (bodies, WebSocket messages, gRPC messages): the
+    /// bytes as the file stores them, to find their line by, and as they are searched. Bodies are
+    /// stored with their Content-Encoding undone (<c>BodyCodec</c>); a compressed gRPC message is stored
+    /// compressed and searched decoded with its side's <c>grpc-encoding</c>, as redaction reads it.
+    /// </summary>
+    private static IEnumerable<(byte[] Stored, byte[] Searched, string Where)> HeldBytes(Flow flow)
     {
         if (flow.Grpc is { } grpc)
         {
             for (var i = 0; i < grpc.Messages.Count; i++)
             {
-                yield return (grpc.Messages[i].Content, $"gRPC message {i + 1}");
+                var message = grpc.Messages[i];
+                var encoding = message.Compressed ? (message.FromClient ? flow.Request.Headers : flow.Response?.Headers)?.Get("grpc-encoding") : null;
+                var searched = encoding is not null && ContentEncoding.TryDecode(message.Content, encoding, GrpcMapper.MaxMessageBytes, out var plain, out _) ? plain : message.Content;
+                yield return (message.Content, searched, $"gRPC message {i + 1}");
             }
         }
 
@@ -101,18 +110,18 @@ internal static partial class SecretScanner
         {
             for (var i = 0; i < ws.Messages.Count; i++)
             {
-                yield return (ws.Messages[i].Content, $"WebSocket message {i + 1}");
+                yield return (ws.Messages[i].Content, ws.Messages[i].Content, $"WebSocket message {i + 1}");
             }
         }
 
-        if (flow.Request.Body is { Length: > 0 } request)
+        if (flow.Request.DecodedBody is { Length: > 0 } request)
         {
-            yield return (request, "the request body");
+            yield return (request, request, "the request body");
         }
 
-        if (flow.Response?.Body is { Length: > 0 } response)
+        if (flow.Response?.DecodedBody is { Length: > 0 } response)
         {
-            yield return (response, "the response body");
+            yield return (response, response, "the response body");
         }
     }
 

@@ -92,6 +92,44 @@ public sealed class SecretScannerTests
         Assert.Empty(SecretScanner.Scan(text, values)); // the line search cannot see it
     }
 
+    [Fact]
+    public void ScanBase64_NamedValueInsideACompressedGrpcMessage_IsFoundDecoded()
+    {
+        const string token = "grpc-token-in-a-gzip-message-7";
+        byte[] plain = [0x0a, (byte)(token.Length + 4), .. "x-> "u8, .. System.Text.Encoding.ASCII.GetBytes(token)];
+        Assert.True(ContentEncoding.TryEncode(plain, "gzip", out var compressed));
+        var request = HttpRequest.Create("POST", "https://api.example.com/greet.Greeter/SayHello", null, [("content-type", "application/grpc"), ("grpc-encoding", "gzip")]);
+        var flow = new Flow(request) { Response = HttpResponse.Create(200, "") };
+        flow.Grpc = new GrpcData();
+        flow.Grpc.Add(new GrpcMessage(true, true, compressed, TestFlows.Start));
+        var text = Cassette.ToJson([flow], Redactor.None);
+        (string Name, string Value)[] values = [("TOKEN", token)];
+        var flows = Loaded(text);
+
+        var finding = Assert.Single(SecretScanner.ScanBase64(text, flows, SecretScanner.Learn(flows, Redactor.Default), values));
+
+        Assert.Equal("the value of $TOKEN, inside gRPC message 1 of flow 1 (base64)", finding.What);
+        Assert.Contains(Convert.ToBase64String(compressed), text.Split('\n')[finding.Line - 1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ScanBase64_NamedValueInsideAGzipBinaryBody_IsFoundOnTheLineThatStoresItDecoded()
+    {
+        const string token = "binary-body-token-99";
+        byte[] plain = [0x00, 0xFF, 0x10, .. System.Text.Encoding.ASCII.GetBytes(token), 0x00, 0xFE];
+        Assert.True(ContentEncoding.TryEncode(plain, "gzip", out var compressed));
+        var request = HttpRequest.Create("GET", "https://api.example.com/blob", null);
+        var flow = new Flow(request) { Response = HttpResponse.Create(200, compressed, ("Content-Type", "application/octet-stream"), ("Content-Encoding", "gzip")) };
+        var text = Cassette.ToJson([flow], Redactor.None);
+        (string Name, string Value)[] values = [("TOKEN", token)];
+        var flows = Loaded(text);
+
+        var finding = Assert.Single(SecretScanner.ScanBase64(text, flows, SecretScanner.Learn(flows, Redactor.Default), values));
+
+        Assert.Equal("the value of $TOKEN, inside the response body of flow 1 (base64)", finding.What);
+        Assert.Contains(Convert.ToBase64String(plain), text.Split('\n')[finding.Line - 1], StringComparison.Ordinal);
+    }
+
     /// <summary>The flows of a cassette's text, loaded as scan loads a file.</summary>
     private static IReadOnlyList<Flow> Loaded(string json)
     {
