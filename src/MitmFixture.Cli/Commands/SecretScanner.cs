@@ -76,24 +76,26 @@ internal static partial class SecretScanner
                     continue;
                 }
 
-                // The line that holds those bytes: their base64 begins with the base64 of their first 48 bytes.
-                var start = Convert.ToBase64String(stored, 0, Math.Min(stored.Length, 48));
-                var line = Array.FindIndex(lines, l => l.Contains(start, StringComparison.Ordinal));
-                if (line >= 0)
-                {
-                    yield return new Finding(line + 1, $"{found.What}, inside {where} of flow {f + 1} (base64)");
-                }
+                // The line that holds those bytes: their base64 begins with the base64 of their first 48
+                // bytes. A body the file keeps still encoded ("encoded": true, past the recording's
+                // decode limit) is stored raw, so both forms are tried; a secret whose line is not found
+                // is still reported, on line 0, rather than dropped.
+                var line = stored.Select(bytes => Convert.ToBase64String(bytes, 0, Math.Min(bytes.Length, 48)))
+                    .Select(start => Array.FindIndex(lines, l => l.Contains(start, StringComparison.Ordinal)))
+                    .FirstOrDefault(at => at >= 0, -1);
+                yield return new Finding(line + 1, $"{found.What}, inside {where} of flow {f + 1} (base64{(line < 0 ? ", line not found" : "")})");
             }
         }
     }
 
     /// <summary>
     /// What a flow may hold as base64 in its file (bodies, WebSocket messages, gRPC messages): the
-    /// bytes as the file stores them, to find their line by, and as they are searched. Bodies are
-    /// stored with their Content-Encoding undone (<c>BodyCodec</c>); a compressed gRPC message is stored
-    /// compressed and searched decoded with its side's <c>grpc-encoding</c>, as redaction reads it.
+    /// bytes as the file may store them, to find their line by, and as they are searched. Bodies are
+    /// stored with their Content-Encoding undone (<c>BodyCodec</c>), or raw when they could not be
+    /// decoded; a compressed gRPC message is stored compressed and searched decoded with its side's
+    /// <c>grpc-encoding</c>, as redaction reads it.
     /// </summary>
-    private static IEnumerable<(byte[] Stored, byte[] Searched, string Where)> HeldBytes(Flow flow)
+    private static IEnumerable<(byte[][] Stored, byte[] Searched, string Where)> HeldBytes(Flow flow)
     {
         if (flow.Grpc is { } grpc)
         {
@@ -102,26 +104,28 @@ internal static partial class SecretScanner
                 var message = grpc.Messages[i];
                 var encoding = message.Compressed ? (message.FromClient ? flow.Request.Headers : flow.Response?.Headers)?.Get("grpc-encoding") : null;
                 var searched = encoding is not null && ContentEncoding.TryDecode(message.Content, encoding, GrpcMapper.MaxMessageBytes, out var plain, out _) ? plain : message.Content;
-                yield return (message.Content, searched, $"gRPC message {i + 1}");
+                yield return ([message.Content], searched, $"gRPC message {i + 1}");
             }
+
+            yield break; // a gRPC call's bodies are its messages joined, and the file leaves them out
         }
 
         if (flow.WebSocket is { } ws)
         {
             for (var i = 0; i < ws.Messages.Count; i++)
             {
-                yield return (ws.Messages[i].Content, ws.Messages[i].Content, $"WebSocket message {i + 1}");
+                yield return ([ws.Messages[i].Content], ws.Messages[i].Content, $"WebSocket message {i + 1}");
             }
         }
 
         if (flow.Request.DecodedBody is { Length: > 0 } request)
         {
-            yield return (request, request, "the request body");
+            yield return ([request, flow.Request.Body!], request, "the request body"); // a decoded body has a body
         }
 
         if (flow.Response?.DecodedBody is { Length: > 0 } response)
         {
-            yield return (response, response, "the response body");
+            yield return ([response, flow.Response.Body!], response, "the response body");
         }
     }
 

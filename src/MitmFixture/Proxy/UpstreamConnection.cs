@@ -47,6 +47,9 @@ internal sealed class UpstreamConnection(ServerKey key, DuplexConnection connect
     /// The next read of the server's bytes: the idle read when one is pending, else a new one. The
     /// idle read was started without a token, so <paramref name="cancellationToken"/> cancels it
     /// through <see cref="PipeReader.CancelPendingRead"/>, which both readers pass down to the receive.
+    /// Once the token fired this throws even if bytes came in, and the reader may still hold a
+    /// cancellation: the caller must drop the connection after an <see cref="OperationCanceledException"/>
+    /// (every caller does: a timed-out server connection is never reused).
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per request: the state machine is pooled, not allocated
     public async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken)
