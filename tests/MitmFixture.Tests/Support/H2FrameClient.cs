@@ -195,9 +195,10 @@ public sealed class H2FrameClient : IAsyncDisposable
                 }
                 else if (type == GoAway && length >= 8)
                 {
+                    var lastStreamId = BinaryPrimitives.ReadInt32BigEndian(payload) & int.MaxValue;
                     var code = BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan(4));
                     var debug = Encoding.UTF8.GetString(payload, 8, length - 8);
-                    _ended.TrySetResult(new H2Ending(code, debug));
+                    _ended.TrySetResult(new H2Ending(code, debug, lastStreamId));
                 }
             }
         }
@@ -297,8 +298,11 @@ public sealed class H2FrameClient : IAsyncDisposable
     }
 }
 
-/// <summary>How the server ended an h2 connection: a GOAWAY's error code (null without one) and its debug text or how it closed.</summary>
-public sealed record H2Ending(uint? ErrorCode, string Detail)
+/// <summary>
+/// How the server ended an h2 connection: a GOAWAY's error code (null without one) and its debug
+/// text or how it closed, and the GOAWAY's last-stream-id: the highest stream the server took (RFC 9113 §6.8).
+/// </summary>
+public sealed record H2Ending(uint? ErrorCode, string Detail, int? LastStreamId = null)
 {
     public override string ToString() => ErrorCode is { } code ? $"GOAWAY 0x{code:x} {Detail}" : $"no GOAWAY ({Detail})";
 }
