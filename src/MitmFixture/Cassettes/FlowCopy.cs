@@ -17,9 +17,12 @@ internal static class FlowCopy
             Marked = flow.Marked,
             Comment = flow.Comment,
         };
-        foreach (var (key, value) in flow.Metadata)
+        if (flow.HasMetadata)
         {
-            copy.Metadata[key] = value;
+            foreach (var (key, value) in flow.Metadata)
+            {
+                copy.Metadata[key] = value;
+            }
         }
 
         copy.Request.Stream = flow.Request.Stream;

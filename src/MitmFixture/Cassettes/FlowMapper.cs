@@ -59,7 +59,7 @@ internal static class FlowMapper
             Marked = flow.Marked.Length == 0 ? null : flow.Marked,
             Comment = flow.Comment.Length == 0 ? null : flow.Comment,
             Connection = ConnectionMapper.ToRecord(flow),
-            Metadata = FlowMetadata.ToRecord(flow.Metadata),
+            Metadata = flow.HasMetadata ? FlowMetadata.ToRecord(flow.Metadata) : null,
         };
     }
 
@@ -90,7 +90,10 @@ internal static class FlowMapper
             Comment = record.Comment ?? "",
             Server = ConnectionMapper.Server(record.Connection, request, location),
         };
-        FlowMetadata.Fill(flow.Metadata, record.Metadata, location + ".metadata");
+        if (record.Metadata is { Count: > 0 })
+        {
+            FlowMetadata.Fill(flow.Metadata, record.Metadata, location + ".metadata");
+        }
         if (record.Response is { } s)
         {
             var response = new HttpResponse

@@ -133,12 +133,15 @@ internal sealed class RedactionSession
             }
 
             // A note can quote the traffic (a server's surplus bytes may hold a token).
-            foreach (var (key, value) in flow.Metadata.ToList())
+            if (flow.HasMetadata)
             {
-                if (value is string text && _book.Replace(text) is var scrubbed && scrubbed != text)
+                foreach (var (key, value) in flow.Metadata.ToList())
                 {
-                    flow.Metadata[key] = scrubbed;
-                    changed = true;
+                    if (value is string text && _book.Replace(text) is var scrubbed && scrubbed != text)
+                    {
+                        flow.Metadata[key] = scrubbed;
+                        changed = true;
+                    }
                 }
             }
 

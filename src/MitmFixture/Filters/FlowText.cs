@@ -122,7 +122,7 @@ internal static class FlowText
     /// <summary>mitmproxy's <c>"\n".join(f"{key}: {value}" for key, value in f.metadata.items())</c>.</summary>
     public static string Metadata(Flow flow)
     {
-        if (flow.Metadata.Count == 0)
+        if (!flow.HasMetadata)
         {
             return "";
         }

@@ -68,6 +68,9 @@ public sealed class Flow
     /// <summary>Free-form data addons attach to a flow (mitmproxy's <c>flow.metadata</c>).</summary>
     public Dictionary<string, object?> Metadata => LazyInitializer.EnsureInitialized(ref _metadata);
 
+    /// <summary>True when an addon attached metadata; asks without making the dictionary, as readers that only copy or list it should.</summary>
+    internal bool HasMetadata => _metadata is { Count: > 0 };
+
     private Lock Gate => LazyInitializer.EnsureInitialized(ref _gate);
 
     /// <summary>True while the proxy is still working on the flow.</summary>
