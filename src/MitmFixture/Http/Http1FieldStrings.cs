@@ -20,7 +20,8 @@ internal static class Http1FieldStrings
 
     private static readonly Encoding Latin1 = Encoding.Latin1;
 
-    private static readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> KnownNames = KnownNameTable().GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> KnownNames =
+        KnownHeaderNames.All.ToDictionary(name => name, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>
     /// Fields whose values are worth remembering: they repeat across messages, and none carries a
@@ -73,19 +74,5 @@ internal static class Http1FieldStrings
         var text = new string(chars);
         values[text] = text;
         return text;
-    }
-
-    private static Dictionary<string, string> KnownNameTable()
-    {
-        var table = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var field in typeof(Microsoft.Net.Http.Headers.HeaderNames).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
-        {
-            if (field.GetValue(null) is string name)
-            {
-                table.TryAdd(name, name);
-            }
-        }
-
-        return table;
     }
 }

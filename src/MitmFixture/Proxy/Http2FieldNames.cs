@@ -21,11 +21,8 @@ internal static class Http2FieldNames
     /// <summary>ASP.NET Core's known names (<see cref="Microsoft.Net.Http.Headers.HeaderNames"/>) always, so odd names a server sends cannot crowd them out past the cap.</summary>
     private static ConcurrentDictionary<string, string> Seeded()
     {
-        var known = typeof(Microsoft.Net.Http.Headers.HeaderNames).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
-            .Select(f => f.GetValue(null))
-            .OfType<string>()
+        var known = Http.KnownHeaderNames.All
             .Where(name => name.AsSpan().ContainsAnyInRange('A', 'Z'))
-            .Distinct(StringComparer.Ordinal)
             .Select(name => new KeyValuePair<string, string>(name, name.ToLowerInvariant()));
         return new ConcurrentDictionary<string, string>(known, StringComparer.Ordinal);
     }
