@@ -14,6 +14,7 @@ public sealed class Flow
     private Lock? _gate;
     private ServerConnectionInfo? _server;
     private Dictionary<string, object?>? _metadata;
+    private string? _id;
 
     /// <summary>A flow for <paramref name="request"/>, from <paramref name="client"/> (a client stamped with the request's start time when null).</summary>
     public Flow(HttpRequest request, ClientConnectionInfo? client = null)
@@ -23,7 +24,12 @@ public sealed class Flow
     }
 
     /// <summary>A unique id for this flow.</summary>
-    public string Id { get; init; } = RandomIds.NewGuid().ToString();
+    /// <remarks>Made on first read: a pass-through flow that nothing names never formats one.</remarks>
+    public string Id
+    {
+        get => _id ?? Interlocked.CompareExchange(ref _id, RandomIds.NewGuid().ToString(), null) ?? _id;
+        init => _id = value;
+    }
 
     /// <summary>The client side of the flow.</summary>
     public ClientConnectionInfo Client { get; }

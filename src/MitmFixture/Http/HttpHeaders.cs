@@ -11,7 +11,8 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
     private readonly List<HeaderField> _fields;
 
     /// <summary>An empty header list.</summary>
-    public HttpHeaders() => _fields = new List<HeaderField>(8);
+    /// <remarks>No array until the first field: every message starts with one, and a parsed head replaces its fields in one exact-size array (<see cref="AddParsed"/>).</remarks>
+    public HttpHeaders() => _fields = [];
 
     /// <summary>A header list holding <paramref name="fields"/> in order.</summary>
     public HttpHeaders(IEnumerable<HeaderField> fields) => _fields = new List<HeaderField>(fields);
@@ -171,6 +172,23 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
 
     /// <summary>A copy that can be changed without changing this list.</summary>
     public HttpHeaders Clone() => new(_fields);
+
+    /// <summary>
+    /// Makes this list a copy of <paramref name="source"/>, reusing its array: a session's scratch list
+    /// for the head it is about to write, instead of a <see cref="Clone"/> per message.
+    /// </summary>
+    internal void CopyFrom(HttpHeaders source)
+    {
+        _fields.Clear();
+        _fields.AddRange(source._fields);
+    }
+
+    /// <summary>Appends the fields a parser collected, growing the array once to the exact size.</summary>
+    internal void AddParsed(List<HeaderField> fields)
+    {
+        _fields.Capacity = Math.Max(_fields.Capacity, _fields.Count + fields.Count);
+        _fields.AddRange(fields);
+    }
 
     /// <summary>True when the comma-separated value of <paramref name="name"/> holds <paramref name="token"/>.</summary>
     public bool HasToken(string name, string token)

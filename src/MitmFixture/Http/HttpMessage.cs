@@ -80,6 +80,23 @@ public abstract class HttpMessage
         }
     }
 
+    /// <summary>The body when it is held as one array (the usual case), for writing it without a segment list; else null.</summary>
+    internal byte[]? WholeBodyForWriting
+    {
+        get
+        {
+            if (_bodyGate is not { } gate)
+            {
+                return _body;
+            }
+
+            lock (gate)
+            {
+                return _segmentedBody is null ? _body : null;
+            }
+        }
+    }
+
     /// <summary>The body as it is held, for writing it out slice by slice without a contiguous copy; null when streamed.</summary>
     internal SegmentedBody? BodyForWriting
     {

@@ -4,8 +4,32 @@ using MitmFixture.Http;
 
 namespace MitmFixture.Proxy;
 
-/// <summary>A body read into memory, or the first part of one that outgrew the limit and must be streamed on.</summary>
-internal readonly record struct BufferedBody(SegmentedBody Data, bool Complete, HttpHeaders? Trailers);
+/// <summary>
+/// A body read into memory, or the first part of one that outgrew the limit and must be streamed on:
+/// one array (a length-delimited body, read whole) or the segments it arrived in.
+/// </summary>
+internal readonly record struct BufferedBody(byte[]? Whole, SegmentedBody? Segments, bool Complete, HttpHeaders? Trailers)
+{
+    public BufferedBody(SegmentedBody segments, bool complete, HttpHeaders? trailers)
+        : this(null, segments, complete, trailers)
+    {
+    }
+
+    /// <summary>Makes the bytes <paramref name="message"/>'s body, without copying them.</summary>
+    public void StoreIn(HttpMessage message)
+    {
+        if (Whole is not null)
+        {
+            message.Body = Whole;
+        }
+        else
+        {
+            message.SetReceivedBody(Segments!); // one of the two is always set
+        }
+    }
+
+    public byte[] ToArray() => Whole ?? Segments!.ToArray();
+}
 
 /// <summary>Moves message bodies between pipes: whole into memory, or streamed with constant memory.</summary>
 internal static class BodyTransfer
@@ -19,11 +43,11 @@ internal static class BodyTransfer
         switch (framing.Kind)
         {
             case BodyKind.None:
-                return new BufferedBody(new SegmentedBody([], 0), true, null);
+                return new BufferedBody([], null, true, null);
 
             case BodyKind.Length:
                 var exact = await ReadExactAsync(reader, framing.Length, clock);
-                return new BufferedBody(new SegmentedBody([exact], exact.Length), true, null);
+                return new BufferedBody(exact, null, true, null); // no segment list for the usual small body
 
             case BodyKind.Chunked:
                 return await ReadChunkedAsync(reader, decoder!, limit, clock);

@@ -177,7 +177,7 @@ internal sealed partial class ClientSession
         if (read.Complete)
         {
             body.Finished();
-            request.SetReceivedBody(read.Data);
+            read.StoreIn(request);
             request.Trailers = read.Trailers;
             return true;
         }
@@ -190,7 +190,7 @@ internal sealed partial class ClientSession
 
         request.Stream = true;
         request.Body = null;
-        body.StartStreaming(read.Data.ToArray()); // at most stream_large_bodies bytes
+        body.StartStreaming(read.ToArray()); // at most stream_large_bodies bytes
         return true;
     }
 

@@ -261,7 +261,7 @@ internal sealed partial class ClientSession
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // once per request: the state machine is pooled, not allocated
     private async ValueTask SendRequestAsync(DuplexConnection server, HttpRequest request, DuplexConnection? client, PendingBody body)
     {
-        var headers = request.Headers.Clone();
+        var headers = HeadScratch.CopyOf(request.Headers);
         headers.Remove("Proxy-Connection"); // meant for us, not the server
         if (!headers.Contains("Host"))
         {
@@ -307,7 +307,7 @@ internal sealed partial class ClientSession
             return;
         }
 
-        await WriteBufferedBodyAsync(writer, request.BodyForWriting, request.Trailers, chunked, FlushServer);
+        await WriteBufferedBodyAsync(writer, request, request.Trailers, chunked, FlushServer);
     }
 
     /// <summary>Flushes the request to the server; a server that is gone is a stale connection (retried once when reused).</summary>
@@ -438,7 +438,7 @@ internal sealed partial class ClientSession
 
         if (read.Complete)
         {
-            response.SetReceivedBody(read.Data);
+            read.StoreIn(response);
             response.Trailers = read.Trailers;
             return new ResponseBodyRead(false, []);
         }
@@ -450,7 +450,7 @@ internal sealed partial class ClientSession
 
         response.Stream = true;
         response.Body = null;
-        return new ResponseBodyRead(true, read.Data.ToArray()); // at most stream_large_bodies bytes
+        return new ResponseBodyRead(true, read.ToArray()); // at most stream_large_bodies bytes
     }
 
     /// <summary>Relays a streamed response with constant memory. False when only closing the connection can end it for the client.</summary>
@@ -459,7 +459,7 @@ internal sealed partial class ClientSession
         var response = flow.Response!; // set by the caller
         var clientHttp10 = ClientIsHttp10(flow.Request);
         var destination = client?.Writer ?? NullPipeWriter.Instance;
-        var headers = response.Headers.Clone();
+        var headers = HeadScratch.CopyOf(response.Headers);
         var chunked = false;
         var closeToEnd = false;
         if (framing.Kind != BodyKind.Length)
@@ -503,7 +503,7 @@ internal sealed partial class ClientSession
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // once per request: the state machine is pooled, not allocated
     private async ValueTask WriteResponseAsync(DuplexConnection connection, HttpRequest request, HttpResponse response, bool clientHttp10)
     {
-        var headers = response.Headers.Clone();
+        var headers = HeadScratch.CopyOf(response.Headers);
         var writer = connection.Writer;
         var bodyless = request.Method == "HEAD" || response.StatusCode is < 200 or 204 or 304;
         var chunked = false;
@@ -518,7 +518,7 @@ internal sealed partial class ClientSession
         _responseStarted = true;
         if (!bodyless)
         {
-            await WriteBufferedBodyAsync(writer, response.BodyForWriting, clientHttp10 ? null : response.Trailers, chunked, FlushClient);
+            await WriteBufferedBodyAsync(writer, response, clientHttp10 ? null : response.Trailers, chunked, FlushClient);
         }
         else
         {
@@ -550,14 +550,18 @@ internal sealed partial class ClientSession
     /// Writes a body held in memory slice by slice, flushing each: the pipe never holds a second copy
     /// of a large body, and each flush is timed for its own size (the minimum response data rate).
     /// </summary>
-    private static async ValueTask WriteBufferedBodyAsync(PipeWriter writer, SegmentedBody? body, HttpHeaders? trailers, bool chunked, Func<PipeWriter, ValueTask<FlushResult>> flush)
+    private static async ValueTask WriteBufferedBodyAsync(PipeWriter writer, HttpMessage message, HttpHeaders? trailers, bool chunked, Func<PipeWriter, ValueTask<FlushResult>> flush)
     {
         const int Slice = 64 * 1024;
-        if (body?.SingleArray is { Length: <= Slice } whole)
+        SegmentedBody? body = null;
+        if (message.WholeBodyForWriting is { Length: <= Slice } whole)
         {
-            // The usual small body: no slice iterator to allocate.
+            // The usual small body: no segment list or slice iterator to allocate.
             WriteBodyPart(writer, whole, chunked);
-            body = null;
+        }
+        else
+        {
+            body = message.BodyForWriting;
         }
 
         var first = true;

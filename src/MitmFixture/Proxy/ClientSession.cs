@@ -37,6 +37,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
     private readonly Deadline _clientWriteDeadline;
     private UpstreamConnection? _upstream;
     private ServerConnectionInfo _serverInfo = new();
+    private (string Host, int Port, string Address)? _lastAddress;
     private string? _tlsHost;
     private Func<PipeWriter, ValueTask<FlushResult>>? _flushClient;
 
@@ -208,7 +209,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
 
             // Where the request is headed is known before any hook runs (filters such as ~dst need it);
             // the server connection's details are filled in only if one is made.
-            var flow = new Flow(request, _client) { Live = true, Server = new ServerConnectionInfo { Address = Http.HostPort.Format(request.Host, request.Port) } };
+            var flow = new Flow(request, _client) { Live = true, Server = new ServerConnectionInfo { Address = AddressOf(request) } };
             _context.Flows.Add(flow);
             bool keepAlive;
             try
@@ -225,6 +226,17 @@ internal sealed partial class ClientSession : IAsyncDisposable
                 return;
             }
         }
+    }
+
+    /// <summary>host:port of the request's server, the same string as the last request's when it goes to the same place (most do, on a kept-alive connection).</summary>
+    private string AddressOf(HttpRequest request)
+    {
+        if (_lastAddress is not { } last || last.Port != request.Port || !string.Equals(last.Host, request.Host, StringComparison.Ordinal))
+        {
+            _lastAddress = last = (request.Host, request.Port, Http.HostPort.Format(request.Host, request.Port));
+        }
+
+        return last.Address;
     }
 
     private void Finish(Flow flow)

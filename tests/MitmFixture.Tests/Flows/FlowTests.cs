@@ -1,5 +1,6 @@
 using MitmFixture.Cassettes;
 using MitmFixture.Filters;
+using MitmFixture.Flows;
 using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Flows;
@@ -21,6 +22,26 @@ public sealed class FlowTests
         Assert.True(flow.HasMetadata);
         Assert.Equal("note: kept", FlowText.Metadata(flow));
         Assert.Equal("kept", FlowCopy.Of(flow).Metadata["note"]);
+    }
+
+    [Fact]
+    public void Id_MadeOnFirstRead_IsTheSameForEveryReaderOnEveryThread()
+    {
+        var flow = TestFlows.Get("http://example.com/");
+        var seen = new string[8];
+        using var start = new Barrier(seen.Length);
+        var threads = Enumerable.Range(0, seen.Length).Select(i => new Thread(() =>
+        {
+            start.SignalAndWait();
+            seen[i] = flow.Id;
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        Assert.Single(seen.Distinct());
+        Assert.Equal(seen[0], flow.Id);
+        Assert.NotEqual(flow.Id, TestFlows.Get("http://example.com/").Id);
+        Assert.Equal("given", new Flow(flow.Request) { Id = "given" }.Id);
     }
 
     [Fact]

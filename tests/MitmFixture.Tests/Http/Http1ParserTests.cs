@@ -112,6 +112,35 @@ public sealed class Http1ParserTests
         Assert.Throws<MalformedHttpException>(() => Feed(decoder, wire, new StringBuilder(), out _));
     }
 
+    [Fact]
+    public void TryParseHeaders_Incomplete_LeavesTheListAlone_ThenAppendsEveryFieldOnceInOrder()
+    {
+        var headers = new HttpHeaders(("Existing", "0"));
+        var partial = Reader("A: 1\r\nB: 2\r\n");
+
+        Assert.False(Http1Parser.TryParseHeaders(ref partial, strict: true, Limits, headers));
+        Assert.Equal(["Existing"], headers.Select(f => f.Name));
+
+        var whole = Reader("A: 1\r\nB: 2\r\na: 3\r\n\r\n");
+
+        Assert.True(Http1Parser.TryParseHeaders(ref whole, strict: true, Limits, headers));
+        Assert.Equal(["Existing: 0", "A: 1", "B: 2", "a: 3"], headers.Select(f => $"{f.Name}: {f.Value}"));
+    }
+
+    [Fact]
+    public void TryParseHeaders_FieldsAlreadyInTheList_CountTowardsTheLimit()
+    {
+        var limits = new HttpLimits { MaxHeaderCount = 3 };
+        var headers = new HttpHeaders(("One", "1"), ("Two", "2"));
+        var e = Assert.Throws<MalformedHttpException>(() =>
+        {
+            var reader = Reader("Three: 3\r\nFour: 4\r\n\r\n");
+            Http1Parser.TryParseHeaders(ref reader, strict: true, limits, headers);
+        });
+
+        Assert.Contains("more than 3 header fields", e.Message);
+    }
+
     private static void Feed(ChunkedDecoder decoder, string text, StringBuilder body, out string unconsumed)
     {
         var reader = Reader(text);
