@@ -108,7 +108,10 @@ run() { # name url [script] [connections]
   [ -n "$script" ] && args=(-s "$script")
   local threads=2
   [ "$c" -lt 2 ] && threads=1
-  wrk -t$threads -c"$c" -d"$warmup" "${args[@]}" "$url" >/dev/null 2>&1 || true   # warm-up (JIT, connections)
+  local warm="$warmup"
+  # .NET's tiered JIT (with PGO) needs about 25 s of this load to settle (bench/RESULTS.md, "Fewer copies per request").
+  [ "$round" = 1 ] && [[ "$name" == mitmfixture* || "$name" == baseline* || "$name" == dotnet-floor ]] && warm=20s
+  wrk -t$threads -c"$c" -d"$warm" "${args[@]}" "$url" >/dev/null 2>&1 || true   # warm-up (JIT, connections)
   local report before after pid="${pid_of[$name]:-}"
   [ -n "$pid" ] && before=$(ticks "$pid")
   report=$(wrk -t$threads -c"$c" -d"${duration}s" --latency "${args[@]}" "$url")
