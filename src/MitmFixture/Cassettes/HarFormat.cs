@@ -178,6 +178,7 @@ internal sealed record HarPostData
     public string? MimeType { get; init; } = "";
 
     [JsonPropertyName("text")]
+    [JsonConverter(typeof(LargeStringConverter))] // a body of 125 MB or more is base64 text past one JSON value's limit
     public string? Text { get; init; }
 
     /// <summary>Written by Firefox and Insomnia beside (or instead of) text for forms.</summary>
@@ -205,6 +206,7 @@ internal sealed record HarContent
     public string? MimeType { get; init; } = "";
 
     [JsonPropertyName("text")]
+    [JsonConverter(typeof(LargeStringConverter))] // a body of 125 MB or more is base64 text past one JSON value's limit
     public string? Text { get; init; }
 
     [JsonPropertyName("encoding")]
@@ -259,6 +261,7 @@ internal sealed record HarWebSocketMessage
     public int? Opcode { get; init; }
 
     [JsonPropertyName("data")]
+    [JsonConverter(typeof(LargeStringConverter))]
     public string? Data { get; init; }
 }
 

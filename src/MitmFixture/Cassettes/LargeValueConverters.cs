@@ -91,3 +91,37 @@ internal sealed class Utf8TextConverter : JsonConverter<byte[]>
         }
     }
 }
+
+/// <summary>
+/// A string written in segments: Utf8JsonWriter refuses one string value past 166,666,666 characters,
+/// which a HAR's base64 text reaches at a body of 125,000,000 bytes. Read back in one piece.
+/// </summary>
+internal sealed class LargeStringConverter : JsonConverter<string>
+{
+    private const int SegmentChars = 1024 * 1024;
+
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.Null ? null : reader.GetString();
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options)
+    {
+        if (value.Length <= SegmentChars)
+        {
+            writer.WriteStringValue(value);
+            return;
+        }
+
+        var at = 0;
+        while (at < value.Length)
+        {
+            var length = Math.Min(SegmentChars, value.Length - at);
+            if (at + length < value.Length && char.IsHighSurrogate(value[at + length - 1]))
+            {
+                length--; // a surrogate pair stays in one segment
+            }
+
+            writer.WriteStringValueSegment(value.AsSpan(at, length), isFinalSegment: at + length == value.Length);
+            at += length;
+        }
+    }
+}

@@ -189,5 +189,37 @@ public sealed class HarTests : IDisposable
         Assert.Equal("gzip", imported.Request.Headers.Get("Content-Encoding"));
     }
 
+    [Fact]
+    public void ExportImport_BodiesLongerThanOneWriteSegment_RoundTripByteForByte()
+    {
+        // Past a segment (a million characters) the text is written in pieces, as a body of 125 MB or
+        // more must be (one JSON value stops at 166,666,666 characters); a pair of surrogates is never split.
+        var binary = new byte[3 * 1024 * 1024 + 7];
+        new Random(20).NextBytes(binary);
+        var text = string.Concat(Enumerable.Repeat("\U0001F600 ab", 600_000)); // 6 characters per repeat: pairs straddle segment ends
+        var request = HttpRequest.Create("POST", "http://a.test/upload", System.Text.Encoding.UTF8.GetBytes(text), ("Content-Type", "text/plain; charset=utf-8"));
+        var response = HttpResponse.Create(200, binary, ("Content-Type", "application/octet-stream"));
+        var path = Path.Combine(_directory, "large.har");
+
+        Har.Export(path, [new Flow(request) { Response = response }]);
+        var imported = Assert.Single(Har.Import(path));
+
+        Assert.Equal(binary, imported.Response!.Body);
+        Assert.Equal(text, imported.Request.Text);
+    }
+
+    /// <summary>The limit itself: explicit, because it holds about a gigabyte at its peak (run with <c>-- xUnit.Explicit=on</c>).</summary>
+    [Fact(Explicit = true)]
+    public void ExportImport_BodyOf126MB_RoundTrips()
+    {
+        var binary = new byte[126_000_000];
+        new Random(21).NextBytes(binary.AsSpan(0, 4096));
+        var path = Path.Combine(_directory, "huge.har");
+
+        Har.Export(path, [new Flow(HttpRequest.Create("GET", "http://a.test/")) { Response = HttpResponse.Create(200, binary, ("Content-Type", "application/octet-stream")) }]);
+
+        Assert.Equal(binary, Assert.Single(Har.Import(path)).Response!.Body);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
