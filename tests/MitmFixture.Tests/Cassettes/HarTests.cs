@@ -196,7 +196,7 @@ public sealed class HarTests : IDisposable
         // more must be (one JSON value stops at 166,666,666 characters); a pair of surrogates is never split.
         var binary = new byte[3 * 1024 * 1024 + 7];
         new Random(20).NextBytes(binary);
-        var text = string.Concat(Enumerable.Repeat("\U0001F600 ab", 600_000)); // 6 characters per repeat: pairs straddle segment ends
+        var text = string.Concat(Enumerable.Repeat("\U0001F600 ab", 600_000)); // 5 characters per repeat: a pair straddles the first segment end
         var request = HttpRequest.Create("POST", "http://a.test/upload", System.Text.Encoding.UTF8.GetBytes(text), ("Content-Type", "text/plain; charset=utf-8"));
         var response = HttpResponse.Create(200, binary, ("Content-Type", "application/octet-stream"));
         var path = Path.Combine(_directory, "large.har");
