@@ -59,6 +59,58 @@ public sealed class ServerFaultTests(UpstreamFixture fixture) : IClassFixture<Up
     }
 
     [Fact]
+    public async Task ReusedConnection_IdleLongerThanTheTimeout_ThenServerNeverAnswers_Gives504AfterTheResponseTimeout()
+    {
+        // The idle connection's read is started with the deadline the next response is timed by: idling
+        // must not run that clock, and the next request must still time out on it.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var connections = 0;
+        var serve = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync(TestContext.Current.CancellationToken);
+            Interlocked.Increment(ref connections);
+            await ReadHeadAsync(socket);
+            await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray(), TestContext.Current.CancellationToken);
+            await ReadHeadAsync(socket); // the second request arrives on the same connection, and is never answered
+            await Task.Delay(Timeout.Infinite, TestContext.Current.CancellationToken);
+        }, TestContext.Current.CancellationToken);
+        var time = FakeClock.StartingNow();
+        var timeout = TimeSpan.FromSeconds(60);
+        await using var harness = await ProxyHarness.StartAsync(fixture.Upstream, o => o with { TimeProvider = time, Limits = o.Limits with { ResponseTimeout = timeout, IdleTimeout = TimeSpan.FromHours(1) } });
+        var client = harness.CreateClient();
+        var url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/";
+
+        Assert.Equal("ok", await client.GetStringAsync(url, TestContext.Current.CancellationToken));
+        time.Advance(3 * timeout);
+        await Task.Delay(200, TestContext.Current.CancellationToken); // a deadline wrongly left running would fire on the heartbeat now
+        var second = client.GetAsync(url, TestContext.Current.CancellationToken);
+        var waited = await time.AdvanceUntilAsync(() => second.IsCompleted, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(3));
+        using var answer = await second;
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, answer.StatusCode);
+        Assert.InRange(waited, timeout, 2 * timeout);
+        Assert.Equal(1, connections);
+        Assert.Contains("did not answer", harness.Proxy.Flows.Snapshot()[^1].Error!.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task ReadHeadAsync(Socket socket)
+    {
+        var head = new List<byte>();
+        var buffer = new byte[1024];
+        while (!head.AsEnumerable().Reverse().Take(4).SequenceEqual("\n\r\n\r"u8.ToArray()))
+        {
+            var read = await socket.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
+            if (read == 0)
+            {
+                throw new IOException("the proxy closed the connection");
+            }
+
+            head.AddRange(buffer.AsSpan(0, read));
+        }
+    }
+
+    [Fact]
     public async Task ServerResetsMidBody_StreamedResponseEndsAndFlowHasError()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
