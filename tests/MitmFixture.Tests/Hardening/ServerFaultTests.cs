@@ -61,8 +61,8 @@ public sealed class ServerFaultTests(UpstreamFixture fixture) : IClassFixture<Up
     [Fact]
     public async Task ReusedConnection_IdleLongerThanTheTimeout_ThenServerNeverAnswers_Gives504AfterTheResponseTimeout()
     {
-        // The idle connection's read is started with the deadline the next response is timed by: idling
-        // must not run that clock, and the next request must still time out on it.
+        // While the connection idles a read is pending on it (the surplus watch): idling must not run the
+        // response clock, and the next request's response, read through that pending read, must still time out.
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var connections = 0;
