@@ -86,19 +86,28 @@ internal static class Http1Parser
         // Collected first, then added at once: a list that grew field by field made two or three
         // arrays per head (bench/RESULTS.md, "Fewer copies per request"). No await in between, so one per thread serves.
         var parsed = t_parsedFields ??= new List<HeaderField>(32);
-        parsed.Clear();
+        try
+        {
+            return TryCollectFields(ref reader, strict, limits, headers, parsed);
+        }
+        finally
+        {
+            parsed.Clear(); // keeps no field of a refused head either
+        }
+    }
+
+    private static bool TryCollectFields(ref SequenceReader<byte> reader, bool strict, HttpLimits limits, HttpHeaders headers, List<HeaderField> parsed)
+    {
         while (true)
         {
             if (!TryReadLine(ref reader, strict, out var line))
             {
-                parsed.Clear();
                 return false;
             }
 
             if (line.Length == 0)
             {
                 headers.AddParsed(parsed);
-                parsed.Clear();
                 return true;
             }
 

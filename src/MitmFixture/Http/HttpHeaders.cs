@@ -174,8 +174,8 @@ public sealed class HttpHeaders : IEnumerable<HeaderField>
     public HttpHeaders Clone() => new(_fields);
 
     /// <summary>
-    /// Makes this list a copy of <paramref name="source"/>, reusing its array: a session's scratch list
-    /// for the head it is about to write, instead of a <see cref="Clone"/> per message.
+    /// Makes this list a copy of <paramref name="source"/>, reusing its array: the per-thread list a head
+    /// is adjusted in just before it is written (<c>HeadScratch</c>), instead of a <see cref="Clone"/> per message.
     /// </summary>
     internal void CopyFrom(HttpHeaders source)
     {
