@@ -115,10 +115,12 @@ internal sealed class RedactionSession
             }
 
             changed |= ScrubHeaders(flow.Request.Headers);
+            changed |= ScrubHeaders(flow.Request.Trailers);
             changed |= ScrubBody(flow.Request);
             if (flow.Response is { } response)
             {
                 changed |= ScrubHeaders(response.Headers);
+                changed |= ScrubHeaders(response.Trailers);
                 changed |= ScrubBody(response);
             }
 
@@ -149,8 +151,13 @@ internal sealed class RedactionSession
         }
     }
 
-    private bool ScrubHeaders(HttpHeaders headers)
+    private bool ScrubHeaders(HttpHeaders? headers)
     {
+        if (headers is null)
+        {
+            return false;
+        }
+
         var changed = false;
         for (var i = 0; i < headers.Count; i++)
         {

@@ -45,6 +45,7 @@ public sealed class Redactor(RedactionOptions options)
         if (RestoringSwaps() is { } swaps)
         {
             SwapInHeaders(response.Headers, swaps);
+            SwapInHeaders(response.Trailers, swaps);
             SwapInBody(response, swaps);
         }
     }
@@ -56,6 +57,7 @@ public sealed class Redactor(RedactionOptions options)
         {
             request.Path = Swap(request.Path, swaps);
             SwapInHeaders(request.Headers, swaps);
+            SwapInHeaders(request.Trailers, swaps);
             SwapInBody(request, swaps);
         }
     }
@@ -74,8 +76,13 @@ public sealed class Redactor(RedactionOptions options)
         return swaps.Count == 0 ? null : swaps;
     }
 
-    private static void SwapInHeaders(HttpHeaders headers, List<(string Placeholder, string Value)> swaps)
+    private static void SwapInHeaders(HttpHeaders? headers, List<(string Placeholder, string Value)> swaps)
     {
+        if (headers is null)
+        {
+            return;
+        }
+
         for (var i = 0; i < headers.Count; i++)
         {
             var field = headers[i];

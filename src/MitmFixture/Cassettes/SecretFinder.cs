@@ -33,10 +33,19 @@ internal sealed class SecretFinder(RedactionOptions options)
         }
 
         LearnBody(request, book);
+        if (request.Trailers is { } requestTrailers)
+        {
+            LearnHeaders(requestTrailers, book); // a trailer is a header field sent late: the same credentials can travel in it
+        }
+
         if (flow.Response is { } response)
         {
             LearnHeaders(response.Headers, book);
             LearnBody(response, book);
+            if (response.Trailers is { } responseTrailers)
+            {
+                LearnHeaders(responseTrailers, book);
+            }
         }
     }
 

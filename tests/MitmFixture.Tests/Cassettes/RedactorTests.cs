@@ -51,6 +51,33 @@ public sealed class RedactorTests : IDisposable
     }
 
     [Fact]
+    public void Redact_Trailers_CredentialsInThemAreLearnedAndSecretsInThemReplaced_AndTheyAreRestoredOnReplay()
+    {
+        // Trailers are header fields sent after the body (gRPC's, a chunked upload's): the same credentials travel in them.
+        var upload = new Flow(HttpRequest.Create("POST", "https://api.test/upload", "data"u8.ToArray()))
+        {
+            Response = HttpResponse.Create(200, "stored"),
+        };
+        upload.Request.Trailers = new HttpHeaders(("Authorization", "Bearer trailer-token-7777"), ("X-Checksum", "abc"));
+        upload.Response!.Trailers = new HttpHeaders(("X-Echo", $"seen {AccessToken}"));
+        var redactor = new Redactor(new RedactionOptions { Placeholders = new Dictionary<string, Func<string?>> { ["API_KEY"] = () => "k-123456" } });
+        var keyInTrailer = new Flow(HttpRequest.Create("GET", "https://api.test/k?key=k-123456")) { Response = HttpResponse.Create(200, "ok") };
+        keyInTrailer.Response!.Trailers = new HttpHeaders(("X-Key", "k-123456"));
+
+        var flows = redactor.Redact([TokenResponse(), upload, Get("https://api.test/echo?t=trailer-token-7777"), keyInTrailer]);
+
+        Assert.Equal("Bearer <AUTHORIZATION>", flows[1].Request.Trailers!["Authorization"]);
+        Assert.Equal("abc", flows[1].Request.Trailers!["X-Checksum"]);
+        Assert.Equal("seen <ACCESS_TOKEN>", flows[1].Response!.Trailers!["X-Echo"]);
+        Assert.Equal("/echo?t=<AUTHORIZATION>", flows[2].Request.Path); // learned from the trailer, replaced elsewhere too
+        Assert.Equal("<API_KEY>", flows[3].Response!.Trailers!["X-Key"]);
+        Assert.Equal("Bearer trailer-token-7777", upload.Request.Trailers["Authorization"]); // the live flow is untouched
+
+        redactor.Restore(flows[3].Response!);
+        Assert.Equal("k-123456", flows[3].Response!.Trailers!["X-Key"]);
+    }
+
+    [Fact]
     public void Redact_DistinctSecretsOfOneKind_GetNumberedPlaceholders_TheSameSecretAlwaysTheSame()
     {
         var flows = Redactor.Default.Redact([
