@@ -64,6 +64,11 @@ internal static class BodyTransfer
     /// <param name="remaining">For length-delimited bodies, the bytes still to come.</param>
     /// <param name="flush">Flushes the destination, under whatever deadline applies to it.</param>
     /// <param name="lateTrailers">Trailers that come from elsewhere once the body has ended (an HTTP/2 server's), for a source without chunked framing.</param>
+    /// <param name="keepTrailersOn">
+    /// The message the trailers are stored on before they are written on: whoever holds the flow sees
+    /// them no later than the receiving side does (a test asserting on the flow once its client has the
+    /// answer, for one).
+    /// </param>
     /// <returns>The chunked trailers, if the source had any.</returns>
     public static async ValueTask<HttpHeaders?> StreamAsync(
         PipeReader source,
@@ -74,7 +79,8 @@ internal static class BodyTransfer
         bool destinationChunked,
         BodyReadClock clock,
         Func<PipeWriter, ValueTask<FlushResult>> flush,
-        Func<HttpHeaders?>? lateTrailers = null)
+        Func<HttpHeaders?>? lateTrailers = null,
+        HttpMessage? keepTrailersOn = null)
     {
         HttpHeaders? trailers = null;
         switch (framing.Kind)
@@ -141,6 +147,11 @@ internal static class BodyTransfer
         }
 
         trailers ??= lateTrailers?.Invoke();
+        if (keepTrailersOn is not null)
+        {
+            keepTrailersOn.Trailers = trailers;
+        }
+
         if (destinationChunked)
         {
             Http1Writer.WriteLastChunk(destination, trailers);

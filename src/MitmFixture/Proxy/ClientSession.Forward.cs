@@ -229,7 +229,7 @@ internal sealed partial class ClientSession
         var writer = PipeWriter.Create(server, new StreamPipeWriterOptions(leaveOpen: true));
         try
         {
-            request.Trailers = await BodyTransfer.StreamAsync(client.Reader, body.Framing, body.Decoder, body.Framing.Length, writer, false, body.Clock, w => w.FlushAsync(cancellationToken)); // kept on the flow; SocketsHttpHandler cannot send request trailers
+            await BodyTransfer.StreamAsync(client.Reader, body.Framing, body.Decoder, body.Framing.Length, writer, false, body.Clock, w => w.FlushAsync(cancellationToken), keepTrailersOn: request); // kept on the flow; SocketsHttpHandler cannot send request trailers
             body.Finished();
         }
         finally
@@ -302,7 +302,7 @@ internal sealed partial class ClientSession
             }
 
             await FlushServerAsync(writer);
-            await BodyTransfer.StreamAsync(client!.Reader, body.Framing, body.Decoder, body.Framing.Length, writer, chunked, body.Clock, w => w.FlushAsync(Shutdown)); // streaming implies a client
+            await BodyTransfer.StreamAsync(client!.Reader, body.Framing, body.Decoder, body.Framing.Length, writer, chunked, body.Clock, w => w.FlushAsync(Shutdown), keepTrailersOn: request); // streaming implies a client
             body.Finished();
             return;
         }
@@ -489,7 +489,7 @@ internal sealed partial class ClientSession
         try
         {
             var remaining = framing.Kind == BodyKind.Length ? framing.Length : -1;
-            response.Trailers = await BodyTransfer.StreamAsync(source, framing, decoder, remaining, destination, chunked, ServerBodyClock(), FlushClient, lateTrailers);
+            await BodyTransfer.StreamAsync(source, framing, decoder, remaining, destination, chunked, ServerBodyClock(), FlushClient, lateTrailers, keepTrailersOn: response);
         }
         catch (OperationCanceledException) when (_serverDeadline.Expired)
         {

@@ -38,6 +38,24 @@ public sealed class StreamingTests(UpstreamFixture fixture) : IClassFixture<Upst
     }
 
     [Fact]
+    public async Task StreamedChunkedUpload_WithTrailers_ServerGetsThemAndTheFlowKeepsThem()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { StreamLargeBodies = 4 });
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+        var authority = new Uri(Upstream.HttpUrl).Authority;
+
+        await raw.SendAsync($"POST {Upstream.HttpUrl}/count HTTP/1.1\r\nHost: {authority}\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\nConnection: close\r\n\r\n" +
+            "6\r\nhello \r\n5\r\nworld\r\n0\r\nX-Checksum: abc123\r\n\r\n");
+        var answer = await raw.ReadAsync();
+
+        Assert.StartsWith("HTTP/1.1 200", answer, StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\n11", answer, StringComparison.Ordinal);
+        var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
+        Assert.True(flow.Request.Stream);
+        Assert.Equal("abc123", flow.Request.Trailers!["X-Checksum"]); // kept before the last chunk went on, so before the answer came
+    }
+
+    [Fact]
     public async Task BodyOverBufferLimit_WithoutStreaming_Gets413()
     {
         await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Limits = o.Limits with { MaxBufferedBodyBytes = 1000 } });
