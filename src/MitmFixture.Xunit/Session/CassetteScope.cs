@@ -32,7 +32,12 @@ public sealed class CassetteScope : IAsyncDisposable
     private CassetteWriter? _writer;
     private Cassette? _driftBaseline;
     private string? _accepted;
-    private bool _disposed;
+
+    /// <summary>Flows of this test that were let through and have not finished yet (a streamed answer runs its hooks after the client has it).</summary>
+    private readonly HashSet<Flow> _inFlight = new(ReferenceEqualityComparer.Instance);
+    private TaskCompletionSource? _drained;
+    private bool _disposed; // the test is over: no new request is let through
+    private bool _closed; // the flows in flight were waited for: nothing more is recorded
 
     internal CassetteScope(SessionAddon session, FixtureOptions options, ProxyClients clients, string name, string path, RecordMode mode, ScopeOwner owner, Action<string>? output, Action<string> warn)
     {
@@ -146,17 +151,40 @@ public sealed class CassetteScope : IAsyncDisposable
         _session.Begin(this);
     }
 
-    internal void Finished(Flow flow)
+    /// <summary>
+    /// Lets a flow of this test through, and the cassette waits for it to finish before it closes;
+    /// false once the test is over (the flow is refused, and not recorded).
+    /// </summary>
+    internal bool TryStart(Flow flow)
     {
         lock (_gate)
         {
             if (_disposed)
             {
-                return; // finished after the test ended: its cassette is closed
+                return false;
+            }
+
+            _inFlight.Add(flow);
+            return true;
+        }
+    }
+
+    internal void Finished(Flow flow)
+    {
+        lock (_gate)
+        {
+            var wasInFlight = _inFlight.Remove(flow);
+            if (_closed || (_disposed && !wasInFlight))
+            {
+                return; // finished after the cassette closed, or refused because it came after the test ended
             }
 
             _flows.Add(flow);
             _writer?.Append(flow);
+            if (_disposed && _inFlight.Count == 0)
+            {
+                _drained?.TrySetResult();
+            }
         }
     }
 
@@ -221,8 +249,13 @@ public sealed class CassetteScope : IAsyncDisposable
             }
 
             _disposed = true;
+            if (_inFlight.Count > 0)
+            {
+                _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
         }
 
+        await WaitForFlowsInFlightAsync();
         _session.End(this);
         if (_listener is not null)
         {
@@ -255,6 +288,44 @@ public sealed class CassetteScope : IAsyncDisposable
             Log($"[proxy] {report}");
         }
     }
+
+    /// <summary>
+    /// Lets the flows still finishing when the test ended (a streamed answer whose last bytes the
+    /// client already has) reach the cassette; one that does not finish within <see cref="FinishGrace"/>
+    /// (a WebSocket left open, a download abandoned half read) is left out, and the test is told which.
+    /// </summary>
+    private async Task WaitForFlowsInFlightAsync()
+    {
+        if (_drained is { } drained)
+        {
+            try
+            {
+                await drained.Task.WaitAsync(FinishGrace);
+            }
+            catch (TimeoutException)
+            {
+                // Reported below.
+            }
+        }
+
+        Flow[] unfinished;
+        lock (_gate)
+        {
+            _closed = true;
+            unfinished = [.. _inFlight];
+            _inFlight.Clear();
+        }
+
+        foreach (var flow in unfinished)
+        {
+            var warning = $"cassette {Path}: {flow.Request.Method} {flow.Request.Url} had not finished {FinishGrace.TotalSeconds:0} s after the test ended (a WebSocket left open or an answer not read to its end?), so it is not in the cassette";
+            Warn(warning);
+            Log("[proxy] " + warning);
+        }
+    }
+
+    /// <summary>How long a disposed scope waits for its flows in flight.</summary>
+    private static readonly TimeSpan FinishGrace = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Why this scope fails the test, if it does, as a message and the exception type to raise it with;

@@ -107,7 +107,7 @@ internal sealed class SessionAddon : FinishedFlowAddon
         {
             case { Scope: { } scope }:
                 _flows.AddOrUpdate(flow, scope);
-                return scope.Ended ? Refuse(flow, scope.EndedMessage(flow)) : scope.Replay is { } replay ? replay.RequestAsync(flow, cancellationToken) : default;
+                return !scope.TryStart(flow) ? Refuse(flow, scope.EndedMessage(flow)) : scope.Replay is { } replay ? replay.RequestAsync(flow, cancellationToken) : default;
             case { Unattributed: { } why }:
                 return Refuse(flow, why);
             default:

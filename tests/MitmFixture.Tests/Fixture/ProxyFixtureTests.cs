@@ -35,6 +35,46 @@ public sealed class ProxyFixtureTests : IDisposable
     }
 
     [Fact]
+    public async Task Record_StreamedResponseFinishingAfterTheClientHasIt_IsStillInTheCassette()
+    {
+        // A streamed response's hooks run after its last byte went to the client, so the test can end
+        // (and its cassette close) while the flow is still finishing: the cassette must wait for it.
+        await using var upstream = await TestUpstream.StartAsync();
+        var hooks = new FlowHooks { OnResponse = flow => Thread.Sleep(flow.Response!.Stream ? 300 : 0) };
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Record) with { Addons = [hooks], Proxy = new MitmFixture.Proxy.ProxyOptions { StreamLargeBodies = 1024 } });
+        string path;
+        await using (var cassette = await fixture.UseCassetteAsync("streamed"))
+        {
+            path = cassette.Path;
+            var body = await fixture.CreateClient().GetByteArrayAsync($"{upstream.HttpUrl}/bytes/100000", TestContext.Current.CancellationToken);
+            Assert.Equal(100_000, body.Length);
+        }
+
+        var recorded = Assert.Single(MitmFixture.Cassettes.Cassette.Load(path).Flows);
+        Assert.Equal("/bytes/100000", recorded.Request.Path);
+        Assert.True(recorded.Response!.Stream);
+    }
+
+    [Fact]
+    public async Task Record_FlowStillUnfinishedAfterTheGrace_IsLeftOutAndTheTestIsWarned()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        using var release = new ManualResetEventSlim();
+        var hooks = new FlowHooks { OnResponse = flow => release.Wait(flow.Response!.Stream ? TimeSpan.FromSeconds(30) : TimeSpan.Zero) };
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Record) with { Addons = [hooks], Proxy = new MitmFixture.Proxy.ProxyOptions { StreamLargeBodies = 1024 } });
+        string path;
+        await using (var cassette = await fixture.UseCassetteAsync("unfinished"))
+        {
+            path = cassette.Path;
+            await fixture.CreateClient().GetByteArrayAsync($"{upstream.HttpUrl}/bytes/100000", TestContext.Current.CancellationToken);
+        }
+
+        release.Set();
+        Assert.Contains(TestContext.Current.Warnings ?? [], w => w.Contains("/bytes/100000 had not finished 2 s after the test ended", StringComparison.Ordinal));
+        Assert.Empty(MitmFixture.Cassettes.Cassette.Load(path).Flows);
+    }
+
+    [Fact]
     public async Task Auto_RecordsWhenMissingAndReplaysWhenPresent()
     {
         await using var server = new CountingServer();
