@@ -16,6 +16,9 @@ namespace MitmFixture.Xunit.Session;
 /// </summary>
 public sealed class CassetteScope : IAsyncDisposable
 {
+    /// <summary>How long a disposed scope waits for its flows in flight.</summary>
+    private static readonly TimeSpan FinishGrace = TimeSpan.FromSeconds(2);
+
     private readonly SessionAddon _session;
     private readonly FixtureOptions _options;
     private readonly ProxyClients _clients;
@@ -323,9 +326,6 @@ public sealed class CassetteScope : IAsyncDisposable
             Log("[proxy] " + warning);
         }
     }
-
-    /// <summary>How long a disposed scope waits for its flows in flight.</summary>
-    private static readonly TimeSpan FinishGrace = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Why this scope fails the test, if it does, as a message and the exception type to raise it with;
