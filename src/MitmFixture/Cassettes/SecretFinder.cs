@@ -33,24 +33,22 @@ internal sealed class SecretFinder(RedactionOptions options)
         }
 
         LearnBody(request, book);
-        if (request.Trailers is { } requestTrailers)
-        {
-            LearnHeaders(requestTrailers, book); // a trailer is a header field sent late: the same credentials can travel in it
-        }
-
+        LearnHeaders(request.Trailers, book); // a trailer is a header field sent late: the same credentials can travel in it
         if (flow.Response is { } response)
         {
             LearnHeaders(response.Headers, book);
             LearnBody(response, book);
-            if (response.Trailers is { } responseTrailers)
-            {
-                LearnHeaders(responseTrailers, book);
-            }
+            LearnHeaders(response.Trailers, book);
         }
     }
 
-    private void LearnHeaders(HttpHeaders headers, SecretBook book)
+    private void LearnHeaders(HttpHeaders? headers, SecretBook book)
     {
+        if (headers is null)
+        {
+            return;
+        }
+
         foreach (var field in headers)
         {
             book.Reserve(field.Value);
