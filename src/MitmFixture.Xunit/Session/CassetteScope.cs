@@ -36,7 +36,7 @@ public sealed class CassetteScope : IAsyncDisposable
     private Cassette? _driftBaseline;
     private string? _accepted;
 
-    /// <summary>Flows of this test that were let through and have not finished yet (a streamed answer runs its hooks after the client has it).</summary>
+    /// <summary>Flows of this test that were let through and have not finished yet (a request the test did not wait for).</summary>
     private readonly HashSet<Flow> _inFlight = new(ReferenceEqualityComparer.Instance);
     private TaskCompletionSource? _drained;
     private bool _disposed; // the test is over: no new request is let through

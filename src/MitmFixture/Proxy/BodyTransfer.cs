@@ -69,6 +69,12 @@ internal static class BodyTransfer
     /// them no later than the receiving side does (a test asserting on the flow once its client has the
     /// answer, for one).
     /// </param>
+    /// <param name="beforeEnd">
+    /// Runs once the whole body is read and before its end reaches the destination (the last bytes of
+    /// a length-delimited body, the last chunk of a chunked one), as mitmproxy runs a streamed
+    /// response's hook before its end of message: whoever waits for the end finds the hook done. False
+    /// keeps the end back (a killed flow).
+    /// </param>
     /// <returns>The chunked trailers, if the source had any.</returns>
     public static async ValueTask<HttpHeaders?> StreamAsync(
         PipeReader source,
@@ -80,9 +86,11 @@ internal static class BodyTransfer
         BodyReadClock clock,
         Func<PipeWriter, ValueTask<FlushResult>> flush,
         Func<HttpHeaders?>? lateTrailers = null,
-        HttpMessage? keepTrailersOn = null)
+        HttpMessage? keepTrailersOn = null,
+        Func<ValueTask<bool>>? beforeEnd = null)
     {
         HttpHeaders? trailers = null;
+        var held = ReadOnlySequence<byte>.Empty; // a length-delimited body's last bytes, read but not yet sent (beforeEnd)
         switch (framing.Kind)
         {
             case BodyKind.Length:
@@ -92,6 +100,12 @@ internal static class BodyTransfer
                     var buffer = result.Buffer;
                     var take = Math.Min(buffer.Length, remaining);
                     clock.Received(take);
+                    if (take == remaining && take > 0 && beforeEnd is not null)
+                    {
+                        held = buffer.Slice(0, take); // the source is advanced past it once it is sent
+                        break;
+                    }
+
                     Write(destination, buffer.Slice(0, take), destinationChunked);
                     source.AdvanceTo(buffer.GetPosition(take));
                     remaining -= take;
@@ -152,9 +166,29 @@ internal static class BodyTransfer
             keepTrailersOn.Trailers = trailers;
         }
 
+        var deliverEnd = beforeEnd is null || await beforeEnd();
+        if (!held.IsEmpty)
+        {
+            if (deliverEnd)
+            {
+                Write(destination, held, destinationChunked);
+            }
+
+            source.AdvanceTo(held.End);
+        }
+
+        if (!deliverEnd)
+        {
+            return trailers;
+        }
+
         if (destinationChunked)
         {
             Http1Writer.WriteLastChunk(destination, trailers);
+        }
+
+        if (destinationChunked || !held.IsEmpty)
+        {
             await FlushAsync(destination, flush);
         }
 

@@ -123,19 +123,29 @@ internal sealed partial class ClientSession
         return await DeliverHeldResponseAsync(flow, client);
     }
 
-    /// <summary>A response already streamed to the client: the response hook. False when the flow was killed or the client connection must close.</summary>
+    /// <summary>A response streamed to the client, its hook run before its end was sent. False when the flow was killed or the client connection must close.</summary>
     private async ValueTask<bool> FinishStreamedResponseAsync(Flow flow, bool keepClient)
     {
-        flow.Response!.TimestampEnd = _context.Time.GetUtcNow(); // set by the caller
-        await _pipeline.ResponseAsync(flow, Shutdown);
         if (flow.Killed)
         {
-            // Too late to hold the response back (it is already sent), but a kill still closes the connection.
+            // The end of the body was held back: the client sees a cut-off response, and the connection closes.
             await KilledAsync(flow);
             return false;
         }
 
         return keepClient;
+    }
+
+    /// <summary>
+    /// The response hook of a streamed response, once its body is in and before its end goes to the
+    /// client (mitmproxy's order): a client that has the whole answer finds the flow finished
+    /// (recorded, in the fixture's flows). False when an addon killed the flow.
+    /// </summary>
+    private async ValueTask<bool> StreamedResponseHookAsync(Flow flow)
+    {
+        flow.Response!.TimestampEnd = _context.Time.GetUtcNow(); // set by the caller
+        await _pipeline.ResponseAsync(flow, Shutdown);
+        return !flow.Killed;
     }
 
     /// <summary>A response read whole: the response hook, then the client gets it. False when the flow was killed.</summary>
@@ -489,7 +499,7 @@ internal sealed partial class ClientSession
         try
         {
             var remaining = framing.Kind == BodyKind.Length ? framing.Length : -1;
-            await BodyTransfer.StreamAsync(source, framing, decoder, remaining, destination, chunked, ServerBodyClock(), FlushClient, lateTrailers, keepTrailersOn: response);
+            await BodyTransfer.StreamAsync(source, framing, decoder, remaining, destination, chunked, ServerBodyClock(), FlushClient, lateTrailers, keepTrailersOn: response, beforeEnd: () => StreamedResponseHookAsync(flow));
         }
         catch (OperationCanceledException) when (_serverDeadline.Expired)
         {

@@ -35,10 +35,10 @@ public sealed class ProxyFixtureTests : IDisposable
     }
 
     [Fact]
-    public async Task Record_StreamedResponseFinishingAfterTheClientHasIt_IsStillInTheCassette()
+    public async Task Record_StreamedResponse_IsInTheScopesFlowsAndCassetteOnceTheClientHasIt()
     {
-        // A streamed response's hooks run after its last byte went to the client, so the test can end
-        // (and its cassette close) while the flow is still finishing: the cassette must wait for it.
+        // A streamed response's hook runs before its end goes to the client (mitmproxy's order), so a
+        // slow hook delays the client's last bytes instead of leaving the flow unfinished behind it.
         await using var upstream = await TestUpstream.StartAsync();
         var hooks = new FlowHooks { OnResponse = flow => Thread.Sleep(flow.Response!.Stream ? 300 : 0) };
         await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Record) with { Addons = [hooks], Proxy = new MitmFixture.Proxy.ProxyOptions { StreamLargeBodies = 1024 } });
@@ -48,6 +48,8 @@ public sealed class ProxyFixtureTests : IDisposable
             path = cassette.Path;
             var body = await fixture.CreateClient().GetByteArrayAsync($"{upstream.HttpUrl}/bytes/100000", TestContext.Current.CancellationToken);
             Assert.Equal(100_000, body.Length);
+            var flow = Assert.Single(cassette.Flows);
+            Assert.True(flow.Response!.Stream);
         }
 
         var recorded = Assert.Single(MitmFixture.Cassettes.Cassette.Load(path).Flows);
@@ -58,18 +60,30 @@ public sealed class ProxyFixtureTests : IDisposable
     [Fact]
     public async Task Record_FlowStillUnfinishedAfterTheGrace_IsLeftOutAndTheTestIsWarned()
     {
+        // A request the test did not wait for, held in its response hook past the end of the test.
         await using var upstream = await TestUpstream.StartAsync();
+        using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        var hooks = new FlowHooks { OnResponse = flow => release.Wait(flow.Response!.Stream ? TimeSpan.FromSeconds(30) : TimeSpan.Zero) };
-        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Record) with { Addons = [hooks], Proxy = new MitmFixture.Proxy.ProxyOptions { StreamLargeBodies = 1024 } });
+        var hooks = new FlowHooks
+        {
+            OnResponse = _ =>
+            {
+                entered.Set();
+                release.Wait(TimeSpan.FromSeconds(30));
+            },
+        };
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Record) with { Addons = [hooks] });
         string path;
+        Task<byte[]> abandoned;
         await using (var cassette = await fixture.UseCassetteAsync("unfinished"))
         {
             path = cassette.Path;
-            await fixture.CreateClient().GetByteArrayAsync($"{upstream.HttpUrl}/bytes/100000", TestContext.Current.CancellationToken);
+            abandoned = fixture.CreateClient().GetByteArrayAsync($"{upstream.HttpUrl}/bytes/100000", TestContext.Current.CancellationToken);
+            Assert.True(entered.Wait(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken), "the request never reached its response hook");
         }
 
         release.Set();
+        await abandoned;
         Assert.Contains(TestContext.Current.Warnings ?? [], w => w.Contains("/bytes/100000 had not finished 2 s after the test ended", StringComparison.Ordinal));
         Assert.Empty(MitmFixture.Cassettes.Cassette.Load(path).Flows);
     }

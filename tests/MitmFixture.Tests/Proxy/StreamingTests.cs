@@ -1,4 +1,5 @@
 using System.Globalization;
+using MitmFixture.Flows;
 using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Proxy;
@@ -65,6 +66,39 @@ public sealed class StreamingTests(UpstreamFixture fixture) : IClassFixture<Upst
         Assert.Equal(413, (int)response.StatusCode);
     }
 
+    // A streamed response's hook runs before its end goes to the client, as mitmproxy's does: a client
+    // that has the whole body finds the flow finished (recorded, in a fixture scope's flows). The hook
+    // here takes 300 ms, so a client that got the end first would see it unfinished.
+    [Theory]
+    [InlineData("/chunked", 10)] // chunked: the last chunk waits
+    [InlineData("/bytes/262144", 64 * 1024)] // Content-Length: the last bytes wait
+    public async Task StreamedResponse_ItsEndReachesTheClient_OnlyAfterTheResponseHook(string path, long threshold)
+    {
+        var hook = new SlowResponseHook(kill: false);
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { StreamLargeBodies = threshold, Addons = [hook] });
+
+        var body = await harness.CreateClient().GetByteArrayAsync($"{Upstream.HttpUrl}{path}", TestContext.Current.CancellationToken);
+
+        Assert.True(hook.Finished, "the client had the whole body before the response hook finished");
+        var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
+        Assert.True(flow.Response!.Stream);
+        Assert.NotNull(flow.Response.TimestampEnd);
+        Assert.True(body.Length > threshold);
+    }
+
+    [Theory]
+    [InlineData("/chunked", 10)]
+    [InlineData("/bytes/262144", 64 * 1024)]
+    public async Task StreamedResponse_KilledInItsResponseHook_NeverReachesItsEnd(string path, long threshold)
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { StreamLargeBodies = threshold, Addons = [new SlowResponseHook(kill: true)] });
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => harness.CreateClient().GetByteArrayAsync($"{Upstream.HttpUrl}{path}", TestContext.Current.CancellationToken));
+
+        var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
+        Assert.True(flow.Killed);
+    }
+
     private static async Task<long> CountAsync(Stream stream)
     {
         var buffer = new byte[64 * 1024];
@@ -76,5 +110,23 @@ public sealed class StreamingTests(UpstreamFixture fixture) : IClassFixture<Upst
         }
 
         return total;
+    }
+
+    private sealed class SlowResponseHook(bool kill) : ProxyAddon
+    {
+        private volatile bool _finished;
+
+        public bool Finished => _finished;
+
+        public override async ValueTask ResponseAsync(Flow flow, CancellationToken cancellationToken)
+        {
+            await Task.Delay(300, cancellationToken);
+            if (kill)
+            {
+                flow.Kill();
+            }
+
+            _finished = true;
+        }
     }
 }
