@@ -45,9 +45,10 @@ internal sealed partial class ClientSession
 
         if (flow.Response is null && flow.GrpcPlayback is { } playback)
         {
+            var player = new GrpcPlayer(_context, flow, features, clientBody, playback, () => ReplayedCallHookAsync(features, flow, cancellationToken));
             try
             {
-                await new GrpcPlayer(_context, flow, features, clientBody, playback).RunAsync(cancellationToken);
+                await player.RunAsync(cancellationToken);
             }
             catch (GrpcFramingException e)
             {
@@ -56,7 +57,11 @@ internal sealed partial class ClientSession
                 return;
             }
 
-            await _pipeline.ResponseAsync(flow, cancellationToken);
+            if (!player.HookRan)
+            {
+                await _pipeline.ResponseAsync(flow, cancellationToken);
+            }
+
             return;
         }
 
@@ -346,6 +351,19 @@ internal sealed partial class ClientSession
     /// <summary>A body's announced length, when it has one: what decides streaming before a byte is read.</summary>
     private static long? DeclaredLength(HttpMessage message) =>
         message.Headers.Get("content-length") is { } text && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var length) ? length : null;
+
+    /// <summary>A replayed gRPC call's response hook, before the call's end goes to the client. False when it was killed (the stream is reset).</summary>
+    private async Task<bool> ReplayedCallHookAsync(IFeatureCollection features, Flow flow, CancellationToken cancellationToken)
+    {
+        await _pipeline.ResponseAsync(flow, cancellationToken);
+        if (flow.Killed)
+        {
+            await KillStreamAsync(features, flow);
+            return false;
+        }
+
+        return true;
+    }
 
     private async ValueTask KillStreamAsync(IFeatureCollection features, Flow flow)
     {

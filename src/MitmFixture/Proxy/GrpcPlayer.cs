@@ -25,7 +25,11 @@ namespace MitmFixture.Proxy;
 /// <c>grpc-message</c> saying what was expected, also the flow's error.
 /// </para>
 /// </summary>
-internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollection features, Stream clientBody, GrpcPlayback playback)
+/// <param name="beforeEnd">
+/// The response hook, run once the call's answer is complete and before its end goes to the client
+/// (as for a live call): false when the flow was killed there and the stream reset instead.
+/// </param>
+internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollection features, Stream clientBody, GrpcPlayback playback, Func<Task<bool>> beforeEnd)
 {
     /// <summary>UNIMPLEMENTED (gRPC status codes): the recording has no such call.</summary>
     private const string UnimplementedStatus = "12";
@@ -33,6 +37,9 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
     private readonly List<GrpcMessage> _received = [];
     private readonly List<(bool, byte[])> _sent = [];
     private bool _clientEnded;
+
+    /// <summary>True once the response hook ran (<c>beforeEnd</c>); a call that ended otherwise (a reset) leaves it to the caller.</summary>
+    public bool HookRan { get; private set; }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -94,10 +101,19 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
         finally
         {
             await reader.CompleteAsync();
-            flow.Request.Stream = true;
-            flow.Request.Body = GrpcFraming.Join(_received.Select(m => (m.Compressed, m.Content)));
-            flow.Request.TimestampEnd ??= context.Time.GetUtcNow();
+            if (!HookRan)
+            {
+                KeepRequest();
+            }
         }
+    }
+
+    /// <summary>The client's side of the call as far as it came, on the flow.</summary>
+    private void KeepRequest()
+    {
+        flow.Request.Stream = true;
+        flow.Request.Body = GrpcFraming.Join(_received.Select(m => (m.Compressed, m.Content)));
+        flow.Request.TimestampEnd ??= context.Time.GetUtcNow();
     }
 
     /// <summary>Reads the client's next message, or notes that it ended its side.</summary>
@@ -199,7 +215,12 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
             }
         }
 
-        await features.Get<IHttpResponseBodyFeature>()!.CompleteAsync(); // Kestrel always provides it
+        KeepRequest();
+        HookRan = true;
+        if (await beforeEnd())
+        {
+            await features.Get<IHttpResponseBodyFeature>()!.CompleteAsync(); // Kestrel always provides it
+        }
     }
 
     /// <summary>Ends the call with UNIMPLEMENTED and why: in the trailers once messages went out, as a trailers-only answer before.</summary>

@@ -8,6 +8,7 @@ using MitmFixture.Cassettes;
 using MitmFixture.Flows;
 using MitmFixture.Replay;
 using MitmFixture.Tests.Support;
+using MitmFixture.Xunit;
 
 namespace MitmFixture.Tests.Grpc;
 
@@ -22,21 +23,7 @@ public sealed class GrpcRecordReplayTests : IDisposable
     public async Task UnaryStreamingAndFailingCalls_RecordedThenReplayedOffline_WithTheirTrailers()
     {
         var cancel = TestContext.Current.CancellationToken;
-        var upstream = await H2Upstream.StartAsync(services => services.AddGrpc(), app => app.MapGrpcService<GreeterService>());
-        var address = upstream.H2Url;
-
-        var writer = CassetteWriter.Create(CassettePath);
-        await using (var recorder = await ProxyHarness.StartAsync(null, o => o with { Addons = [new RecordingAddon(writer)], UpstreamTrustedCertificates = [upstream.Authority] }))
-        {
-            var live = await CallAllAsync(recorder, address, cancel);
-            Assert.Equal(["Hello Ada", "Ada 1|Ada 2|Ada 3", "NotFound: no such person"], live);
-        }
-
-        await writer.DisposeAsync();
-        var requestsServed = upstream.Requests;
-        await upstream.DisposeAsync();
-
-        var cassette = Cassette.Load(CassettePath);
+        var (cassette, address) = await RecordAllAsync(cancel);
         Assert.Equal(3, cassette.Flows.Count);
         Assert.All(cassette.Flows, f => Assert.Equal("HTTP/2.0", f.Response!.HttpVersion));
         Assert.Equal("0", cassette.Flows[0].Response!.Trailers!.Get("grpc-status"));
@@ -48,7 +35,49 @@ public sealed class GrpcRecordReplayTests : IDisposable
 
         Assert.Equal(["Hello Ada", "Ada 1|Ada 2|Ada 3", "NotFound: no such person"], replayed);
         Assert.All(replay.Proxy.Flows.Snapshot(), f => Assert.Equal(ReplayKind.Response, f.Replay));
-        Assert.Equal(3, requestsServed);
+    }
+
+    // As for a live call, a replayed call's response hook runs before its end goes to the client: a
+    // test that has its answer finds the flow finished (in a fixture scope's flows). The hook takes
+    // 300 ms here, so a call that ended first would leave the next one to start before it finished.
+    [Fact]
+    public async Task ReplayedCalls_EndForTheClient_OnlyAfterTheirResponseHook()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var (cassette, address) = await RecordAllAsync(cancel);
+        var finished = 0;
+        var slowHook = new FlowHooks
+        {
+            OnResponse = _ =>
+            {
+                Thread.Sleep(300);
+                Interlocked.Increment(ref finished);
+            },
+        };
+        var addon = new ServerReplayAddon(new ReplayStore(cassette.Flows, new ServerReplayOptions { KillExtra = true }, cassette.Modes), null, Redactor.Default);
+        await using var replay = await ProxyHarness.StartAsync(null, o => o with { Addons = [addon, slowHook] });
+
+        var replayed = await CallAllAsync(replay, address, cancel);
+
+        Assert.Equal(["Hello Ada", "Ada 1|Ada 2|Ada 3", "NotFound: no such person"], replayed);
+        Assert.Equal(3, Volatile.Read(ref finished));
+    }
+
+    /// <summary>The three calls of <see cref="CallAllAsync"/>, recorded live from a Grpc.AspNetCore service that is then stopped.</summary>
+    private async Task<(Cassette Cassette, string Address)> RecordAllAsync(CancellationToken cancellationToken)
+    {
+        var upstream = await H2Upstream.StartAsync(services => services.AddGrpc(), app => app.MapGrpcService<GreeterService>());
+        var writer = CassetteWriter.Create(CassettePath);
+        await using (var recorder = await ProxyHarness.StartAsync(null, o => o with { Addons = [new RecordingAddon(writer)], UpstreamTrustedCertificates = [upstream.Authority] }))
+        {
+            var live = await CallAllAsync(recorder, upstream.H2Url, cancellationToken);
+            Assert.Equal(["Hello Ada", "Ada 1|Ada 2|Ada 3", "NotFound: no such person"], live);
+        }
+
+        await writer.DisposeAsync();
+        Assert.Equal(3, upstream.Requests);
+        await upstream.DisposeAsync();
+        return (Cassette.Load(CassettePath), upstream.H2Url);
     }
 
     /// <summary>A unary call, a server-streaming call and a call that fails, each answer as one line.</summary>
