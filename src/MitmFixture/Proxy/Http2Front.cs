@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using MitmFixture.Http;
 using KestrelMinDataRate = Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate;
 
@@ -33,24 +33,25 @@ internal sealed class Http2Front : IAsyncDisposable
 
     private readonly Http2Transport _transport = new();
     private readonly KestrelServer _server;
+    private readonly Http2FrontLog _log;
     private readonly ServiceProvider _services;
     private readonly ConcurrentDictionary<string, Func<IFeatureCollection, Task>> _handlers = new();
     private readonly HttpLimits _limits;
     private long _nextConnection;
 
-    private Http2Front(HttpLimits limits)
+    private Http2Front(HttpLimits limits, ILogger logger)
     {
         _limits = limits;
         _services = new ServiceCollection().AddLogging().BuildServiceProvider();
         var options = new KestrelServerOptions { ApplicationServices = _services };
         Configure(options, limits);
         options.Listen(new IPEndPoint(IPAddress.Loopback, 0), listen => listen.Protocols = HttpProtocols.Http2);
-        _server = new KestrelServer(Microsoft.Extensions.Options.Options.Create(options), _transport, NullLoggerFactory.Instance);
+        _server = new KestrelServer(Microsoft.Extensions.Options.Options.Create(options), _transport, _log = new Http2FrontLog(logger));
     }
 
-    public static async Task<Http2Front> StartAsync(HttpLimits limits, CancellationToken cancellationToken)
+    public static async Task<Http2Front> StartAsync(HttpLimits limits, ILogger logger, CancellationToken cancellationToken)
     {
-        var front = new Http2Front(limits);
+        var front = new Http2Front(limits, logger);
         Task started;
         using (ExecutionContext.SuppressFlow())
         {
@@ -87,6 +88,7 @@ internal sealed class Http2Front : IAsyncDisposable
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         await _server.StopAsync(stop.Token);
         _server.Dispose();
+        _log.Dispose();
         await _transport.DisposeAsync();
         await _services.DisposeAsync();
     }

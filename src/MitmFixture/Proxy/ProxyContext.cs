@@ -22,7 +22,7 @@ internal sealed class ProxyContext
         Flows = new FlowStore(options.FlowLimit);
         IgnoreHosts = Compile(options.IgnoreHosts);
         AllowHosts = Compile(options.AllowHosts);
-        _http2Front = new Lazy<Task<Http2Front>>(() => Http2Front.StartAsync(options.Limits, shutdown), LazyThreadSafetyMode.ExecutionAndPublication);
+        _http2Front = new Lazy<Task<Http2Front>>(() => Http2Front.StartAsync(options.Limits, logger, shutdown), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     private readonly Lazy<Task<Http2Front>> _http2Front;

@@ -23,6 +23,12 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Client {Client} connection ended: {Reason}")]
     public static partial void ClientConnectionEnded(ILogger logger, string client, string reason);
 
+    [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "HTTP/2 client connection {Connection}: {Reason}")]
+    public static partial void Http2ClientError(ILogger logger, string connection, string reason);
+
+    [LoggerMessage(EventId = 16, Message = "HTTP/2 front (Kestrel): {Message}")]
+    public static partial void Http2Front(ILogger logger, LogLevel level, string message);
+
     [LoggerMessage(EventId = 17, Level = LogLevel.Information, Message = "Client {Client} opened h2c (HTTP/2 prior knowledge), refused: {Reason}")]
     public static partial void H2cRefused(ILogger logger, string client, string reason);
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.Logging;
 using MitmFixture.Http;
 using MitmFixture.Proxy;
 using MitmFixture.Tests.Support;
@@ -254,6 +255,25 @@ public sealed class Http2AbuseTests
         Assert.True(elapsed < TimeSpan.FromSeconds(5), $"took {elapsed}");
     }
 
+    // Kestrel logs a client's protocol errors at Debug; the proxy's log has them at Information, as
+    // the HTTP/1.1 side's malformed requests, with what was wrong.
+    [Fact]
+    public async Task MalformedFrame_IsInTheProxysLogAsTheClientsError()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var logs = new CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+        await using var setup = await Setup.StartAsync(loggerFactory: factory);
+        await using var attacker = await setup.ConnectAttackerAsync(cancel);
+
+        await attacker.SendRawAsync(Frame(Data, 0, 0, new byte[10]), cancel);
+
+        Assert.Equal(ProtocolError, (await attacker.WaitForEndAsync(TimeSpan.FromSeconds(5)))?.ErrorCode);
+        await Eventually.TrueAsync(() => logs.Entries.Any(e => e.Level == LogLevel.Information && e.Message.StartsWith("HTTP/2 client connection h2-", StringComparison.Ordinal)));
+        var entry = logs.Entries.First(e => e.Message.StartsWith("HTTP/2 client connection", StringComparison.Ordinal));
+        Assert.Contains("PROTOCOL_ERROR", entry.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>An h2 upstream, the proxy in reverse mode before it, and a well-behaved h2 client on its own connection.</summary>
     private sealed class Setup : IAsyncDisposable
     {
@@ -279,7 +299,7 @@ public sealed class Http2AbuseTests
         public Task<H2FrameClient> ConnectAttackerAsync(CancellationToken cancellationToken, params (ushort Id, uint Value)[] settings) =>
             H2FrameClient.ConnectAsync(Port, _harness.Authority.CreateValidationCallback(), cancellationToken, settings);
 
-        public static async Task<Setup> StartAsync(Func<HttpLimits, HttpLimits>? limits = null)
+        public static async Task<Setup> StartAsync(Func<HttpLimits, HttpLimits>? limits = null, ILoggerFactory? loggerFactory = null)
         {
             var upstream = await H2Upstream.StartAsync();
             var harness = await ProxyHarness.StartAsync(null, o => o with
@@ -287,6 +307,7 @@ public sealed class Http2AbuseTests
                 Mode = ProxyMode.Reverse(upstream.H2Url),
                 UpstreamTrustedCertificates = [upstream.Authority],
                 Limits = limits?.Invoke(o.Limits) ?? o.Limits,
+                LoggerFactory = loggerFactory,
             });
             return new Setup(upstream, harness);
         }
