@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MitmFixture.Cassettes;
+using MitmFixture.Cli.Output;
 using MitmFixture.Filters;
 
 namespace MitmFixture.Cli.Commands;
@@ -35,7 +36,11 @@ internal static class CassetteUpkeepCommands
             var redactor = new Redactor(options);
             return ForEach(parse.GetValue(cassettes)!, (path, cassette) =>
             {
-                Cassette.Save(path, cassette.Flows, redactor);
+                if (!OutputFile.TryWrite(path, () => Cassette.Save(path, cassette.Flows, redactor)))
+                {
+                    return 1;
+                }
+
                 Console.WriteLine($"{path}: {cassette.Flows.Count} flows redacted");
                 return 0;
             });
@@ -97,7 +102,11 @@ internal static class CassetteUpkeepCommands
             return ForEach([parse.GetValue(cassette)!], (path, loaded) =>
             {
                 var kept = loaded.Flows.Where(f => !matcher.Matches(f)).ToList();
-                Cassette.Save(path, kept, Redactor.None); // already redacted when written; nothing new to find
+                if (!OutputFile.TryWrite(path, () => Cassette.Save(path, kept, Redactor.None))) // already redacted when written; nothing new to find
+                {
+                    return 1;
+                }
+
                 Console.WriteLine($"{path}: {loaded.Flows.Count - kept.Count} of {loaded.Flows.Count} flows dropped");
                 return 0;
             });
@@ -105,22 +114,28 @@ internal static class CassetteUpkeepCommands
         return command;
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> on each cassette. One that cannot be read or parsed is a usage
+    /// error (exit 2, as replay, report and drift say), so for scan a 1 is only ever a finding.
+    /// </summary>
     private static int ForEach(IEnumerable<string> paths, Func<string, Cassette, int> action)
     {
         foreach (var path in paths)
         {
+            Cassette cassette;
             try
             {
-                var code = action(path, Cassette.Load(path));
-                if (code != 0)
-                {
-                    return code;
-                }
+                cassette = Cassette.Load(path);
             }
-            catch (Exception e) when (e is CassetteFormatException or IOException or UnauthorizedAccessException)
+            catch (CassetteFormatException e)
             {
-                Console.Error.WriteLine("error: " + e.Message);
-                return 1;
+                return ProxyCommandOptions.Report([e.Message]);
+            }
+
+            var code = action(path, cassette);
+            if (code != 0)
+            {
+                return code;
             }
         }
 

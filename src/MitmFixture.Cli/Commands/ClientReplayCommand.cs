@@ -33,6 +33,7 @@ internal static class ClientReplayCommand
                 errors.Add(e.Message);
             }
 
+            OutputFile.Check(parse.GetValue(output), errors); // before a request is sent, not after the replay
             var pipeline = ProxyPipeline.Compose(configuration, new PipelineParts(), errors);
             if (errors.Count > 0 || recorded is null)
             {
@@ -77,9 +78,9 @@ internal static class ClientReplayCommand
                 result = await ClientReplayer.RunAsync(recorded.Flows, proxy.ReplayAsync, lines, stopOnError, cancellationToken);
             }
 
-            if (parse.GetValue(output) is { } path)
+            if (parse.GetValue(output) is { } path && !OutputFile.TryWrite(path, () => Cassette.Save(path, result.Flows, pipeline.Redactor)))
             {
-                Cassette.Save(path, result.Flows, pipeline.Redactor);
+                return 1;
             }
 
             Console.WriteLine($"{result.Flows.Count - result.Failed} of {recorded.Flows.Count} requests answered, {result.Failed} failed{(result.Stopped ? ", stopped at the first error" : "")}");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MitmFixture.Cassettes;
+using MitmFixture.Cli.Output;
 using MitmFixture.Flows;
 
 namespace MitmFixture.Cli.Commands;
@@ -16,28 +17,44 @@ internal static class ConvertCommand
         {
             var from = parse.GetValue(input)!;
             var to = parse.GetValue(output)!;
+            var errors = new List<string>();
+            IReadOnlyList<Flow> flows = [];
             try
             {
-                IReadOnlyList<Flow> flows = IsHar(from) ? Har.Import(from, note => Console.Error.WriteLine("note: " + note)) : Cassette.Load(from).Flows;
-                if (IsHar(to))
-                {
-                    Har.Export(to, flows);
-                }
-                else
-                {
-                    Cassette.Save(to, flows);
-                }
-
-                Console.WriteLine($"{flows.Count} flows written to {to}");
-                return 0;
+                flows = IsHar(from) ? Har.Import(from, note => Console.Error.WriteLine("note: " + note)) : Cassette.Load(from).Flows;
             }
             catch (CassetteFormatException e)
             {
-                Console.Error.WriteLine("error: " + e.Message);
+                errors.Add(e.Message);
+            }
+
+            OutputFile.Check(to, errors);
+            if (errors.Count > 0)
+            {
+                return ProxyCommandOptions.Report(errors);
+            }
+
+            if (!OutputFile.TryWrite(to, () => Write(to, flows)))
+            {
                 return 1;
             }
+
+            Console.WriteLine($"{flows.Count} flows written to {to}");
+            return 0;
         });
         return command;
+    }
+
+    private static void Write(string path, IReadOnlyList<Flow> flows)
+    {
+        if (IsHar(path))
+        {
+            Har.Export(path, flows);
+        }
+        else
+        {
+            Cassette.Save(path, flows);
+        }
     }
 
     private static bool IsHar(string path) => path.EndsWith(".har", StringComparison.OrdinalIgnoreCase);

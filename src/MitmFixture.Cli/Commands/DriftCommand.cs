@@ -49,6 +49,7 @@ internal static class DriftCommand
                 }
             }
 
+            OutputFile.Check(parse.GetValue(junit), errors);
             var pipeline = ProxyPipeline.Compose(configuration, new PipelineParts(), errors);
             if (errors.Count > 0)
             {
@@ -86,14 +87,14 @@ internal static class DriftCommand
             var drifted = all.Count(d => d.Verdict == DriftVerdict.Drifted);
             var failed = all.Count(d => d.Verdict == DriftVerdict.Failed);
             Console.WriteLine($"{all.Count} flows checked: {all.Count - drifted - failed} same, {drifted} drifted, {failed} failed");
-            if (parse.GetValue(junit) is { } junitPath)
+            if (parse.GetValue(junit) is { } junitPath && !OutputFile.TryWrite(junitPath, () => JUnitReport.Create(suites, clock.Elapsed).Save(junitPath)))
             {
-                JUnitReport.Create(suites, clock.Elapsed).Save(junitPath);
+                return 1;
             }
 
-            if (parse.GetValue(update))
+            if (parse.GetValue(update) && !Update(cassettes, suites, redactor))
             {
-                Update(cassettes, suites, redactor);
+                return 1;
             }
 
             return drifted + failed == 0 ? 0 : 1;
@@ -150,8 +151,8 @@ internal static class DriftCommand
         }
     }
 
-    /// <summary>Replaces each drifted flow with its live version, cassette by cassette, each written atomically.</summary>
-    private static void Update(List<Cassette> cassettes, List<(string Cassette, IReadOnlyList<FlowDrift> Flows)> suites, Redactor redactor)
+    /// <summary>Replaces each drifted flow with its live version, cassette by cassette, each written atomically. False when one could not be written (said on stderr).</summary>
+    private static bool Update(List<Cassette> cassettes, List<(string Cassette, IReadOnlyList<FlowDrift> Flows)> suites, Redactor redactor)
     {
         for (var c = 0; c < cassettes.Count; c++)
         {
@@ -167,9 +168,15 @@ internal static class DriftCommand
                 flows[drift.Index] = drift.Live;
             }
 
-            Cassette.Save(suites[c].Cassette, flows, redactor, cassettes[c].Modes.Count > 0 ? cassettes[c].Modes[0] : null);
+            if (!OutputFile.TryWrite(suites[c].Cassette, () => Cassette.Save(suites[c].Cassette, flows, redactor, cassettes[c].Modes.Count > 0 ? cassettes[c].Modes[0] : null)))
+            {
+                return false;
+            }
+
             Console.WriteLine($"updated {suites[c].Cassette}: flows {string.Join(", ", drifted.Select(d => "#" + (d.Index + 1)))}");
         }
+
+        return true;
     }
 
     private sealed class Reporter(Action<FlowDrift> report) : IProgress<FlowDrift>

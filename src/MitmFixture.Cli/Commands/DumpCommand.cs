@@ -48,6 +48,7 @@ internal static class DumpCommand
             }
 
             var configuration = shared.Build(parse, errors);
+            OutputFile.Check(parse.GetValue(write), errors);
             if (errors.Count > 0)
             {
                 return ProxyCommandOptions.Report(errors);
@@ -111,9 +112,9 @@ internal static class DumpCommand
             }
         }
 
-        if (output is not null)
+        if (output is not null && !OutputFile.TryWrite(output, () => Cassette.Save(output, selected, redactor)))
         {
-            Cassette.Save(output, selected, redactor);
+            return 1;
         }
 
         Console.Error.WriteLine($"{selected.Count} of {cassette.Flows.Count} flows matched");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
+using MitmFixture.Cli.Output;
 using MitmFixture.Proxy;
 using MitmFixture.Tls;
 
@@ -23,6 +24,7 @@ internal static class RecordCommand
         {
             var errors = new List<string>();
             var configuration = shared.Build(parse, errors);
+            OutputFile.Check(parse.GetValue(output), errors);
             if (errors.Count > 0)
             {
                 return ProxyCommandOptions.Report(errors);

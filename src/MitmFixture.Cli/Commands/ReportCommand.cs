@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using MitmFixture.Cli.Output;
 using MitmFixture.Cli.Settings;
 using MitmFixture.Report;
 
@@ -22,6 +23,7 @@ internal static class ReportCommand
             var errors = new List<string>();
             var paths = parse.GetValue(cassettes)!;
             var inputs = CassetteInputs.Load(paths, errors);
+            OutputFile.Check(parse.GetValue(output), errors);
             if (errors.Count > 0)
             {
                 return ProxyCommandOptions.Report(errors);
