@@ -36,7 +36,7 @@ internal static class CassetteUpkeepCommands
             var redactor = new Redactor(options);
             return ForEach(parse.GetValue(cassettes)!, (path, cassette) =>
             {
-                if (!OutputFile.TryWrite(path, () => Cassette.Save(path, cassette.Flows, redactor)))
+                if (!OutputFile.TryWrite(path, () => Cassette.Save(path, cassette.Flows, cassette.Modes, redactor)))
                 {
                     return 1;
                 }
@@ -101,8 +101,8 @@ internal static class CassetteUpkeepCommands
 
             return ForEach([parse.GetValue(cassette)!], (path, loaded) =>
             {
-                var kept = loaded.Flows.Where(f => !matcher.Matches(f)).ToList();
-                if (!OutputFile.TryWrite(path, () => Cassette.Save(path, kept, Redactor.None))) // already redacted when written; nothing new to find
+                var kept = Enumerable.Range(0, loaded.Flows.Count).Where(i => !matcher.Matches(loaded.Flows[i])).ToList();
+                if (!OutputFile.TryWrite(path, () => Cassette.Save(path, kept.Select(i => loaded.Flows[i]), [.. kept.Select(i => loaded.Modes[i])], Redactor.None))) // already redacted when written; nothing new to find
                 {
                     return 1;
                 }

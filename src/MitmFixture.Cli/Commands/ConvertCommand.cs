@@ -19,9 +19,18 @@ internal static class ConvertCommand
             var to = parse.GetValue(output)!;
             var errors = new List<string>();
             IReadOnlyList<Flow> flows = [];
+            IReadOnlyList<string?> modes = []; // a cassette's, kept in a cassette it is converted to; a HAR has none
             try
             {
-                flows = IsHar(from) ? Har.Import(from, note => Console.Error.WriteLine("note: " + note)) : Cassette.Load(from).Flows;
+                if (IsHar(from))
+                {
+                    flows = Har.Import(from, note => Console.Error.WriteLine("note: " + note));
+                }
+                else
+                {
+                    var cassette = Cassette.Load(from);
+                    (flows, modes) = (cassette.Flows, cassette.Modes);
+                }
             }
             catch (CassetteFormatException e)
             {
@@ -34,7 +43,7 @@ internal static class ConvertCommand
                 return ProxyCommandOptions.Report(errors);
             }
 
-            if (!OutputFile.TryWrite(to, () => Write(to, flows)))
+            if (!OutputFile.TryWrite(to, () => Write(to, flows, modes)))
             {
                 return 1;
             }
@@ -45,7 +54,7 @@ internal static class ConvertCommand
         return command;
     }
 
-    private static void Write(string path, IReadOnlyList<Flow> flows)
+    private static void Write(string path, IReadOnlyList<Flow> flows, IReadOnlyList<string?> modes)
     {
         if (IsHar(path))
         {
@@ -53,7 +62,7 @@ internal static class ConvertCommand
         }
         else
         {
-            Cassette.Save(path, flows);
+            Cassette.Save(path, flows, modes);
         }
     }
 

@@ -168,7 +168,7 @@ internal static class DriftCommand
                 flows[drift.Index] = drift.Live;
             }
 
-            if (!OutputFile.TryWrite(suites[c].Cassette, () => Cassette.Save(suites[c].Cassette, flows, redactor, cassettes[c].Modes.Count > 0 ? cassettes[c].Modes[0] : null)))
+            if (!OutputFile.TryWrite(suites[c].Cassette, () => Cassette.Save(suites[c].Cassette, flows, cassettes[c].Modes, redactor)))
             {
                 return false;
             }

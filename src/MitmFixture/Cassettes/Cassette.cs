@@ -81,10 +81,20 @@ public sealed class Cassette
     }
 
     /// <summary>Writes the flows to <paramref name="path"/> atomically, redacting secrets unless <paramref name="redactor"/> says otherwise.</summary>
-    public static void Save(string path, IEnumerable<Flow> flows, Redactor? redactor = null, string? mode = null)
+    public static void Save(string path, IEnumerable<Flow> flows, Redactor? redactor = null, string? mode = null) =>
+        Save(path, flows, _ => mode, redactor);
+
+    /// <summary>
+    /// Writes flows each with the mode it was recorded in (<paramref name="modes"/>, in the same
+    /// order): a cassette rewritten in place (redact, prune, convert) keeps what it had.
+    /// </summary>
+    internal static void Save(string path, IEnumerable<Flow> flows, IReadOnlyList<string?> modes, Redactor? redactor = null) =>
+        Save(path, flows, i => i < modes.Count ? modes[i] : null, redactor);
+
+    private static void Save(string path, IEnumerable<Flow> flows, Func<int, string?> modeOf, Redactor? redactor)
     {
         redactor ??= Redactor.Default;
-        var fragments = redactor.Redact(flows).Select(f => CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(f, mode))).ToList();
+        var fragments = redactor.Redact(flows).Select((f, i) => CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(f, modeOf(i)))).ToList();
         AtomicFile.Write(path, stream => CassetteSerializer.WriteComposed(stream, fragments));
     }
 

@@ -92,6 +92,30 @@ public sealed class UpkeepCommandTests : IDisposable
         Assert.Contains("the value of $MY_TEST_KEY", string.Join("\n", scan.Lines), StringComparison.Ordinal);
     }
 
+    // A rewrite in place keeps what each flow was recorded in (replay's near-miss explanations use it).
+    [Fact]
+    public async Task RedactAndPrune_KeepEachFlowsRecordedMode()
+    {
+        var path = Path.Combine(_directory, "modes.json");
+        var flows = Enumerable.Range(1, 3).Select(i => new Flow(HttpRequest.Create("GET", $"https://api.example.com/{i}")) { Response = HttpResponse.Create(200, "ok") }).ToList();
+        Cassette.Save(path, flows, Redactor.None, "reverse:https://api.example.com");
+
+        await using (var redact = CliProcess.Start("redact", path))
+        {
+            Assert.Equal(0, await redact.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        Assert.All(Cassette.Load(path).Modes, mode => Assert.Equal("reverse:https://api.example.com", mode));
+        await using (var prune = CliProcess.Start("prune", path, "~u /2"))
+        {
+            Assert.Equal(0, await prune.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        var pruned = Cassette.Load(path);
+        Assert.Equal(["/1", "/3"], pruned.Flows.Select(f => f.Request.Path));
+        Assert.Equal(["reverse:https://api.example.com", "reverse:https://api.example.com"], pruned.Modes);
+    }
+
     [Fact]
     public async Task Prune_DropsMatchingFlows()
     {
