@@ -39,4 +39,8 @@ if (parsed.Errors.Count > 0)
     return 2;
 }
 
-return await parsed.InvokeAsync();
+// Ctrl+C and SIGTERM cancel the command, which stops the proxy and completes its cassette. The
+// shutdown is bounded by the engine (sessions 5 s, the HTTP/2 front 0.5 s); System.CommandLine's
+// default of 2 s would end the process in the middle of it, with exit code 130 or 143 and no
+// summary, whenever a client held an HTTP/2 connection open.
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) });

@@ -39,19 +39,19 @@ internal sealed class Http2Front : IAsyncDisposable
     private readonly HttpLimits _limits;
     private long _nextConnection;
 
-    private Http2Front(HttpLimits limits, ILogger logger)
+    private Http2Front(HttpLimits limits, ILogger logger, CancellationToken shutdown)
     {
         _limits = limits;
         _services = new ServiceCollection().AddLogging().BuildServiceProvider();
         var options = new KestrelServerOptions { ApplicationServices = _services };
         Configure(options, limits);
         options.Listen(new IPEndPoint(IPAddress.Loopback, 0), listen => listen.Protocols = HttpProtocols.Http2);
-        _server = new KestrelServer(Microsoft.Extensions.Options.Options.Create(options), _transport, _log = new Http2FrontLog(logger));
+        _server = new KestrelServer(Microsoft.Extensions.Options.Options.Create(options), _transport, _log = new Http2FrontLog(logger, shutdown));
     }
 
     public static async Task<Http2Front> StartAsync(HttpLimits limits, ILogger logger, CancellationToken cancellationToken)
     {
-        var front = new Http2Front(limits, logger);
+        var front = new Http2Front(limits, logger, cancellationToken);
         Task started;
         using (ExecutionContext.SuppressFlow())
         {
@@ -83,9 +83,16 @@ internal sealed class Http2Front : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// How long Kestrel may wait for clients to close after its GOAWAY when the proxy stops: a
+    /// well-behaved client closes at once, and one that does not must not hold a shutdown (Ctrl+C)
+    /// for Kestrel's graceful wait; mitmproxy closes its connections at once.
+    /// </summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromMilliseconds(500);
+
     public async ValueTask DisposeAsync()
     {
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        using var stop = new CancellationTokenSource(StopGrace);
         await _server.StopAsync(stop.Token);
         _server.Dispose();
         _log.Dispose();

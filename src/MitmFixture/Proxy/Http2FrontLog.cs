@@ -8,9 +8,10 @@ namespace MitmFixture.Proxy;
 /// request, a client too slow to read) at Debug, as a server that expects well-behaved browsers; a
 /// proxy's user wants them as mitmproxy shows them, next to the HTTP/1.1 side's malformed requests
 /// (<see cref="ProxyLog.BadRequest"/>, Information). Those are raised to Information; the rest keep
-/// their level.
+/// their level, except once the proxy is shutting down (<paramref name="shutdown"/>): what Kestrel
+/// then reports about connections cut under it (a write to a closed socket) is Debug.
 /// </summary>
-internal sealed class Http2FrontLog(ILogger target) : ILoggerFactory
+internal sealed class Http2FrontLog(ILogger target, CancellationToken shutdown) : ILoggerFactory
 {
     /// <summary>Kestrel's event names (KestrelTrace) for what a client did wrong.</summary>
     private static readonly HashSet<string> ClientErrors =
@@ -23,7 +24,7 @@ internal sealed class Http2FrontLog(ILogger target) : ILoggerFactory
         "ResponseMinimumDataRateNotSatisfied",
     ];
 
-    public ILogger CreateLogger(string categoryName) => new Forwarder(target);
+    public ILogger CreateLogger(string categoryName) => new Forwarder(target, shutdown);
 
     public void AddProvider(ILoggerProvider provider)
     {
@@ -34,7 +35,7 @@ internal sealed class Http2FrontLog(ILogger target) : ILoggerFactory
     {
     }
 
-    private sealed class Forwarder(ILogger target) : ILogger
+    private sealed class Forwarder(ILogger target, CancellationToken shutdown) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -53,6 +54,11 @@ internal sealed class Http2FrontLog(ILogger target) : ILoggerFactory
                 }
 
                 return;
+            }
+
+            if (shutdown.IsCancellationRequested && logLevel > LogLevel.Debug)
+            {
+                logLevel = LogLevel.Debug;
             }
 
             if (target.IsEnabled(logLevel))
