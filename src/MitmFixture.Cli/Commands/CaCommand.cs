@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MitmFixture.Cli.Output;
 using MitmFixture.Tls;
 
 namespace MitmFixture.Cli.Commands;
@@ -23,28 +24,27 @@ internal static class CaCommand
         export.SetAction(parse => Run(parse.GetValue(confdir), ca =>
         {
             var file = parse.GetValue(output);
-            if (parse.GetValue(der))
+            if (parse.GetValue(der) && file is null)
             {
-                if (file is null)
-                {
-                    Console.Error.WriteLine("error: --der writes binary; give a file with --output");
-                    return 2;
-                }
-
-                File.WriteAllBytes(file, ca.CertificateDer);
-                return 0;
+                Console.Error.WriteLine("error: --der writes binary; give a file with --output");
+                return 2;
             }
 
             if (file is null)
             {
                 Console.Write(ca.CertificatePem + "\n");
-            }
-            else
-            {
-                File.WriteAllText(file, ca.CertificatePem + "\n");
+                return 0;
             }
 
-            return 0;
+            var errors = new List<string>();
+            OutputFile.Check(file, errors);
+            if (errors.Count > 0)
+            {
+                return ProxyCommandOptions.Report(errors);
+            }
+
+            byte[] content = parse.GetValue(der) ? ca.CertificateDer : System.Text.Encoding.ASCII.GetBytes(ca.CertificatePem + "\n");
+            return OutputFile.TryWrite(file, () => File.WriteAllBytes(file, content)) ? 0 : 1;
         }));
 
         var regenerate = new Command("regenerate", "Replace the CA with a new one; clients must trust the new certificate.");

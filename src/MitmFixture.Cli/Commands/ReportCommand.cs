@@ -31,13 +31,8 @@ internal static class ReportCommand
 
             var path = parse.GetValue(output)!;
             var clock = Stopwatch.StartNew();
-            try
+            if (!OutputFile.TryWrite(path, () => TrafficReport.Write(path, inputs.Flows, parse.GetValue(title) ?? string.Join(", ", paths.Select(Path.GetFileName)))))
             {
-                TrafficReport.Write(path, inputs.Flows, parse.GetValue(title) ?? string.Join(", ", paths.Select(Path.GetFileName)));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"error: cannot write {path}: {e.Message}");
                 return 1;
             }
 

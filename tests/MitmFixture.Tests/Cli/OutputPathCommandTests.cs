@@ -21,6 +21,7 @@ public sealed class OutputPathCommandTests : IDisposable
         { "convert", ["convert", "{sample}", "{bad}"] },
         { "report -o", ["report", "{sample}", "-o", "{bad}"] },
         { "drift --junit", ["drift", "{sample}", "--junit", "{bad}", "--set", "confdir={home}"] },
+        { "ca export -o", ["ca", "export", "-o", "{bad}", "--confdir", "{home}"] },
     };
 
     [Theory]
