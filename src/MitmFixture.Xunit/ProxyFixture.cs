@@ -70,7 +70,10 @@ public class ProxyFixture : IAsyncLifetime
     /// the request is sent from (the test's execution context flows into the app it starts), so one
     /// handler serves tests that run in parallel or one after another.
     /// </summary>
-    public HttpMessageHandler CreateHandler() => _host.CreateHandler(() => ProxyUrl);
+    public HttpMessageHandler CreateHandler() => new ScopeRequiredHandler(
+        _host.CreateHandler(() => ProxyUrl),
+        testId => _host.ScopeOfTest(testId) is not null,
+        () => ModeResolver.Resolve(_host.Options.Mode, _host.Options.ReadEnvironment) == RecordMode.Passthrough);
 
     /// <summary>An HttpClient that goes through the proxy (the running test's cassette port) and trusts its CA.</summary>
     public HttpClient CreateClient() => ProxyClients.CreateClient(CreateHandler());

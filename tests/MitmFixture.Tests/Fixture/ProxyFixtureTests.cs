@@ -88,6 +88,37 @@ public sealed class ProxyFixtureTests : IDisposable
         Assert.Empty(MitmFixture.Cassettes.Cassette.Load(path).Flows);
     }
 
+    // A test sending through the fixture with no scope of its own is refused: its flows would go into
+    // another test's cassette (a scope open alone owns the shared port) or to the network unrecorded,
+    // even in Replay mode.
+    [Theory]
+    [InlineData(RecordMode.Replay)]
+    [InlineData(RecordMode.Record)]
+    [InlineData(RecordMode.Auto)]
+    public async Task FixtureClient_InATestWithNoScope_IsRefusedAndReachesNoServer(RecordMode mode)
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(mode));
+
+        var refused = await Assert.ThrowsAsync<UnattributedRequestException>(() => fixture.CreateClient().GetAsync($"{upstream.HttpUrl}/echo/unscoped", TestContext.Current.CancellationToken));
+
+        Assert.Contains("/echo/unscoped through the fixture with no cassette scope open", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, upstream.Requests);
+        Assert.Contains(TestContext.Current.Warnings ?? [], w => w.Contains("/echo/unscoped", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task FixtureClient_InATestWithNoScope_PassesThroughInPassthroughMode()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Passthrough));
+
+        using var response = await fixture.CreateClient().GetAsync($"{upstream.HttpUrl}/echo/live", TestContext.Current.CancellationToken);
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(1, upstream.Requests);
+    }
+
     [Fact]
     public async Task Auto_RecordsWhenMissingAndReplaysWhenPresent()
     {
