@@ -189,6 +189,12 @@ public sealed class CassetteScope : IAsyncDisposable
                 _drained?.TrySetResult();
             }
         }
+
+        if (_writer is not null && flow.Response is null && flow.Error is { } error)
+        {
+            // Recorded as well as it can be (its request and error), and said: a replay has no answer to give it.
+            _warn($"{flow.Request.Method} {flow.Request.Url} got no answer while recording ({error.Message}): the cassette keeps it with its error only, and replaying it will fail until it is recorded again with an answer");
+        }
     }
 
     internal void Unattributed(string why)

@@ -12,6 +12,9 @@ public sealed class ReplayStore
 {
     private readonly Lock _gate = new();
     private readonly List<(Flow Flow, string? Mode)> _recorded;
+
+    /// <summary>Flows recorded with an error and no answer (a refused connection, a timeout): never served, but named when a request matches one.</summary>
+    private readonly List<Flow> _failed;
     private Dictionary<string, Queue<Flow>> _byKey = [];
     private ServerReplayOptions _options;
 
@@ -21,6 +24,7 @@ public sealed class ReplayStore
         var list = flows.ToList();
         var modeList = modes?.ToList() ?? [];
         _recorded = list.Select((f, i) => (f, i < modeList.Count ? modeList[i] : null)).Where(x => x.f.Response is not null).ToList();
+        _failed = list.Where(f => f.Response is null && f.Error is not null).ToList();
         _options = options ?? new ServerReplayOptions();
         Rehash();
     }
@@ -147,7 +151,10 @@ public sealed class ReplayStore
     {
         lock (_gate)
         {
-            return NearestMatch.Explain(request, _recorded, _options, _served);
+            var wanted = RequestFingerprint.Of(request, _options).Key;
+            return _failed.Find(f => RequestFingerprint.Of(f.Request, _options).Key == wanted) is { } failed
+                ? $"no recorded response for {request.Method} {request.Url}: it was recorded without one, because it failed then ({failed.Error!.Message}); fix that and record it again" // Error is set: _failed holds only such flows
+                : NearestMatch.Explain(request, _recorded, _options, _served);
         }
     }
 

@@ -163,6 +163,29 @@ public sealed class ProxyFixtureTests : IDisposable
         Assert.Contains("path (/items/2 vs recorded /items/1)", output, StringComparison.Ordinal);
     }
 
+    // A request that got no answer while recording (a refused connection) is kept with its error and
+    // said so; replaying it names that failure instead of "no flows with responses".
+    [Fact]
+    public async Task Record_RequestThatGotNoAnswer_IsWarnedAndReplayNamesTheRecordedFailure()
+    {
+        using var closed = new ClosedPort();
+        await using (var recorder = await TestFixtureOptions.StartAsync(Options(RecordMode.Record)))
+        {
+            await using var cassette = await recorder.UseCassetteAsync("refused");
+            using var refused = await recorder.CreateClient().GetAsync(closed.HttpUrl + "/nothing", TestContext.Current.CancellationToken);
+            Assert.Equal(502, (int)refused.StatusCode);
+        }
+
+        Assert.Contains(TestContext.Current.Warnings ?? [], w => w.StartsWith($"GET {closed.HttpUrl}/nothing got no answer while recording (", StringComparison.Ordinal));
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Replay));
+        var scope = await fixture.UseCassetteAsync("refused");
+        using var response = await fixture.CreateClient().GetAsync(closed.HttpUrl + "/nothing", TestContext.Current.CancellationToken);
+        var error = await Assert.ThrowsAsync<UnmatchedRequestException>(async () => await scope.DisposeAsync());
+
+        Assert.Equal(500, (int)response.StatusCode);
+        Assert.Contains($"no recorded response for GET {closed.HttpUrl}/nothing: it was recorded without one, because it failed then (", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Replay_MissingCassette_SaysHowToRecordIt()
     {
