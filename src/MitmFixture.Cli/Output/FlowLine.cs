@@ -17,7 +17,7 @@ internal static class FlowLine
         var client = flow.Client.PeerAddress?.ToString() ?? "-";
         var duration = Duration(flow) ?? "-";
         string outcome;
-        if (flow.Response is { } response)
+        if (flow.Response is { } response && flow.Error is null)
         {
             var size = response.BodyLength is { } length ? SizeParser.Format(length) : "streamed";
             var websocket = flow.WebSocket is { } ws ? $" websocket {ws.Messages.Count} messages" : "";
@@ -25,6 +25,8 @@ internal static class FlowLine
         }
         else
         {
+            // An error wins over a response head already read (a body cut short, a bad chunk): the
+            // client got the proxy's 502 or a cut-off answer, not that response (mitmdump prints the error too).
             outcome = $"error: {DisplayText.Sanitize(flow.Error?.Message ?? "no response")}";
         }
 

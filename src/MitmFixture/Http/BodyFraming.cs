@@ -48,8 +48,16 @@ internal readonly record struct BodyFraming(BodyKind Kind, long Length)
 
         if (response.Headers.Contains("Transfer-Encoding"))
         {
-            // Chunked wins over Content-Length for responses (RFC 9112 §6.3 item 3); other codings read to close.
-            return IsChunkedFinal(response.Headers) ? new BodyFraming(BodyKind.Chunked, -1) : new BodyFraming(BodyKind.UntilClose, -1);
+            // A transfer coding other than chunked (gzip, deflate, compress) would reach the client still
+            // applied, under a Content-Length and without the header that names it: refused (a 502), as
+            // the request side refuses it (501), instead of forwarding bytes the client cannot read.
+            if (!IsChunkedOnly(response.Headers))
+            {
+                ThrowHelper.Protocol(RejectionReason.UnsupportedTransferEncoding, $"unsupported Transfer-Encoding '{string.Join(", ", response.Headers.GetAll("Transfer-Encoding"))}' (only chunked is supported)");
+            }
+
+            // Chunked wins over Content-Length for responses (RFC 9112 §6.3 item 3).
+            return new BodyFraming(BodyKind.Chunked, -1);
         }
 
         var contentLength = ContentLength(response.Headers);
@@ -97,12 +105,6 @@ internal readonly record struct BodyFraming(BodyKind Kind, long Length)
     {
         var codings = Codings(headers);
         return codings.Count == 1 && codings[0].Equals("chunked", StringComparison.OrdinalIgnoreCase);
-    }
-
-    private static bool IsChunkedFinal(HttpHeaders headers)
-    {
-        var codings = Codings(headers);
-        return codings.Count > 0 && codings[^1].Equals("chunked", StringComparison.OrdinalIgnoreCase);
     }
 
     private static List<string> Codings(HttpHeaders headers)

@@ -18,6 +18,9 @@ public sealed class ServerFaultTests(UpstreamFixture fixture) : IClassFixture<Up
         { "HTTP/1.1 abc OK\r\n\r\n", "malformed response" },
         { "", "without answering" },
         { "HTTP/1.1 200 OK\r\nContent-Le", "middle of the response head" },
+        // A coding other than chunked would reach the client still applied, unnamed, under a Content-Length.
+        { "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", "unsupported Transfer-Encoding 'gzip, chunked'" },
+        { "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nabc", "unsupported Transfer-Encoding 'gzip'" },
     };
 
     [Theory]

@@ -36,6 +36,16 @@ public sealed class FlowLineTests
     }
 
     [Fact]
+    public void Format_ResponseHeadThenAnError_PrintsTheError()
+    {
+        // The head was read, then the body broke: the client got a 502, not this 200 (mitmdump prints the error too).
+        var flow = TestFlows.Get("http://example.com/cut").Respond(200, "");
+        flow.Error = new MitmFixture.Flows.FlowError("connection closed with 91 body bytes missing", TestFlows.Start);
+
+        Assert.Contains("GET http://example.com/cut << error: connection closed with 91 body bytes missing", FlowLine.Format(flow), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Format_ControlCharactersInTheReason_AreEscaped()
     {
         var flow = TestFlows.Get("http://example.com/").Respond(200, "x");
