@@ -27,12 +27,7 @@ internal readonly record struct BodyFraming(BodyKind Kind, long Length)
                 ThrowHelper.Protocol(RejectionReason.ContentLengthWithTransferEncoding, "both Content-Length and Transfer-Encoding");
             }
 
-            if (!IsChunkedOnly(request.Headers))
-            {
-                ThrowHelper.Protocol(RejectionReason.UnsupportedTransferEncoding, $"unsupported Transfer-Encoding '{request.Headers.Get("Transfer-Encoding")}'");
-            }
-
-            return new BodyFraming(BodyKind.Chunked, -1);
+            return ChunkedOnly(request.Headers);
         }
 
         return contentLength is > 0 ? new BodyFraming(BodyKind.Length, contentLength.Value) : Empty;
@@ -48,16 +43,8 @@ internal readonly record struct BodyFraming(BodyKind Kind, long Length)
 
         if (response.Headers.Contains("Transfer-Encoding"))
         {
-            // A transfer coding other than chunked (gzip, deflate, compress) would reach the client still
-            // applied, under a Content-Length and without the header that names it: refused (a 502), as
-            // the request side refuses it (501), instead of forwarding bytes the client cannot read.
-            if (!IsChunkedOnly(response.Headers))
-            {
-                ThrowHelper.Protocol(RejectionReason.UnsupportedTransferEncoding, $"unsupported Transfer-Encoding '{string.Join(", ", response.Headers.GetAll("Transfer-Encoding"))}' (only chunked is supported)");
-            }
-
             // Chunked wins over Content-Length for responses (RFC 9112 §6.3 item 3).
-            return new BodyFraming(BodyKind.Chunked, -1);
+            return ChunkedOnly(response.Headers);
         }
 
         var contentLength = ContentLength(response.Headers);
@@ -101,10 +88,21 @@ internal readonly record struct BodyFraming(BodyKind Kind, long Length)
         return result;
     }
 
-    private static bool IsChunkedOnly(HttpHeaders headers)
+    /// <summary>
+    /// Chunked framing, for a message whose only transfer coding is chunked. Any other (gzip, deflate,
+    /// compress) is refused: a request with a 501, a response with a 502 (the caller's). Forwarded, it
+    /// would reach the other side still applied, under a Content-Length and without the header that
+    /// names it.
+    /// </summary>
+    private static BodyFraming ChunkedOnly(HttpHeaders headers)
     {
         var codings = Codings(headers);
-        return codings.Count == 1 && codings[0].Equals("chunked", StringComparison.OrdinalIgnoreCase);
+        if (codings.Count != 1 || !codings[0].Equals("chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            ThrowHelper.Protocol(RejectionReason.UnsupportedTransferEncoding, $"unsupported Transfer-Encoding '{string.Join(", ", codings)}' (only chunked is supported)");
+        }
+
+        return new BodyFraming(BodyKind.Chunked, -1);
     }
 
     private static List<string> Codings(HttpHeaders headers)

@@ -7,14 +7,20 @@ namespace MitmFixture.Replay;
 /// <summary>Finds the recorded request closest to an unmatched one and says what differs, so a failing test explains itself.</summary>
 internal static class NearestMatch
 {
-    public static string Explain(HttpRequest request, IReadOnlyList<(Flow Flow, string? Mode)> recorded, ServerReplayOptions options, IReadOnlySet<Flow> served)
+    /// <param name="failed">Flows recorded with an error and no answer: a request matching one is told the failure it was recorded with.</param>
+    public static string Explain(HttpRequest request, IReadOnlyList<(Flow Flow, string? Mode)> recorded, IReadOnlyList<Flow> failed, ServerReplayOptions options, IReadOnlySet<Flow> served)
     {
+        var wanted = RequestFingerprint.Of(request, options);
+        if (failed.FirstOrDefault(f => RequestFingerprint.Of(f.Request, options).Key == wanted.Key) is { Error: { } error })
+        {
+            return $"no recorded response for {request.Method} {request.Url}: it was recorded without one, because it failed then ({error.Message}); fix that and record it again";
+        }
+
         if (recorded.Count == 0)
         {
             return $"no recorded response for {request.Method} {request.Url}: the cassette has no flows with responses";
         }
 
-        var wanted = RequestFingerprint.Of(request, options);
         var best = recorded
             .Select(r => (r.Flow, r.Mode, Differences: Differences(wanted, RequestFingerprint.Of(r.Flow.Request, options), r.Flow.Request, request)))
             .OrderBy(r => r.Differences.Count)

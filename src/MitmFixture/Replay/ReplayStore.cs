@@ -151,10 +151,7 @@ public sealed class ReplayStore
     {
         lock (_gate)
         {
-            var wanted = RequestFingerprint.Of(request, _options).Key;
-            return _failed.Find(f => RequestFingerprint.Of(f.Request, _options).Key == wanted) is { } failed
-                ? $"no recorded response for {request.Method} {request.Url}: it was recorded without one, because it failed then ({failed.Error!.Message}); fix that and record it again" // Error is set: _failed holds only such flows
-                : NearestMatch.Explain(request, _recorded, _options, _served);
+            return NearestMatch.Explain(request, _recorded, _failed, _options, _served);
         }
     }
 
