@@ -617,6 +617,7 @@ internal sealed partial class ClientSession
     /// <summary>Answers the client with a short plain-text error, if it is still listening.</summary>
     private async ValueTask TryWriteErrorAsync(DuplexConnection connection, int status, string message)
     {
+        _lingerOnClose = true;
         try
         {
             var body = System.Text.Encoding.UTF8.GetBytes($"MitmFixture: {message}\n");

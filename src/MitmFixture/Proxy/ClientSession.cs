@@ -151,10 +151,9 @@ internal sealed partial class ClientSession : IAsyncDisposable
         return flow;
     }
 
-    /// <summary>The HTTP/1.1 request loop on one connection (plain, TLS, or inside a tunnel).</summary>
-    private async Task ServeAsync(DuplexConnection connection, TunnelTarget? tunnel)
+    /// <summary>The HTTP/1.1 request loop on one connection (plain, TLS, or inside a tunnel); <see cref="ServeAsync"/> closes it.</summary>
+    private async Task ServeRequestsAsync(DuplexConnection connection, TunnelTarget? tunnel)
     {
-        _connection = connection;
         var watchPreface = tunnel is not { ClientTls: true }; // h2c prior knowledge is cleartext only (RFC 9113 §3.3)
         while (true)
         {
@@ -164,6 +163,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
             {
                 (request, framing) = await ReadRequestAsync(connection, watchPreface);
                 watchPreface = false; // the preface can only open a connection
+                _lingerOnClose = false; // the last error answer, if any, was read: the client sent on
             }
             catch (MalformedHttpException e)
             {

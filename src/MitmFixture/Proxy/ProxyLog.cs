@@ -23,6 +23,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Client {Client} connection ended: {Reason}")]
     public static partial void ClientConnectionEnded(ILogger logger, string client, string reason);
 
+    [LoggerMessage(EventId = 19, Level = LogLevel.Information, Message = "Client {Client} still sending after its error answer; closed after {Seconds} s ({Discarded} bytes discarded)")]
+    public static partial void LingerTimedOut(ILogger logger, string client, double seconds, long discarded);
+
     [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "HTTP/2 client connection {Connection}: {Reason}")]
     public static partial void Http2ClientError(ILogger logger, string connection, string reason);
 

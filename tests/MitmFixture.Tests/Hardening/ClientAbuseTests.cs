@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using MitmFixture.Proxy;
 using MitmFixture.Tests.Proxy;
 using MitmFixture.Tests.Support;
 
@@ -49,6 +51,57 @@ public sealed class ClientAbuseTests(UpstreamFixture fixture) : IClassFixture<Up
         await raw.SendAsync($"GET http://x/ HTTP/1.1\r\n{headers}\r\n");
 
         Assert.StartsWith("HTTP/1.1 431 ", await raw.ReadAsync(), StringComparison.Ordinal);
+    }
+
+    // 8 MB is more than loopback's socket buffers hold: the client is still sending when the 431 is
+    // written, and before the lingering close its send failed with a reset and the answer was lost.
+    [Fact]
+    public async Task HeaderLineOfMegabytes_TheClientFinishesSendingAndReadsThe431()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream);
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+
+        await raw.SendAsync($"GET http://x/ HTTP/1.1\r\nX-Big: {new string('a', 8_000_000)}\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 431 ", await raw.ReadAsync(), StringComparison.Ordinal);
+        Assert.True(raw.Closed); // the proxy closed after it
+    }
+
+    // The lingering close is bounded: a client that never stops sending after its 413 is cut off
+    // once ClientSession.LingerTime has passed, and the proxy says so in its log.
+    [Fact]
+    public async Task ClientThatNeverStopsSending_IsClosedAfterTheLingerTime()
+    {
+        var log = new CapturingLoggerProvider();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(log).SetMinimumLevel(LogLevel.Information));
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { LoggerFactory = logging, Limits = o.Limits with { MaxBufferedBodyBytes = 1000 } });
+        using var raw = new TcpClient();
+        await raw.ConnectAsync("127.0.0.1", harness.Proxy.Port, TestContext.Current.CancellationToken);
+        var stream = raw.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST {Upstream.HttpUrl}/echo/big HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n"), TestContext.Current.CancellationToken);
+        var head = new byte[12];
+        await stream.ReadExactlyAsync(head, TestContext.Current.CancellationToken);
+        Assert.Equal("HTTP/1.1 413", Encoding.ASCII.GetString(head));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var cutOff = false;
+        var chunk = new byte[1024];
+        while (!cutOff && clock.Elapsed < ClientSession.LingerTime + TimeSpan.FromSeconds(5))
+        {
+            try
+            {
+                await stream.WriteAsync(chunk, TestContext.Current.CancellationToken);
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+            catch (IOException)
+            {
+                cutOff = true;
+            }
+        }
+
+        Assert.True(cutOff, "the proxy never closed the connection");
+        Assert.InRange(clock.Elapsed, ClientSession.LingerTime - TimeSpan.FromSeconds(1), ClientSession.LingerTime + TimeSpan.FromSeconds(3));
+        Assert.Contains(log.Messages, m => m.Contains("still sending after its error answer; closed after 5 s", StringComparison.Ordinal));
     }
 
     [Fact]

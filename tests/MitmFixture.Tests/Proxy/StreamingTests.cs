@@ -66,6 +66,21 @@ public sealed class StreamingTests(UpstreamFixture fixture) : IClassFixture<Upst
         Assert.Equal(413, (int)response.StatusCode);
     }
 
+    // The proxy answers 413 from the announced length and closes while the client is still sending:
+    // it drains what the client sends on (as nginx's lingering close does), so the client reads the
+    // answer instead of a connection reset. 20 MB is more than loopback's socket buffers hold.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // inside an intercepted TLS tunnel
+    public async Task BodyFarOverBufferLimit_TheClientStillReadsThe413(bool https)
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Limits = o.Limits with { MaxBufferedBodyBytes = 1000 } });
+
+        using var response = await harness.CreateClient().PostAsync($"{(https ? Upstream.HttpsUrl : Upstream.HttpUrl)}/count", new ByteArrayContent(new byte[20_000_000]), TestContext.Current.CancellationToken);
+
+        Assert.Equal(413, (int)response.StatusCode);
+    }
+
     // A streamed response's hook runs before its end goes to the client, as mitmproxy's does: a client
     // that has the whole body finds the flow finished (recorded, in a fixture scope's flows). The hook
     // here takes 300 ms, so a client that got the end first would see it unfinished.
