@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using MitmFixture.Cli.Output;
 using MitmFixture.Proxy;
 
@@ -23,10 +22,7 @@ internal static class ProxyRunner
 
     public static async Task<int> RunAsync(ProxyOptions options, bool quiet, bool verbose, string banner, CancellationToken cancellationToken, Func<ProxyServer, string?>? describe = null, Filters.FlowFilter? flowFilter = null, int detail = 1)
     {
-        using var logging = LoggerFactory.Create(b => b
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace) // stdout is for flows
-            .AddSimpleConsole(o => o.SingleLine = true)
-            .AddFilter(level => level >= (verbose ? LogLevel.Debug : LogLevel.Warning)));
+        using var logging = CommandLineLog.Create(verbose);
         await using var output = LineWriter.ForStandardOutput();
 
         // The command line keeps no flow list: each flow is printed when it finishes and then forgotten.

@@ -57,11 +57,7 @@ internal sealed class EventLog : ILoggerProvider
         }
     }
 
-    /// <summary>
-    /// Adds this log to a logging builder. Debug events reach it so the one a console user needs
-    /// (a client refusing the proxy's certificate) gets through; the log leaves out the other Debug
-    /// events unless verbose.
-    /// </summary>
+    /// <summary>Adds this log to a logging builder; it leaves out the engine's Debug events unless verbose.</summary>
     public void AddTo(ILoggingBuilder builder) => builder.AddProvider(this).SetMinimumLevel(LogLevel.Debug);
 
     public ILogger CreateLogger(string categoryName) => new Logger(this);
@@ -74,12 +70,7 @@ internal sealed class EventLog : ILoggerProvider
     {
         // The engine's "{Method} {Url} -> {Status}" line: the flow list shows that already, and the
         // pane is for what does not become a flow (mitmproxy's event log).
-        private const int FlowFinishedEventId = 31;
-
-        // The engine's "TLS handshake with client ... failed", at Debug there (routine for a proxy on a
-        // network), is the answer to a console user's "why does my client's traffic not show up": a
-        // client that does not trust the CA. mitmproxy's event log has it as a warning.
-        private const int ClientTlsFailedEventId = 20;
+        private const int FlowFinishedEventId = MitmFixture.Proxy.ProxyLog.FlowDoneEvent;
 
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -88,11 +79,6 @@ internal sealed class EventLog : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (eventId.Id == ClientTlsFailedEventId)
-            {
-                logLevel = LogLevel.Warning;
-            }
-
             if (!IsEnabled(logLevel) || eventId.Id == FlowFinishedEventId || (logLevel < LogLevel.Information && !log._verbose))
             {
                 return;

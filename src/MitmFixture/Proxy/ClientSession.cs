@@ -390,7 +390,7 @@ internal sealed partial class ClientSession : IAsyncDisposable
             }
             catch (UnsafeHeadException e)
             {
-                ProxyLog.FlowFailed(_context.Logger, request.Method, request.Authority, e.Message);
+                ProxyLog.ConnectAnswerFailed(_context.Logger, request.Authority, e.Message);
                 await TryWriteErrorAsync(connection, 502, e.Message);
                 return false;
             }
@@ -492,7 +492,8 @@ internal sealed partial class ClientSession : IAsyncDisposable
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException or System.ComponentModel.Win32Exception)
         {
-            ProxyLog.ClientTlsFailed(_context.Logger, ClientName, host, e.Message);
+            var (level, reason) = ClientTlsFailure.Explain(e);
+            ProxyLog.ClientTlsFailed(_context.Logger, level, ClientName, host, reason);
             await (tls ?? stream).DisposeAsync();
             return null;
         }

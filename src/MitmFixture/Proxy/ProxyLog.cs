@@ -5,7 +5,19 @@ namespace MitmFixture.Proxy;
 /// <summary>The proxy's log messages, source-generated, with stable event ids.</summary>
 internal static partial class ProxyLog
 {
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Proxy listening at {Endpoint} in {Mode} mode")]
+    /// <summary>The banner; a front end that prints its own leaves it out.</summary>
+    public const int ListeningEvent = 1;
+
+    /// <summary>A client's failed TLS handshake: mostly a client that does not trust the CA.</summary>
+    public const int ClientTlsFailedEvent = 20;
+
+    /// <summary>A flow that ended in an error; a front end that shows flows shows it there.</summary>
+    public const int FlowFailedEvent = 30;
+
+    /// <summary>A flow that got its answer; a front end that shows flows shows it there.</summary>
+    public const int FlowDoneEvent = 31;
+
+    [LoggerMessage(EventId = ListeningEvent, Level = LogLevel.Information, Message = "Proxy listening at {Endpoint} in {Mode} mode")]
     public static partial void Listening(ILogger logger, string endpoint, string mode);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Proxy listens on {Host}, beyond loopback, without proxy authentication: anyone who can reach it can use it")]
@@ -23,6 +35,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Client {Client} connection ended: {Reason}")]
     public static partial void ClientConnectionEnded(ILogger logger, string client, string reason);
 
+    [LoggerMessage(EventId = 36, Level = LogLevel.Information, Message = "An addon's answer to CONNECT {Authority} could not be sent: {Error}")]
+    public static partial void ConnectAnswerFailed(ILogger logger, string authority, string error);
+
     [LoggerMessage(EventId = 19, Level = LogLevel.Information, Message = "Client {Client} still sending after its error answer; closed after {Seconds} s ({Discarded} bytes discarded)")]
     public static partial void LingerTimedOut(ILogger logger, string client, double seconds, long discarded);
 
@@ -38,8 +53,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 18, Level = LogLevel.Information, Message = "Client {Client} asked to upgrade {Url} to h2c, which is not supported: sent as HTTP/1.1 without the upgrade")]
     public static partial void H2cUpgradeRemoved(ILogger logger, string client, string url);
 
-    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "TLS handshake with client {Client} for {Host} failed: {Reason}")]
-    public static partial void ClientTlsFailed(ILogger logger, string client, string host, string reason);
+    /// <summary>Its level depends on the cause (<see cref="ClientTlsFailure"/>).</summary>
+    [LoggerMessage(EventId = ClientTlsFailedEvent, Message = "Client {Client} TLS handshake for {Host} failed: {Reason}")]
+    public static partial void ClientTlsFailed(ILogger logger, LogLevel level, string client, string host, string reason);
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "Upstream certificate sniffing for {Host}:{Port} failed: {Reason}")]
     public static partial void SniffFailed(ILogger logger, string host, int port, string reason);
@@ -53,10 +69,10 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 23, Level = LogLevel.Information, Message = "Client {Client} relayed as raw TCP to {Host}:{Port} (SOCKS5; neither TLS nor HTTP)")]
     public static partial void RawTcp(ILogger logger, string client, string host, int port);
 
-    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "{Method} {Url} failed: {Error}")]
+    [LoggerMessage(EventId = FlowFailedEvent, Level = LogLevel.Information, Message = "{Method} {Url} failed: {Error}")]
     public static partial void FlowFailed(ILogger logger, string method, string url, string error);
 
-    [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "{Method} {Url} -> {Status}")]
+    [LoggerMessage(EventId = FlowDoneEvent, Level = LogLevel.Information, Message = "{Method} {Url} -> {Status}")]
     public static partial void FlowDone(ILogger logger, string method, string url, int status);
 
     [LoggerMessage(EventId = 32, Level = LogLevel.Information, Message = "Client {Client} disconnected while {Method} {Url} was paused; it will not be sent on")]

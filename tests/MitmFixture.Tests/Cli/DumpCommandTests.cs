@@ -29,6 +29,35 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
         Assert.True(File.Exists(Path.Combine(_confdir, "mitmfixture-ca-cert.pem")));
     }
 
+    // As mitmdump's event log: what does not become a flow line (a malformed request, a client that
+    // does not trust the CA) is on stderr by default; what does (the flows, the banner) is not repeated there.
+    [Fact]
+    public async Task Dump_ShowsMalformedRequestsAndDistrustfulClientsOnStderr_AndNothingElse()
+    {
+        await using var cli = CliProcess.Start("dump", "--listen", "127.0.0.1:0", "--set", $"confdir={_confdir}");
+        var url = await cli.WaitListeningAsync();
+        using var client = new HttpClient(new HttpClientHandler { Proxy = new WebProxy(url), UseProxy = true });
+        await client.GetStringAsync($"{Upstream.HttpUrl}/echo/fine", TestContext.Current.CancellationToken);
+        await Eventually.TrueAsync(() => cli.Lines.Any(l => l.Contains("/echo/fine", StringComparison.Ordinal)), 10000);
+        Assert.Equal("", cli.Stderr);
+
+        await using (var raw = await RawClient.ConnectAsync(url.Port))
+        {
+            await raw.SendAsync("GARBAGE\r\n\r\n");
+            Assert.StartsWith("HTTP/1.1 400 ", await raw.ReadAsync(), StringComparison.Ordinal);
+        }
+
+        var curl = await Curl.RunAsync("-x", url.ToString(), Upstream.HttpsUrl + "/echo/untrusted"); // no --cacert
+
+        Assert.NotEqual(0, curl.ExitCode);
+        await Eventually.TrueAsync(() => cli.Stderr.Contains("does not trust", StringComparison.Ordinal), 10000);
+        var lines = cli.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Collection(
+            lines,
+            l => Assert.Matches(@"^info: MitmFixture\.Proxy\[12\] Client 127\.0\.0\.1:\d+ sent a malformed request: malformed request line", l),
+            l => Assert.Matches(@"^warn: MitmFixture\.Proxy\[20\] Client 127\.0\.0\.1:\d+ TLS handshake for localhost failed: the client does not trust the proxy's certificate \(", l));
+    }
+
     [Fact]
     public async Task Dump_BadOptions_ListsEveryErrorAndExits2()
     {

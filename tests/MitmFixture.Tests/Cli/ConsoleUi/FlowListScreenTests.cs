@@ -231,9 +231,10 @@ public class FlowListScreenTests
         var curl = await Curl.RunAsync("-x", console.Proxy.Proxy.Url.ToString(), upstream.HttpsUrl + "/echo/untrusted"); // no --cacert
         Assert.NotEqual(0, curl.ExitCode);
 
-        await Eventually.TrueAsync(() => console.App.Events.Snapshot().Any(e => e.Text.Contains("TLS handshake with client", StringComparison.Ordinal)));
-        var refused = console.App.Events.Snapshot().First(e => e.Text.Contains("TLS handshake with client", StringComparison.Ordinal));
+        await Eventually.TrueAsync(() => console.App.Events.Snapshot().Any(e => e.Text.Contains("TLS handshake for localhost failed", StringComparison.Ordinal)));
+        var refused = console.App.Events.Snapshot().First(e => e.Text.Contains("TLS handshake for localhost failed", StringComparison.Ordinal));
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, refused.Level);
+        Assert.Contains("the client does not trust the proxy's certificate (", refused.Text, StringComparison.Ordinal); // curl's alert: unknown ca
         Assert.DoesNotContain(console.App.Events.Snapshot(), e => e.Text.Contains("connected", StringComparison.Ordinal)); // other Debug events stay out
     }
 
