@@ -36,7 +36,7 @@ internal static class CassetteUpkeepCommands
             var redactor = new Redactor(options);
             return ForEach(parse.GetValue(cassettes)!, (path, cassette) =>
             {
-                if (!OutputFile.TryWrite(path, () => Cassette.Save(path, cassette.Flows, cassette.Modes, redactor)))
+                if (!OutputFile.TryWrite(path, () => Cassette.SaveWithModes(path, cassette.Flows, cassette.Modes, redactor)))
                 {
                     return 1;
                 }
@@ -102,7 +102,7 @@ internal static class CassetteUpkeepCommands
             return ForEach([parse.GetValue(cassette)!], (path, loaded) =>
             {
                 var kept = Enumerable.Range(0, loaded.Flows.Count).Where(i => !matcher.Matches(loaded.Flows[i])).ToList();
-                if (!OutputFile.TryWrite(path, () => Cassette.Save(path, kept.Select(i => loaded.Flows[i]), [.. kept.Select(i => loaded.Modes[i])], Redactor.None))) // already redacted when written; nothing new to find
+                if (!OutputFile.TryWrite(path, () => Cassette.SaveWithModes(path, kept.Select(i => loaded.Flows[i]), [.. kept.Select(i => loaded.Modes[i])], Redactor.None))) // already redacted when written; nothing new to find
                 {
                     return 1;
                 }

@@ -62,7 +62,7 @@ internal static class ConvertCommand
         }
         else
         {
-            Cassette.Save(path, flows, modes);
+            Cassette.SaveWithModes(path, flows, modes, redactor: null); // the default redaction
         }
     }
 

@@ -168,7 +168,7 @@ internal static class DriftCommand
                 flows[drift.Index] = drift.Live;
             }
 
-            if (!OutputFile.TryWrite(suites[c].Cassette, () => Cassette.Save(suites[c].Cassette, flows, cassettes[c].Modes, redactor)))
+            if (!OutputFile.TryWrite(suites[c].Cassette, () => Cassette.SaveWithModes(suites[c].Cassette, flows, cassettes[c].Modes, redactor)))
             {
                 return false;
             }

@@ -416,7 +416,7 @@ public sealed class CassetteScope : IAsyncDisposable
         {
             try
             {
-                rewritten = DriftRewrite.Apply(Path, drift, _options.Replay, redactor);
+                rewritten = DriftRewrite.Apply(Path, drift, _options.Replay, redactor, _options.Proxy.Mode.ToString());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CassetteFormatException)
             {

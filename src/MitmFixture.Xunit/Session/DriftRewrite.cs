@@ -20,7 +20,8 @@ internal static class DriftRewrite
     /// <summary>What was rewritten, one line each (empty when nothing could be: only failed requests drifted).</summary>
     /// <exception cref="IOException">The cassette could not be read again or written.</exception>
     /// <exception cref="UnauthorizedAccessException">The cassette's folder is not writable.</exception>
-    public static IReadOnlyList<string> Apply(string path, TrafficDrift drift, ServerReplayOptions replay, Redactor redactor)
+    /// <param name="mode">The proxy mode the live flows went through, recorded for the appended ones; a replaced flow keeps the mode it was recorded in.</param>
+    public static IReadOnlyList<string> Apply(string path, TrafficDrift drift, ServerReplayOptions replay, Redactor redactor, string mode)
     {
         var drifted = drift.Flows.Where(f => f.Verdict == DriftVerdict.Drifted).ToList();
         var answered = drift.Unrecorded.Where(u => u.Live.Response is not null && u.Live.Error is null).ToList();
@@ -36,6 +37,7 @@ internal static class DriftRewrite
             // appended, so a recording's position stays its own.
             var cassette = Cassette.Load(path);
             var flows = cassette.Flows.ToList();
+            var modes = Enumerable.Range(0, flows.Count).Select(i => i < cassette.Modes.Count ? cassette.Modes[i] : null).ToList();
             var lines = new List<string>();
             foreach (var flow in drifted.Where(f => f.Index < flows.Count))
             {
@@ -48,12 +50,13 @@ internal static class DriftRewrite
             foreach (var unrecorded in answered.Where(u => !present.TryTake(u.Live.Request, out _)))
             {
                 flows.Add(unrecorded.Live);
+                modes.Add(mode);
                 lines.Add($"#{flows.Count} {unrecorded.Live.Request.Method} {unrecorded.Live.Request.Url}: not recorded before (appended)");
             }
 
             if (lines.Count > 0)
             {
-                Cassette.Save(path, flows, redactor, cassette.Modes.Count > 0 ? cassette.Modes[0] : null);
+                Cassette.SaveWithModes(path, flows, modes, redactor);
             }
 
             return lines;

@@ -86,9 +86,10 @@ public sealed class Cassette
 
     /// <summary>
     /// Writes flows each with the mode it was recorded in (<paramref name="modes"/>, in the same
-    /// order): a cassette rewritten in place (redact, prune, convert) keeps what it had.
+    /// order): a cassette rewritten in place (redact, prune, convert, a drift update) keeps what it
+    /// had. A null <paramref name="redactor"/> is the default redaction.
     /// </summary>
-    internal static void Save(string path, IEnumerable<Flow> flows, IReadOnlyList<string?> modes, Redactor? redactor = null) =>
+    public static void SaveWithModes(string path, IEnumerable<Flow> flows, IReadOnlyList<string?> modes, Redactor? redactor) =>
         Save(path, flows, i => i < modes.Count ? modes[i] : null, redactor);
 
     private static void Save(string path, IEnumerable<Flow> flows, Func<int, string?> modeOf, Redactor? redactor)

@@ -20,6 +20,7 @@ public sealed class CassetteWriter : IAsyncDisposable
     private readonly List<byte[]> _fragments = [];
     private readonly List<Flow> _redacted = []; // parallel to _fragments, scrubbed again when a new secret is learned
     private readonly List<int> _redactedAt = []; // parallel to _fragments: the redaction version each was scrubbed with
+    private readonly List<string?> _modes = []; // parallel to _fragments: the mode each was recorded in (a kept flow keeps its own)
     private readonly Lock _gate = new();
     private readonly RedactionSession _redaction;
     private readonly string? _mode;
@@ -31,7 +32,7 @@ public sealed class CassetteWriter : IAsyncDisposable
     private int _failures;
     private Exception? _failure;
 
-    private CassetteWriter(string path, Redactor redactor, string? mode, IReadOnlyList<Flow> existing)
+    private CassetteWriter(string path, Redactor redactor, string? mode, IReadOnlyList<Flow> existing, IReadOnlyList<string?> existingModes)
     {
         Path = path;
         _redaction = redactor.StartSession();
@@ -41,12 +42,14 @@ public sealed class CassetteWriter : IAsyncDisposable
             _redaction.Learn(flow);
         }
 
-        foreach (var flow in existing)
+        for (var i = 0; i < existing.Count; i++)
         {
-            var redacted = _redaction.Apply(flow);
+            var redacted = _redaction.Apply(existing[i]);
+            var recordedIn = i < existingModes.Count ? existingModes[i] : null;
             _redacted.Add(redacted);
             _redactedAt.Add(_redaction.Version);
-            _fragments.Add(CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redacted, mode)));
+            _modes.Add(recordedIn);
+            _fragments.Add(CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(redacted, recordedIn)));
         }
 
         _pump = Task.Run(PumpAsync);
@@ -78,13 +81,8 @@ public sealed class CassetteWriter : IAsyncDisposable
     {
         var full = System.IO.Path.GetFullPath(path);
         RemoveStaleTemporaries(System.IO.Path.GetDirectoryName(full)!); // a full path has a directory
-        IReadOnlyList<Flow> existing = [];
-        if (append && File.Exists(full))
-        {
-            existing = Cassette.Load(full).Flows;
-        }
-
-        var writer = new CassetteWriter(full, redactor ?? Redactor.Default, mode, existing);
+        var kept = append && File.Exists(full) ? Cassette.Load(full) : null;
+        var writer = new CassetteWriter(full, redactor ?? Redactor.Default, mode, kept?.Flows ?? [], kept?.Modes ?? []);
         if (!Open.TryAdd(full, writer))
         {
             writer._closing = true;
@@ -144,6 +142,7 @@ public sealed class CassetteWriter : IAsyncDisposable
 
             _redacted.Add(redacted);
             _redactedAt.Add(_redaction.Version);
+            _modes.Add(_mode);
             _fragments.Add(fragment);
         }
 
@@ -196,7 +195,7 @@ public sealed class CassetteWriter : IAsyncDisposable
 
             if (MayHold(_fragments[i], forms) && _redaction.Scrub(_redacted[i]))
             {
-                _fragments[i] = CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(_redacted[i], _mode));
+                _fragments[i] = CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(_redacted[i], _modes[i]));
             }
 
             _redactedAt[i] = current;

@@ -239,6 +239,24 @@ public sealed class RedactorTests : IDisposable
         Assert.All(flows.Take(4), f => Assert.EndsWith("?t=<ACCESS_TOKEN>", f.Request.Path, StringComparison.Ordinal));
     }
 
+    // record --append in another mode: the kept flows keep the mode they were recorded in, also when
+    // a secret learned from a new flow makes the writer scrub and rewrite them.
+    [Fact]
+    public async Task Writer_Append_KeepsEachKeptFlowsMode_ThroughAScrubOfEarlierFlows()
+    {
+        var path = Path.Combine(_directory, "modes.json");
+        Cassette.SaveWithModes(path, [Get("http://a.test/one"), Get($"http://a.test/two?t={AccessToken}")], ["reverse:http://127.0.0.1:9", "regular"], redactor: null);
+
+        await using (var writer = CassetteWriter.Create(path, mode: "socks5", append: true))
+        {
+            writer.Append(TokenResponse());
+        }
+
+        var cassette = Cassette.Load(path);
+        Assert.Equal(["reverse:http://127.0.0.1:9", "regular", "socks5"], cassette.Modes);
+        Assert.Equal("/two?t=<ACCESS_TOKEN>", cassette.Flows[1].Request.Path); // rewritten by the scrub, mode and all
+    }
+
     [Fact]
     public async Task Writer_Append_NumbersNewSecretsPastThePlaceholdersAlreadyInTheFile()
     {

@@ -1,3 +1,4 @@
+using MitmFixture.Cassettes;
 using MitmFixture.Replay.Drift;
 using MitmFixture.Tests.Support;
 using MitmFixture.Xunit;
@@ -105,6 +106,26 @@ public sealed class DriftModeTests : IDisposable
         }
 
         Assert.Equal(requests, server.Requests);
+    }
+
+    // A cassette whose flows were recorded in different modes (record --append) keeps each one's.
+    [Fact]
+    public async Task Drift_Accept_KeepsTheModeEachFlowWasRecordedIn()
+    {
+        await using var server = new ChangingServer();
+        var path = await RecordAsync(server);
+        var recorded = Cassette.Load(path);
+        Cassette.SaveWithModes(path, recorded.Flows, [.. recorded.Modes.Select((m, i) => i == 1 ? "reverse:http://127.0.0.1:9" : m)], Redactor.None);
+        server.Version = 2;
+
+        await using (var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Drift) with { AcceptDrift = true }))
+        {
+            await using var scope = await fixture.UseCassetteAsync("users");
+            await CallAsync(fixture, server);
+            await fixture.CreateClient().GetByteArrayAsync(server.Url + "/logo.bin", TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(["regular", "reverse:http://127.0.0.1:9", "regular"], Cassette.Load(path).Modes);
     }
 
     [Fact]
