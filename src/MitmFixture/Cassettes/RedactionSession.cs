@@ -107,7 +107,7 @@ internal sealed class RedactionSession
         lock (_gate)
         {
             var changed = false;
-            var path = _book.Replace(flow.Request.Path);
+            var path = ScrubQueryValues(_book.Replace(flow.Request.Path));
             if (!ReferenceEquals(path, flow.Request.Path) && path != flow.Request.Path)
             {
                 flow.Request.Path = path;
@@ -122,6 +122,18 @@ internal sealed class RedactionSession
                 changed |= ScrubHeaders(response.Headers);
                 changed |= ScrubHeaders(response.Trailers);
                 changed |= ScrubBody(response);
+            }
+
+            if (flow.Response is { Reason: { Length: > 0 } reason } withReason && _book.Replace(reason) is var scrubbedReason && scrubbedReason != reason)
+            {
+                withReason.Reason = scrubbedReason; // a server may quote the credential it refuses
+                changed = true;
+            }
+
+            if (flow.Error is { } error && _book.Replace(error.Message) is var scrubbedError && scrubbedError != error.Message)
+            {
+                flow.Error = error with { Message = scrubbedError }; // an error may quote what the server sent
+                changed = true;
             }
 
             if (flow.WebSocket is { } ws)
@@ -148,6 +160,54 @@ internal sealed class RedactionSession
             }
 
             return changed;
+        }
+    }
+
+    /// <summary>
+    /// Query values that decode to a known secret, however they were escaped (a raw <c>+</c> or
+    /// <c>/</c>, lowercase hex, escapes no encoder would choose): the encoded forms cannot list
+    /// every way a client may write one.
+    /// </summary>
+    private string ScrubQueryValues(string path)
+    {
+        var query = path.IndexOf('?', StringComparison.Ordinal);
+        if (query < 0 || _book.Secrets.Count == 0)
+        {
+            return path;
+        }
+
+        var output = new StringBuilder(path, 0, query + 1, path.Length);
+        var changed = false;
+        var first = true;
+        foreach (var pair in path[(query + 1)..].Split('&'))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            var value = equals < 0 ? "" : pair[(equals + 1)..];
+            var placeholder = value.Length == 0 || RedactionPlaceholder.IsPlaceholder(value) ? null
+                : _book.PlaceholderOf(Unescape(value.Replace('+', ' '))) ?? _book.PlaceholderOf(Unescape(value));
+            if (!first)
+            {
+                output.Append('&');
+            }
+
+            first = false;
+
+            output.Append(placeholder is null ? pair : pair[..(equals + 1)] + placeholder);
+            changed |= placeholder is not null;
+        }
+
+        return changed ? output.ToString() : path;
+    }
+
+    private static string Unescape(string text)
+    {
+        try
+        {
+            return Uri.UnescapeDataString(text);
+        }
+        catch (UriFormatException)
+        {
+            return text;
         }
     }
 
@@ -207,6 +267,30 @@ internal sealed class RedactionSession
     /// </summary>
     private byte[]? ScrubBytes(byte[] bytes, string? contentType)
     {
+        // UTF-16 and UTF-32 first: their ASCII text is also valid UTF-8 (a NUL after each letter),
+        // so the UTF-8 pass below would take it for text and never find a secret in it.
+        var wide = ScrubWideText(bytes, contentType);
+        return ScrubNarrow(wide ?? bytes, contentType) ?? wide;
+    }
+
+    /// <summary>A body a byte order mark or its charset says is UTF-16 or UTF-32, scrubbed as that text; null for any other body or when nothing changed.</summary>
+    private byte[]? ScrubWideText(byte[] bytes, string? contentType)
+    {
+        ReadOnlySpan<byte> content = bytes;
+        var encoding = BodyCharset.Detect(ref content, ContentTypeHeader.Parse(contentType).Charset);
+        if (encoding is not (UnicodeEncoding or UTF32Encoding))
+        {
+            return null;
+        }
+
+        var preamble = bytes.AsSpan(0, bytes.Length - content.Length);
+        var text = encoding.GetString(content);
+        var scrubbed = _book.Replace(text);
+        return scrubbed == text ? null : [.. preamble, .. encoding.GetBytes(scrubbed)];
+    }
+
+    private byte[]? ScrubNarrow(byte[] bytes, string? contentType)
+    {
         if (TryText(bytes, out var utf8))
         {
             return _book.Replace(utf8) is var replaced && replaced != utf8 ? Encoding.UTF8.GetBytes(replaced) : null;
@@ -227,8 +311,9 @@ internal sealed class RedactionSession
 
     private bool ScrubMessages(Flow flow, WebSocketData ws)
     {
-        var data = new WebSocketData { CloseCode = ws.CloseCode, CloseReason = ws.CloseReason, ClosedByClient = ws.ClosedByClient, TimestampEnd = ws.TimestampEnd };
-        var changed = false;
+        var closeReason = ws.CloseReason is { } reason ? _book.Replace(reason) : null;
+        var data = new WebSocketData { CloseCode = ws.CloseCode, CloseReason = closeReason, ClosedByClient = ws.ClosedByClient, TimestampEnd = ws.TimestampEnd };
+        var changed = closeReason != ws.CloseReason;
         foreach (var m in ws.Messages)
         {
             var content = m.Content;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace MitmFixture.Cassettes;
@@ -11,7 +12,7 @@ namespace MitmFixture.Cassettes;
 /// search, so thousands of secrets cost little) that steps over placeholders already in the text,
 /// so running it again on redacted text changes nothing.
 /// </summary>
-internal sealed class SecretBook(int minimumSecretLength)
+internal sealed partial class SecretBook(int minimumSecretLength)
 {
     private readonly Dictionary<string, string> _placeholders = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _lastOrdinal = new(StringComparer.Ordinal);
@@ -116,8 +117,10 @@ internal sealed class SecretBook(int minimumSecretLength)
     public IEnumerable<string> LearnedSince(int version) => _learned.Skip(version);
 
     /// <summary>
-    /// The forms a secret takes on the wire and in bodies: as is, percent-encoded (both space
-    /// styles), JSON-escaped (also PHP's <c>\/</c>), base64 and base64url, padded or not.
+    /// The forms a secret takes on the wire and in bodies: as is, percent-encoded the ways common
+    /// encoders do it (both space styles, upper- and lowercase hex), JSON-escaped (also PHP's
+    /// <c>\/</c>, lowercase <c>\u</c> escapes and non-ASCII left as is), base64 and base64url,
+    /// padded or not.
     /// Forms shorter than the minimum are left alone, too likely to hit innocent text.
     /// </summary>
     public IEnumerable<string> FormsOf(string secret)
@@ -129,13 +132,21 @@ internal sealed class SecretBook(int minimumSecretLength)
 
         var base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes(secret));
         var base64Url = base64.Replace('+', '-').Replace('/', '_');
-        var escaped = Uri.EscapeDataString(secret);
-        foreach (var form in new[]
+        var json = JsonEncodedText.Encode(secret).ToString();
+        List<string> percent = [];
+        foreach (var keep in PercentEncodingStyles)
         {
-            secret, escaped, escaped.Replace("%20", "+", StringComparison.Ordinal),
-            JsonEncodedText.Encode(secret).ToString(), secret.Replace("/", "\\/", StringComparison.Ordinal),
+            var escaped = PercentEncode(secret, keep);
+            percent.AddRange([escaped, escaped.Replace("%20", "+", StringComparison.Ordinal)]);
+        }
+
+        string[] forms =
+        [
+            secret, .. percent, .. percent.Select(LowerHex),
+            json, LowerHex(json), JsonEncodedText.Encode(secret, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString(), secret.Replace("/", "\\/", StringComparison.Ordinal),
             base64, base64.TrimEnd('='), base64Url, base64Url.TrimEnd('='),
-        }.Distinct(StringComparer.Ordinal))
+        ];
+        foreach (var form in forms.Distinct(StringComparer.Ordinal))
         {
             if (form.Length >= minimumSecretLength)
             {
@@ -143,6 +154,39 @@ internal sealed class SecretBook(int minimumSecretLength)
             }
         }
     }
+
+    /// <summary>
+    /// What each common encoder leaves unescaped besides the unreserved characters: .NET's
+    /// EscapeDataString and Go's QueryEscape nothing, Python's quote() the slash,
+    /// JavaScript's encodeURIComponent <c>!'()*</c>, and curl users often nothing at all but spaces.
+    /// </summary>
+    private static readonly string[] PercentEncodingStyles = ["", "/", "!'()*", "/:@!$'()*+,;=?"];
+
+    /// <summary>Percent-encodes the UTF-8 bytes of <paramref name="text"/>, leaving unreserved characters (RFC 3986 §2.3) and <paramref name="keep"/> as they are.</summary>
+    private static string PercentEncode(string text, string keep)
+    {
+        var output = new StringBuilder(text.Length * 3);
+        foreach (var b in Encoding.UTF8.GetBytes(text))
+        {
+            var c = (char)b;
+            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~' || (b < 0x80 && keep.Contains(c, StringComparison.Ordinal)))
+            {
+                output.Append(c);
+            }
+            else
+            {
+                output.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return output.ToString();
+    }
+
+    /// <summary>The escapes in <paramref name="text"/> (<c>%2F</c>, <c>\u00E4</c>) with lowercase hex digits, as Python and many clients write them.</summary>
+    private static string LowerHex(string text) => EscapeHex().Replace(text, m => m.Value.ToLowerInvariant());
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"%[0-9A-F]{2}|\\u[0-9A-F]{4}")]
+    private static partial System.Text.RegularExpressions.Regex EscapeHex();
 
     private void Remember(string secret, string placeholder)
     {

@@ -24,21 +24,45 @@ internal sealed class SecretFinder(RedactionOptions options)
         var request = flow.Request;
         book.Reserve(request.Path);
         LearnHeaders(request.Headers, book);
-        foreach (var (key, value) in request.Query)
-        {
-            if (_fields.Contains(key) || options.QueryParameters.Contains(key, StringComparer.Ordinal))
-            {
-                book.Add(value, Redactor.Kind(key));
-            }
-        }
+        LearnPairs(request.Query, options.QueryParameters, book);
 
         LearnBody(request, book);
         LearnHeaders(request.Trailers, book); // a trailer is a header field sent late: the same credentials can travel in it
         if (flow.Response is { } response)
         {
             LearnHeaders(response.Headers, book);
+            LearnRedirect(response.Headers.Get("Location"), book);
             LearnBody(response, book);
             LearnHeaders(response.Trailers, book);
+        }
+    }
+
+    /// <summary>
+    /// A redirect's query and fragment: OAuth 2.0 hands the client its code or token in the
+    /// Location header (RFC 6749 §4.1.2, and the implicit grant's fragment, §4.2.2).
+    /// </summary>
+    private void LearnRedirect(string? location, SecretBook book)
+    {
+        var query = location?.IndexOfAny(['?', '#']) ?? -1;
+        if (query < 0)
+        {
+            return;
+        }
+
+        foreach (var part in location![(query + 1)..].Split('#'))
+        {
+            LearnPairs(FormUrlEncoding.Parse(part), options.QueryParameters, book);
+        }
+    }
+
+    private void LearnPairs(IEnumerable<KeyValuePair<string, string>> pairs, IReadOnlyList<string> configured, SecretBook book)
+    {
+        foreach (var (key, value) in pairs)
+        {
+            if (_fields.Contains(key) || configured.Contains(key, StringComparer.Ordinal))
+            {
+                book.Add(value, Redactor.Kind(key));
+            }
         }
     }
 
@@ -80,66 +104,96 @@ internal sealed class SecretFinder(RedactionOptions options)
         var contentType = ContentTypeHeader.Parse(message.ContentType);
         if (MediaType.IsForm(contentType))
         {
-            foreach (var (key, value) in FormUrlEncoding.Parse(text))
-            {
-                if (_fields.Contains(key) || options.FormFields.Contains(key, StringComparer.Ordinal))
-                {
-                    book.Add(value, Redactor.Kind(key));
-                }
-            }
+            LearnPairs(FormUrlEncoding.Parse(text), options.FormFields, book);
+        }
+        else if (MultipartBody.TryParse(message.DecodedBody!, contentType, out var parts)) // Text is set, so the body is decoded
+        {
+            // A multipart form's text fields are form fields too (RFC 7578): a password posted with curl -F.
+            LearnPairs(parts.Where(p => p.Name is not null && p.FileName is null).Select(p => KeyValuePair.Create(p.Name!, BodyCharset.Decode(p.Content, p.ContentType.Charset))), options.FormFields, book);
         }
         else if (MediaType.IsJson(contentType) || text.TrimStart() is ['{' or '[', ..])
         {
-            LearnJson(text, book);
+            LearnJson(WithoutXssiPrefix(text), book);
         }
+    }
+
+    /// <summary>JSON behind an anti-XSSI prefix (<c>)]}'</c>, <c>while(1);</c>...) that keeps a browser from running it as script.</summary>
+    private static string WithoutXssiPrefix(string text)
+    {
+        var trimmed = text.TrimStart();
+        if (trimmed is ['{' or '[', ..] || trimmed.IndexOfAny(['{', '[']) is var start && start < 0)
+        {
+            return text;
+        }
+
+        var prefix = trimmed[..start].Trim();
+        return prefix is ")]}'" or ")]}'," or "while(1);" or "for(;;);" ? trimmed[start..] : text;
     }
 
     private void LearnJson(string text, SecretBook book)
     {
-        JsonNode? root;
+        // JsonDocument, not JsonNode: a body with a duplicated key ({"a":1,"a":2}) is still JSON a
+        // server sends, and a JsonObject refuses it; each duplicate is walked.
+        JsonDocument document;
         try
         {
-            root = JsonNode.Parse(text);
+            document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 256 });
         }
         catch (JsonException)
         {
             return;
         }
 
-        if (_fields.Count > 0)
+        using (document)
         {
-            Walk(root, book);
+            if (_fields.Count > 0)
+            {
+                Walk(document.RootElement, book);
+            }
         }
 
-        foreach (var path in options.JsonFields)
+        if (options.JsonFields.Count == 0)
         {
-            if (Scalar(JsonPath.Find(root, path)) is { } secret)
+            return;
+        }
+
+        try
+        {
+            var root = JsonNode.Parse(text);
+            foreach (var path in options.JsonFields)
             {
-                book.Add(secret, Redactor.Kind(JsonPath.LastName(path)));
+                if (JsonPath.Find(root, path) is JsonValue value && Scalar(value.GetValue<JsonElement>()) is { } secret)
+                {
+                    book.Add(secret, Redactor.Kind(JsonPath.LastName(path)));
+                }
             }
+        }
+        catch (ArgumentException)
+        {
+            // A duplicated key along the path: the field walk above has seen every value of it.
         }
     }
 
-    private void Walk(JsonNode? node, SecretBook book)
+    private void Walk(JsonElement element, SecretBook book)
     {
-        switch (node)
+        switch (element.ValueKind)
         {
-            case JsonObject obj:
-                foreach (var (name, value) in obj)
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
                 {
-                    if (_fields.Contains(name) && Scalar(value) is { } secret)
+                    if (_fields.Contains(property.Name))
                     {
-                        book.Add(secret, Redactor.Kind(name));
+                        LearnAll(property.Value, Redactor.Kind(property.Name), book); // a secret field may hold a list or an object of secrets
                     }
                     else
                     {
-                        Walk(value, book);
+                        Walk(property.Value, book);
                     }
                 }
 
                 break;
-            case JsonArray array:
-                foreach (var item in array)
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
                 {
                     Walk(item, book);
                 }
@@ -148,12 +202,39 @@ internal sealed class SecretFinder(RedactionOptions options)
         }
     }
 
-    private static string? Scalar(JsonNode? node) => node is JsonValue value
-        ? value.GetValueKind() switch
+    /// <summary>Every string and number under <paramref name="element"/>, learned as secrets of <paramref name="kind"/>.</summary>
+    private static void LearnAll(JsonElement element, string kind, SecretBook book)
+    {
+        switch (element.ValueKind)
         {
-            JsonValueKind.String => value.GetValue<string>(),
-            JsonValueKind.Number => value.ToJsonString(),
-            _ => null,
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    LearnAll(property.Value, kind, book);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    LearnAll(item, kind, book);
+                }
+
+                break;
+            default:
+                if (Scalar(element) is { } secret)
+                {
+                    book.Add(secret, kind);
+                }
+
+                break;
         }
-        : null;
+    }
+
+    private static string? Scalar(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Number => element.GetRawText(),
+        _ => null,
+    };
 }

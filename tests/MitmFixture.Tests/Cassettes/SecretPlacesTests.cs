@@ -1,0 +1,188 @@
+using System.Text;
+using MitmFixture.Cassettes;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+
+namespace MitmFixture.Tests.Cassettes;
+
+/// <summary>
+/// Secrets never reach a cassette, wherever in it they appear: each case here is a place or a spelling
+/// an outside audit found a learned secret still in clear (a query escaped another way, a UTF-16 body,
+/// a reason phrase, an error, a WebSocket close reason, a redirect, a list under a secret field...).
+/// Every assertion reads the cassette file as written, so no place can be missed by looking at the wrong field.
+/// </summary>
+public sealed class SecretPlacesTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-secretplaces-").FullName;
+
+    private static Flow TokenFlow(string token) => new(HttpRequest.Create("POST", "https://auth.test/token"))
+    {
+        Response = HttpResponse.Create(200, $"{{\"access_token\":\"{token}\"}}", "application/json"),
+    };
+
+    private static Flow Get(string url, HttpResponse? response = null, params (string, string)[] headers) =>
+        new(HttpRequest.Create("GET", url, null, headers)) { Response = response ?? HttpResponse.Create(200, "ok") };
+
+    /// <summary>The cassette these flows make, as text, with every base64 body decoded beside it (UTF-8 and UTF-16) so a secret inside one is found too.</summary>
+    private string Written(params Flow[] flows)
+    {
+        var path = Path.Combine(_directory, $"{Guid.NewGuid():N}.json");
+        Cassette.Save(path, flows);
+        var json = File.ReadAllText(path);
+        var decoded = new StringBuilder(json);
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(json, "\"base64\":\\s*\"([^\"]*)\""))
+        {
+            var bytes = Convert.FromBase64String(m.Groups[1].Value);
+            decoded.Append('\n').Append(Encoding.UTF8.GetString(bytes)).Append('\n').Append(Encoding.Unicode.GetString(bytes));
+        }
+
+        return decoded.ToString();
+    }
+
+    [Theory]
+    [InlineData("AT-main/x+y==", "AT-main/x%2By%3D%3D")] // Python's quote(): the slash left as it is
+    [InlineData("AT-lower+hex/val", "AT-lower%2bhex%2fval")] // lowercase hex
+    public void QueryValue_EscapedAnotherWay_IsRedactedInThePathAndInAnEchoingBody(string token, string spelled)
+    {
+        var echo = Get($"https://api.test/items?access_token={spelled}&page=2", HttpResponse.Create(200, $"you sent access_token={spelled}"));
+
+        var cassette = Written(TokenFlow(token), echo);
+
+        Assert.DoesNotContain(token, cassette, StringComparison.Ordinal);
+        Assert.DoesNotContain(spelled, cassette, StringComparison.Ordinal);
+        Assert.Contains("/items?access_token=<ACCESS_TOKEN>&page=2", cassette, StringComparison.Ordinal);
+    }
+
+    // No list of encoded forms covers every escape; in the query the value is decoded and compared.
+    [Fact]
+    public void QueryValue_WithAnEscapeNoEncoderWouldChoose_IsRedactedInThePath()
+    {
+        var cassette = Written(TokenFlow("AT-odd-escapes"), Get("https://api.test/items?page=2&access_token=AT-%6Fdd-escapes"));
+
+        Assert.DoesNotContain("dd-escapes", cassette, StringComparison.Ordinal);
+        Assert.Contains("/items?page=2&access_token=<ACCESS_TOKEN>", cassette, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void QueryValue_WithARawPlus_LearnedFromTheQueryItself_IsRedacted()
+    {
+        var cassette = Written(Get("https://api.test/items?access_token=QT-plus+raw/val"));
+
+        Assert.DoesNotContain("QT-plus", cassette, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Utf16Body_WithoutAByteOrderMark_IsRedactedInItsCharset()
+    {
+        const string Token = "AT-utf16-555555";
+        var body = Encoding.Unicode.GetBytes($"{{\"access_token\":\"{Token}\"}}");
+        var flow = new Flow(HttpRequest.Create("POST", "https://auth.test/token"))
+        {
+            Response = HttpResponse.Create(200, body, ("Content-Type", "application/json; charset=utf-16le")),
+        };
+
+        var cassette = Written(flow);
+
+        Assert.DoesNotContain(Token, cassette, StringComparison.Ordinal);
+        Assert.Contains("<ACCESS_TOKEN>", cassette, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void JsonEscapedWithLowercaseHex_AsPythonWritesIt_IsRedacted()
+    {
+        var body = Encoding.ASCII.GetBytes("{\"password\": \"p\\u00e4ssw\\u00f6rd-272727\"}"); // json.dumps({"password": "pässwörd-272727"})
+        var flow = new Flow(HttpRequest.Create("POST", "https://api.test/login", body, ("Content-Type", "application/json")))
+        {
+            Response = HttpResponse.Create(200, body, ("Content-Type", "application/json")),
+        };
+
+        var cassette = Written(flow);
+
+        Assert.DoesNotContain("rd-272727", cassette, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReasonPhrase_ErrorMessage_AndWebSocketCloseReason_QuotingACredential_AreRedacted()
+    {
+        const string Bearer = "BT-reason-212121";
+        var refused = Get("https://api.test/me", HttpResponse.Create(401, "no"), ("Authorization", $"Bearer {Bearer}"));
+        refused.Response!.Reason = $"invalid token {Bearer}";
+        var failed = Get("https://api.test/again", null, ("Authorization", $"Bearer {Bearer}"));
+        failed.Response = null;
+        failed.Error = new FlowError($"the server sent a malformed response: invalid Content-Length '{Bearer}'", DateTimeOffset.UnixEpoch);
+        var socket = Get("https://api.test/ws", HttpResponse.Create(101, ""), ("Authorization", $"Bearer {Bearer}"));
+        socket.WebSocket = new WebSocketData { CloseCode = 1008, CloseReason = $"bad token {Bearer}" };
+
+        var cassette = Written(refused, failed, socket);
+
+        Assert.DoesNotContain(Bearer, cassette, StringComparison.Ordinal);
+        Assert.Contains("invalid token <AUTHORIZATION>", cassette, StringComparison.Ordinal);
+        Assert.Contains("bad token <AUTHORIZATION>", cassette, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SecretField_HoldingAListOrAnObject_HasEveryValueRedacted()
+    {
+        var cassette = Written(Get("https://api.test/config", HttpResponse.Create(200, "{\"password\":[\"PW-array-121212\"],\"client_secret\":{\"value\":\"CS-obj-131313\",\"n\":[4242424242]}}", "application/json")));
+
+        Assert.DoesNotContain("PW-array-121212", cassette, StringComparison.Ordinal);
+        Assert.DoesNotContain("CS-obj-131313", cassette, StringComparison.Ordinal);
+        Assert.DoesNotContain("4242424242", cassette, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://app.test/cb#access_token=AT-frag-666666&token_type=bearer")] // the implicit grant (RFC 6749 §4.2.2)
+    [InlineData("https://app.test/cb?state=x&access_token=AT-locq-777777")]
+    public void RedirectCarryingAToken_IsLearnedAndRedacted(string location)
+    {
+        var secret = location[(location.IndexOf("AT-", StringComparison.Ordinal))..].Split('&')[0];
+        var redirect = Get("https://auth.test/authorize", HttpResponse.Create(302, [], ("Location", location)));
+        var later = Get($"https://api.test/exchange?x={secret}");
+
+        var cassette = Written(redirect, later);
+
+        Assert.DoesNotContain(secret, cassette, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void JsonBehindAnAntiXssiPrefix_IsLearnedAndRedacted()
+    {
+        var cassette = Written(Get("https://api.test/token", HttpResponse.Create(200, ")]}'\n{\"access_token\":\"AT-xssi-818181\"}", "application/json")));
+
+        Assert.DoesNotContain("AT-xssi-818181", cassette, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MultipartFormField_NamedAsASecret_IsLearnedAndRedacted()
+    {
+        var body = Encoding.UTF8.GetBytes("--b0\r\nContent-Disposition: form-data; name=\"user\"\r\n\r\nada\r\n--b0\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nPW-multi-262626\r\n--b0--\r\n");
+        var flow = new Flow(HttpRequest.Create("POST", "https://api.test/login", body, ("Content-Type", "multipart/form-data; boundary=b0"))) { Response = HttpResponse.Create(200, "ok") };
+
+        var cassette = Written(flow);
+
+        Assert.DoesNotContain("PW-multi-262626", cassette, StringComparison.Ordinal);
+        Assert.Contains("ada", cassette, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task JsonWithADuplicatedSecretKey_HasBothValuesRedacted_AndIsRecordedWhole()
+    {
+        var flow = Get("https://api.test/token", HttpResponse.Create(200, "{\"access_token\":\"AT-first-919191\",\"access_token\":\"AT-second-929292\"}", "application/json"));
+        var path = Path.Combine(_directory, "dup.json");
+
+        var failures = 0;
+        await using (var writer = CassetteWriter.Create(path))
+        {
+            writer.Append(flow);
+            await writer.FlushAsync();
+            failures = writer.Failures;
+        }
+
+        var cassette = await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
+        Assert.Equal(0, failures);
+        Assert.DoesNotContain("AT-first-919191", cassette, StringComparison.Ordinal);
+        Assert.DoesNotContain("AT-second-929292", cassette, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
