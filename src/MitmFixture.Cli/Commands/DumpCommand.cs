@@ -100,7 +100,7 @@ internal static class DumpCommand
         catch (CassetteFormatException e)
         {
             Console.Error.WriteLine("error: " + e.Message);
-            return 1;
+            return 2; // a cassette that cannot be read is a usage error, as for every command that reads one
         }
 
         var selected = cassette.Flows.Where(f => matcher?.Matches(f) ?? true).ToList();

@@ -32,7 +32,7 @@ internal static class CassetteValidator
             {
                 for (var m = 0; m < messages.Count; m++)
                 {
-                    _ = messages[m] ?? throw new CassetteFormatException($"{at}.websocket.messages[{m}]", "expected a message object, got null");
+                    _ = messages[m] ?? throw new CassetteFormatException($"{at}.web_socket.messages[{m}]", "expected a message object, got null");
                 }
             }
 
@@ -60,11 +60,16 @@ internal static class CassetteValidator
         Check(at + ".http_version", "the HTTP version", request.HttpVersion is null ? null : HttpSyntax.Version(request.HttpVersion));
         Fields(request.Headers, at + ".headers", "header");
         Fields(request.Trailers, at + ".trailers", "trailer");
+        if (request.Headers?.Count(line => line?.StartsWith("Host:", StringComparison.OrdinalIgnoreCase) == true) > 1)
+        {
+            // As a live request gets a 400 (RFC 9112 §3.2): which one a server would pick is the ambiguity request smuggling lives on.
+            throw new CassetteFormatException(at + ".headers", "has more than one Host header; expected at most one");
+        }
     }
 
     private static void Response(ResponseRecord response, string at)
     {
-        Check(at + ".status_code", "the status code", HttpSyntax.StatusCode(response.StatusCode));
+        Check(at + ".status_code", "the status code", HttpSyntax.FinalStatusCode(response.StatusCode));
         Check(at + ".reason", "the reason phrase", response.Reason is null ? null : HttpSyntax.FieldText(response.Reason));
         Check(at + ".http_version", "the HTTP version", response.HttpVersion is null ? null : HttpSyntax.Version(response.HttpVersion));
         Fields(response.Headers, at + ".headers", "header");
@@ -114,7 +119,12 @@ internal static class CassetteValidator
             return problem;
         }
 
-        return path![0] == '/' || path == "*" ? null : $"is {Quote(path)}; expected it to start with '/'"; // Atom refused null and empty
+        if (HttpSyntax.Bytes(path!) is { } wide) // Atom refused null
+        {
+            return wide + "; percent-encode it (as a client sends it)";
+        }
+
+        return path![0] == '/' || path == "*" ? null : $"is {Quote(path)}; expected it to start with '/'"; // Atom refused empty
     }
 
     private static void Check(string at, string field, string? problem)

@@ -122,7 +122,7 @@ internal static class FlowMapper
             var messages = w.Messages ?? []; // absent from the file
             for (var i = 0; i < messages.Count; i++)
             {
-                data.Add(ToMessage(messages[i], $"{location}.websocket.messages[{i}]"));
+                data.Add(ToMessage(messages[i], $"{location}.web_socket.messages[{i}]"));
             }
 
             flow.WebSocket = data;

@@ -39,7 +39,7 @@ public static class Har
         byte[] bytes;
         try
         {
-            bytes = WithoutByteOrderMark(File.ReadAllBytes(path));
+            bytes = WithoutByteOrderMark(InputFile.ReadAllBytes(path));
             file = JsonSerializer.Deserialize(bytes, HarJsonContext.Default.HarFile);
         }
         catch (JsonException e)

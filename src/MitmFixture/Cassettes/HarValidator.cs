@@ -15,11 +15,20 @@ internal static class HarValidator
         @"^(?:HTTP/(?:0\.9|1\.[01]|[23](?:\.0)?)|SPDY/\d(?:\.\d)?|h2c?|h3(?:-[A-Za-z0-9]{1,8})?|http/2\+quic/\d{1,4}|quic|unknown|)$",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
 
+    /// <summary>A year in milliseconds: longer than any exchange a HAR records.</summary>
+    private const double MaxEntryMilliseconds = 365.0 * 24 * 3600 * 1000;
+
     public static void Validate(HarEntry? entry, string at)
     {
         if (entry is null)
         {
             throw new CassetteFormatException(at, "expected an entry object, got null");
+        }
+
+        // The entry's end is its start plus this: it has to be a time a DateTimeOffset can hold.
+        if (entry.Time is { } time && time > 0 && (time > MaxEntryMilliseconds || entry.StartedDateTime > DateTimeOffset.MaxValue.AddMilliseconds(-time)))
+        {
+            throw new CassetteFormatException(at + ".time", $"is {time.ToString(System.Globalization.CultureInfo.InvariantCulture)} ms from {entry.StartedDateTime:O}; expected the entry's duration in milliseconds, at most a year and ending before the year 10000");
         }
 
         var request = entry.Request ?? throw new CassetteFormatException(at + ".request", "expected a request object, got null");
@@ -32,7 +41,7 @@ internal static class HarValidator
         if (response.Status > 0)
         {
             // 0 (Chrome, Firefox, Safari) and -1 (Playwright) say "no response".
-            Check(at + ".response.status", "the status", HttpSyntax.StatusCode(response.Status));
+            Check(at + ".response.status", "the status", HttpSyntax.FinalStatusCode(response.Status));
         }
 
         Check(at + ".response.statusText", "the status text", HttpSyntax.FieldText(response.StatusText ?? ""));

@@ -38,7 +38,7 @@ internal static class Http1Writer
             throw new UnsafeHeadException($"refused to send status code {statusCode}: a status line holds three digits");
         }
 
-        if (HttpSyntax.IndexOfLineBreaking(reason) is var bad and >= 0)
+        if (HttpSyntax.IndexOfUnsendable(reason) is var bad and >= 0)
         {
             throw new UnsafeHeadException($"refused to send the reason phrase: it has {HttpSyntax.Describe(reason[bad])} at offset {bad}");
         }
@@ -64,7 +64,7 @@ internal static class Http1Writer
     }
 
     /// <summary>Refuses fields that are not safe to write, before anything is written (trailers are checked ahead of the head they follow).</summary>
-    /// <exception cref="UnsafeHeadException">A name that is not a token, or a value with CR, LF or NUL.</exception>
+    /// <exception cref="UnsafeHeadException">A name that is not a token, or a value with CR, LF, NUL or a character past U+00FF.</exception>
     public static void CheckFields(HttpHeaders? fields, string kind)
     {
         if (fields is null)
@@ -79,7 +79,7 @@ internal static class Http1Writer
                 throw new UnsafeHeadException($"refused to send the {kind} name '{Printable(field.Name)}': it {problem}");
             }
 
-            if (HttpSyntax.IndexOfLineBreaking(field.Value) is var bad and >= 0)
+            if (HttpSyntax.IndexOfUnsendable(field.Value) is var bad and >= 0)
             {
                 throw new UnsafeHeadException($"refused to send the {kind} '{field.Name}': its value has {HttpSyntax.Describe(field.Value[bad])} at offset {bad}");
             }
@@ -163,7 +163,7 @@ internal static class Http1Writer
 
     private static void CheckStartLinePart(string what, string value, bool token)
     {
-        var problem = token ? HttpSyntax.Token(value) : HttpSyntax.Atom(value);
+        var problem = token ? HttpSyntax.Token(value) : HttpSyntax.Atom(value) ?? HttpSyntax.Bytes(value);
         if (problem is not null)
         {
             throw new UnsafeHeadException($"refused to send the {what} '{Printable(value)}': it {problem}");

@@ -36,7 +36,7 @@ internal static class HttpSyntax
         return bad < 0 ? null : $"has {Describe(value[bad])} at offset {bad}; expected a token (RFC 9110 §5.6.2)";
     }
 
-    /// <summary>A header value or reason phrase: no control characters but HTAB (RFC 9110 §5.5, RFC 9112 §4).</summary>
+    /// <summary>A header value or reason phrase: no control characters but HTAB (RFC 9110 §5.5, RFC 9112 §4), and nothing past Latin-1.</summary>
     public static string? FieldText(string? value)
     {
         if (value is null)
@@ -46,7 +46,7 @@ internal static class HttpSyntax
 
         for (var i = 0; i < value.Length; i++)
         {
-            if (IsControl(value[i]) && value[i] != '\t')
+            if ((IsControl(value[i]) && value[i] != '\t') || value[i] > '\u00ff')
             {
                 return $"has {Describe(value[i])} at offset {i}";
             }
@@ -78,13 +78,35 @@ internal static class HttpSyntax
     public static string? Version(string? value) =>
         value is "HTTP/1.1" or "HTTP/1.0" or "HTTP/2.0" ? null : $"is {Quote(value)}; expected \"HTTP/1.1\", \"HTTP/1.0\" or \"HTTP/2.0\"";
 
+    /// <summary>
+    /// A recorded answer's status: a final one (200 to 999), or 101 (a WebSocket's, played with its
+    /// conversation). An interim 1xx sent as the answer would leave the client waiting for the real one.
+    /// </summary>
+    public static string? FinalStatusCode(int value) => StatusCode(value) ?? (value is < 200 and not 101
+        ? $"is {value}, an interim answer; a recorded response must be final (101, or 200 to 999)"
+        : null);
+
     /// <summary>Three digits, as the status line carries (RFC 9110 §15).</summary>
     public static string? StatusCode(int value) => value is >= 100 and <= 999 ? null : $"is {value}; expected 100 to 999";
 
     public static string? Port(int value) => value is >= 1 and <= 65535 ? null : $"is {value}; expected 1 to 65535";
 
-    /// <summary>Where <paramref name="value"/> holds CR, LF or NUL, or -1: what the HTTP/1.1 writer refuses to emit.</summary>
-    public static int IndexOfLineBreaking(string value) => value.AsSpan().IndexOfAny(LineBreaking);
+    /// <summary>
+    /// Where <paramref name="value"/> holds CR, LF, NUL or a character past U+00FF, or -1: what the
+    /// HTTP/1.1 writer cannot send as it is. A head is bytes, read and written as Latin-1; a wider
+    /// character would go out as another byte ('?', or a look-alike such as '/' for '／'), so what a
+    /// reviewer reads in a cassette would not be what is sent.
+    /// </summary>
+    public static int IndexOfUnsendable(string value)
+    {
+        var breaking = value.AsSpan().IndexOfAny(LineBreaking);
+        var wide = value.AsSpan().IndexOfAnyInRange('\u0100', '\uffff');
+        return breaking < 0 ? wide : wide < 0 ? breaking : Math.Min(breaking, wide);
+    }
+
+    /// <summary>Where <paramref name="value"/> holds a character past U+00FF (see <see cref="IndexOfUnsendable"/>), as a problem, or null.</summary>
+    public static string? Bytes(string value) =>
+        value.AsSpan().IndexOfAnyInRange('\u0100', '\uffff') is var wide and >= 0 ? $"has {Describe(value[wide])} at offset {wide}" : null;
 
     public static string Describe(char c) => c switch
     {
@@ -94,6 +116,7 @@ internal static class HttpSyntax
         '\t' => "an HTAB (0x09)",
         ' ' => "a space",
         _ when IsControl(c) => $"a control character (0x{(int)c:X2})",
+        _ when c > '\u00ff' => $"'{c}' (U+{((int)c).ToString("X4", CultureInfo.InvariantCulture)}), past U+00FF: a message head is Latin-1 bytes",
         _ => $"'{c}' (U+{((int)c).ToString("X4", CultureInfo.InvariantCulture)})",
     };
 

@@ -23,7 +23,8 @@ public sealed class ReplayStore
     {
         var list = flows.ToList();
         var modeList = modes?.ToList() ?? [];
-        _recorded = list.Select((f, i) => (f, i < modeList.Count ? modeList[i] : null)).Where(x => x.f.Response is not null).ToList();
+        // A 101 without its WebSocket conversation (another protocol, relayed raw) has nothing to play after the head.
+        _recorded = list.Select((f, i) => (f, i < modeList.Count ? modeList[i] : null)).Where(x => x.f.Response is not null && !(x.f.Response.StatusCode == 101 && x.f.WebSocket is null)).ToList();
         _failed = list.Where(f => f.Response is null && f.Error is not null).ToList();
         _options = options ?? new ServerReplayOptions();
         Rehash();

@@ -50,6 +50,52 @@ public sealed class CassetteValidatorTests : IDisposable
         Assert.DoesNotContain('\r', error.Message);
     }
 
+    [Fact]
+    public void Load_TwoHostHeaders_Refused()
+    {
+        var path = Write(HostileCassettes.With(8080, "request_header", "\"Host: second.example\""));
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(path));
+
+        Assert.Contains("at $.flows[0].request.headers: has more than one Host header", error.Message, StringComparison.Ordinal);
+    }
+
+    // A pipe would block the reader for ever, a device such as /dev/zero would fill memory; an empty
+    // file and a folder are no cassettes either. Each is refused at once, naming the file.
+    [Theory]
+    [InlineData("fifo")]
+    [InlineData("zero")]
+    [InlineData("empty")]
+    [InlineData("folder")]
+    public async Task Load_NotARegularFileWithContent_RefusedAtOnce(string kind)
+    {
+        var path = Path.Combine(_directory, kind + ".json");
+        switch (kind)
+        {
+            case "fifo":
+                using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", path))
+                {
+                    await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+                }
+
+                break;
+            case "zero":
+                File.CreateSymbolicLink(path, "/dev/zero");
+                break;
+            case "empty":
+                await File.WriteAllTextAsync(path, "", TestContext.Current.CancellationToken);
+                break;
+            default:
+                Directory.CreateDirectory(path);
+                break;
+        }
+
+        var load = Task.Run(() => Cassette.Load(path), TestContext.Current.CancellationToken);
+        var error = await Assert.ThrowsAsync<CassetteFormatException>(() => load.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+
+        Assert.StartsWith(path, error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(Structures))]
     public void Load_BrokenStructure_OneLineError(string json, string words)

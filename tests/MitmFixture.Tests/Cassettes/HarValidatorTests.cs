@@ -52,7 +52,22 @@ public sealed class HarValidatorTests : IDisposable
         { "status", "42", "$.log.entries[0].response.status", "the status is 42" },
         { "status_text", "\"OK\\r\\nX: 1\"", "$.log.entries[0].response.statusText", "a CR (0x0D)" },
         { "url", "\"http://example.com:0/\"", "$.log.entries[0].request.url", "the URL's port is 0" },
+        { "response_header", """{"name": "Set-Cookie", "value": "a=b\uff1b Domain\uff1devil.com"}""", "$.log.entries[0].response.headers[0].value", "(U+FF1B), past U+00FF" },
+        { "status", "100", "$.log.entries[0].response.status", "the status is 100, an interim answer" },
     };
+
+    // The entry's end is its start plus its time: a time no DateTimeOffset can hold crashed the import.
+    [Theory]
+    [InlineData("1e15")]
+    [InlineData("\"Infinity\"")]
+    public void Import_TimePastTheYear9999_RefusedWithItsPath(string time)
+    {
+        var path = Write(With("method", "\"GET\"").Replace("\"time\": 1,", $"\"time\": {time},", StringComparison.Ordinal));
+
+        var error = Assert.Throws<CassetteFormatException>(() => Har.Import(path));
+
+        Assert.Contains("at $.log.entries[0].time: is ", error.Message, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void Import_ValidTemplateAndBrowserVersions_Imports()

@@ -3,7 +3,7 @@ using MitmFixture.Http;
 
 namespace MitmFixture.Tests.Http;
 
-/// <summary>The writer's second line of defence: CR, LF or NUL in a start line or field is refused before a byte is written.</summary>
+/// <summary>The writer's second line of defence: CR, LF, NUL or a character past Latin-1 in a start line or field is refused before a byte is written.</summary>
 public sealed class Http1WriterTests
 {
     public static TheoryData<string, string, string, string, string> HostileRequests => new()
@@ -19,6 +19,11 @@ public sealed class Http1WriterTests
         { "GET", "/", "HTTP/1.1", "X-A", "1\r\nX-Smuggled: 1" },
         { "GET", "/", "HTTP/1.1", "X-A", "1\nX-Smuggled: 1" },
         { "GET", "/", "HTTP/1.1", "X-A", "1\0" },
+
+        // Past U+00FF: Latin-1 would send another byte ('?', which turns the path's rest into a query).
+        { "GET", "/a\u4e2db=1", "HTTP/1.1", "X-A", "1" },
+        { "GET", "/a\uff0f..\uff0fb", "HTTP/1.1", "X-A", "1" },
+        { "GET", "/", "HTTP/1.1", "X-A", "a\uff1b Domain\uff1devil.com" },
     };
 
     [Theory]
@@ -41,6 +46,8 @@ public sealed class Http1WriterTests
     [InlineData("HTTP/1.1\r\n", 200, "OK", "X-A", "1")]
     [InlineData("HTTP/1.1", 1000, "OK", "X-A", "1")]
     [InlineData("HTTP/1.1", 42, "OK", "X-A", "1")]
+    [InlineData("HTTP/1.1", 200, "O\uff2b", "X-A", "1")]
+    [InlineData("HTTP/1.1", 200, "OK", "Set-Cookie", "a=b\uff1b Domain\uff1devil.com")]
     public void WriteResponseHead_Unsafe_RefusedAndNothingWritten(string version, int status, string reason, string name, string value)
     {
         var output = new ArrayBufferWriter<byte>();

@@ -48,6 +48,21 @@ public sealed class ReplayStoreTests
         Assert.False(Matches(new(), recorded, Request("POST", "http://a.test/p?x=1")));
     }
 
+    // A 101 that switched to another protocol (relayed raw) has nothing to play after its head: served,
+    // it left the client waiting on an open connection. A WebSocket's 101 plays its conversation.
+    [Fact]
+    public void SwitchingProtocols_WithoutAWebSocketConversation_IsNotServed()
+    {
+        var raw = Recorded("GET", "http://a.test/upgrade");
+        raw.Response = HttpResponse.Create(101, [], ("Upgrade", "custom"), ("Connection", "Upgrade"));
+        var socket = Recorded("GET", "http://a.test/ws");
+        socket.Response = HttpResponse.Create(101, [], ("Upgrade", "websocket"), ("Connection", "Upgrade"));
+        socket.WebSocket = new WebSocketData();
+
+        Assert.False(Matches(new(), raw, Request("GET", "http://a.test/upgrade")));
+        Assert.True(Matches(new(), socket, Request("GET", "http://a.test/ws")));
+    }
+
     [Fact]
     public void QueryPairs_MatchInOrder()
     {

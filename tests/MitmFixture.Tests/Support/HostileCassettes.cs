@@ -70,6 +70,17 @@ public static class HostileCassettes
         { "status", "1000", "$.flows[0].response.status_code", "the status code is 1000" },
         { "reason", "\"OK\\r\\nSet-Cookie: evil=1\"", "$.flows[0].response.reason", "the reason phrase has a CR (0x0D)" },
         { "reason", "\"OK\\u0007\"", "$.flows[0].response.reason", "a control character (0x07)" },
+
+        // Past U+00FF: the writer would send another byte ('?', or a look-alike: '／' as '/'), so what a reviewer reads is not what goes out.
+        { "request_header", "\"X-Test: a\\uff1b b\"", "$.flows[0].request.headers[1]", "'；' (U+FF1B), past U+00FF" },
+        { "response_header", "\"Set-Cookie: a=b\\uff1b Domain\\uff1devil.com\"", "$.flows[0].response.headers[1]", "(U+FF1B), past U+00FF" },
+        { "path", "\"/a\\uff0f..\\uff0fb\"", "$.flows[0].request.path", "the path has '／' (U+FF0F), past U+00FF: a message head is Latin-1 bytes at offset 2; percent-encode it" },
+        { "path", "\"/a\\u4e2db=1\"", "$.flows[0].request.path", "(U+4E2D)" },
+        { "reason", "\"O\\uff2b\"", "$.flows[0].response.reason", "(U+FF2B)" },
+
+        // An interim answer as the recorded one leaves the client waiting for the final answer.
+        { "status", "100", "$.flows[0].response.status_code", "the status code is 100, an interim answer" },
+        { "status", "199", "$.flows[0].response.status_code", "an interim answer" },
     };
 
     /// <summary>Whole documents that are not cassettes in shape, and a word their one-line error must contain.</summary>
