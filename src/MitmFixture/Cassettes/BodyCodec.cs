@@ -52,6 +52,35 @@ internal static class BodyCodec
     }
 
     /// <summary>The body bytes as they go on the wire: decoded content, re-encoded when an encoding is noted.</summary>
+    /// <summary>
+    /// Refuses a body whose record disagrees with its head: an <c>encoding</c> other than the
+    /// Content-Encoding header's (the body would be sent compressed under a header that says
+    /// otherwise, or the other way round), or content beside <c>streamed: true</c> (which keeps none,
+    /// so the content would be dropped without a word).
+    /// </summary>
+    public static void CheckAgainstHead(BodyRecord? record, HttpHeaders headers, string location)
+    {
+        if (record is null)
+        {
+            return;
+        }
+
+        if (record.Streamed == true && (record.Text is not null || record.Json is not null || record.Base64 is not null))
+        {
+            throw new CassetteFormatException(location, "has content beside \"streamed\": true; a streamed body is recorded without its content");
+        }
+
+        var header = headers.Get("Content-Encoding");
+        if (record.Streamed != true && !SameCoding(record.Encoding, header))
+        {
+            throw new CassetteFormatException(location + ".encoding", $"is {CassetteValidator.Quote(record.Encoding)} but the Content-Encoding header is {CassetteValidator.Quote(header)}; expected them to agree");
+        }
+    }
+
+    private static bool SameCoding(string? recorded, string? header) =>
+        ContentEncoding.IsIdentity(recorded) ? ContentEncoding.IsIdentity(header)
+            : header is not null && string.Equals(recorded!.Replace(" ", "", StringComparison.Ordinal), header.Replace(" ", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+
     public static byte[]? Decode(BodyRecord? record, string location)
     {
         if (record is null)

@@ -112,7 +112,19 @@ internal static class CassetteSerializer
         var line = e.LineNumber is { } l ? $":{l + 1}" : "";
         var where = string.IsNullOrEmpty(e.Path) ? "" : $" at {e.Path}";
         // Bytes are read by the serializer from base64; its message would name a .NET type instead.
-        var message = e.Path?.EndsWith(".base64", StringComparison.Ordinal) == true ? "expected base64 text" : e.Message;
+        var message = e.Path?.EndsWith(".base64", StringComparison.Ordinal) == true ? "expected base64 text" : Plain(e);
+        return new CassetteFormatException($"{path}{line}{where}", message, e);
+    }
+
+    /// <summary>
+    /// A serializer error in the words of the file, not of .NET: "could not be converted to
+    /// MitmFixture.Cassettes.ResponseRecord" (the source-generated reader names the record that holds
+    /// the bad value) says what the property at <see cref="JsonException.Path"/> expects, and the
+    /// serializer's position suffixes are cut (the caller names file, line and path).
+    /// </summary>
+    internal static string Plain(JsonException e)
+    {
+        var message = e.Message;
         foreach (var tail in (string[])[" Path:", " LineNumber:", " Consider updating"])
         {
             var cut = message.IndexOf(tail, StringComparison.Ordinal);
@@ -122,7 +134,23 @@ internal static class CassetteSerializer
             }
         }
 
-        return new CassetteFormatException($"{path}{line}{where}", message, e);
+        if (!message.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal))
+        {
+            return message;
+        }
+
+        var property = e.Path is { } path ? path[(path.LastIndexOfAny(['.', '[']) + 1)..].TrimEnd(']') : "";
+        return "expected " + (property switch
+        {
+            "port" or "status_code" or "status" or "version" or "close_code" or "size" or "bodySize" or "headersSize" => "a whole number",
+            "time" or "opcode" => "a number",
+            "streamed" or "encoded" or "from_client" or "closed_by_client" or "compressed" or "injected" => "true or false",
+            _ when property.StartsWith("timestamp", StringComparison.Ordinal) || property is "startedDateTime" or "not_before" or "not_after" => "a date and time such as \"2026-01-01T00:00:00Z\"",
+            "headers" or "trailers" or "flows" or "messages" or "entries" or "cookies" or "queryString" or "_webSocketMessages" => "an array",
+            "request" or "response" or "body" or "connection" or "client" or "server" or "certificate" or "web_socket" or "grpc" or "error" or "metadata" or "log" or "content" or "postData" or "timings" or "creator" => "an object",
+            _ when property.All(char.IsAsciiDigit) => "an object", // an array element: a flow, entry or message
+            _ => "a string",
+        });
     }
 }
 

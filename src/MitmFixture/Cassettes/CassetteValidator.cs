@@ -108,7 +108,16 @@ internal static class CassetteValidator
         }
 
         var bad = host!.IndexOfAny(['/', '?', '#', '@', '\\']); // Atom refused null
-        return bad < 0 ? null : $"has '{host[bad]}' at offset {bad}; expected a host name or IP address";
+        if (bad >= 0)
+        {
+            return $"has '{host[bad]}' at offset {bad}; expected a host name or IP address";
+        }
+
+        // A colon only in an IPv6 literal: "example.com:8080" would be looked up as a name and fail at replay, far from the file.
+        var colon = host.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            ? null
+            : $"has ':' at offset {colon}; expected a host name or IP address (the port goes in \"port\")";
     }
 
     /// <summary>An origin-form target (<c>/path?query</c>) or <c>*</c> (RFC 9112 §3.2).</summary>

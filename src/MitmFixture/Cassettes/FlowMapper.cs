@@ -79,6 +79,7 @@ internal static class FlowMapper
             TimestampEnd = r.TimestampEnd,
             TargetForm = RequestTargetForm.Absolute,
         };
+        BodyCodec.CheckAgainstHead(r.Body, request.Headers, location + ".request.body");
         request.Body = BodyCodec.Decode(r.Body, location + ".request.body");
         request.Stream = request.Body is null;
         request.Trailers = r.Trailers is { } t ? Headers(t, location + ".request.trailers") : null;
@@ -105,6 +106,7 @@ internal static class FlowMapper
                 TimestampStart = s.TimestampStart,
                 TimestampEnd = s.TimestampEnd,
             };
+            BodyCodec.CheckAgainstHead(s.Body, response.Headers, location + ".response.body");
             response.Body = BodyCodec.Decode(s.Body, location + ".response.body");
             response.Stream = response.Body is null;
             response.Trailers = s.Trailers is { } st ? Headers(st, location + ".response.trailers") : null;

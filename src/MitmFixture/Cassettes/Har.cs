@@ -44,7 +44,7 @@ public static class Har
         }
         catch (JsonException e)
         {
-            throw new CassetteFormatException($"{path}:{(e.LineNumber ?? 0) + 1}{(e.Path is { } p ? " at " + p : "")}", "expected a HAR 1.2 file: " + e.Message.Split(" Path:")[0], e);
+            throw new CassetteFormatException($"{path}:{(e.LineNumber ?? 0) + 1}{(e.Path is { } p ? " at " + p : "")}", "expected a HAR 1.2 file: " + CassetteSerializer.Plain(e), e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -50,6 +50,28 @@ public sealed class CassetteValidatorTests : IDisposable
         Assert.DoesNotContain('\r', error.Message);
     }
 
+    // The record's encoding is re-applied on load: under a header that names no coding, a client
+    // would get gzip bytes labelled text/plain.
+    [Fact]
+    public void Load_BodyEncodingThatTheHeaderDoesNotName_Refused()
+    {
+        var path = Write(HostileCassettes.Valid().Replace("\"body\": { \"text\": \"recorded\" }", "\"body\": { \"text\": \"recorded\", \"encoding\": \"gzip\" }", StringComparison.Ordinal));
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(path));
+
+        Assert.Contains("at $.flows[0].response.body.encoding: is \"gzip\" but the Content-Encoding header is null; expected them to agree", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_StreamedBodyWithContent_Refused()
+    {
+        var path = Write(HostileCassettes.Valid().Replace("\"body\": { \"text\": \"recorded\" }", "\"body\": { \"text\": \"recorded\", \"streamed\": true }", StringComparison.Ordinal));
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(path));
+
+        Assert.Contains("at $.flows[0].response.body: has content beside \"streamed\": true", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_TwoHostHeaders_Refused()
     {

@@ -61,6 +61,8 @@ public static class HostileCassettes
         { "path", "\"/ok\\u0000\"", "$.flows[0].request.path", "a NUL (0x00)" },
         { "host", "\"127.0.0.1\\r\\nX-Injected: 1\"", "$.flows[0].request.host", "the host has a CR (0x0D)" },
         { "host", "\"evil.example/path\"", "$.flows[0].request.host", "'/'" },
+        { "host", "\"127.0.0.1:18555\"", "$.flows[0].request.host", "the host has ':' at offset 9; expected a host name or IP address (the port goes in \"port\")" },
+        { "host", "\"[::1::zz\"", "$.flows[0].request.host", "has ':'" },
         { "port", "0", "$.flows[0].request.port", "the port is 0; expected 1 to 65535" },
         { "port", "65536", "$.flows[0].request.port", "the port is 65536" },
         { "request_version", "\"HTTP/1.1\\r\\nX-Injected: 1\"", "$.flows[0].request.http_version", "the HTTP version is \"HTTP/1.1\\x0d\\x0aX-Injected: 1\"" },
@@ -94,6 +96,11 @@ public static class HostileCassettes
         { """{"version":1,"flows":[],"flows":[]}""", "uplicate" },
         { """{"version":1,"flows":[{"id":"a","request":{"method":"GET","method":"POST","scheme":"http","host":"h","port":80,"path":"/"}}]}""", "uplicate" },
         { """{"version":1,"flows":[{"id":"a","request":{"method":"GET","scheme":"http","host":"h","port":80,"path":"/","headers":[null]}}]}""", "at $.flows[0].request.headers[0]: expected a \"Name: value\" string, got null" },
+
+        // A value of the wrong type is named in the file's words, not as the .NET record that holds it.
+        { """{"version":1,"flows":[{"id":"a","request":{"method":"GET","scheme":"http","host":"h","port":"80","path":"/"}}]}""", "at $.flows[0].request.port: expected a whole number" },
+        { """{"version":1,"flows":[{"id":"a","request":{"method":5,"scheme":"http","host":"h","port":80,"path":"/"}}]}""", "at $.flows[0].request.method: expected a string" },
+        { """{"version":1,"flows":[{"id":"a","request":{"method":"GET","scheme":"http","host":"h","port":80,"path":"/","timestamp_start":"soon"}}]}""", "at $.flows[0].request.timestamp_start: expected a date and time" },
         { """{"version":1,"flows":[{"id":"a","request":{"method":"GET","scheme":"http","host":"h","port":80,"path":"/","headers":["X-A: 1"],"http_version":null}}]}""", "null" },
         { "null", "version" },
         { "[]", "version" },
