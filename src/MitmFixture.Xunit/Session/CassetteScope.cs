@@ -240,8 +240,9 @@ public sealed class CassetteScope : IAsyncDisposable
     /// Compares this test's traffic with <c>&lt;name&gt;.verified.json</c>, writing <c>&lt;name&gt;.received.json</c>
     /// and failing with a unified diff when they differ (Verify's conventions).
     /// </summary>
+    /// <remarks>The flows are redacted as the cassette is: a verified snapshot is committed beside it.</remarks>
     public Task VerifyTrafficAsync(TrafficScrubOptions? snapshot = null) =>
-        TrafficSnapshot.VerifyAsync(Flows, _options.SnapshotFolder ?? DefaultSnapshotFolder(), Name, snapshot ?? new TrafficScrubOptions(), _options.AcceptSnapshots, DiffTool.For(_options));
+        TrafficSnapshot.VerifyAsync(new Redactor(_options.Redaction).Redact(Flows), _options.SnapshotFolder ?? DefaultSnapshotFolder(), Name, snapshot ?? new TrafficScrubOptions(), _options.AcceptSnapshots, DiffTool.For(_options));
 
     /// <summary><c>snapshots/</c> beside <c>recordings/</c>, next to the test project.</summary>
     private static string DefaultSnapshotFolder() =>
@@ -452,7 +453,8 @@ public sealed class CassetteScope : IAsyncDisposable
             return null;
         }
 
-        var flows = Flows.Concat(unplayed).ToList();
+        // Redacted as the cassette is: the report goes where test output goes (CI artifacts, a pull request).
+        var flows = new Redactor(_options.Redaction).Redact(Flows.Concat(unplayed)).ToList();
         for (var i = flows.Count - unplayed.Count; i < flows.Count; i++)
         {
             notes[i] = "recorded in the cassette, never requested by this test (an unused interaction: FailOnUnusedInteractions is on)";

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using MitmFixture.Flows;
-using MitmFixture.Http;
 
 namespace MitmFixture.Cassettes;
 
@@ -202,18 +201,6 @@ public sealed class CassetteWriter : IAsyncDisposable
         }
     }
 
-    private string PathOnly(HttpRequest request)
-    {
-        try
-        {
-            return _redaction.ScrubText(request.PathOnly);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return "/";
-        }
-    }
-
     private static bool MayHold(byte[] fragment, SearchValues<string> forms)
     {
         if (fragment.AsSpan().IndexOf("\"base64\":"u8) >= 0)
@@ -258,19 +245,7 @@ public sealed class CassetteWriter : IAsyncDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Only what cannot hold a secret: no headers, no query, no body.
-            var request = new HttpRequest
-            {
-                Method = flow.Request.Method ?? "GET",
-                Scheme = flow.Request.Scheme ?? "http",
-                Host = flow.Request.Host ?? "",
-                Port = flow.Request.Port,
-                Path = PathOnly(flow.Request),
-            };
-            var skeleton = new Flow(request, flow.Client)
-            {
-                Id = flow.Id,
-                Error = new FlowError($"{why}; kept as its request line only", flow.Error?.Timestamp ?? DateTimeOffset.UtcNow),
-            };
+            var skeleton = _redaction.Skeleton(flow, $"{why}; kept as its request line only");
             return (skeleton, CassetteSerializer.SerializeFlow(FlowMapper.ToRecord(skeleton, _mode)));
         }
     }

@@ -93,6 +93,37 @@ internal sealed class RedactionSession
         }
     }
 
+    /// <summary>
+    /// What is left of a flow that could not be redacted (an addon broke it): its request line
+    /// without the query, and <paramref name="why"/> as its error; nothing that can hold a secret.
+    /// </summary>
+    public Flow Skeleton(Flow flow, string why)
+    {
+        string path;
+        try
+        {
+            path = ScrubText(flow.Request.PathOnly);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            path = "/";
+        }
+
+        var request = new HttpRequest
+        {
+            Method = flow.Request.Method ?? "GET",
+            Scheme = flow.Request.Scheme ?? "http",
+            Host = flow.Request.Host ?? "",
+            Port = flow.Request.Port,
+            Path = path,
+        };
+        return new Flow(request, flow.Client)
+        {
+            Id = flow.Id,
+            Error = new FlowError(why, flow.Error?.Timestamp ?? DateTimeOffset.UtcNow),
+        };
+    }
+
     /// <summary>A copy of <paramref name="flow"/> with every secret learned so far replaced; the flow itself is not changed.</summary>
     public Flow Apply(Flow flow)
     {

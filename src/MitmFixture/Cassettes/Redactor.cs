@@ -23,17 +23,44 @@ public sealed class Redactor(RedactionOptions options)
     /// <summary>A fresh cassette-wide session: learns from flows as they come and scrubs any flow with all it knows.</summary>
     internal RedactionSession StartSession() => new(options);
 
-    /// <summary>Redacted copies of <paramref name="flows"/> as one cassette: every secret learned anywhere is replaced everywhere.</summary>
+    /// <summary>
+    /// Redacted copies of <paramref name="flows"/> as one cassette: every secret learned anywhere is
+    /// replaced everywhere. A flow that cannot be read to redact it (an addon left it broken) is kept
+    /// as its request line alone, its error saying so, rather than written unredacted or failing the rest.
+    /// </summary>
     public IReadOnlyList<Flow> Redact(IEnumerable<Flow> flows)
     {
         var list = flows as IReadOnlyList<Flow> ?? flows.ToList();
         var session = StartSession();
+        var broken = new Dictionary<Flow, Exception>(ReferenceEqualityComparer.Instance);
         foreach (var flow in list)
         {
-            session.Learn(flow);
+            try
+            {
+                session.Learn(flow);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                broken[flow] = e; // its secrets are unknown: none of it may be written but the request line
+            }
         }
 
-        return list.Select(session.Apply).ToList();
+        return list.Select(flow =>
+        {
+            if (!broken.TryGetValue(flow, out var failure))
+            {
+                try
+                {
+                    return session.Apply(flow);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    failure = e;
+                }
+            }
+
+            return session.Skeleton(flow, $"could not be redacted ({failure.GetType().Name}: {failure.Message}); kept as its request line only");
+        }).ToList();
     }
 
     /// <summary>A redacted copy of <paramref name="flow"/> alone (a cassette of one); the flow itself is not changed.</summary>

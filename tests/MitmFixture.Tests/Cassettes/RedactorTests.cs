@@ -239,6 +239,23 @@ public sealed class RedactorTests : IDisposable
         Assert.All(flows.Take(4), f => Assert.EndsWith("?t=<ACCESS_TOKEN>", f.Request.Path, StringComparison.Ordinal));
     }
 
+    // A report or snapshot is redacted whatever an addon did to a flow: the broken one is reduced to its
+    // request line, saying why, and the others are redacted as usual.
+    [Fact]
+    public void Redact_AFlowThatCannotBeRead_IsKeptAsItsRequestLine_AndTheRestIsRedacted()
+    {
+        var broken = Get($"https://api.test/items?access_token={AccessToken}", ("Authorization", "Bearer bt-broken-515151"));
+        broken.Request.Path = null!;
+
+        var redacted = Redactor.Default.Redact([TokenResponse(), broken, Get("https://api.test/next", ("Authorization", "Bearer bt-broken-515151"))]);
+
+        Assert.Equal("{\"access_token\":\"<ACCESS_TOKEN>\",\"token_type\":\"Bearer\",\"refresh_token\":\"<REFRESH_TOKEN>\",\"id_token\":\"<ID_TOKEN>\"}", redacted[0].Response!.Text);
+        Assert.Empty(redacted[1].Request.Headers);
+        Assert.Null(redacted[1].Response);
+        Assert.StartsWith("could not be redacted (NullReferenceException", redacted[1].Error!.Message, StringComparison.Ordinal);
+        Assert.Equal("Bearer <AUTHORIZATION>", redacted[2].Request.Headers.Get("Authorization"));
+    }
+
     // record --append in another mode: the kept flows keep the mode they were recorded in, also when
     // a secret learned from a new flow makes the writer scrub and rewrite them.
     [Fact]

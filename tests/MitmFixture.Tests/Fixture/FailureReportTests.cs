@@ -94,6 +94,25 @@ public sealed class FailureReportTests : IDisposable
         Assert.DoesNotContain("no recording answers this request", html, StringComparison.Ordinal);
     }
 
+    // The report goes where test output goes (CI artifacts): redacted as the cassette is.
+    [Fact]
+    public async Task Report_OfLiveTraffic_HasItsCredentialsRedacted()
+    {
+        await using var server = new CountingServer();
+        await using (var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Passthrough) with { TrafficReport = TrafficReportPolicy.Always }))
+        {
+            await using var scope = await fixture.UseCassetteAsync("live-secrets");
+            using var request = new HttpRequestMessage(HttpMethod.Get, server.Url + "/me?access_token=at-report-414141");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bt-report-424242");
+            using var response = await fixture.CreateClient().SendAsync(request, Cancel);
+        }
+
+        var html = await File.ReadAllTextAsync(ReportOf("live-secrets"), Cancel);
+        Assert.Contains("/me?access_token=", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("at-report-414141", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("bt-report-424242", html, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UnusedInteractions_ReportListsTheUnplayedRecordingMarked_UnderTheFullMessage()
     {

@@ -388,6 +388,25 @@ public sealed class ProxyFixtureTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_folder, "snap.received.json")));
     }
 
+    // A verified snapshot is committed beside the cassette: it is redacted as the cassette is.
+    [Fact]
+    public async Task Snapshot_CredentialsAndLearnedSecrets_AreRedacted()
+    {
+        await using var server = new CountingServer();
+        await using var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Passthrough));
+        await using var cassette = await fixture.UseCassetteAsync("secret-snap");
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url + "/me?access_token=at-snapshot-313131");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bt-snapshot-323232");
+        using var response = await fixture.CreateClient().SendAsync(request, TestContext.Current.CancellationToken);
+
+        await Assert.ThrowsAsync<SnapshotMismatchException>(() => cassette.VerifyTrafficAsync());
+
+        var snapshot = await File.ReadAllTextAsync(Path.Combine(_folder, "secret-snap.received.json"), TestContext.Current.CancellationToken);
+        Assert.DoesNotContain("at-snapshot-313131", snapshot, StringComparison.Ordinal);
+        Assert.DoesNotContain("bt-snapshot-323232", snapshot, StringComparison.Ordinal);
+        Assert.Contains("Authorization: Bearer <AUTHORIZATION>", snapshot, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Snapshot_PlusJsonBodyWithUtf8ByteOrderMark_WrittenAsJson()
     {
