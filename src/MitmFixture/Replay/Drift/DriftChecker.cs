@@ -26,6 +26,7 @@ public static class DriftChecker
         ArgumentNullException.ThrowIfNull(recorded);
         ArgumentNullException.ThrowIfNull(redactor);
         var results = new List<FlowDrift>(recorded.Count);
+        var redaction = redactor.StartSession(); // cassette-wide, as the recording was: what one answer taught redacts the next flows
         var run = await ClientReplayer.RunAsync(
             recorded.Select(r => r.Flow),
             (request, token) =>
@@ -36,7 +37,8 @@ public static class DriftChecker
             new Reporter(p =>
             {
                 var (index, flow) = recorded[p.Done - 1];
-                var drift = DriftComparer.Compare(index, flow, redactor.Redact(p.Latest), options);
+                redaction.Learn(p.Latest);
+                var drift = DriftComparer.Compare(index, flow, redaction.Apply(p.Latest), options);
                 results.Add(drift);
                 progress?.Report(drift);
             }),

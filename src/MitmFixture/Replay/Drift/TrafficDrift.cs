@@ -33,9 +33,10 @@ public sealed record TrafficDrift(IReadOnlyList<FlowDrift> Flows, IReadOnlyList<
         var flows = new List<FlowDrift>();
         var liveIndexes = new List<int>();
         var unrecorded = new List<UnrecordedFlow>();
+        var redactedLive = redactor.Redact(live); // as one cassette, as the recording was: a token one answer gave is redacted where a later request sends it
         for (var i = 0; i < live.Count; i++)
         {
-            var redacted = redactor.Redact(live[i]);
+            var redacted = redactedLive[i];
             if (store.TryTake(redacted.Request, out var recorded) && recorded is not null)
             {
                 flows.Add(DriftComparer.Compare(indexes[recorded], recorded, redacted, options));
