@@ -51,7 +51,6 @@ internal static class BodyCodec
         return new BodyRecord { Encoding = storedEncoding, Base64 = content };
     }
 
-    /// <summary>The body bytes as they go on the wire: decoded content, re-encoded when an encoding is noted.</summary>
     /// <summary>
     /// Refuses a body whose record disagrees with its head: an <c>encoding</c> other than the
     /// Content-Encoding header's (the body would be sent compressed under a header that says
@@ -81,6 +80,7 @@ internal static class BodyCodec
         ContentEncoding.IsIdentity(recorded) ? ContentEncoding.IsIdentity(header)
             : header is not null && string.Equals(recorded!.Replace(" ", "", StringComparison.Ordinal), header.Replace(" ", "", StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The body bytes as they go on the wire: decoded content, re-encoded when an encoding is noted.</summary>
     public static byte[]? Decode(BodyRecord? record, string location)
     {
         if (record is null)

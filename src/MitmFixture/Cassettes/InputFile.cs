@@ -13,6 +13,11 @@ internal static class InputFile
     public static byte[] ReadAllBytes(string path)
     {
         var info = new FileInfo(path);
+        if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target)
+        {
+            info = target; // a link's own length is that of the name it holds
+        }
+
         if (Directory.Exists(path))
         {
             throw new IOException("it is a folder, not a file");

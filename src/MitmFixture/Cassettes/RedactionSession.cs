@@ -222,7 +222,6 @@ internal sealed class RedactionSession
             }
 
             first = false;
-
             output.Append(placeholder is null ? pair : pair[..(equals + 1)] + placeholder);
             changed |= placeholder is not null;
         }

@@ -130,6 +130,9 @@ internal sealed class SecretFinder(RedactionOptions options)
         return prefix is ")]}'" or ")]}'," or "while(1);" or "for(;;);" ? trimmed[start..] : text;
     }
 
+    /// <summary>Deeper than the reader's default of 64: a secret nested deeper is still learned, and both readers agree on what parses.</summary>
+    private static readonly JsonDocumentOptions Depth = new() { MaxDepth = 256 };
+
     private void LearnJson(string text, SecretBook book)
     {
         // JsonDocument, not JsonNode: a body with a duplicated key ({"a":1,"a":2}) is still JSON a
@@ -137,7 +140,7 @@ internal sealed class SecretFinder(RedactionOptions options)
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 256 });
+            document = JsonDocument.Parse(text, Depth);
         }
         catch (JsonException)
         {
@@ -159,7 +162,7 @@ internal sealed class SecretFinder(RedactionOptions options)
 
         try
         {
-            var root = JsonNode.Parse(text);
+            var root = JsonNode.Parse(text, documentOptions: Depth);
             foreach (var path in options.JsonFields)
             {
                 if (JsonPath.Find(root, path) is JsonValue value && Scalar(value.GetValue<JsonElement>()) is { } secret)
@@ -171,6 +174,10 @@ internal sealed class SecretFinder(RedactionOptions options)
         catch (ArgumentException)
         {
             // A duplicated key along the path: the field walk above has seen every value of it.
+        }
+        catch (InvalidOperationException)
+        {
+            // The path ends at a value that is not JSON text a secret can be (never for parsed JSON).
         }
     }
 

@@ -118,6 +118,16 @@ public sealed class CassetteValidatorTests : IDisposable
         Assert.StartsWith(path, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Load_ASymbolicLinkToACassette_ReadsTheCassette()
+    {
+        var real = Write(HostileCassettes.Valid());
+        var link = Path.Combine(_directory, "link.json");
+        File.CreateSymbolicLink(link, real);
+
+        Assert.Equal("recorded", Assert.Single(Cassette.Load(link).Flows).Response!.Text);
+    }
+
     [Theory]
     [MemberData(nameof(Structures))]
     public void Load_BrokenStructure_OneLineError(string json, string words)
