@@ -57,7 +57,8 @@ internal static partial class SecretScanner
     /// </summary>
     public static IEnumerable<Finding> ScanBase64(string text, IReadOnlyList<Flow> flows, RedactionSession session, IReadOnlyList<(string Name, string Value)> values)
     {
-        var needles = session.Secrets.Select(s => (Bytes: Encoding.UTF8.GetBytes(s.Key), What: $"a secret redaction would replace by {s.Value}"))
+        // Only secrets redaction replaces: one shorter than the minimum has no forms, so redact could never clear its finding.
+        var needles = session.Secrets.Where(s => session.FormsOf(s.Key).Count > 0).Select(s => (Bytes: Encoding.UTF8.GetBytes(s.Key), What: $"a secret redaction would replace by {s.Value}"))
             .Concat(values.Select(v => (Bytes: Encoding.UTF8.GetBytes(v.Value), What: $"the value of ${v.Name}")))
             .ToList();
         if (needles.Count == 0)

@@ -92,6 +92,21 @@ public sealed class SecretScannerTests
         Assert.Empty(SecretScanner.Scan(text, values)); // the line search cannot see it
     }
 
+    // A value shorter than the minimum secret length is never replaced by redaction (too likely to hit
+    // innocent text): scan must not report it either, or redact could never clear the finding.
+    [Fact]
+    public void ScanBase64_ASecretShorterThanTheMinimum_IsNotReported()
+    {
+        var flow = new Flow(HttpRequest.Create("POST", "https://api.example.com/login", "{\"password\":\"ab\"}"u8.ToArray(), ("Content-Type", "application/json")))
+        {
+            Response = HttpResponse.Create(200, [0xFF, 0x00, (byte)'a', (byte)'b', 0x01], ("Content-Type", "application/octet-stream")), // stored as base64
+        };
+        var text = Cassette.ToJson([flow], Redactor.Default);
+        var flows = Loaded(text);
+
+        Assert.Empty(SecretScanner.ScanBase64(text, flows, SecretScanner.Learn(flows, Redactor.Default), []));
+    }
+
     [Fact]
     public void ScanBase64_NamedValueInsideACompressedGrpcMessage_IsFoundDecoded()
     {
