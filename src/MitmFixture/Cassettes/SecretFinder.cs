@@ -190,7 +190,14 @@ internal sealed class SecretFinder(RedactionOptions options)
                 {
                     if (_fields.Contains(property.Name))
                     {
-                        LearnAll(property.Value, Redactor.Kind(property.Name), book); // a secret field may hold a list or an object of secrets
+                        if (Scalar(property.Value) is { } secret)
+                        {
+                            book.Add(secret, Redactor.Kind(property.Name));
+                        }
+                        else
+                        {
+                            LearnStrings(property.Value, Redactor.Kind(property.Name), book); // a secret field may hold a list or an object of secrets
+                        }
                     }
                     else
                     {
@@ -209,31 +216,31 @@ internal sealed class SecretFinder(RedactionOptions options)
         }
     }
 
-    /// <summary>Every string and number under <paramref name="element"/>, learned as secrets of <paramref name="kind"/>.</summary>
-    private static void LearnAll(JsonElement element, string kind, SecretBook book)
+    /// <summary>
+    /// Every string under <paramref name="element"/>, learned as secrets of <paramref name="kind"/>.
+    /// Not the numbers: beside a secret in an object sit counts and lifetimes (<c>"expires_in": 3600</c>),
+    /// and learning those would replace every 3600 in the cassette.
+    /// </summary>
+    private static void LearnStrings(JsonElement element, string kind, SecretBook book)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
-                    LearnAll(property.Value, kind, book);
+                    LearnStrings(property.Value, kind, book);
                 }
 
                 break;
             case JsonValueKind.Array:
                 foreach (var item in element.EnumerateArray())
                 {
-                    LearnAll(item, kind, book);
+                    LearnStrings(item, kind, book);
                 }
 
                 break;
-            default:
-                if (Scalar(element) is { } secret)
-                {
-                    book.Add(secret, kind);
-                }
-
+            case JsonValueKind.String:
+                book.Add(element.GetString()!, kind); // a string element's value is never null
                 break;
         }
     }
