@@ -63,6 +63,11 @@ internal sealed partial class ClientSession
             // 4. The server round trip, unless an addon answered.
             if (flow.Response is null)
             {
+                if (flow.Replay == ReplayKind.Request)
+                {
+                    CheckRecordedHead(flow, request, "request");
+                }
+
                 if (!await ForwardAsync(flow, client, body))
                 {
                     return false;
@@ -86,6 +91,11 @@ internal sealed partial class ClientSession
 
                 if (client is not null)
                 {
+                    if (flow.Replay == ReplayKind.Response)
+                    {
+                        CheckRecordedHead(flow, flow.Response!, "response");
+                    }
+
                     await WriteResponseAsync(client, request, flow.Response!, ClientIsHttp10(request)); // an addon answered
                 }
             }

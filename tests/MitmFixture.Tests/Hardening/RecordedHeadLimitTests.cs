@@ -1,0 +1,48 @@
+using System.Net;
+using MitmFixture.Addons;
+using MitmFixture.Cassettes;
+using MitmFixture.Flows;
+using MitmFixture.Http;
+using MitmFixture.Replay;
+using MitmFixture.Tests.Proxy;
+using MitmFixture.Tests.Support;
+
+namespace MitmFixture.Tests.Hardening;
+
+/// <summary>A head from a cassette is held to the limits a live one is: a file cannot make the proxy send a head of megabytes.</summary>
+public sealed class RecordedHeadLimitTests(UpstreamFixture fixture) : IClassFixture<UpstreamFixture>
+{
+    private TestUpstream Upstream => fixture.Upstream;
+
+    [Fact]
+    public async Task ServerReplay_ARecordedResponseOverTheHeaderCount_Is502NamingTheLimit()
+    {
+        var recorded = new Flow(HttpRequest.Create("GET", "http://api.test/many")) { Response = HttpResponse.Create(200, "x") };
+        for (var i = 0; i < 150; i++)
+        {
+            recorded.Response.Headers.Add($"X-{i}", "v");
+        }
+
+        var replay = new ServerReplayAddon(new ReplayStore([recorded], new ServerReplayOptions()), null, Redactor.Default);
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Addons = [replay] });
+
+        using var response = await harness.CreateClient().GetAsync("http://api.test/many", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("151 header fields, over the limit of 100 (HttpLimits.MaxHeaderCount)", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientReplay_ARecordedRequestOverTheHeadSize_IsNotSent()
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream);
+        var before = Upstream.Requests;
+        var request = HttpRequest.Create("GET", $"{Upstream.HttpUrl}/echo/big", null, ("X-Big", new string('a', 2_000_000)));
+
+        var flow = await harness.Proxy.ReplayAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Null(flow.Response);
+        Assert.Contains("over the limit of 32768 (HttpLimits.MaxHeadBytes)", flow.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Upstream.Requests);
+    }
+}
