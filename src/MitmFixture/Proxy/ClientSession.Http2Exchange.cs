@@ -119,6 +119,20 @@ internal sealed partial class ClientSession
                 return;
             }
 
+            try
+            {
+                if (flow.Replay == ReplayKind.Response)
+                {
+                    CheckRecordedHead(flow, answered, "response");
+                }
+            }
+            catch (UnsafeHeadException e)
+            {
+                await FailAsync(flow, e.Message);
+                await AnswerErrorAsync(features, 502, e.Message);
+                return;
+            }
+
             await AnswerAsync(features, flow, 502);
             return;
         }

@@ -32,6 +32,27 @@ public sealed class RecordedHeadLimitTests(UpstreamFixture fixture) : IClassFixt
         Assert.Contains("151 header fields, over the limit of 100 (HttpLimits.MaxHeaderCount)", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
+    // An HTTP/2 client is answered through Kestrel, which sets no such limit on a response: the proxy does.
+    [Fact]
+    public async Task ServerReplay_ToAnHttp2Client_ARecordedResponseOverTheHeaderCount_Is502()
+    {
+        var recorded = new Flow(HttpRequest.Create("GET", "https://api.test/many")) { Response = HttpResponse.Create(200, "x") };
+        for (var i = 0; i < 150; i++)
+        {
+            recorded.Response.Headers.Add($"x-{i}", "v");
+        }
+
+        var replay = new ServerReplayAddon(new ReplayStore([recorded], new ServerReplayOptions()), null, Redactor.Default);
+        await using var harness = await ProxyHarness.StartAsync(null, o => o with { Addons = [replay] });
+        using var request = new HttpRequestMessage(HttpMethod.Get, "https://api.test/many") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+        using var response = await harness.CreateClient().SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("(HttpLimits.MaxHeaderCount)", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ClientReplay_ARecordedRequestOverTheHeadSize_IsNotSent()
     {
