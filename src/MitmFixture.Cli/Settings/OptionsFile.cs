@@ -22,7 +22,9 @@ internal static class OptionsFile
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            // Not File.ReadAllText: a pipe would block it and /dev/zero fill memory. The byte order mark still picks the encoding.
+            using var reader = new StreamReader(new MemoryStream(Cassettes.InputFile.ReadAllBytes(path, allowEmpty: true)), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            text = reader.ReadToEnd();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,7 +1,7 @@
 namespace MitmFixture.Cassettes;
 
 /// <summary>
-/// Reads a cassette or HAR file as untrusted input: only a regular file with something in it, and
+/// Reads a cassette, HAR or options file as untrusted input: only a regular file with something in it, and
 /// no more than a byte array holds. A pipe would block the reader for ever and a device such as
 /// /dev/zero would fill memory; both report a length of 0, as an empty file does, so all three
 /// are refused before a byte is read.
@@ -10,7 +10,11 @@ internal static class InputFile
 {
     /// <exception cref="IOException">The file is empty, not a regular file, too large, or unreadable.</exception>
     /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
-    public static byte[] ReadAllBytes(string path)
+    /// <param name="allowEmpty">
+    /// For a file that may be empty (an options file): a length of 0 then reads as no bytes, without
+    /// opening the file, so a pipe or a device still cannot block or fill memory.
+    /// </param>
+    public static byte[] ReadAllBytes(string path, bool allowEmpty = false)
     {
         var info = new FileInfo(path);
         if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target)
@@ -31,7 +35,7 @@ internal static class InputFile
         var length = info.Length;
         if (length == 0)
         {
-            throw new IOException("the file is empty, or not a regular file (a pipe or a device)");
+            return allowEmpty ? [] : throw new IOException("the file is empty, or not a regular file (a pipe or a device)");
         }
 
         if (length > Array.MaxLength)

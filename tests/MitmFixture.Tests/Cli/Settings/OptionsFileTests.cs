@@ -1,0 +1,58 @@
+using System.Text;
+using MitmFixture.Cli.Settings;
+
+namespace MitmFixture.Tests.Cli.Settings;
+
+/// <summary>An options file is read as input that may be hostile: a pipe or a device never blocks or fills memory.</summary>
+public sealed class OptionsFileTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("mitmfixture-optionsfile-").FullName;
+
+    // A pipe would block File.ReadAllText for ever and /dev/zero fill memory; both read as no options, at once.
+    [Theory]
+    [InlineData("fifo")]
+    [InlineData("zero")]
+    [InlineData("empty")]
+    public async Task Read_APipeADeviceOrAnEmptyFile_IsNoOptions_AtOnce(string kind)
+    {
+        var path = Path.Combine(_directory, kind + ".yaml");
+        switch (kind)
+        {
+            case "fifo":
+                using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", path))
+                {
+                    await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+                }
+
+                break;
+            case "zero":
+                File.CreateSymbolicLink(path, "/dev/zero");
+                break;
+            default:
+                await File.WriteAllTextAsync(path, "", TestContext.Current.CancellationToken);
+                break;
+        }
+
+        var errors = new List<string>();
+        var read = Task.Run(() => OptionsFile.Read(path, path, errors), TestContext.Current.CancellationToken);
+
+        Assert.Empty(await read.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public void Read_Utf16WithAByteOrderMark_IsDecodedByIt()
+    {
+        var path = Path.Combine(_directory, "options.json");
+        File.WriteAllText(path, "{ \"decode_limit\": \"1k\" }", Encoding.Unicode);
+        var errors = new List<string>();
+
+        var assignment = Assert.Single(OptionsFile.Read(path, path, errors));
+
+        Assert.Empty(errors);
+        Assert.Equal("decode_limit", assignment.Key);
+        Assert.Equal(["1k"], assignment.Values);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
