@@ -26,7 +26,9 @@ var root = new RootCommand("MitmFixture: a record/replay intercepting HTTP(S) pr
     CassetteUpkeepCommands.Scan(),
     CassetteUpkeepCommands.Prune(),
 };
-var parsed = root.Parse(args);
+// No response files: "@FILE" is this CLI's own syntax (--proxyauth @htpasswd, modify_body's @file),
+// and System.CommandLine would otherwise replace the token by the file's lines before any option sees it.
+var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 if (parsed.Errors.Count > 0)
 {
     // Usage errors: one line each on stderr and exit code 2 (runtime failures use 1).

@@ -49,6 +49,12 @@ internal static class DriftCommand
                 }
             }
 
+            if (filter is not null && cassettes.Count > 0 && !cassettes.Any(c => c.Flows.Any(filter.Matches)))
+            {
+                // A check that checks nothing must not pass: a misspelt cassette read as the filter did.
+                errors.Add($"filter '{parse.GetValue(inputs)![^1]}' chose none of the cassettes' {cassettes.Sum(c => c.Flows.Count)} flows, so nothing would be checked (a cassette path ending in .json or .har is never read as the filter)");
+            }
+
             OutputFile.Check(parse.GetValue(junit), errors);
             var pipeline = ProxyPipeline.Compose(configuration, new PipelineParts(), errors);
             if (errors.Count > 0)
@@ -102,12 +108,16 @@ internal static class DriftCommand
         return command;
     }
 
-    /// <summary>Every argument that names a file is a cassette; a last one that does not is the filter.</summary>
+    /// <summary>
+    /// Every argument that names a file is a cassette; a last one that does not is the filter, unless
+    /// it ends in .json or .har: a misspelt cassette is missing, not a filter that matches nothing.
+    /// </summary>
     private static (List<string> Paths, FlowFilter? Filter) SplitInputs(string[] arguments, List<string> errors)
     {
-        var paths = arguments.ToList();
+        StrayOptions.Refuse(arguments, errors);
+        var paths = arguments.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
         FlowFilter? filter = null;
-        if (paths.Count > 1 && !File.Exists(paths[^1]))
+        if (paths.Count > 1 && !File.Exists(paths[^1]) && !paths[^1].EndsWith(".json", StringComparison.OrdinalIgnoreCase) && !paths[^1].EndsWith(".har", StringComparison.OrdinalIgnoreCase))
         {
             var expression = paths[^1];
             paths.RemoveAt(paths.Count - 1);

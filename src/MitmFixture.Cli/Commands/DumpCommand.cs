@@ -30,10 +30,7 @@ internal static class DumpCommand
             var errors = new List<string>();
             FlowFilter? matcher = null;
             var tokens = parse.GetValue(filter) ?? [];
-            foreach (var token in tokens.Where(t => t.StartsWith("--", StringComparison.Ordinal)))
-            {
-                errors.Add($"unknown option '{token}' (a filter expression never starts with --)");
-            }
+            StrayOptions.Refuse(tokens, errors);
 
             var expression = string.Join(' ', tokens);
             if (expression.Length > 0 && !FlowFilter.TryParse(expression, out matcher, out var error))

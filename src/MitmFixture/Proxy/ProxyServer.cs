@@ -130,7 +130,14 @@ public sealed class ProxyServer : IAsyncDisposable
             return IPAddress.Loopback;
         }
 
-        return Dns.GetHostAddresses(host).FirstOrDefault() ?? throw new InvalidOperationException($"listen_host '{host}' does not resolve");
+        try
+        {
+            return Dns.GetHostAddresses(host).FirstOrDefault() ?? throw new InvalidOperationException($"listen_host '{host}' does not resolve");
+        }
+        catch (SocketException e)
+        {
+            throw new InvalidOperationException($"listen_host '{host}' does not resolve: {e.Message}", e);
+        }
     }
 
     /// <summary>

@@ -58,7 +58,15 @@ public sealed class CertificateAuthority : IDisposable
 
         // Test projects run in parallel, each creating the CA in the same fresh folder: one creates it
         // under the lock, the others then load what it wrote, so all sign with the CA on disk.
-        System.IO.Directory.CreateDirectory(directory);
+        try
+        {
+            System.IO.Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new InvalidDataException($"the CA folder (confdir) '{directory}' cannot be created: {e.Message}", e);
+        }
+
         using (CreationLock(directory))
         {
             if (Path.Exists(keyFile))
@@ -103,7 +111,7 @@ public sealed class CertificateAuthority : IDisposable
         var keyFile = Path.Combine(directory, KeyFileName);
         try
         {
-            var pem = File.ReadAllText(keyFile);
+            var pem = System.Text.Encoding.UTF8.GetString(Cassettes.InputFile.ReadAllBytes(keyFile)); // not a pipe or a device: those would block or fill memory
             var certificate = X509Certificate2.CreateFromPem(pem, pem);
             if (!certificate.HasPrivateKey)
             {

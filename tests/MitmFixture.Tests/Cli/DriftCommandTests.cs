@@ -133,11 +133,18 @@ public sealed class DriftCommandTests : IDisposable
     [InlineData("missing.json", "missing.json: no such cassette")]
     [InlineData("~q ~~ bad(", "filter '~q ~~ bad(':")]
     [InlineData("--set=no_such_option=1", "no_such_option")]
+
+    // A CI gate must not pass having checked nothing: a misspelt second cassette was read as a filter
+    // matching no flow, a mistyped option likewise, and drift passed with "0 flows checked".
+    [InlineData("+typo.json", "typo.json: no such cassette")]
+    [InlineData("--bogus", "unknown option '--bogus'")]
+    [InlineData("~u nowhere-at-all", "filter '~u nowhere-at-all' chose none of the cassettes' 1 flows, so nothing would be checked")]
     public async Task Drift_UsageError_ExitsTwoWithOneClearLine(string argument, string message)
     {
         var cassette = Path.Combine(_directory, "one.json");
         Cassette.Save(cassette, [new Flow(HttpRequest.Create("GET", "http://127.0.0.1:9/"))]);
-        string[] arguments = argument.EndsWith(".json", StringComparison.Ordinal) ? [Path.Combine(_directory, argument)] : [cassette, argument];
+        string[] arguments = argument.StartsWith('+') ? [cassette, Path.Combine(_directory, argument[1..])]
+            : argument.EndsWith(".json", StringComparison.Ordinal) ? [Path.Combine(_directory, argument)] : [cassette, argument];
 
         await using var cli = Drift(arguments);
 

@@ -58,6 +58,41 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
             l => Assert.Matches(@"^warn: MitmFixture\.Proxy\[20\] Client 127\.0\.0\.1:\d+ TLS handshake for localhost failed: the client does not trust the proxy's certificate \(", l));
     }
 
+    // "@FILE" is the CLI's own syntax: System.CommandLine's response files used to replace the token by
+    // the file's line, so the htpasswd hash itself became the password.
+    [Fact]
+    public async Task Dump_ProxyauthFlagWithAnHtpasswdFile_ChecksThePasswordNotTheHash()
+    {
+        var htpasswd = Path.Combine(_confdir, "htpasswd");
+        await File.WriteAllTextAsync(htpasswd, "alice:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n", TestContext.Current.CancellationToken); // password "password"
+        await using var cli = CliProcess.Start("dump", "--listen", "127.0.0.1:0", "--set", $"confdir={_confdir}", "--proxyauth", "@" + htpasswd);
+        var url = await cli.WaitListeningAsync();
+
+        var right = await Curl.RunAsync("-s", "-o", "/dev/null", "-w", "%{http_code}", "-x", url.ToString(), "-U", "alice:password", $"{Upstream.HttpUrl}/echo/in");
+        var hash = await Curl.RunAsync("-s", "-o", "/dev/null", "-w", "%{http_code}", "-x", url.ToString(), "-U", "alice:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=", $"{Upstream.HttpUrl}/echo/in");
+
+        Assert.Equal("200", right.Stdout);
+        Assert.Equal("407", hash.Stdout);
+    }
+
+    // Each used to end in an unhandled exception and its stack trace.
+    [Theory]
+    [InlineData("--listen-host", "not_a_host", "listen_host 'not_a_host' does not resolve: ")]
+    [InlineData("--listen", "999.1.1.1:0", "listen_host '999.1.1.1' does not resolve: ")]
+    [InlineData("--set", "confdir={file}", "cannot be created: ")]
+    public async Task Dump_ProxyThatCannotStart_SaysWhyInOneLine(string option, string value, string message)
+    {
+        var file = Path.Combine(_confdir, "a-file");
+        await File.WriteAllTextAsync(file, "", TestContext.Current.CancellationToken);
+        string[] arguments = option == "--set" ? ["dump", "--listen", "127.0.0.1:0", "--set", value.Replace("{file}", file, StringComparison.Ordinal)] : ["dump", "--set", $"confdir={_confdir}", option, value];
+        await using var cli = CliProcess.Start(arguments);
+
+        Assert.Equal(1, await cli.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(message, cli.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", cli.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled", cli.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Dump_BadOptions_ListsEveryErrorAndExits2()
     {
