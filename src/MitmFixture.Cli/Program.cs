@@ -29,12 +29,15 @@ var root = new RootCommand("MitmFixture: a record/replay intercepting HTTP(S) pr
 // No response files: "@FILE" is this CLI's own syntax (--proxyauth @htpasswd, modify_body's @file),
 // and System.CommandLine would otherwise replace the token by the file's lines before any option sees it.
 var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
-if (parsed.Errors.Count > 0)
+// A mistyped option lands in a command's words (cassettes, a filter) rather than in the parser's errors.
+var stray = new List<string>();
+StrayOptions.Refuse(parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>().SelectMany(a => a.Tokens).Select(t => t.Value), stray);
+if (parsed.Errors.Count > 0 || stray.Count > 0)
 {
     // Usage errors: one line each on stderr and exit code 2 (runtime failures use 1).
-    foreach (var error in parsed.Errors)
+    foreach (var error in parsed.Errors.Select(e => e.Message).Concat(stray))
     {
-        await Console.Error.WriteLineAsync("error: " + error.Message);
+        await Console.Error.WriteLineAsync("error: " + error);
     }
 
     await Console.Error.WriteLineAsync("Run 'mitmfixture --help' for usage.");

@@ -92,13 +92,6 @@ internal static class CassetteUpkeepCommands
         var command = new Command("prune", "Drop the flows that match a filter from a cassette, atomically.") { cassette, filter };
         command.SetAction(parse =>
         {
-            var stray = new List<string>();
-            StrayOptions.Refuse(parse.GetValue(filter)!, stray);
-            if (stray.Count > 0)
-            {
-                return ProxyCommandOptions.Report(stray); // before the cassette is rewritten
-            }
-
             var expression = string.Join(' ', parse.GetValue(filter)!);
             if (!FlowFilter.TryParse(expression, out var matcher, out var error))
             {

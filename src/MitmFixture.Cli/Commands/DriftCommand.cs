@@ -114,8 +114,7 @@ internal static class DriftCommand
     /// </summary>
     private static (List<string> Paths, FlowFilter? Filter) SplitInputs(string[] arguments, List<string> errors)
     {
-        StrayOptions.Refuse(arguments, errors);
-        var paths = arguments.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
+        var paths = arguments.ToList(); // a word starting with -- was refused as an unknown option (StrayOptions, Program.cs)
         FlowFilter? filter = null;
         if (paths.Count > 1 && !File.Exists(paths[^1]) && !paths[^1].EndsWith(".json", StringComparison.OrdinalIgnoreCase) && !paths[^1].EndsWith(".har", StringComparison.OrdinalIgnoreCase))
         {

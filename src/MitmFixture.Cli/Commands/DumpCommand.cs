@@ -29,8 +29,7 @@ internal static class DumpCommand
         {
             var errors = new List<string>();
             FlowFilter? matcher = null;
-            var tokens = parse.GetValue(filter) ?? [];
-            StrayOptions.Refuse(tokens, errors);
+            var tokens = parse.GetValue(filter) ?? []; // a word starting with -- was refused as an unknown option (StrayOptions, Program.cs)
 
             var expression = string.Join(' ', tokens);
             if (expression.Length > 0 && !FlowFilter.TryParse(expression, out matcher, out var error))

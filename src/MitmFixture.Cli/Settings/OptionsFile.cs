@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using MitmFixture.Proxy;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace MitmFixture.Cli.Settings;
@@ -34,6 +35,35 @@ internal static class OptionsFile
 
         var yaml = path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
         return yaml ? ReadYaml(text, label, errors) : ReadJson(text, label, errors);
+    }
+
+    /// <summary>
+    /// Where the YAML nests deeper than <paramref name="limit"/>, found with the event parser (a loop,
+    /// not recursion) before YamlStream builds the nodes: thousands of '[' overflowed its stack, a
+    /// crash no handler can catch.
+    /// </summary>
+    private static Mark? DeeperThan(string text, int limit)
+    {
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case MappingStart or SequenceStart:
+                    if (++depth > limit)
+                    {
+                        return parser.Current.Start;
+                    }
+
+                    break;
+                case MappingEnd or SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Applies the assignments in file order; a bad key or value adds <c>label:line: "key": why</c>.</summary>
@@ -146,11 +176,20 @@ internal static class OptionsFile
 
     private static int LineAt(byte[] bytes, long index) => 1 + bytes.AsSpan(0, (int)index).Count((byte)'\n');
 
+    /// <summary>As deep as the JSON reader goes: an options file has two levels, and YamlStream builds its nodes recursively.</summary>
+    private const int MaxYamlDepth = 64;
+
     private static List<OptionAssignment> ReadYaml(string text, string label, List<string> errors)
     {
         var stream = new YamlStream();
         try
         {
+            if (DeeperThan(text, MaxYamlDepth) is { } deep)
+            {
+                errors.Add($"{label}:{deep.Line}: expected a YAML mapping of option names: nested deeper than {MaxYamlDepth} levels");
+                return [];
+            }
+
             stream.Load(new StringReader(text));
         }
         catch (YamlException e)

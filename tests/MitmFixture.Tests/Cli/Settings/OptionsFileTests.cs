@@ -54,5 +54,18 @@ public sealed class OptionsFileTests : IDisposable
         Assert.Equal(["1k"], assignment.Values);
     }
 
+    // YamlStream builds nodes recursively: 30,000 '[' overflowed the stack, a crash no handler can catch.
+    [Fact]
+    public void Read_YamlNestedThousandsDeep_IsOneErrorNotACrash()
+    {
+        var path = Path.Combine(_directory, "deep.yaml");
+        File.WriteAllText(path, "anticache: " + new string('[', 30_000) + new string(']', 30_000) + "\n");
+        var errors = new List<string>();
+
+        Assert.Empty(OptionsFile.Read(path, path, errors));
+
+        Assert.Equal($"{path}:1: expected a YAML mapping of option names: nested deeper than 64 levels", Assert.Single(errors));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
