@@ -98,9 +98,15 @@ internal static class OptionsFile
 
     private static List<OptionAssignment> ReadJson(string text, string label, List<string> errors)
     {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return []; // an empty file sets nothing, as an empty YAML one does
+        }
+
         var bytes = Encoding.UTF8.GetBytes(text);
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         var assignments = new List<OptionAssignment>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -113,6 +119,12 @@ internal static class OptionsFile
             {
                 var key = reader.GetString()!; // a property name token always has text
                 var line = LineAt(bytes, reader.TokenStartIndex);
+                if (!seen.TryAdd(key, line))
+                {
+                    // As the YAML reader refuses one: which of the two a reader would take is a guess.
+                    errors.Add($"{label}:{line}: \"{key}\": given twice (first on line {seen[key]})");
+                }
+
                 reader.Read();
                 if (JsonValues(ref reader) is { } values)
                 {
@@ -128,7 +140,7 @@ internal static class OptionsFile
         }
         catch (JsonException e)
         {
-            errors.Add($"{label}:{(e.LineNumber ?? 0) + 1}: expected a JSON object of option names: {e.Message.Split(" LineNumber:")[0]}");
+            errors.Add($"{label}:{(e.LineNumber ?? 0) + 1}: expected a JSON object of option names: {e.Message.Split(" LineNumber:")[0].ReplaceLineEndings(" ")}"); // one line, whatever text the reader quotes
             return [];
         }
     }

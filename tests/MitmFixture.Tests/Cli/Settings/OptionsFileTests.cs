@@ -67,5 +67,32 @@ public sealed class OptionsFileTests : IDisposable
         Assert.Equal($"{path}:1: expected a YAML mapping of option names: nested deeper than 64 levels", Assert.Single(errors));
     }
 
+    [Theory]
+    [InlineData("{\"anticache\": true,\n \"anticache\": false}\n", ":2: \"anticache\": given twice (first on line 1)")] // as the YAML reader refuses it
+    [InlineData("{\"anticache\": tru}\n", ":1: expected a JSON object of option names: 'tru} ' is an invalid JSON literal")] // one line, though the reader quotes a newline
+    public void Read_BadJson_OneLineNamingFileAndLine(string json, string message)
+    {
+        var path = Path.Combine(_directory, "bad.json");
+        File.WriteAllText(path, json);
+        var errors = new List<string>();
+
+        OptionsFile.Read(path, path, errors);
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith(path + message, error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error);
+    }
+
+    [Fact]
+    public void Read_AnEmptyJsonFile_IsNoOptions()
+    {
+        var path = Path.Combine(_directory, "empty.json");
+        File.WriteAllText(path, "  \n");
+        var errors = new List<string>();
+
+        Assert.Empty(OptionsFile.Read(path, path, errors));
+        Assert.Empty(errors);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
