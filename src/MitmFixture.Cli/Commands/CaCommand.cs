@@ -56,7 +56,7 @@ internal static class CaCommand
                 Console.WriteLine($"new CA: {Path.Combine(ca.Directory!, CertificateAuthority.CertificatePemFileName)} ({ca.Certificate.Thumbprint})");
                 return 0;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException)
             {
                 Console.Error.WriteLine("error: " + e.Message);
                 return 1;

@@ -101,6 +101,26 @@ public sealed class CertificateAuthority : IDisposable
         }
     }
 
+    /// <summary>A key file holds a few kilobytes; more, or a pipe or a device (length 0 here), is not one.</summary>
+    private const long MaxPemBytes = 1024 * 1024;
+
+    /// <summary>The PEM text of <paramref name="path"/>, refusing before it is opened what would block the reader (a pipe) or fill memory (a device).</summary>
+    private static string ReadPem(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target)
+        {
+            info = target;
+        }
+
+        if (info.Exists && info.Length is 0 or > MaxPemBytes)
+        {
+            throw new InvalidDataException(info.Length == 0 ? "the file is empty, or not a regular file (a pipe or a device)" : $"the file is {info.Length} bytes, more than a key file holds");
+        }
+
+        return File.ReadAllText(info.FullName);
+    }
+
     /// <summary>
     /// Loads the CA saved in <paramref name="directory"/>. A file that is truncated, not PEM, without
     /// its key or unreadable throws an <see cref="InvalidDataException"/> with one message for all of
@@ -111,7 +131,7 @@ public sealed class CertificateAuthority : IDisposable
         var keyFile = Path.Combine(directory, KeyFileName);
         try
         {
-            var pem = System.Text.Encoding.UTF8.GetString(Cassettes.InputFile.ReadAllBytes(keyFile)); // not a pipe or a device: those would block or fill memory
+            var pem = ReadPem(keyFile);
             var certificate = X509Certificate2.CreateFromPem(pem, pem);
             if (!certificate.HasPrivateKey)
             {

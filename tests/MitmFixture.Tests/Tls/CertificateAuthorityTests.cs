@@ -84,6 +84,29 @@ public sealed class CertificateAuthorityTests : IDisposable
         Assert.Contains("mitmfixture ca regenerate", error.Message, StringComparison.Ordinal);
     }
 
+    // A pipe would block the reader for ever and a device fill memory: both are refused before they are opened.
+    [Theory]
+    [InlineData("fifo")]
+    [InlineData("zero")]
+    public async Task Load_KeyFileThatIsAPipeOrADevice_IsRefusedAtOnce(string kind)
+    {
+        var key = Path.Combine(_directory, CertificateAuthority.KeyFileName);
+        if (kind == "fifo")
+        {
+            using var mkfifo = System.Diagnostics.Process.Start("mkfifo", key);
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+        else
+        {
+            File.CreateSymbolicLink(key, "/dev/zero");
+        }
+
+        var load = Task.Run(() => CertificateAuthority.Load(_directory), TestContext.Current.CancellationToken);
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => load.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+
+        Assert.Contains("not a regular file (a pipe or a device)", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Leaf_ForHost_IsSignedByTheCaAndNamesTheHost()
     {
