@@ -92,25 +92,7 @@ public sealed class CassetteValidatorTests : IDisposable
     public async Task Load_NotARegularFileWithContent_RefusedAtOnce(string kind)
     {
         var path = Path.Combine(_directory, kind + ".json");
-        switch (kind)
-        {
-            case "fifo":
-                using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", path))
-                {
-                    await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
-                }
-
-                break;
-            case "zero":
-                File.CreateSymbolicLink(path, "/dev/zero");
-                break;
-            case "empty":
-                await File.WriteAllTextAsync(path, "", TestContext.Current.CancellationToken);
-                break;
-            default:
-                Directory.CreateDirectory(path);
-                break;
-        }
+        await SpecialFiles.CreateAsync(kind, path);
 
         var load = Task.Run(() => Cassette.Load(path), TestContext.Current.CancellationToken);
         var error = await Assert.ThrowsAsync<CassetteFormatException>(() => load.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));

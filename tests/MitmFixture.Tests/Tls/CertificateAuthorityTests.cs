@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using MitmFixture.Tests.Support;
 using MitmFixture.Tls;
 
 namespace MitmFixture.Tests.Tls;
@@ -90,16 +91,7 @@ public sealed class CertificateAuthorityTests : IDisposable
     [InlineData("zero")]
     public async Task Load_KeyFileThatIsAPipeOrADevice_IsRefusedAtOnce(string kind)
     {
-        var key = Path.Combine(_directory, CertificateAuthority.KeyFileName);
-        if (kind == "fifo")
-        {
-            using var mkfifo = System.Diagnostics.Process.Start("mkfifo", key);
-            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
-        }
-        else
-        {
-            File.CreateSymbolicLink(key, "/dev/zero");
-        }
+        await SpecialFiles.CreateAsync(kind, Path.Combine(_directory, CertificateAuthority.KeyFileName));
 
         var load = Task.Run(() => CertificateAuthority.Load(_directory), TestContext.Current.CancellationToken);
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => load.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));

@@ -1,5 +1,6 @@
 using System.Text;
 using MitmFixture.Cli.Settings;
+using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Cli.Settings;
 
@@ -16,22 +17,7 @@ public sealed class OptionsFileTests : IDisposable
     public async Task Read_APipeADeviceOrAnEmptyFile_IsNoOptions_AtOnce(string kind)
     {
         var path = Path.Combine(_directory, kind + ".yaml");
-        switch (kind)
-        {
-            case "fifo":
-                using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", path))
-                {
-                    await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
-                }
-
-                break;
-            case "zero":
-                File.CreateSymbolicLink(path, "/dev/zero");
-                break;
-            default:
-                await File.WriteAllTextAsync(path, "", TestContext.Current.CancellationToken);
-                break;
-        }
+        await SpecialFiles.CreateAsync(kind, path);
 
         var errors = new List<string>();
         var read = Task.Run(() => OptionsFile.Read(path, path, errors), TestContext.Current.CancellationToken);
