@@ -315,15 +315,26 @@ internal sealed class RedactionSession
 
         var preamble = bytes.AsSpan(0, bytes.Length - content.Length);
         var text = encoding.GetString(content);
-        var scrubbed = _book.Replace(text);
+        var scrubbed = ReplaceText(text);
         return scrubbed == text ? null : [.. preamble, .. encoding.GetBytes(scrubbed)];
+    }
+
+    /// <summary>
+    /// A body's text with every known secret replaced. In JSON a number holding a secret becomes a
+    /// string first (<see cref="JsonSecretNumbers"/>), so the body stays JSON; only done when the
+    /// plain replacement changed something, so text without secrets is read once.
+    /// </summary>
+    private string ReplaceText(string text)
+    {
+        var replaced = _book.Replace(text);
+        return ReferenceEquals(replaced, text) || replaced == text ? text : _book.Replace(JsonSecretNumbers.Quote(text, _book.Replace));
     }
 
     private byte[]? ScrubNarrow(byte[] bytes, string? contentType)
     {
         if (TryText(bytes, out var utf8))
         {
-            return _book.Replace(utf8) is var replaced && replaced != utf8 ? Encoding.UTF8.GetBytes(replaced) : null;
+            return ReplaceText(utf8) is var replaced && replaced != utf8 ? Encoding.UTF8.GetBytes(replaced) : null;
         }
 
         ReadOnlySpan<byte> content = bytes;
@@ -335,7 +346,7 @@ internal sealed class RedactionSession
 
         var preamble = bytes.AsSpan(0, bytes.Length - content.Length); // the byte order mark, kept as it was
         var text = encoding.GetString(content);
-        var scrubbed = _book.Replace(text);
+        var scrubbed = ReplaceText(text);
         return scrubbed == text ? null : [.. preamble, .. encoding.GetBytes(scrubbed)];
     }
 

@@ -118,7 +118,7 @@ internal sealed class SecretFinder(RedactionOptions options)
     }
 
     /// <summary>JSON behind an anti-XSSI prefix (<c>)]}'</c>, <c>while(1);</c>...) that keeps a browser from running it as script.</summary>
-    private static string WithoutXssiPrefix(string text)
+    internal static string WithoutXssiPrefix(string text)
     {
         var trimmed = text.TrimStart();
         if (trimmed is ['{' or '[', ..] || trimmed.IndexOfAny(['{', '[']) is var start && start < 0)

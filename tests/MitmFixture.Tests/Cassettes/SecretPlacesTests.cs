@@ -190,5 +190,45 @@ public sealed class SecretPlacesTests : IDisposable
         Assert.DoesNotContain("AT-second-929292", cassette, StringComparison.Ordinal);
     }
 
+    /// <summary>The flows of the cassette these flows make, read back as a replay reads them.</summary>
+    private IReadOnlyList<Flow> SavedAndLoaded(Redactor redactor, params Flow[] flows)
+    {
+        var path = Path.Combine(_directory, $"{Guid.NewGuid():N}.json");
+        Cassette.Save(path, flows, redactor);
+        return Cassette.Load(path).Flows;
+    }
+
+    // A number under a secret field is the secret; the placeholder put where it stood must leave
+    // the JSON valid, as must the same number (or a longer one holding it) anywhere else.
+    [Fact]
+    public void NumericSecret_UnderASecretField_AndEqualNumbersElsewhere_LeaveEveryJsonBodyValid()
+    {
+        var login = Get("https://api.test/login", HttpResponse.Create(200, "{\"password\": 271828, \"tries\": [271828, 12718289]}", "application/json"));
+        var stats = Get("https://api.test/stats", HttpResponse.Create(200, "{\"visits\":271828}", "application/json"));
+
+        var flows = SavedAndLoaded(Redactor.Default, login, stats);
+
+        foreach (var text in flows.Select(f => f.Response!.Text!))
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(text); // throws on invalid JSON
+            Assert.DoesNotContain("271828", text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("\"password\": \"<PASSWORD>\"", flows[0].Response!.Text, StringComparison.Ordinal);
+        Assert.Contains("\"1<PASSWORD>9\"", flows[0].Response!.Text, StringComparison.Ordinal);
+        Assert.Equal("{\"visits\":\"<PASSWORD>\"}", flows[1].Response!.Text);
+    }
+
+    [Fact]
+    public void NumericSecret_AtAConfiguredJsonPath_LeavesTheJsonValid()
+    {
+        var redactor = new Redactor(new RedactionOptions { JsonFields = ["account.pin"] });
+        var account = Get("https://api.test/account", HttpResponse.Create(200, "{\"account\":{\"pin\":90210,\"id\":7}}", "application/json"));
+
+        var flows = SavedAndLoaded(redactor, account);
+
+        Assert.Equal("{\"account\":{\"pin\":\"<PIN>\",\"id\":7}}", flows[0].Response!.Text);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
