@@ -46,6 +46,15 @@ internal sealed partial class SecretBook(int minimumSecretLength)
         Remember(secret, RedactionPlaceholder.Format(kind, ordinal));
     }
 
+    /// <summary>Another reading of a known secret (a raw <c>+</c> read as a plus, not a space): the same placeholder, unless already known.</summary>
+    public void AddSpelling(string secret, string placeholder)
+    {
+        if (secret.Length > 0 && !_placeholders.ContainsKey(secret) && !RedactionPlaceholder.IsPlaceholder(secret))
+        {
+            Remember(secret, placeholder);
+        }
+    }
+
     /// <summary>A secret whose placeholder is fixed by name (a value-sourced placeholder the replay restores).</summary>
     public void AddFixed(string secret, string placeholder)
     {

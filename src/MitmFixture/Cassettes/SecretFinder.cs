@@ -24,7 +24,7 @@ internal sealed class SecretFinder(RedactionOptions options)
         var request = flow.Request;
         book.Reserve(request.Path);
         LearnHeaders(request.Headers, book);
-        LearnPairs(request.Query, options.QueryParameters, book);
+        LearnEncoded(request.QueryString, options.QueryParameters, book);
 
         LearnBody(request, book);
         LearnHeaders(request.Trailers, book); // a trailer is a header field sent late: the same credentials can travel in it
@@ -51,15 +51,45 @@ internal sealed class SecretFinder(RedactionOptions options)
 
         foreach (var part in location![(query + 1)..].Split('#'))
         {
-            LearnPairs(FormUrlEncoding.Parse(part), options.QueryParameters, book);
+            LearnEncoded(part, options.QueryParameters, book);
         }
     }
+
+    /// <summary>
+    /// Secrets in a query string or URL-encoded form. A raw <c>+</c> is a space to a form decoder but
+    /// a plus sign to a server reading RFC 3986 alone (and to a client that forgot to escape it), so
+    /// the secret is learned in both readings, under one placeholder: a later <c>%2B</c> spelling of
+    /// it is then found too.
+    /// </summary>
+    private void LearnEncoded(string text, IReadOnlyList<string> configured, SecretBook book)
+    {
+        foreach (var part in text.Split('&'))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            var key = FormUrlEncoding.Decode(eq < 0 ? part : part[..eq]);
+            var raw = eq < 0 ? "" : part[(eq + 1)..];
+            if (!IsSecretName(key, configured))
+            {
+                continue;
+            }
+
+            var value = FormUrlEncoding.Decode(raw);
+            book.Add(value, Redactor.Kind(key));
+            if (FormUrlEncoding.DecodeKeepingPlus(raw) is { } withPlus && book.PlaceholderOf(value) is { } placeholder)
+            {
+                book.AddSpelling(withPlus, placeholder);
+            }
+        }
+    }
+
+    private bool IsSecretName(string key, IReadOnlyList<string> configured) =>
+        _fields.Contains(key) || configured.Contains(key, StringComparer.Ordinal);
 
     private void LearnPairs(IEnumerable<KeyValuePair<string, string>> pairs, IReadOnlyList<string> configured, SecretBook book)
     {
         foreach (var (key, value) in pairs)
         {
-            if (_fields.Contains(key) || configured.Contains(key, StringComparer.Ordinal))
+            if (IsSecretName(key, configured))
             {
                 book.Add(value, Redactor.Kind(key));
             }
@@ -104,7 +134,7 @@ internal sealed class SecretFinder(RedactionOptions options)
         var contentType = ContentTypeHeader.Parse(message.ContentType);
         if (MediaType.IsForm(contentType))
         {
-            LearnPairs(FormUrlEncoding.Parse(text), options.FormFields, book);
+            LearnEncoded(text, options.FormFields, book);
         }
         else if (MultipartBody.TryParse(message.DecodedBody!, contentType, out var parts)) // Text is set, so the body is decoded
         {

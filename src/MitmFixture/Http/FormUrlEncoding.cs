@@ -45,5 +45,13 @@ internal static class FormUrlEncoding
         return builder.ToString();
     }
 
-    private static string Decode(string text) => Uri.UnescapeDataString(text.Replace('+', ' '));
+    /// <summary>A key or value as a form decoder reads it: <c>+</c> is a space.</summary>
+    public static string Decode(string text) => Uri.UnescapeDataString(text.Replace('+', ' '));
+
+    /// <summary>
+    /// A value that holds a raw <c>+</c> as a server reading the query by RFC 3986 alone reads it (a
+    /// plus sign, as Go's url.PathUnescape and many frameworks' path routers do), or null when
+    /// there is no raw <c>+</c> and both readings agree.
+    /// </summary>
+    public static string? DecodeKeepingPlus(string text) => text.Contains('+', StringComparison.Ordinal) ? Uri.UnescapeDataString(text) : null;
 }

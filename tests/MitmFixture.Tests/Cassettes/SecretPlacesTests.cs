@@ -230,5 +230,26 @@ public sealed class SecretPlacesTests : IDisposable
         Assert.Equal("{\"account\":{\"pin\":\"<PIN>\",\"id\":7}}", flows[0].Response!.Text);
     }
 
+    // A raw + in a query is a space to a form decoder and a plus to many servers; the secret is
+    // whichever the server read, so both are secrets, one placeholder, and every spelling of either goes.
+    [Theory]
+    [InlineData("access_token=QT-plus+two/val", "QT-plus%2Btwo%2Fval")] // learned from a raw +, spelled later with %2B
+    [InlineData("access_token=QT-pct%2Bthree", "QT-pct+three")] // learned from %2B, spelled later with a raw +
+    public void QueryValue_LearnedInOneSpellingOfPlus_IsRedactedInTheOther(string learned, string spelled)
+    {
+        var first = Get($"https://api.test/items?{learned}");
+        var later = Get($"https://api.test/echo?t={spelled}", HttpResponse.Create(200, $"you sent {spelled}"), ("X-Echo", spelled));
+        var body = new Flow(HttpRequest.Create("POST", "https://api.test/post", Encoding.UTF8.GetBytes($"{{\"t\":\"{spelled}\"}}"), ("Content-Type", "application/json")))
+        {
+            Response = HttpResponse.Create(200, "ok"),
+        };
+
+        var cassette = Written(first, later, body);
+
+        Assert.DoesNotContain(spelled, cassette, StringComparison.Ordinal);
+        Assert.DoesNotContain("QT-p", cassette, StringComparison.Ordinal);
+        Assert.Contains("/echo?t=<ACCESS_TOKEN>", cassette, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
