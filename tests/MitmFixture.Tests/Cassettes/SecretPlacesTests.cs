@@ -251,5 +251,27 @@ public sealed class SecretPlacesTests : IDisposable
         Assert.Contains("/echo?t=<ACCESS_TOKEN>", cassette, StringComparison.Ordinal);
     }
 
+    // RFC 4627 §3: with no byte order mark and no charset, JSON's NUL pattern in its first four bytes says UTF-16 or UTF-32.
+    [Theory]
+    [InlineData("utf-16LE")]
+    [InlineData("utf-16BE")]
+    [InlineData("utf-32LE")]
+    [InlineData("utf-32BE")]
+    public void WideJsonBody_WithoutAByteOrderMarkOrCharset_IsLearnedAndRedacted(string charset)
+    {
+        const string Token = "AT-wide-313131";
+        var encoding = Encoding.GetEncoding(charset);
+        var flow = new Flow(HttpRequest.Create("POST", "https://auth.test/token"))
+        {
+            Response = HttpResponse.Create(200, encoding.GetBytes($"{{\"access_token\":\"{Token}\"}}"), ("Content-Type", "application/json")),
+        };
+        var later = Get("https://api.test/me", null, ("X-Token", Token));
+
+        var flows = SavedAndLoaded(Redactor.Default, flow, later);
+
+        Assert.Equal("{\"access_token\":\"<ACCESS_TOKEN>\"}", encoding.GetString(flows[0].Response!.Body!)); // still in its own encoding
+        Assert.Equal("<ACCESS_TOKEN>", flows[1].Request.Headers["X-Token"]);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
