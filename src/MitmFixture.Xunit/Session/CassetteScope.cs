@@ -24,6 +24,7 @@ public sealed class CassetteScope : IAsyncDisposable
     private readonly ProxyClients _clients;
     private readonly Action<string>? _output;
     private readonly Action<string> _warn;
+    private readonly TextRedactor _logRedaction; // the proxy's log goes to the test's output, and CI logs keep it
     private readonly List<Flow> _flows = [];
     private readonly List<string> _unmatched = [];
     private readonly Dictionary<Flow, string> _unmatchedFlows = new(ReferenceEqualityComparer.Instance);
@@ -53,7 +54,11 @@ public sealed class CassetteScope : IAsyncDisposable
         Owner = owner;
         _output = output;
         _warn = warn;
+        _logRedaction = new TextRedactor(options.Redaction);
     }
+
+    /// <summary>Flow lines (with their URLs) are logged at Information: below that level nothing is learned for the log, which costs a second read of each flow.</summary>
+    private bool LearnsForLog => _output is not null && _options.LogLevel <= Microsoft.Extensions.Logging.LogLevel.Information;
 
     /// <summary>The test name the cassette is named after.</summary>
     public string Name { get; }
@@ -190,10 +195,28 @@ public sealed class CassetteScope : IAsyncDisposable
             }
         }
 
+        if (LearnsForLog)
+        {
+            // Before the proxy logs the flow's line (it finishes the flow after its response hook, which brought it here).
+            LearnForLog(flow);
+        }
+
         if (_writer is not null && flow.Response is null && flow.Error is { } error)
         {
             // Recorded as well as it can be (its request and error), and said: a replay has no answer to give it.
-            _warn($"{flow.Request.Method} {flow.Request.Url} got no answer while recording ({error.Message}): the cassette keeps it with its error only, and replaying it will fail until it is recorded again with an answer");
+            _warn(_logRedaction.Redact($"{flow.Request.Method} {flow.Request.Url} got no answer while recording ({error.Message}): the cassette keeps it with its error only, and replaying it will fail until it is recorded again with an answer"));
+        }
+    }
+
+    private void LearnForLog(Flow flow)
+    {
+        try
+        {
+            _logRedaction.Learn(flow);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A flow an addon left unreadable: the cassette reduces it to its request line; its log line keeps the query rules.
         }
     }
 
@@ -212,7 +235,7 @@ public sealed class CassetteScope : IAsyncDisposable
     {
         try
         {
-            _output?.Invoke(line);
+            _output?.Invoke(_logRedaction.Redact(line));
         }
         catch (InvalidOperationException)
         {

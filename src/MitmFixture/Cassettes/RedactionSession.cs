@@ -10,7 +10,7 @@ namespace MitmFixture.Cassettes;
 /// cassette; replay keeps one to redact live requests the way the recording was redacted.
 /// Thread-safe.
 /// </summary>
-internal sealed class RedactionSession
+internal sealed partial class RedactionSession
 {
     private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
     private readonly Lock _gate = new();
@@ -81,6 +81,38 @@ internal sealed class RedactionSession
             return _book.Replace(text);
         }
     }
+
+    /// <summary>
+    /// <paramref name="text"/> outside a cassette (a log line) with its URLs' query values redacted
+    /// (those of a secret parameter, and those that decode to a known secret, however escaped), then
+    /// every known secret in any form. A secret parameter's value never learned gets its kind's placeholder.
+    /// </summary>
+    public string ScrubLine(string text)
+    {
+        lock (_gate)
+        {
+            var pairs = text.Contains('=', StringComparison.Ordinal) ? QueryPair().Replace(text, m => QueryPlaceholder(m.Groups["key"].Value, m.Groups["value"].Value) is { } placeholder ? $"{m.Groups["key"].Value}={placeholder}" : m.Value) : text;
+            return _book.Replace(pairs);
+        }
+    }
+
+    private string? QueryPlaceholder(string rawKey, string rawValue)
+    {
+        var value = FormUrlEncoding.Decode(rawValue);
+        if (value.Length == 0 || RedactionPlaceholder.IsPlaceholder(value))
+        {
+            return null;
+        }
+
+        var key = FormUrlEncoding.Decode(rawKey);
+        return _book.PlaceholderOf(value)
+            ?? (FormUrlEncoding.DecodeKeepingPlus(rawValue) is { } withPlus ? _book.PlaceholderOf(withPlus) : null)
+            ?? (_finder.IsSecretQueryName(key) ? RedactionPlaceholder.Format(Redactor.Kind(key), 1) : null);
+    }
+
+    /// <summary>A query (or fragment) pair in a URL inside free text: it ends at the next pair, the fragment or whitespace.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<=[?&#])(?<key>[^=&#?\s]+)=(?<value>[^&#\s]*)")]
+    private static partial System.Text.RegularExpressions.Regex QueryPair();
 
     /// <summary>Learns the secrets <paramref name="flow"/> shows; returns true when any was new.</summary>
     public bool Learn(Flow flow)

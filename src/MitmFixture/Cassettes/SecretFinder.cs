@@ -19,6 +19,9 @@ internal sealed class SecretFinder(RedactionOptions options)
 
     public bool IsCredentialHeader(string name) => _headers.Contains(name);
 
+    /// <summary>Whether a query parameter of this name holds a secret: a secret field name or a configured query parameter.</summary>
+    public bool IsSecretQueryName(string key) => IsSecretName(key, options.QueryParameters);
+
     public void Learn(Flow flow, SecretBook book)
     {
         var request = flow.Request;
