@@ -84,13 +84,9 @@ internal static class OptionsFile
                 continue;
             }
 
-            foreach (var value in assignment.Values)
-            {
-                if (!OptionRegistry.TryApply(ref configuration, option.Name, value, out var error))
-                {
-                    errors.Add($"{where}: {error}");
-                }
-            }
+            var rejected = new List<string>();
+            configuration = option.ApplyAll(configuration, assignment.Values, rejected); // a list's values at once: one by one was quadratic
+            errors.AddRange(rejected.Select(error => $"{where}: {error}"));
         }
 
         return configuration;
