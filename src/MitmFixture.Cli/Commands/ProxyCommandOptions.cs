@@ -78,7 +78,7 @@ internal sealed class ProxyCommandOptions
             ?? Path.Combine(confHome ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".mitmfixture");
         var configuration = new ProxyConfiguration();
         var configYaml = Path.Combine(confdir, "config.yaml");
-        if (File.Exists(configYaml))
+        if (File.Exists(configYaml) || Directory.Exists(configYaml)) // a folder is refused by the reader, not skipped as absent
         {
             configuration = OptionsFile.Apply(configuration, OptionsFile.Read(configYaml, configYaml, errors), configYaml, errors);
         }

@@ -245,6 +245,26 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         }
     }
 
+    // mitmproxy reads ~/.mitmproxy/config.yaml only when it is a file; a folder there was skipped as if absent.
+    [Fact]
+    public void ConfigYaml_AFolder_IsRefusedNamingItsPath()
+    {
+        var confdir = Directory.CreateTempSubdirectory("mitmfixture-confdir-").FullName;
+        try
+        {
+            var configYaml = Directory.CreateDirectory(Path.Combine(confdir, "config.yaml")).FullName;
+            var errors = new List<string>();
+
+            _surfaces.Parse(["--confdir", confdir], errors);
+
+            Assert.Equal($"{configYaml}: cannot read it: it is a folder, not a file", Assert.Single(errors));
+        }
+        finally
+        {
+            Directory.Delete(confdir, recursive: true);
+        }
+    }
+
     public static TheoryData<string> ProxyCommands() => ["dump", "record", "replay", "client-replay", "console"];
 
     [Theory]
