@@ -265,6 +265,44 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         }
     }
 
+    // Flags are offered per command (client_replay_stop_on_error only on client-replay); --set took it anywhere and did nothing.
+    [Theory]
+    [InlineData("client_replay_stop_on_error=true")]
+    [InlineData("client_replay_stop_on_error")]
+    public void Set_AnOptionOfAnotherCommand_IsRefusedNamingItsCommand(string set)
+    {
+        var errors = new List<string>();
+
+        _surfaces.Parse(["--set", set], errors, [OptionGroup.Proxy, OptionGroup.Features, OptionGroup.ServerReplay, OptionGroup.Redaction]);
+
+        Assert.Equal($"--set {set}: client_replay_stop_on_error applies to client-replay only", Assert.Single(errors));
+    }
+
+    // config.yaml is read by every command, so it may hold another command's options: checked, kept, not refused.
+    [Fact]
+    public void ConfigYaml_AnOptionOfAnotherCommand_IsCheckedButNotRefused()
+    {
+        var commandGroups = new[] { OptionGroup.Proxy, OptionGroup.Features, OptionGroup.ServerReplay, OptionGroup.Redaction };
+        var confdir = Directory.CreateTempSubdirectory("mitmfixture-confdir-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(confdir, "config.yaml"), "client_replay_stop_on_error: true\n");
+            var good = new List<string>();
+            _surfaces.Parse(["--confdir", confdir], good, commandGroups);
+
+            File.WriteAllText(Path.Combine(confdir, "config.yaml"), "client_replay_stop_on_error: maybe\n");
+            var bad = new List<string>();
+            _surfaces.Parse(["--confdir", confdir], bad, commandGroups);
+
+            Assert.Empty(good);
+            Assert.Contains(": \"client_replay_stop_on_error\": expected true or false", Assert.Single(bad), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(confdir, recursive: true);
+        }
+    }
+
     public static TheoryData<string> ProxyCommands() => ["dump", "record", "replay", "client-replay", "console"];
 
     [Theory]
