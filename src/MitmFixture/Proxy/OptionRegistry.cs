@@ -87,7 +87,7 @@ public static class OptionRegistry
         List("server_replay", OptionGroup.ServerReplay, "ProxyConfiguration.ServerReplayFiles", "Answer matching requests from this cassette (server-side replay).", "a cassette file", "recordings/sample.json",
             c => c.ServerReplayFiles, (c, v) => c with { ServerReplayFiles = v }, NotEmpty) with { ExtraFlags = ["-S"] },
         List("server_replay_use_headers", OptionGroup.ServerReplay, "ServerReplayOptions.UseHeaders", "A header that must match too.", "a header name", "X-Tenant",
-            c => c.ServerReplay.UseHeaders, (c, v) => c with { ServerReplay = c.ServerReplay with { UseHeaders = v } }, NotEmpty),
+            c => c.ServerReplay.UseHeaders, (c, v) => c with { ServerReplay = c.ServerReplay with { UseHeaders = v } }, HeaderName),
         Bool("server_replay_ignore_content", OptionGroup.ServerReplay, "ServerReplayOptions.IgnoreContent", "Ignore request bodies when matching.",
             c => c.ServerReplay.IgnoreContent, (c, v) => c with { ServerReplay = c.ServerReplay with { IgnoreContent = v } }),
         List("server_replay_ignore_params", OptionGroup.ServerReplay, "ServerReplayOptions.IgnoreParams", "A query parameter left out of matching.", "a parameter name", "ts",
@@ -115,7 +115,7 @@ public static class OptionRegistry
 
         // Redaction
         List("redact_headers", OptionGroup.Redaction, "RedactionOptions.Headers", "A header whose values are kept out of cassettes, besides the default ones.", "a header name", "X-Api-Key",
-            c => c.Redaction.Headers.Where(h => !DefaultRedactedHeaders.Contains(h, StringComparer.OrdinalIgnoreCase)).ToList(), (c, v) => c with { Redaction = c.Redaction with { Headers = [.. c.Redaction.Headers.Where(h => DefaultRedactedHeaders.Contains(h, StringComparer.OrdinalIgnoreCase)), .. v] } }, Header),
+            c => c.Redaction.Headers.Where(h => !DefaultRedactedHeaders.Contains(h, StringComparer.OrdinalIgnoreCase)).ToList(), (c, v) => c with { Redaction = c.Redaction with { Headers = [.. c.Redaction.Headers.Where(h => DefaultRedactedHeaders.Contains(h, StringComparer.OrdinalIgnoreCase)), .. v] } }, HeaderName),
         Bool("redact_defaults", OptionGroup.Redaction, "RedactionOptions.Headers", "Redact Authorization, Proxy-Authorization, Cookie and Set-Cookie.",
             c => DefaultRedactedHeaders.All(h => c.Redaction.Headers.Contains(h, StringComparer.OrdinalIgnoreCase)), SetDefaultRedaction),
         List("redact_query_params", OptionGroup.Redaction, "RedactionOptions.QueryParameters", "A query parameter whose values are kept out of cassettes.", "a parameter name", "api_key",
@@ -216,7 +216,7 @@ public static class OptionRegistry
     // one is reported with its source (flag, --set, file line) rather than at start-up.
     private static string ModifyHeadersSpec(string text)
     {
-        _ = ModifySpec.Parse(text, "modify_headers");
+        _ = ModifyHeadersAddon.Parse(text);
         return text;
     }
 
@@ -241,9 +241,6 @@ public static class OptionRegistry
         UnmatchedPolicy.ServerError500 => "500",
         _ => "forward",
     };
-
-    private static string Header(string name) =>
-        name.Length > 0 && name.All(ch => ch > ' ' && ch < 127 && ch != ':') ? name : throw new FormatException("expected a header name");
 
     /// <summary>Keeps the placeholders named in <paramref name="names"/> (their value sources too) and adds an environment variable for each new name.</summary>
     private static ProxyConfiguration SetRedactedVariables(ProxyConfiguration c, IReadOnlyList<string> names)

@@ -207,7 +207,11 @@ public sealed class ProxyCommandOptionsTests : IDisposable
     [InlineData(new[] { "--ignore-hosts", "(" }, "--ignore-hosts '(': expected a regular expression")]
     [InlineData(new[] { "--ignore-hosts", "a", "--allow-hosts", "b" }, "ignore_hosts and allow_hosts are mutually exclusive")]
     [InlineData(new[] { "--server-replay-extra", "302" }, "expected forward, kill, 204, 400, 404 or 500")]
-    [InlineData(new[] { "--redact-headers", "Bad Name" }, "expected a header name")]
+    [InlineData(new[] { "--redact-headers", "Bad Name" }, "--redact-headers 'Bad Name': header name \"Bad Name\" has a space at offset 3; expected a token (RFC 9110 §5.6.2)")]
+    [InlineData(new[] { "--redact-headers", "X(1)" }, "--redact-headers 'X(1)': header name \"X(1)\" has '(' (U+0028) at offset 1; expected a token")]
+    [InlineData(new[] { "--server-replay-use-headers", "X Tenant" }, "--server-replay-use-headers 'X Tenant': header name \"X Tenant\" has a space at offset 1; expected a token")]
+    [InlineData(new[] { "-H", "/~q/bad name/1" }, "--modify-headers '/~q/bad name/1': modify_headers '/~q/bad name/1': header name \"bad name\" has a space at offset 3; expected a token (RFC 9110 §5.6.2)")]
+    [InlineData(new[] { "--set", "modify_headers=/bad:name/1" }, "--set modify_headers=/bad:name/1: modify_headers '/bad:name/1': header name \"bad:name\" has ':' (U+003A) at offset 3; expected a token")]
     public void Build_BadValue_ReportsWhereAndWhatWasExpected(string[] arguments, string message)
     {
         var errors = new List<string>();
