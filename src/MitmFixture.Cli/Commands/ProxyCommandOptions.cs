@@ -14,11 +14,15 @@ namespace MitmFixture.Cli.Commands;
 internal sealed class ProxyCommandOptions
 {
     private readonly List<(OptionDefinition Definition, Option On, Option? Off)> _flags = [];
+    private readonly OptionGroup[] _groups;
 
-    /// <param name="groups">The groups offered as flags; <c>--set</c> and files accept every option.</param>
+    /// <param name="groups">
+    /// The groups the command uses, offered as flags and taken by <c>--set</c>; options files (shared
+    /// by every command, as config.yaml is) may hold any option, and every value in them is checked.
+    /// </param>
     public ProxyCommandOptions(params OptionGroup[] groups)
     {
-        groups = groups.Length > 0 ? groups : [OptionGroup.Proxy, OptionGroup.Features, OptionGroup.ServerReplay, OptionGroup.Redaction];
+        _groups = groups = groups.Length > 0 ? groups : [OptionGroup.Proxy, OptionGroup.Features, OptionGroup.ServerReplay, OptionGroup.Redaction];
         foreach (var definition in OptionRegistry.All.Where(o => o.HasFlag && groups.Contains(o.Group)))
         {
             var flags = definition.Flags;
@@ -78,7 +82,7 @@ internal sealed class ProxyCommandOptions
             ?? Path.Combine(confHome ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".mitmfixture");
         var configuration = new ProxyConfiguration();
         var configYaml = Path.Combine(confdir, "config.yaml");
-        if (File.Exists(configYaml))
+        if (File.Exists(configYaml) || Directory.Exists(configYaml)) // a folder is refused by the reader, not skipped as absent
         {
             configuration = OptionsFile.Apply(configuration, OptionsFile.Read(configYaml, configYaml, errors), configYaml, errors);
         }
@@ -93,6 +97,11 @@ internal sealed class ProxyCommandOptions
             if (name.Length == 0)
             {
                 errors.Add($"--set '{text}': expected NAME=VALUE");
+            }
+            else if (OptionRegistry.Find(name) is { } other && !_groups.Contains(other.Group))
+            {
+                // As its flag is not offered here: the command would take it and do nothing with it.
+                errors.Add($"--set {text}: {other.Name} applies to {CommandsOf(other.Group)} only");
             }
             else if (!OptionRegistry.TryApply(ref configuration, name, value ?? (OptionRegistry.Find(name)?.Type == OptionType.Bool ? "true" : ""), out var error))
             {
@@ -154,6 +163,9 @@ internal sealed class ProxyCommandOptions
             }
         }
     }
+
+    /// <summary>The commands that use a group no other command offers.</summary>
+    private static string CommandsOf(OptionGroup group) => group == OptionGroup.ClientReplay ? "client-replay" : "the commands that run the proxy";
 
     /// <summary><c>NAME=VALUE</c>; a bare <c>NAME</c> (mitmproxy allows it for booleans) has no value.</summary>
     private static (string Name, string? Value, string Text) SplitSet(string text)

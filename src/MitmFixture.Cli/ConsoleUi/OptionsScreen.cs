@@ -4,7 +4,7 @@ using MitmFixture.Proxy;
 namespace MitmFixture.Cli.ConsoleUi;
 
 /// <summary>
-/// mitmproxy's options editor (<c>o</c>): every option of <see cref="OptionRegistry"/> with its value,
+/// mitmproxy's options editor (<c>o</c>): every option of <see cref="OptionRegistry"/> the console uses (<see cref="Offered"/>) with its value,
 /// edited in place and validated as <c>--set</c> would. modify_body and the server replay matching
 /// options apply to the running proxy at once; any other change is kept and marked "restart needed".
 /// </summary>
@@ -26,12 +26,18 @@ internal sealed class OptionsScreen(ConsoleApp app) : Screen(app)
 
     public override IReadOnlyList<KeyHelp> Help => Keys;
 
+    /// <summary>
+    /// The options the console uses: the registry's but client-replay's, which its command line offers
+    /// no flag for and which would mean nothing to the running proxy.
+    /// </summary>
+    public static IReadOnlyList<OptionDefinition> Offered { get; } = [.. OptionRegistry.All.Where(o => o.Group != OptionGroup.ClientReplay)];
+
     /// <summary>The focused row of <see cref="Rows"/>.</summary>
     public int Focus { get; private set; }
 
-    /// <summary>Every option: name, value, and whether the running proxy has it yet.</summary>
+    /// <summary>Every offered option: name, value, and whether the running proxy has it yet.</summary>
     public IReadOnlyList<(string Name, string Value, bool NeedsRestart)> Rows =>
-        [.. OptionRegistry.All.Select(o => (o.Name, Display(o.Show(App.Backend.Edited)), o.Show(App.Backend.Edited) != o.Show(App.Backend.Running)))];
+        [.. Offered.Select(o => (o.Name, Display(o.Show(App.Backend.Edited)), o.Show(App.Backend.Edited) != o.Show(App.Backend.Running)))];
 
     /// <summary>Console settings that are not proxy options.</summary>
     public IReadOnlyList<(string Name, string Value)> Values =>
@@ -48,7 +54,7 @@ internal sealed class OptionsScreen(ConsoleApp app) : Screen(app)
             case ConsoleKey.Escape: App.Pop(); return;
             case ConsoleKey.UpArrow: Move(-1); return;
             case ConsoleKey.DownArrow: Move(1); return;
-            case ConsoleKey.Enter: Edit(OptionRegistry.All[Focus]); return;
+            case ConsoleKey.Enter: Edit(Offered[Focus]); return;
         }
 
         switch (ConsoleUi.Keys.Plain(key))
@@ -56,7 +62,7 @@ internal sealed class OptionsScreen(ConsoleApp app) : Screen(app)
             case 'k': Move(-1); break;
             case 'j': Move(1); break;
             case 'R':
-                Focus = OptionRegistry.All.ToList().FindIndex(o => o.Name == "modify_body"); // its row shows the result
+                Focus = Offered.ToList().FindIndex(o => o.Name == "modify_body"); // its row shows the result
                 EditReplacements();
                 break;
             case 'i': FlowListScreen.AskInterceptFilter(App); break;
@@ -65,7 +71,7 @@ internal sealed class OptionsScreen(ConsoleApp app) : Screen(app)
         }
     }
 
-    private void Move(int delta) => Focus = Math.Clamp(Focus + delta, 0, OptionRegistry.All.Count - 1);
+    private void Move(int delta) => Focus = Math.Clamp(Focus + delta, 0, Offered.Count - 1);
 
     private static string Display(string value) => value.Length == 0 ? "(unset)" : value;
 

@@ -38,25 +38,24 @@ internal static class OptionsFile
     }
 
     /// <summary>
-    /// Where the YAML nests deeper than <paramref name="limit"/>, found with the event parser (a loop,
-    /// not recursion) before YamlStream builds the nodes: thousands of '[' overflowed its stack, a
-    /// crash no handler can catch.
+    /// What is wrong with the YAML's shape, and where, found with the event parser (a loop, not
+    /// recursion) before YamlStream builds the nodes: nesting deeper than <see cref="MaxYamlDepth"/>
+    /// (thousands of '[' overflowed its stack, a crash no handler can catch), or a second document
+    /// (YamlStream reads it, and its keys were dropped unread when only the first was taken).
     /// </summary>
-    private static Mark? DeeperThan(string text, int limit)
+    private static (Mark At, string Problem)? ShapeProblem(string text)
     {
         var parser = new Parser(new StringReader(text));
         var depth = 0;
+        var documents = 0;
         while (parser.MoveNext())
         {
             switch (parser.Current)
             {
-                case MappingStart or SequenceStart:
-                    if (++depth > limit)
-                    {
-                        return parser.Current.Start;
-                    }
-
-                    break;
+                case DocumentStart when ++documents > 1:
+                    return (parser.Current.Start, "one YAML document expected; a second one starts here");
+                case MappingStart or SequenceStart when ++depth > MaxYamlDepth:
+                    return (parser.Current.Start, $"expected a YAML mapping of option names: nested deeper than {MaxYamlDepth} levels");
                 case MappingEnd or SequenceEnd:
                     depth--;
                     break;
@@ -84,13 +83,9 @@ internal static class OptionsFile
                 continue;
             }
 
-            foreach (var value in assignment.Values)
-            {
-                if (!OptionRegistry.TryApply(ref configuration, option.Name, value, out var error))
-                {
-                    errors.Add($"{where}: {error}");
-                }
-            }
+            var rejected = new List<string>();
+            configuration = option.ApplyAll(configuration, assignment.Values, rejected); // a list's values at once: one by one was quadratic
+            errors.AddRange(rejected.Select(error => $"{where}: {error}"));
         }
 
         return configuration;
@@ -196,9 +191,9 @@ internal static class OptionsFile
         var stream = new YamlStream();
         try
         {
-            if (DeeperThan(text, MaxYamlDepth) is { } deep)
+            if (ShapeProblem(text) is var (at, problem))
             {
-                errors.Add($"{label}:{deep.Line}: expected a YAML mapping of option names: nested deeper than {MaxYamlDepth} levels");
+                errors.Add($"{label}:{at.Line}: {problem}");
                 return [];
             }
 

@@ -69,18 +69,18 @@ public sealed record FeatureOptions
         }
 
         var after = new List<ProxyAddon>();
-        if (Specs(MapRemote, "map_remote", errors) is { Count: > 0 } map)
+        if (Specs(MapRemote, o => ModifySpec.Parse(o, "map_remote"), errors) is { Count: > 0 } map)
         {
             Try(errors, () => after.Add(new MapRemoteAddon(map)));
         }
 
         ModifyBodyAddon? modifyBody = null;
-        if (Specs(ModifyBody, "modify_body", errors) is var body && (body.Count > 0 || keepModifyBody))
+        if (Specs(ModifyBody, o => ModifySpec.Parse(o, "modify_body"), errors) is var body && (body.Count > 0 || keepModifyBody))
         {
             Try(errors, () => after.Add(modifyBody = new ModifyBodyAddon(body)));
         }
 
-        if (Specs(ModifyHeaders, "modify_headers", errors) is { Count: > 0 } headers)
+        if (Specs(ModifyHeaders, ModifyHeadersAddon.Parse, errors) is { Count: > 0 } headers)
         {
             after.Add(new ModifyHeadersAddon(headers));
         }
@@ -98,12 +98,12 @@ public sealed record FeatureOptions
         return new FeatureAddons(before, after, modifyBody);
     }
 
-    private static List<ModifySpec> Specs(IReadOnlyList<string> options, string name, List<string> errors)
+    private static List<ModifySpec> Specs(IReadOnlyList<string> options, Func<string, ModifySpec> parse, List<string> errors)
     {
         var specs = new List<ModifySpec>();
         foreach (var option in options)
         {
-            Try(errors, () => specs.Add(ModifySpec.Parse(option, name)));
+            Try(errors, () => specs.Add(parse(option)));
         }
 
         return specs;

@@ -10,6 +10,17 @@ namespace MitmFixture.Addons;
 /// </summary>
 public sealed class ModifyHeadersAddon(IReadOnlyList<ModifySpec> specs) : ProxyAddon
 {
+    /// <summary>
+    /// A <c>modify_headers</c> spec whose name is a header name (an RFC 9110 token), as mitmproxy
+    /// refuses others: "bad name" would be written into a head as a broken line.
+    /// </summary>
+    /// <exception cref="FormatException">The spec is malformed or its name is no token; the message quotes both.</exception>
+    internal static ModifySpec Parse(string option)
+    {
+        var spec = ModifySpec.Parse(option, "modify_headers");
+        return HttpSyntax.HeaderName(spec.Subject) is { } problem ? throw new FormatException($"modify_headers '{option}': {problem}") : spec;
+    }
+
     /// <inheritdoc/>
     public override ValueTask RequestHeadersAsync(Flow flow, CancellationToken cancellationToken)
     {

@@ -37,8 +37,17 @@ public sealed record RedactionOptions
     public int MinimumSecretLength { get; init; } = 4;
 
     /// <summary>A placeholder for every value of environment variable <paramref name="variable"/>, named after it.</summary>
-    public RedactionOptions WithEnvironmentVariable(string variable) => this with
+    public RedactionOptions WithEnvironmentVariable(string variable) => WithEnvironmentVariables([variable]);
+
+    /// <summary>Many variables at once, copying <see cref="Placeholders"/> once rather than per variable.</summary>
+    internal RedactionOptions WithEnvironmentVariables(IEnumerable<string> variables)
     {
-        Placeholders = new Dictionary<string, Func<string?>>(Placeholders) { [variable] = () => Environment.GetEnvironmentVariable(variable) },
-    };
+        var placeholders = new Dictionary<string, Func<string?>>(Placeholders);
+        foreach (var variable in variables)
+        {
+            placeholders[variable] = () => Environment.GetEnvironmentVariable(variable);
+        }
+
+        return this with { Placeholders = placeholders };
+    }
 }

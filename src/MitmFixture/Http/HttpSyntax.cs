@@ -37,6 +37,9 @@ internal static class HttpSyntax
         return bad < 0 ? null : $"has {Describe(value[bad])} at offset {bad}; expected a token (RFC 9110 §5.6.2)";
     }
 
+    /// <summary>A header name a user gave (an option, a modify_headers spec), quoted in the problem, or null when it is a token.</summary>
+    public static string? HeaderName(string name) => Token(name) is { } problem ? $"header name {Quote(name)} {problem}" : null;
+
     /// <summary>A header value or reason phrase: no control characters but HTAB (RFC 9110 §5.5, RFC 9112 §4), and nothing past Latin-1.</summary>
     public static string? FieldText(string? value)
     {

@@ -88,6 +88,9 @@ internal static class OptionParsers
         }
     }
 
+    /// <summary>A header name: an RFC 9110 token, checked where every option that names a header is (one place, <see cref="Http.HttpSyntax.HeaderName"/>).</summary>
+    public static string HeaderName(string text) => Http.HttpSyntax.HeaderName(text) is { } problem ? throw new FormatException(problem) : text;
+
     public static string NotEmpty(string text) => text.Length > 0 ? text : throw new FormatException("expected a value");
 
     public static string Regex(string text)

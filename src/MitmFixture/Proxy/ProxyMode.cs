@@ -56,10 +56,7 @@ public sealed record ProxyMode(ProxyModeKind Kind, Uri? Target)
                 return Socks5;
             case "reverse" or "upstream" when argument.Length > 0:
                 var kind = name.Equals("reverse", StringComparison.OrdinalIgnoreCase) ? ProxyModeKind.Reverse : ProxyModeKind.Upstream;
-                if (!argument.Contains("://", StringComparison.Ordinal))
-                {
-                    argument = (kind == ProxyModeKind.Reverse ? "https://" : "http://") + argument;
-                }
+                var expected = kind == ProxyModeKind.Reverse ? "expected reverse:http(s)://host[:port] or reverse:h2c://host[:port]" : "expected upstream:http://host[:port]";
 
                 // h2c is HTTP over cleartext TCP, spoken as HTTP/2 from the first byte: an http:// target with a flag.
                 var h2c = argument.StartsWith("h2c://", StringComparison.OrdinalIgnoreCase);
@@ -73,9 +70,13 @@ public sealed record ProxyMode(ProxyModeKind Kind, Uri? Target)
                     argument = "http://" + argument["h2c://".Length..];
                 }
 
-                if (!Uri.TryCreate(argument, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+                // The scheme is required and nothing but host and port is taken: "upstream:notaurl" was read as
+                // http://notaurl, and a path, query or user name was dropped unread (the mode keeps the authority only).
+                if (!(argument.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || argument.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+                    || !Uri.TryCreate(argument, UriKind.Absolute, out var uri) || uri.Host.Length == 0
+                    || uri.UserInfo.Length > 0 || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0)
                 {
-                    throw new FormatException($"mode '{spec}': expected {name}:http(s)://host[:port]{(kind == ProxyModeKind.Reverse ? " or reverse:h2c://host[:port]" : "")}");
+                    throw new FormatException($"mode '{spec}': {expected}");
                 }
 
                 if (kind == ProxyModeKind.Upstream && uri.Scheme != "http")

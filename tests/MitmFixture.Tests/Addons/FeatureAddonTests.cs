@@ -259,6 +259,18 @@ public sealed class FeatureAddonTests(UpstreamFixture fixture) : IClassFixture<U
         Assert.Contains(errors, e => e.StartsWith("stickycookie '~q & ('", StringComparison.Ordinal));
     }
 
+    // The fixture's typed property skips the option registry, so the addon's own parse checks the name too.
+    [Fact]
+    public void Compose_ModifyHeadersWithANameThatIsNoToken_IsAnError()
+    {
+        var errors = new List<string>();
+
+        var features = new FeatureOptions { ModifyHeaders = ["/~q/bad name/1"] };
+        ProxyPipeline.Compose(new ProxyConfiguration { Features = features }, new PipelineParts(), errors);
+
+        Assert.Equal("modify_headers '/~q/bad name/1': header name \"bad name\" has a space at offset 3; expected a token (RFC 9110 §5.6.2)", Assert.Single(errors));
+    }
+
     [Theory]
     [InlineData("s3cret")]
     [InlineData("")]

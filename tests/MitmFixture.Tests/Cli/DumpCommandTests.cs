@@ -93,6 +93,21 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
         Assert.DoesNotContain("Unhandled", cli.Stderr, StringComparison.Ordinal);
     }
 
+    // client-replay's option means nothing to a command that replays no client: refused as its flag is.
+    [Theory]
+    [InlineData("dump")]
+    [InlineData("record")]
+    public async Task Command_ClientReplayOptionBySet_IsRefusedNamingItsCommand(string command)
+    {
+        string[] arguments = command == "record" ? ["record", "-o", Path.Combine(_confdir, "out.json")] : ["dump"];
+        await using var cli = CliProcess.Start([.. arguments, "--listen", "127.0.0.1:0", "--set", $"confdir={_confdir}", "--set", "client_replay_stop_on_error=true"]);
+
+        Assert.Equal(2, await cli.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        await Eventually.TrueAsync(() => cli.Stderr.Length > 0, 10000);
+        Assert.Contains("error: --set client_replay_stop_on_error=true: client_replay_stop_on_error applies to client-replay only", cli.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_confdir, "out.json")));
+    }
+
     [Fact]
     public async Task Dump_BadOptions_ListsEveryErrorAndExits2()
     {

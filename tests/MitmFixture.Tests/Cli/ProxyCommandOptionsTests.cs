@@ -207,7 +207,17 @@ public sealed class ProxyCommandOptionsTests : IDisposable
     [InlineData(new[] { "--ignore-hosts", "(" }, "--ignore-hosts '(': expected a regular expression")]
     [InlineData(new[] { "--ignore-hosts", "a", "--allow-hosts", "b" }, "ignore_hosts and allow_hosts are mutually exclusive")]
     [InlineData(new[] { "--server-replay-extra", "302" }, "expected forward, kill, 204, 400, 404 or 500")]
-    [InlineData(new[] { "--redact-headers", "Bad Name" }, "expected a header name")]
+    [InlineData(new[] { "--redact-headers", "Bad Name" }, "--redact-headers 'Bad Name': header name \"Bad Name\" has a space at offset 3; expected a token (RFC 9110 §5.6.2)")]
+    [InlineData(new[] { "--redact-headers", "X(1)" }, "--redact-headers 'X(1)': header name \"X(1)\" has '(' (U+0028) at offset 1; expected a token")]
+    [InlineData(new[] { "--server-replay-use-headers", "X Tenant" }, "--server-replay-use-headers 'X Tenant': header name \"X Tenant\" has a space at offset 1; expected a token")]
+    [InlineData(new[] { "-H", "/~q/bad name/1" }, "--modify-headers '/~q/bad name/1': modify_headers '/~q/bad name/1': header name \"bad name\" has a space at offset 3; expected a token (RFC 9110 §5.6.2)")]
+    [InlineData(new[] { "--set", "modify_headers=/bad:name/1" }, "--set modify_headers=/bad:name/1: modify_headers '/bad:name/1': header name \"bad:name\" has ':' (U+003A) at offset 3; expected a token")]
+    [InlineData(new[] { "--mode", "upstream:notaurl" }, "--mode 'upstream:notaurl': mode 'upstream:notaurl': expected upstream:http://host[:port]")]
+    [InlineData(new[] { "--set", "mode=upstream:proxy:3128" }, "--set mode=upstream:proxy:3128: mode 'upstream:proxy:3128': expected upstream:http://host[:port]")]
+    [InlineData(new[] { "--mode", "upstream:http://proxy:3128/path" }, "expected upstream:http://host[:port]")]
+    [InlineData(new[] { "--mode", "upstream:http://user:secret@proxy:3128" }, "expected upstream:http://host[:port]")]
+    [InlineData(new[] { "--mode", "reverse:example.com:8443" }, "mode 'reverse:example.com:8443': expected reverse:http(s)://host[:port] or reverse:h2c://host[:port]")]
+    [InlineData(new[] { "--mode", "reverse:https://example.com/api?x=1" }, "expected reverse:http(s)://host[:port]")]
     public void Build_BadValue_ReportsWhereAndWhatWasExpected(string[] arguments, string message)
     {
         var errors = new List<string>();
@@ -225,6 +235,8 @@ public sealed class ProxyCommandOptionsTests : IDisposable
     [InlineData("list.json", "[1]", new[] { ": expected a JSON object of option names" })]
     [InlineData("empty-list.json", "{\"confdir\": [], \"mode\": {\"a\": 1}}", new[] { ":1: \"confdir\": expected a folder, not a list", ":1: \"mode\": expected a string" })]
     [InlineData("empty-list.yaml", "confdir: []\nmode:\n", new[] { ":1: \"confdir\": expected a folder, not a list", ":2: \"mode\": expected a string" })]
+    [InlineData("headers.yaml", "modify_headers:\n  - /~q/X-Good/1\n  - /~q/bad name/1\nmode: upstream:notaurl\n", new[] { ":1: \"modify_headers\": modify_headers '/~q/bad name/1': header name \"bad name\" has a space", ":4: \"mode\": mode 'upstream:notaurl': expected upstream:http://host[:port]" })]
+    [InlineData("headers.json", "{\"setheaders\": [\"/~q/bad name/1\"], \"mode\": \"upstream:notaurl\"}", new[] { ":1: \"setheaders\": modify_headers '/~q/bad name/1': header name \"bad name\" has a space", ":1: \"mode\": mode 'upstream:notaurl': expected upstream:http://host[:port]" })]
     public void OptionsFile_BadKeysAndValues_NameTheFileLineAndKey(string fileName, string text, string[] messages)
     {
         var path = Path.Combine(Path.GetTempPath(), $"mitmfixture-{Guid.NewGuid():N}-{fileName}");
@@ -242,6 +254,64 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         finally
         {
             File.Delete(path);
+        }
+    }
+
+    // mitmproxy reads ~/.mitmproxy/config.yaml only when it is a file; a folder there was skipped as if absent.
+    [Fact]
+    public void ConfigYaml_AFolder_IsRefusedNamingItsPath()
+    {
+        var confdir = Directory.CreateTempSubdirectory("mitmfixture-confdir-").FullName;
+        try
+        {
+            var configYaml = Directory.CreateDirectory(Path.Combine(confdir, "config.yaml")).FullName;
+            var errors = new List<string>();
+
+            _surfaces.Parse(["--confdir", confdir], errors);
+
+            Assert.Equal($"{configYaml}: cannot read it: it is a folder, not a file", Assert.Single(errors));
+        }
+        finally
+        {
+            Directory.Delete(confdir, recursive: true);
+        }
+    }
+
+    // Flags are offered per command (client_replay_stop_on_error only on client-replay); --set took it anywhere and did nothing.
+    [Theory]
+    [InlineData("client_replay_stop_on_error=true")]
+    [InlineData("client_replay_stop_on_error")]
+    public void Set_AnOptionOfAnotherCommand_IsRefusedNamingItsCommand(string set)
+    {
+        var errors = new List<string>();
+
+        _surfaces.Parse(["--set", set], errors, [OptionGroup.Proxy, OptionGroup.Features, OptionGroup.ServerReplay, OptionGroup.Redaction]);
+
+        Assert.Equal($"--set {set}: client_replay_stop_on_error applies to client-replay only", Assert.Single(errors));
+    }
+
+    // config.yaml is read by every command, so it may hold another command's options: checked, kept, not refused.
+    [Fact]
+    public void ConfigYaml_AnOptionOfAnotherCommand_IsCheckedButNotRefused()
+    {
+        var commandGroups = new[] { OptionGroup.Proxy, OptionGroup.Features, OptionGroup.ServerReplay, OptionGroup.Redaction };
+        var confdir = Directory.CreateTempSubdirectory("mitmfixture-confdir-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(confdir, "config.yaml"), "client_replay_stop_on_error: true\n");
+            var good = new List<string>();
+            _surfaces.Parse(["--confdir", confdir], good, commandGroups);
+
+            File.WriteAllText(Path.Combine(confdir, "config.yaml"), "client_replay_stop_on_error: maybe\n");
+            var bad = new List<string>();
+            _surfaces.Parse(["--confdir", confdir], bad, commandGroups);
+
+            Assert.Empty(good);
+            Assert.Contains(": \"client_replay_stop_on_error\": expected true or false", Assert.Single(bad), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(confdir, recursive: true);
         }
     }
 

@@ -95,7 +95,8 @@ public sealed class ModeTests(UpstreamFixture fixture) : IClassFixture<UpstreamF
     [Theory]
     [InlineData("regular", ProxyModeKind.Regular, null)]
     [InlineData("reverse:https://example.com", ProxyModeKind.Reverse, "https://example.com/")]
-    [InlineData("reverse:example.com:8443", ProxyModeKind.Reverse, "https://example.com:8443/")]
+    [InlineData("reverse:http://example.com:8443/", ProxyModeKind.Reverse, "http://example.com:8443/")]
+    [InlineData("upstream:http://proxy", ProxyModeKind.Upstream, "http://proxy/")]
     [InlineData("upstream:http://127.0.0.1:3128", ProxyModeKind.Upstream, "http://127.0.0.1:3128/")]
     public void Parse_ValidSpecs(string spec, ProxyModeKind kind, string? target)
     {
@@ -134,6 +135,16 @@ public sealed class ModeTests(UpstreamFixture fixture) : IClassFixture<UpstreamF
     [InlineData("reverse:", "expected regular, socks5, reverse:URL or upstream:URL")]
     [InlineData("reverse:ftp://x", "expected reverse:http(s)://host[:port]")]
     [InlineData("upstream:https://proxy:1", "must be reached over http://")]
+    [InlineData("upstream:notaurl", "mode 'upstream:notaurl': expected upstream:http://host[:port]")] // was read as http://notaurl
+    [InlineData("upstream:proxy:3128", "expected upstream:http://host[:port]")]
+    [InlineData("upstream:http://", "expected upstream:http://host[:port]")]
+    [InlineData("upstream:http://proxy:99999", "expected upstream:http://host[:port]")]
+    [InlineData("upstream:http://proxy:3128/path", "expected upstream:http://host[:port]")] // a path was dropped unread
+    [InlineData("upstream:http://proxy:3128?x", "expected upstream:http://host[:port]")]
+    [InlineData("upstream:http://user:pw@proxy:3128", "expected upstream:http://host[:port]")]
+    [InlineData("reverse:example.com:8443", "expected reverse:http(s)://host[:port] or reverse:h2c://host[:port]")]
+    [InlineData("reverse:https://example.com/api", "expected reverse:http(s)://host[:port]")]
+    [InlineData("reverse:h2c://grpc.internal/x", "expected reverse:http(s)://host[:port]")]
     public void Parse_InvalidSpecs_SayWhatWasExpected(string spec, string message)
     {
         var error = Assert.Throws<FormatException>(() => ProxyMode.Parse(spec));

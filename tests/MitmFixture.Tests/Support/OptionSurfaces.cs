@@ -33,10 +33,10 @@ internal sealed class OptionSurfaces : IDisposable
         ["client_replay_stop_on_error"] = "client replay is a command, not a fixture feature",
     };
 
-    /// <summary>The configuration a command line gives (all option groups offered as flags), with its errors.</summary>
-    public ProxyConfiguration Parse(IEnumerable<string> arguments, List<string> errors)
+    /// <summary>The configuration a command line gives (all option groups offered, unless <paramref name="groups"/> says which), with its errors.</summary>
+    public ProxyConfiguration Parse(IEnumerable<string> arguments, List<string> errors, OptionGroup[]? groups = null)
     {
-        var shared = new ProxyCommandOptions(Enum.GetValues<OptionGroup>());
+        var shared = new ProxyCommandOptions(groups ?? Enum.GetValues<OptionGroup>());
         var command = new Command("test");
         shared.AddTo(command);
         var parse = command.Parse([.. arguments]);

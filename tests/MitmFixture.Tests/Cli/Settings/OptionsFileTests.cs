@@ -69,6 +69,35 @@ public sealed class OptionsFileTests : IDisposable
         Assert.DoesNotContain('\n', error);
     }
 
+    // YamlStream reads every document and the reader took the first: keys after a '---' were dropped unread.
+    [Theory]
+    [InlineData("anticache: true\n---\nanticomp: true\n", 2)]
+    [InlineData("---\nanticache: true\n\n---\nanticomp: true\n", 4)]
+    [InlineData("anticache: true\n---\n", 2)]
+    public void Read_YamlWithASecondDocument_IsRefusedAtItsLine(string yaml, int line)
+    {
+        var path = Path.Combine(_directory, "two.yaml");
+        File.WriteAllText(path, yaml);
+        var errors = new List<string>();
+
+        Assert.Empty(OptionsFile.Read(path, path, errors));
+
+        Assert.Equal($"{path}:{line}: one YAML document expected; a second one starts here", Assert.Single(errors));
+    }
+
+    [Fact]
+    public void Read_YamlWithOneExplicitDocument_IsRead()
+    {
+        var path = Path.Combine(_directory, "one.yaml");
+        File.WriteAllText(path, "---\nanticache: true\n...\n");
+        var errors = new List<string>();
+
+        var assignment = Assert.Single(OptionsFile.Read(path, path, errors));
+
+        Assert.Empty(errors);
+        Assert.Equal("anticache", assignment.Key);
+    }
+
     [Fact]
     public void Read_AnEmptyJsonFile_IsNoOptions()
     {
