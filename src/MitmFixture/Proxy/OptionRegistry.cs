@@ -26,7 +26,7 @@ public static class OptionRegistry
             c => c.Proxy.ListenHost, (c, v) => c with { Proxy = c.Proxy with { ListenHost = NotEmpty(v).Trim('[', ']') } }),
         Text("listen_port", OptionGroup.Proxy, "ProxyOptions.ListenPort", "Port to listen on; 0 picks a free port.", "a port, 0 to 65535", "0",
             c => c.Proxy.ListenPort.ToString(System.Globalization.CultureInfo.InvariantCulture), (c, v) => c with { Proxy = c.Proxy with { ListenPort = Port(v) } }) with { ExtraFlags = ["-p"] },
-        Text("mode", OptionGroup.Proxy, "ProxyOptions.Mode", "regular, socks5, reverse:URL (http://, https:// or h2c:// for a cleartext HTTP/2 server, then HOST[:PORT]) or upstream:http://HOST[:PORT]; no path, query or user.", "regular, socks5, reverse:URL or upstream:URL", "reverse:http://127.0.0.1:9",
+        Text("mode", OptionGroup.Proxy, "ProxyOptions.Mode", "regular, socks5, reverse:URL (http://, https:// or h2c:// for a cleartext HTTP/2 server, then HOST[:PORT]) or upstream:http://HOST[:PORT]; no scheme means https:// for no port or 443, else http://; no path, query or user.", "regular, socks5, reverse:URL or upstream:URL", "reverse:http://127.0.0.1:9",
             c => c.Proxy.Mode.ToString(), (c, v) => c with { Proxy = c.Proxy with { Mode = ProxyMode.Parse(v) } }) with { ExtraFlags = ["-m"] },
         Text("confdir", OptionGroup.Proxy, "ProxyOptions.CertificateDirectory", "Folder of the CA files and config.yaml.", "a folder", "/tmp/mitmfixture-ca",
             c => c.Proxy.CertificateDirectory ?? "~/.mitmfixture", (c, v) => c with { Proxy = c.Proxy with { CertificateDirectory = NotEmpty(v) } }, c => c with { Proxy = c.Proxy with { CertificateDirectory = null } }),

@@ -56,7 +56,7 @@ public sealed record ProxyMode(ProxyModeKind Kind, Uri? Target)
                 return Socks5;
             case "reverse" or "upstream" when argument.Length > 0:
                 var kind = name.Equals("reverse", StringComparison.OrdinalIgnoreCase) ? ProxyModeKind.Reverse : ProxyModeKind.Upstream;
-                var expected = kind == ProxyModeKind.Reverse ? "expected reverse:http(s)://host[:port] or reverse:h2c://host[:port]" : "expected upstream:http://host[:port]";
+                var expected = kind == ProxyModeKind.Reverse ? "expected reverse:[http(s)://]host[:port] or reverse:h2c://host[:port]" : "expected upstream:[http://]host[:port]";
 
                 // h2c is HTTP over cleartext TCP, spoken as HTTP/2 from the first byte: an http:// target with a flag.
                 var h2c = argument.StartsWith("h2c://", StringComparison.OrdinalIgnoreCase);
@@ -70,8 +70,13 @@ public sealed record ProxyMode(ProxyModeKind Kind, Uri? Target)
                     argument = "http://" + argument["h2c://".Length..];
                 }
 
-                // The scheme is required and nothing but host and port is taken: "upstream:notaurl" was read as
-                // http://notaurl, and a path, query or user name was dropped unread (the mode keeps the authority only).
+                if (!argument.Contains("://", StringComparison.Ordinal))
+                {
+                    argument = DefaultScheme(argument) + argument;
+                }
+
+                // Nothing but host and port is taken: a path, query or user name would be dropped unread (the mode
+                // keeps the authority only), so it is refused, as mitmproxy's server spec refuses a path.
                 if (!(argument.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || argument.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
                     || !Uri.TryCreate(argument, UriKind.Absolute, out var uri) || uri.Host.Length == 0
                     || uri.UserInfo.Length > 0 || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0)
@@ -81,13 +86,25 @@ public sealed record ProxyMode(ProxyModeKind Kind, Uri? Target)
 
                 if (kind == ProxyModeKind.Upstream && uri.Scheme != "http")
                 {
-                    throw new FormatException($"mode '{spec}': the upstream proxy must be reached over http://");
+                    var implied = spec.Contains("://", StringComparison.Ordinal) ? "" : " (with no scheme and no port or port 443, https:// is meant, as in mitmproxy)";
+                    throw new FormatException($"mode '{spec}': the upstream proxy must be reached over http://{implied}");
                 }
 
                 return new ProxyMode(kind, uri) { Http2PriorKnowledge = h2c };
             default:
                 throw new FormatException($"mode '{spec}': expected regular, socks5, reverse:URL or upstream:URL");
         }
+    }
+
+    /// <summary>
+    /// The scheme of a spec written without one, by mitmproxy's rule (<c>server_spec.parse</c>):
+    /// https when the port is absent or 443, http for any other port.
+    /// </summary>
+    private static string DefaultScheme(string hostAndPort)
+    {
+        var colon = hostAndPort.LastIndexOf(':');
+        var port = colon > hostAndPort.LastIndexOf(']') ? hostAndPort[(colon + 1)..].TrimEnd('/') : "";
+        return port is "" or "443" ? "https://" : "http://";
     }
 
     /// <inheritdoc/>

@@ -212,12 +212,12 @@ public sealed class ProxyCommandOptionsTests : IDisposable
     [InlineData(new[] { "--server-replay-use-headers", "X Tenant" }, "--server-replay-use-headers 'X Tenant': header name \"X Tenant\" has a space at offset 1; expected a token")]
     [InlineData(new[] { "-H", "/~q/bad name/1" }, "--modify-headers '/~q/bad name/1': modify_headers '/~q/bad name/1': header name \"bad name\" has a space at offset 3; expected a token (RFC 9110 §5.6.2)")]
     [InlineData(new[] { "--set", "modify_headers=/bad:name/1" }, "--set modify_headers=/bad:name/1: modify_headers '/bad:name/1': header name \"bad:name\" has ':' (U+003A) at offset 3; expected a token")]
-    [InlineData(new[] { "--mode", "upstream:notaurl" }, "--mode 'upstream:notaurl': mode 'upstream:notaurl': expected upstream:http://host[:port]")]
-    [InlineData(new[] { "--set", "mode=upstream:proxy:3128" }, "--set mode=upstream:proxy:3128: mode 'upstream:proxy:3128': expected upstream:http://host[:port]")]
-    [InlineData(new[] { "--mode", "upstream:http://proxy:3128/path" }, "expected upstream:http://host[:port]")]
-    [InlineData(new[] { "--mode", "upstream:http://user:secret@proxy:3128" }, "expected upstream:http://host[:port]")]
-    [InlineData(new[] { "--mode", "reverse:example.com:8443" }, "mode 'reverse:example.com:8443': expected reverse:http(s)://host[:port] or reverse:h2c://host[:port]")]
-    [InlineData(new[] { "--mode", "reverse:https://example.com/api?x=1" }, "expected reverse:http(s)://host[:port]")]
+    [InlineData(new[] { "--mode", "upstream:notaurl" }, "--mode 'upstream:notaurl': mode 'upstream:notaurl': the upstream proxy must be reached over http:// (with no scheme")]
+    [InlineData(new[] { "--set", "mode=upstream:proxy" }, "--set mode=upstream:proxy: mode 'upstream:proxy': the upstream proxy must be reached over http://")]
+    [InlineData(new[] { "--mode", "upstream:http://proxy:3128/path" }, "expected upstream:[http://]host[:port]")]
+    [InlineData(new[] { "--mode", "upstream:http://user:secret@proxy:3128" }, "expected upstream:[http://]host[:port]")]
+    [InlineData(new[] { "--mode", "reverse:example.com:8443/api" }, "mode 'reverse:example.com:8443/api': expected reverse:[http(s)://]host[:port] or reverse:h2c://host[:port]")]
+    [InlineData(new[] { "--mode", "reverse:https://example.com/api?x=1" }, "expected reverse:[http(s)://]host[:port]")]
     public void Build_BadValue_ReportsWhereAndWhatWasExpected(string[] arguments, string message)
     {
         var errors = new List<string>();
@@ -235,8 +235,8 @@ public sealed class ProxyCommandOptionsTests : IDisposable
     [InlineData("list.json", "[1]", new[] { ": expected a JSON object of option names" })]
     [InlineData("empty-list.json", "{\"confdir\": [], \"mode\": {\"a\": 1}}", new[] { ":1: \"confdir\": expected a folder, not a list", ":1: \"mode\": expected a string" })]
     [InlineData("empty-list.yaml", "confdir: []\nmode:\n", new[] { ":1: \"confdir\": expected a folder, not a list", ":2: \"mode\": expected a string" })]
-    [InlineData("headers.yaml", "modify_headers:\n  - /~q/X-Good/1\n  - /~q/bad name/1\nmode: upstream:notaurl\n", new[] { ":1: \"modify_headers\": modify_headers '/~q/bad name/1': header name \"bad name\" has a space", ":4: \"mode\": mode 'upstream:notaurl': expected upstream:http://host[:port]" })]
-    [InlineData("headers.json", "{\"setheaders\": [\"/~q/bad name/1\"], \"mode\": \"upstream:notaurl\"}", new[] { ":1: \"setheaders\": modify_headers '/~q/bad name/1': header name \"bad name\" has a space", ":1: \"mode\": mode 'upstream:notaurl': expected upstream:http://host[:port]" })]
+    [InlineData("headers.yaml", "modify_headers:\n  - /~q/X-Good/1\n  - /~q/bad name/1\nmode: upstream:notaurl\n", new[] { ":1: \"modify_headers\": modify_headers '/~q/bad name/1': header name \"bad name\" has a space", ":4: \"mode\": mode 'upstream:notaurl': the upstream proxy must be reached over http://" })]
+    [InlineData("headers.json", "{\"setheaders\": [\"/~q/bad name/1\"], \"mode\": \"upstream:notaurl\"}", new[] { ":1: \"setheaders\": modify_headers '/~q/bad name/1': header name \"bad name\" has a space", ":1: \"mode\": mode 'upstream:notaurl': the upstream proxy must be reached over http://" })]
     public void OptionsFile_BadKeysAndValues_NameTheFileLineAndKey(string fileName, string text, string[] messages)
     {
         var path = Path.Combine(Path.GetTempPath(), $"mitmfixture-{Guid.NewGuid():N}-{fileName}");

@@ -98,6 +98,13 @@ public sealed class ModeTests(UpstreamFixture fixture) : IClassFixture<UpstreamF
     [InlineData("reverse:http://example.com:8443/", ProxyModeKind.Reverse, "http://example.com:8443/")]
     [InlineData("upstream:http://proxy", ProxyModeKind.Upstream, "http://proxy/")]
     [InlineData("upstream:http://127.0.0.1:3128", ProxyModeKind.Upstream, "http://127.0.0.1:3128/")]
+    // Without a scheme, mitmproxy's rule: https for no port or 443, http for any other port.
+    [InlineData("upstream:proxy:3128", ProxyModeKind.Upstream, "http://proxy:3128/")]
+    [InlineData("reverse:example.com", ProxyModeKind.Reverse, "https://example.com/")]
+    [InlineData("reverse:example.com:443/", ProxyModeKind.Reverse, "https://example.com/")]
+    [InlineData("reverse:example.com:8443", ProxyModeKind.Reverse, "http://example.com:8443/")]
+    [InlineData("reverse:[::1]:8080", ProxyModeKind.Reverse, "http://[::1]:8080/")]
+    [InlineData("reverse:[::1]", ProxyModeKind.Reverse, "https://[::1]/")]
     public void Parse_ValidSpecs(string spec, ProxyModeKind kind, string? target)
     {
         var mode = ProxyMode.Parse(spec);
@@ -133,18 +140,17 @@ public sealed class ModeTests(UpstreamFixture fixture) : IClassFixture<UpstreamF
     [InlineData("upstream:h2c://proxy:1", "h2c:// is for a reverse-mode server")]
     [InlineData("transparent", "expected regular, socks5, reverse:URL or upstream:URL")]
     [InlineData("reverse:", "expected regular, socks5, reverse:URL or upstream:URL")]
-    [InlineData("reverse:ftp://x", "expected reverse:http(s)://host[:port]")]
+    [InlineData("reverse:ftp://x", "expected reverse:[http(s)://]host[:port]")]
     [InlineData("upstream:https://proxy:1", "must be reached over http://")]
-    [InlineData("upstream:notaurl", "mode 'upstream:notaurl': expected upstream:http://host[:port]")] // was read as http://notaurl
-    [InlineData("upstream:proxy:3128", "expected upstream:http://host[:port]")]
-    [InlineData("upstream:http://", "expected upstream:http://host[:port]")]
-    [InlineData("upstream:http://proxy:99999", "expected upstream:http://host[:port]")]
-    [InlineData("upstream:http://proxy:3128/path", "expected upstream:http://host[:port]")] // a path was dropped unread
-    [InlineData("upstream:http://proxy:3128?x", "expected upstream:http://host[:port]")]
-    [InlineData("upstream:http://user:pw@proxy:3128", "expected upstream:http://host[:port]")]
-    [InlineData("reverse:example.com:8443", "expected reverse:http(s)://host[:port] or reverse:h2c://host[:port]")]
-    [InlineData("reverse:https://example.com/api", "expected reverse:http(s)://host[:port]")]
-    [InlineData("reverse:h2c://grpc.internal/x", "expected reverse:http(s)://host[:port]")]
+    [InlineData("upstream:notaurl", "mode 'upstream:notaurl': the upstream proxy must be reached over http:// (with no scheme and no port or port 443, https:// is meant, as in mitmproxy)")] // was read as http://notaurl
+    [InlineData("upstream:http://", "expected upstream:[http://]host[:port]")]
+    [InlineData("upstream:http://proxy:99999", "expected upstream:[http://]host[:port]")]
+    [InlineData("upstream:http://proxy:3128/path", "expected upstream:[http://]host[:port]")] // a path was dropped unread
+    [InlineData("upstream:http://proxy:3128?x", "expected upstream:[http://]host[:port]")]
+    [InlineData("upstream:http://user:pw@proxy:3128", "expected upstream:[http://]host[:port]")]
+    [InlineData("reverse:example.com:8443/x", "expected reverse:[http(s)://]host[:port] or reverse:h2c://host[:port]")]
+    [InlineData("reverse:https://example.com/api", "expected reverse:[http(s)://]host[:port]")]
+    [InlineData("reverse:h2c://grpc.internal/x", "expected reverse:[http(s)://]host[:port]")]
     public void Parse_InvalidSpecs_SayWhatWasExpected(string spec, string message)
     {
         var error = Assert.Throws<FormatException>(() => ProxyMode.Parse(spec));
