@@ -151,6 +151,25 @@ public static class Har
         };
     }
 
+    /// <summary>
+    /// The URL's path and query as the HAR spells them. <see cref="Uri.PathAndQuery"/> unescapes
+    /// <c>%7E</c> and <c>%41</c>, which made <c>/a/%7Euser</c> another request than the one recorded
+    /// (servers and matching compare the bytes); Uri's escaped form is taken only when the spelling holds
+    /// what a request line does not carry as it is (a letter past ASCII).
+    /// </summary>
+    private static string PathAndQuery(string text, Uri url)
+    {
+        var start = text.IndexOfAny(['/', '?', '#'], text.IndexOf("://", StringComparison.Ordinal) + 3);
+        var spelt = start < 0 ? "" : text[start..];
+        if (spelt.IndexOf('#') is >= 0 and var fragment)
+        {
+            spelt = spelt[..fragment];
+        }
+
+        spelt = spelt.StartsWith('/') ? spelt : "/" + spelt;
+        return Ascii.IsValid(spelt) && CassetteValidator.Path(spelt) is null ? spelt : url.PathAndQuery; // a browser sends UTF-8, percent-encoded
+    }
+
     private static Flow ToFlow(HarEntry entry, string location)
     {
         HarValidator.Validate(entry, location);
@@ -176,7 +195,7 @@ public static class Har
             Scheme = scheme,
             Host = url.IdnHost,
             Port = url.IsDefaultPort ? HttpRequest.DefaultPort(scheme) : url.Port,
-            Path = url.PathAndQuery,
+            Path = PathAndQuery(entry.Request.Url, url),
             HttpVersion = NormalizeVersion(entry.Request.HttpVersion),
             TargetForm = RequestTargetForm.Absolute,
             TimestampStart = entry.StartedDateTime,
@@ -213,7 +232,7 @@ public static class Har
             var response = new HttpResponse
             {
                 StatusCode = entry.Response.Status,
-                Reason = entry.Response.StatusText is { Length: > 0 } reason ? reason : ReasonPhrases.For(entry.Response.Status),
+                Reason = entry.Response.StatusText ?? ReasonPhrases.For(entry.Response.Status), // empty as HTTP/2 has it; the writer fills one in for HTTP/1.1 clients
                 HttpVersion = NormalizeVersion(entry.Response.HttpVersion),
                 TimestampStart = entry.StartedDateTime.AddMilliseconds(time - (entry.Timings?.Receive is > 0 and var r ? Math.Min(r, time) : 0)),
                 TimestampEnd = entry.StartedDateTime.AddMilliseconds(time),

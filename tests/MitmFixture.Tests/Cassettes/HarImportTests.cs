@@ -106,6 +106,27 @@ public sealed class HarImportTests : IDisposable
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("https://x.example/query/%7Euser?x=%41&y=a+b#top", "/query/%7Euser?x=%41&y=a+b")] // Uri.PathAndQuery gave /query/~user?x=A&y=a+b
+    [InlineData("https://x.example?q=1", "/?q=1")]
+    [InlineData("https://x.example", "/")]
+    [InlineData("http://[::1]:8080/%2Fa", "/%2Fa")]
+    [InlineData("https://x.example/ä?q=ü", "/%C3%A4?q=%C3%BC")] // not sendable as spelt: Uri's escaped form
+    public void Import_RequestTarget_KeepsTheHarsSpelling(string url, string expected)
+    {
+        var path = Path.Combine(_directory, "spelling.har");
+        File.WriteAllText(path, """
+            {"log": {"entries": [{"startedDateTime": "2026-01-01T00:00:00Z",
+              "request": {"method": "GET", "url": "URL", "headers": []},
+              "response": {"status": 200, "statusText": "", "httpVersion": "HTTP/1.1", "headers": [], "content": {}}}]}}
+            """.Replace("URL", url, StringComparison.Ordinal));
+
+        var flow = Assert.Single(Har.Import(path));
+
+        Assert.Equal(expected, flow.Request.Path);
+        Assert.Equal("", flow.Response!.Reason); // an empty reason phrase stays empty (it came back as "OK")
+    }
+
     [Fact]
     public void Import_Utf16WithByteOrderMark_IsRead()
     {
