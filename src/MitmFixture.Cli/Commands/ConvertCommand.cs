@@ -2,6 +2,7 @@ using System.CommandLine;
 using MitmFixture.Cassettes;
 using MitmFixture.Cli.Output;
 using MitmFixture.Flows;
+using MitmFixture.Proxy;
 
 namespace MitmFixture.Cli.Commands;
 
@@ -12,12 +13,18 @@ internal static class ConvertCommand
     {
         var input = new Argument<string>("input") { Description = "A cassette (.json) or HAR (.har) file." };
         var output = new Argument<string>("output") { Description = "The file to write: .har for HAR 1.2, anything else for a cassette." };
-        var command = new Command("convert", "Convert a cassette to HAR 1.2 or a HAR (from a browser's dev tools) to a cassette.") { input, output };
+        var command = new Command("convert", "Convert a cassette to HAR 1.2 or a HAR (from a browser's dev tools) to a cassette, redacted by the redact_* options.") { input, output };
+
+        // The file written is redacted as a recording is, by the same options: a cassette recorded with
+        // --no-redact-defaults converts with it too, instead of losing its cookies to the defaults.
+        var redaction = new ProxyCommandOptions(OptionGroup.Redaction);
+        redaction.AddOptionsTo(command);
         command.SetAction(parse =>
         {
             var from = parse.GetValue(input)!;
             var to = parse.GetValue(output)!;
             var errors = new List<string>();
+            var redactor = new Redactor(redaction.Build(parse, errors).Redaction);
             IReadOnlyList<Flow> flows = [];
             IReadOnlyList<string?> modes = []; // a cassette's, kept in a cassette it is converted to; a HAR has none
             try
@@ -43,7 +50,7 @@ internal static class ConvertCommand
                 return ProxyCommandOptions.Report(errors);
             }
 
-            if (!OutputFile.TryWrite(to, () => Write(to, flows, modes)))
+            if (!OutputFile.TryWrite(to, () => Write(to, flows, modes, redactor)))
             {
                 return 1;
             }
@@ -54,15 +61,15 @@ internal static class ConvertCommand
         return command;
     }
 
-    private static void Write(string path, IReadOnlyList<Flow> flows, IReadOnlyList<string?> modes)
+    private static void Write(string path, IReadOnlyList<Flow> flows, IReadOnlyList<string?> modes, Redactor redactor)
     {
         if (IsHar(path))
         {
-            Har.Export(path, flows);
+            Har.Export(path, flows, redactor);
         }
         else
         {
-            Cassette.SaveWithModes(path, flows, modes, redactor: null); // the default redaction
+            Cassette.SaveWithModes(path, flows, modes, redactor);
         }
     }
 

@@ -50,6 +50,14 @@ internal sealed class ProxyCommandOptions
 
     public void AddTo(Command command)
     {
+        AddOptionsTo(command);
+        command.Add(Quiet);
+        command.Add(Verbose);
+    }
+
+    /// <summary>The option flags, <c>--set</c> and <c>--options</c>, without the flow printing ones (for commands that print no flows).</summary>
+    public void AddOptionsTo(Command command)
+    {
         foreach (var (_, on, off) in _flags)
         {
             command.Add(on);
@@ -61,8 +69,6 @@ internal sealed class ProxyCommandOptions
 
         command.Add(Set);
         command.Add(OptionsPath);
-        command.Add(Quiet);
-        command.Add(Verbose);
     }
 
     /// <summary>

@@ -151,5 +151,40 @@ public sealed class UpkeepCommandTests : IDisposable
         Assert.Equal(original.Select(f => f.Response!.Text), roundTripped.Select(f => f.Response!.Text));
     }
 
+    [Fact]
+    public async Task Convert_RedactsByTheRedactOptions_AndNotOnlyByTheDefaults()
+    {
+        // A cassette recorded with --no-redact-defaults: its cookie is data the user chose to keep.
+        var path = Path.Combine(_directory, "cookies.json");
+        var flow = new Flow(HttpRequest.Create("GET", "https://api.example.com/prefs", null, ("Cookie", "theme=dark"), ("X-Api-Key", "key-7f3a9c2e")))
+        {
+            Response = HttpResponse.Create(200, "ok"),
+        };
+        Cassette.Save(path, [flow], Redactor.None);
+        var kept = Path.Combine(_directory, "kept.har");
+        var redacted = Path.Combine(_directory, "redacted.json");
+
+        await using (var convert = CliProcess.Start("convert", path, kept, "--no-redact-defaults"))
+        {
+            Assert.Equal(0, await convert.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        await using (var convert = CliProcess.Start("convert", path, redacted, "--redact-headers", "X-Api-Key"))
+        {
+            Assert.Equal(0, await convert.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        await using (var convert = CliProcess.Start("convert", path, redacted, "--set", "confdir=/tmp"))
+        {
+            Assert.Equal(2, await convert.WaitForExitAsync(TimeSpan.FromSeconds(30))); // a proxy option means nothing here
+            Assert.Contains("confdir applies to", convert.Stderr, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("theme=dark", Har.Import(kept)[0].Request.Headers["Cookie"]); // the defaults used to replace it
+        var headers = Cassette.Load(redacted).Flows[0].Request.Headers;
+        Assert.NotEqual("theme=dark", headers["Cookie"]); // the defaults still apply
+        Assert.DoesNotContain("key-7f3a9c2e", headers["X-Api-Key"], StringComparison.Ordinal); // and the option adds to them
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
