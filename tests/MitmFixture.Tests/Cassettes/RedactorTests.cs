@@ -119,6 +119,26 @@ public sealed class RedactorTests : IDisposable
         Assert.Equal("/debug?s=<COOKIE>", flows[2].Request.Path);
     }
 
+    // README: a value shorter than MinimumSecretLength is replaced in its own header but not
+    // searched for elsewhere; the query scrub once looked values up without that rule.
+    [Fact]
+    public void Redact_ACookieShorterThanTheMinimum_LeavesAnEqualQueryValueElsewhere()
+    {
+        var flows = Redactor.Default.Redact([Get("https://a.test/", ("Cookie", "n=1")), Get("https://a.test/query?page=1&n=1")]);
+
+        Assert.Equal("n=<COOKIE>", flows[0].Request.Headers["Cookie"]);
+        Assert.Equal("/query?page=1&n=1", flows[1].Request.Path);
+    }
+
+    [Fact]
+    public void Redact_ANamedSecretShorterThanTheMinimum_IsReplacedWhereNamedOnly_NotAsAnotherQueryValue()
+    {
+        var flows = Redactor.Default.Redact([Get("https://a.test/login?password=ab"), Get("https://a.test/list?tab=ab&password=ab")]);
+
+        Assert.Equal("/login?password=<PASSWORD>", flows[0].Request.Path);
+        Assert.Equal("/list?tab=ab&password=<PASSWORD>", flows[1].Request.Path);
+    }
+
     [Fact]
     public void Redact_SecretFieldsAreConfigurable_AndFoundAtAnyDepth()
     {
