@@ -116,7 +116,9 @@ internal sealed class SecretFinder(RedactionOptions options)
 
             foreach (var part in CredentialHeader.Parts(field.Name, field.Value))
             {
-                book.Add(field.Value.Substring(part.Start, part.Length), part.Kind);
+                // A cookie's value is always replaced in its header; elsewhere only a credential-like one (consent=true is not).
+                var secret = field.Value.Substring(part.Start, part.Length);
+                book.Add(secret, part.Kind, searched: part.CookieName is not { } cookie || CookieSecretShape.IsCredential(cookie, secret));
             }
 
             if (CredentialHeader.BasicPassword(field.Name, field.Value) is { } password)
