@@ -11,7 +11,7 @@ namespace MitmFixture.Cli.Commands;
 /// <summary>
 /// What <c>mitmfixture scan</c> looks for: well-known token shapes, credential headers not
 /// redacted, named values, and every secret the cassette itself shows (a token in a response's
-/// <c>access_token</c>, a cookie, a credential), wherever else it appears, in any form redaction knows.
+/// <c>access_token</c>, a session cookie, a credential), wherever else it appears, in any form redaction knows.
 /// </summary>
 internal static partial class SecretScanner
 {

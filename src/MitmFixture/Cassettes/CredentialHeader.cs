@@ -9,7 +9,8 @@ namespace MitmFixture.Cassettes;
 /// </summary>
 internal static class CredentialHeader
 {
-    public readonly record struct Part(int Start, int Length, string Kind);
+    /// <summary>A secret part of a header value; <paramref name="CookieName"/> is the cookie's name when the part is a cookie's value.</summary>
+    public readonly record struct Part(int Start, int Length, string Kind, string? CookieName = null);
 
     public static string KindOf(string name) =>
         name.Equals("Cookie", StringComparison.OrdinalIgnoreCase) || name.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase)
@@ -120,7 +121,7 @@ internal static class CredentialHeader
 
         if (to > from)
         {
-            parts.Add(new Part(from, to - from, kind));
+            parts.Add(new Part(from, to - from, kind, value[start..eq].Trim()));
         }
     }
 

@@ -4,6 +4,8 @@ namespace MitmFixture.Cassettes;
 /// What is kept out of cassettes. Each secret found anywhere in a cassette is replaced by one
 /// placeholder such as <c>&lt;ACCESS_TOKEN&gt;</c> (<c>&lt;ACCESS_TOKEN-2&gt;</c> for the next
 /// distinct one) in every flow it appears in: as is, URL-encoded, JSON-escaped, base64 or base64url.
+/// A cookie value that does not look like a credential (<c>consent=true</c>, <c>lang=en-US</c>) is
+/// replaced in the cookie headers only, so content that says <c>true</c> stays as the server sent it.
 /// </summary>
 public sealed record RedactionOptions
 {

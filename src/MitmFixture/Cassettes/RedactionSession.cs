@@ -105,9 +105,10 @@ internal sealed partial class RedactionSession
         }
 
         var key = FormUrlEncoding.Decode(rawKey);
-        return _book.PlaceholderOf(value)
-            ?? (FormUrlEncoding.DecodeKeepingPlus(rawValue) is { } withPlus ? _book.PlaceholderOf(withPlus) : null)
-            ?? (_finder.IsSecretQueryName(key) ? RedactionPlaceholder.Format(Redactor.Kind(key), 1) : null);
+        var withPlus = FormUrlEncoding.DecodeKeepingPlus(rawValue);
+        return _book.SearchedPlaceholderOf(value)
+            ?? (withPlus is not null ? _book.SearchedPlaceholderOf(withPlus) : null)
+            ?? (_finder.IsSecretQueryName(key) ? _book.PlaceholderOf(value) ?? RedactionPlaceholder.Format(Redactor.Kind(key), 1) : null);
     }
 
     /// <summary>A query (or fragment) pair in a URL inside free text: it ends at the next pair, the fragment or whitespace.</summary>
@@ -229,7 +230,8 @@ internal sealed partial class RedactionSession
     /// <summary>
     /// Query values that decode to a known secret, however they were escaped (a raw <c>+</c> or
     /// <c>/</c>, lowercase hex, escapes no encoder would choose): the encoded forms cannot list
-    /// every way a client may write one.
+    /// every way a client may write one. Only secrets searched for everywhere (<see cref="SecretBook.IsSearched"/>),
+    /// but any known one under a secret parameter's own name, where it was learned (<c>?password=ab</c>).
     /// </summary>
     private string ScrubQueryValues(string path)
     {
@@ -246,8 +248,9 @@ internal sealed partial class RedactionSession
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
             var value = equals < 0 ? "" : pair[(equals + 1)..];
+            var named = equals > 0 && _finder.IsSecretQueryName(FormUrlEncoding.Decode(pair[..equals]));
             var placeholder = value.Length == 0 || RedactionPlaceholder.IsPlaceholder(value) ? null
-                : _book.PlaceholderOf(Unescape(value.Replace('+', ' '))) ?? _book.PlaceholderOf(Unescape(value));
+                : QueryValuePlaceholder(Unescape(value.Replace('+', ' ')), named) ?? QueryValuePlaceholder(Unescape(value), named);
             if (!first)
             {
                 output.Append('&');
@@ -260,6 +263,9 @@ internal sealed partial class RedactionSession
 
         return changed ? output.ToString() : path;
     }
+
+    private string? QueryValuePlaceholder(string value, bool named) =>
+        named ? _book.PlaceholderOf(value) : _book.SearchedPlaceholderOf(value);
 
     private static string Unescape(string text)
     {

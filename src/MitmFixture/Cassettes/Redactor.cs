@@ -6,7 +6,7 @@ namespace MitmFixture.Cassettes;
 
 /// <summary>
 /// Keeps secrets out of cassettes, cassette-wide: a secret learned in any flow (a token response,
-/// a credential header, a cookie) is replaced in every flow, before or after, by one placeholder
+/// a credential header, a session cookie) is replaced in every flow, before or after, by one placeholder
 /// per secret. Value-sourced placeholders are put back on replay.
 /// </summary>
 public sealed class Redactor(RedactionOptions options)

@@ -20,6 +20,7 @@ internal sealed partial class SecretBook(int minimumSecretLength)
     private readonly Dictionary<string, string> _forms = new(StringComparer.Ordinal); // every form of every secret -> placeholder
     private readonly List<int> _lengths = []; // the distinct lengths of the forms, longest first
     private readonly List<string> _freshForms = []; // forms not yet in a search level
+    private readonly HashSet<string> _headerOnly = new(StringComparer.Ordinal); // ordinary cookie values: see IsSearched
 
     // Search levels of geometrically growing size, merged like a binary counter, so a new secret
     // per flow rebuilds only small searches: building costs O(n log n) over n forms in all, and a
@@ -33,12 +34,31 @@ internal sealed partial class SecretBook(int minimumSecretLength)
 
     public IReadOnlyDictionary<string, string> Secrets => _placeholders;
 
-    /// <summary>Learns <paramref name="secret"/> under a fresh placeholder of <paramref name="kind"/>, unless known or itself a placeholder.</summary>
-    public void Add(string secret, string kind)
+    /// <summary>
+    /// Learns <paramref name="secret"/> under a fresh placeholder of <paramref name="kind"/>, unless known or itself a placeholder.
+    /// One not <paramref name="searched"/> (an ordinary cookie value, <see cref="CookieSecretShape"/>) gets a placeholder for
+    /// the header it came in but is not looked for elsewhere, until some source learns it as a searched secret.
+    /// </summary>
+    public void Add(string secret, string kind, bool searched = true)
     {
-        if (secret.Length == 0 || _placeholders.ContainsKey(secret) || RedactionPlaceholder.IsPlaceholder(secret))
+        if (secret.Length == 0 || RedactionPlaceholder.IsPlaceholder(secret))
         {
             return;
+        }
+
+        if (_placeholders.TryGetValue(secret, out var known))
+        {
+            if (searched && _headerOnly.Remove(secret))
+            {
+                Remember(secret, known); // learned again, so a writer scrubs the flows it already wrote of it
+            }
+
+            return;
+        }
+
+        if (!searched)
+        {
+            _headerOnly.Add(secret);
         }
 
         var ordinal = _lastOrdinal.GetValueOrDefault(kind) + 1;
@@ -61,6 +81,7 @@ internal sealed partial class SecretBook(int minimumSecretLength)
         if (secret.Length > 0)
         {
             _placeholders.Remove(secret);
+            _headerOnly.Remove(secret);
             Remember(secret, placeholder);
         }
     }
@@ -77,7 +98,18 @@ internal sealed partial class SecretBook(int minimumSecretLength)
         }
     }
 
+    /// <summary>The placeholder of a known secret, searched or not: for the credential header it came in.</summary>
     public string? PlaceholderOf(string secret) => _placeholders.GetValueOrDefault(secret);
+
+    /// <summary>
+    /// Whether <paramref name="secret"/> is looked for outside the place it was learned from: the one rule for
+    /// every search (<see cref="Replace"/>, query values, a writer's rescan, <c>scan</c>). Not when it is
+    /// shorter than the minimum (too likely to hit innocent text), nor an ordinary cookie value.
+    /// </summary>
+    public bool IsSearched(string secret) => secret.Length >= minimumSecretLength && !_headerOnly.Contains(secret);
+
+    /// <summary>The placeholder of a known secret that is searched for everywhere (<see cref="IsSearched"/>), or null.</summary>
+    public string? SearchedPlaceholderOf(string secret) => IsSearched(secret) ? PlaceholderOf(secret) : null;
 
     /// <summary><paramref name="text"/> with every known secret, in any of its forms, replaced by its placeholder.</summary>
     public string Replace(string text)
@@ -130,11 +162,12 @@ internal sealed partial class SecretBook(int minimumSecretLength)
     /// encoders do it (both space styles, upper- and lowercase hex), JSON-escaped (also PHP's
     /// <c>\/</c>, lowercase <c>\u</c> escapes and non-ASCII left as is), base64 and base64url,
     /// padded or not.
-    /// Forms shorter than the minimum are left alone, too likely to hit innocent text.
+    /// None for a secret that is not searched (<see cref="IsSearched"/>); forms shorter than the minimum
+    /// are left alone, too likely to hit innocent text.
     /// </summary>
     public IEnumerable<string> FormsOf(string secret)
     {
-        if (secret.Length < minimumSecretLength)
+        if (!IsSearched(secret))
         {
             yield break;
         }

@@ -7,8 +7,9 @@ using MitmFixture.Http;
 namespace MitmFixture.Cassettes;
 
 /// <summary>
-/// Learns the secrets a flow shows into a <see cref="SecretBook"/>: credential header values (and
-/// a Basic credential's decoded password), secret fields by name in JSON at any depth, in
+/// Learns the secrets a flow shows into a <see cref="SecretBook"/>: credential header values (an
+/// ordinary cookie value for its header only, <see cref="CookieSecretShape"/>; and a Basic
+/// credential's decoded password), secret fields by name in JSON at any depth, in
 /// URL-encoded forms and in the query (OAuth 2.0 carries tokens in all three: RFC 6749 §4-5,
 /// RFC 6750 §2), and the configured query parameters, form fields and JSON paths.
 /// </summary>
@@ -116,7 +117,9 @@ internal sealed class SecretFinder(RedactionOptions options)
 
             foreach (var part in CredentialHeader.Parts(field.Name, field.Value))
             {
-                book.Add(field.Value.Substring(part.Start, part.Length), part.Kind);
+                // A cookie's value is always replaced in its header; elsewhere only a credential-like one (consent=true is not).
+                var secret = field.Value.Substring(part.Start, part.Length);
+                book.Add(secret, part.Kind, searched: part.CookieName is not { } cookie || CookieSecretShape.IsCredential(cookie, secret));
             }
 
             if (CredentialHeader.BasicPassword(field.Name, field.Value) is { } password)

@@ -119,6 +119,42 @@ public sealed class RedactorTests : IDisposable
         Assert.Equal("/debug?s=<COOKIE>", flows[2].Request.Path);
     }
 
+    // README: a value shorter than MinimumSecretLength is replaced in its own header but not
+    // searched for elsewhere; the query scrub once looked values up without that rule.
+    [Fact]
+    public void Redact_ACookieShorterThanTheMinimum_LeavesAnEqualQueryValueElsewhere()
+    {
+        var flows = Redactor.Default.Redact([Get("https://a.test/", ("Cookie", "n=1")), Get("https://a.test/query?page=1&n=1")]);
+
+        Assert.Equal("n=<COOKIE>", flows[0].Request.Headers["Cookie"]);
+        Assert.Equal("/query?page=1&n=1", flows[1].Request.Path);
+    }
+
+    [Fact]
+    public void Redact_ANamedSecretShorterThanTheMinimum_IsReplacedWhereNamedOnly_NotAsAnotherQueryValue()
+    {
+        var flows = Redactor.Default.Redact([Get("https://a.test/login?password=ab"), Get("https://a.test/list?tab=ab&password=ab")]);
+
+        Assert.Equal("/login?password=<PASSWORD>", flows[0].Request.Path);
+        Assert.Equal("/list?tab=ab&password=<PASSWORD>", flows[1].Request.Path);
+    }
+
+    [Fact]
+    public void Redact_AnOrdinaryCookieValue_StaysElsewhere_UntilANamedSecretHasTheSameValue()
+    {
+        var early = new Flow(HttpRequest.Create("GET", "https://a.test/theme")) { Response = HttpResponse.Create(200, "{\"theme\":\"darkmode\"}", "application/json") };
+        var cookie = Get("https://a.test/darkmode", ("Cookie", "theme=darkmode"));
+
+        Assert.Equal("/darkmode", Redactor.Default.Redact([early, cookie])[1].Request.Path);
+
+        var login = new Flow(HttpRequest.Create("POST", "https://a.test/login", "{\"password\":\"darkmode\"}"u8.ToArray(), ("Content-Type", "application/json")));
+        var flows = Redactor.Default.Redact([early, cookie, login]);
+
+        Assert.Equal("theme=<COOKIE>", flows[1].Request.Headers["Cookie"]);
+        Assert.Equal("{\"theme\":\"<COOKIE>\"}", flows[0].Response!.Text);
+        Assert.Equal("/<COOKIE>", flows[1].Request.Path);
+    }
+
     [Fact]
     public void Redact_SecretFieldsAreConfigurable_AndFoundAtAnyDepth()
     {
@@ -237,6 +273,23 @@ public sealed class RedactorTests : IDisposable
         var flows = Cassette.Load(path).Flows;
         Assert.Equal(5, flows.Count);
         Assert.All(flows.Take(4), f => Assert.EndsWith("?t=<ACCESS_TOKEN>", f.Request.Path, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Writer_AnOrdinaryCookieValueLaterLearnedAsANamedSecret_IsScrubbedFromEarlierFlowsOnDisk()
+    {
+        var path = Path.Combine(_directory, "promoted.json");
+        await using (var writer = CassetteWriter.Create(path))
+        {
+            writer.Append(Get("https://a.test/darkmode", ("Cookie", "theme=darkmode")));
+            await writer.FlushAsync();
+            Assert.Contains("/darkmode", await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken), StringComparison.Ordinal); // an ordinary cookie value
+
+            writer.Append(Get("https://a.test/login?password=darkmode"));
+            await writer.FlushAsync();
+        }
+
+        Assert.DoesNotContain("darkmode", await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     // A report or snapshot is redacted whatever an addon did to a flow: the broken one is reduced to its

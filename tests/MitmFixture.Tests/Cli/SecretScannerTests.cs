@@ -157,6 +157,23 @@ public sealed class SecretScannerTests
         Assert.Contains(Convert.ToBase64String(keptEncoded ? compressed : plain), text.Split('\n')[finding.Line - 1], StringComparison.Ordinal);
     }
 
+    // scan reports what redaction would replace, by the same rule: an ordinary cookie value (consent=true)
+    // is no finding where the cassette says true elsewhere; a session id echoed in a body is.
+    [Fact]
+    public void ScanLearned_OrdinaryCookieValueElsewhere_IsNoFinding_ASessionIdIs()
+    {
+        const string sid = "3f9a8c0e1b2d4f6a8c0e1b2d4f6a8c0e";
+        var login = new Flow(HttpRequest.Create("GET", "https://a.test/login")) { Response = HttpResponse.Create(200, null, ("Set-Cookie", "consent=true; Path=/"), ("Set-Cookie", $"sid={sid}")) };
+        var page = new Flow(HttpRequest.Create("GET", "https://a.test/jsontrue")) { Response = HttpResponse.Create(200, $"{{\"ok\":true,\"s\":\"true\",\"session\":\"{sid}\"}}", "application/json") };
+        var text = Cassette.ToJson([login, page], Redactor.None);
+        var lines = text.Split('\n');
+
+        var findings = SecretScanner.ScanLearned(text, SecretScanner.Learn(Loaded(text), Redactor.Default)).ToList();
+
+        Assert.Equal(2, findings.Count); // the Set-Cookie line and the body's
+        Assert.All(findings, f => Assert.Contains(sid, lines[f.Line - 1], StringComparison.Ordinal));
+    }
+
     /// <summary>The flows of a cassette's text, loaded as scan loads a file.</summary>
     private static IReadOnlyList<Flow> Loaded(string json)
     {
