@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
@@ -124,6 +125,9 @@ public sealed class ProxyPipeline
             }
         }
 
-        return new ServerReplayAddon(new ReplayStore(flows, configuration.ServerReplay, modes), configuration.Proxy.TimeProvider, redactor);
+        return new ServerReplayAddon(new ReplayStore(flows, configuration.ServerReplay, modes), configuration.Proxy.TimeProvider, redactor)
+        {
+            Logger = configuration.Proxy.LoggerFactory?.CreateLogger("MitmFixture.Replay") ?? NullLogger.Instance,
+        };
     }
 }

@@ -216,4 +216,13 @@ public sealed class ReplayStoreTests
         Assert.False(addon.WantsUpstreamFor("a.test", 443));
         Assert.True(addon.WantsUpstreamFor("b.test", 443));
     }
+
+    [Fact]
+    public void RecordedJsonWithLoneSurrogate_LoadsAndMatchesTheSameBytesOnly()
+    {
+        var store = new ReplayStore([Recorded("POST", "http://a.test/p", "{\"a\":\"\\ud800\"}", "application/json")], new ServerReplayOptions { Reuse = true });
+
+        Assert.True(store.TryTake(Request("POST", "http://a.test/p", "{\"a\":\"\\ud800\"}", "application/json"), out _));
+        Assert.False(store.TryTake(Request("POST", "http://a.test/p", "{\"a\":\"\\udc00\"}", "application/json"), out _));
+    }
 }
