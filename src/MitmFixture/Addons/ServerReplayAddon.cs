@@ -82,10 +82,20 @@ public sealed partial class ServerReplayAddon(ReplayStore store, TimeProvider? t
         var probe = Probe(flow);
         if (Store.TryTake(probe, out var recorded))
         {
-            var response = Answer(recorded!); // set when found
+            if (recorded!.Response!.Body is null) // the store holds flows with responses only
+            {
+                // Served as it stands it would be an empty body under the recorded Content-Length
+                // (mitmproxy fails such a flow too: it cannot assemble a message whose content is None).
+                var notKept = $"the recorded response to {recorded.Request.Method} {recorded.Request.Url} has no body to give: it was streamed and not kept when recording (stream_large_bodies); record it again with a larger stream_large_bodies to keep it";
+                Refuse(flow, notKept);
+                Unmatched?.Invoke(flow, notKept);
+                return;
+            }
+
+            var response = Answer(recorded); // set when found
             flow.Response = response;
             flow.Replay = ReplayKind.Response;
-            if (recorded!.WebSocket is { } ws && response.StatusCode == 101)
+            if (recorded.WebSocket is { } ws && response.StatusCode == 101)
             {
                 flow.WebSocketPlayback = new WebSocketPlayback(ws.Messages, Store.Options.WebSocketMatchByOrder, Store.Options.WebSocketPlayDelays);
             }

@@ -26,4 +26,23 @@ public sealed class ServerReplayAddonTests
         Assert.Contains("server replay failed", flow.Error?.Message, StringComparison.Ordinal);
         Assert.Contains("subscriber broke", flow.Error?.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task RequestAsync_RecordedResponseBodyStreamedAndNotKept_502SayingSoNotAnEmptyAnswer()
+    {
+        var recorded = TestFlows.Get("http://a.test/big5000000").Respond(200, [], ("Content-Length", "5000000"));
+        recorded.Response!.Body = null; // as a cassette's "body": {"streamed": true} loads
+        recorded.Response.Stream = true;
+        var addon = new ServerReplayAddon(new ReplayStore([recorded]));
+        string? unmatched = null;
+        addon.Unmatched += (_, why) => unmatched = why;
+        var flow = TestFlows.Get("http://a.test/big5000000");
+
+        await new AddonPipeline([addon]).RequestAsync(flow, CancellationToken.None);
+
+        Assert.Equal(502, flow.Response?.StatusCode);
+        Assert.Contains("streamed", flow.Response!.Text, StringComparison.Ordinal);
+        Assert.Contains("stream_large_bodies", flow.Error?.Message, StringComparison.Ordinal);
+        Assert.Equal(flow.Error!.Message, "server replay: " + unmatched);
+    }
 }
