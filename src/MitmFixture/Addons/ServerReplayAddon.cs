@@ -26,8 +26,8 @@ public sealed partial class ServerReplayAddon(ReplayStore store, TimeProvider? t
     /// <summary>Raised for each request no recording answers, with the nearest-match explanation.</summary>
     public event Action<Flow, string>? Unmatched;
 
-    /// <summary>Where a replay that cannot give the recorded answer says why (the proxy's logger factory, when composed by ProxyPipeline).</summary>
-    internal ILogger Logger { get; init; } = NullLogger.Instance;
+    /// <summary>Where a replay that cannot give the recorded answer says why: the proxy that runs this addon sets it when it starts.</summary>
+    internal ILogger Logger { get; set; } = NullLogger.Instance;
 
     /// <summary>
     /// An HTTP/2 gRPC call is matched before its body: by method path and the other knobs here, by

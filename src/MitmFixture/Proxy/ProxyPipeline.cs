@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
@@ -125,9 +124,6 @@ public sealed class ProxyPipeline
             }
         }
 
-        return new ServerReplayAddon(new ReplayStore(flows, configuration.ServerReplay, modes), configuration.Proxy.TimeProvider, redactor)
-        {
-            Logger = configuration.Proxy.LoggerFactory?.CreateLogger("MitmFixture.Replay") ?? NullLogger.Instance,
-        };
+        return new ServerReplayAddon(new ReplayStore(flows, configuration.ServerReplay, modes), configuration.Proxy.TimeProvider, redactor);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
@@ -273,7 +274,9 @@ public sealed class RecordReplayTests : IDisposable
         }, streamLargeBodies: 1_000_000);
         await upstream.DisposeAsync();
 
-        await using var replay = await ReplayHarnessAsync(new ServerReplayOptions { KillExtra = true });
+        var logs = new CapturingLoggerProvider();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(logs));
+        await using var replay = await ReplayHarnessAsync(new ServerReplayOptions { KillExtra = true }, loggerFactory: logging);
         var client = replay.CreateClient();
         using var answer = await client.GetAsync(big, TestContext.Current.CancellationToken);
         var uploaded = await PostAsync(client, upload, Enumerable.Repeat((byte)'x', 2_000_000).ToArray(), "application/octet-stream");
@@ -281,6 +284,7 @@ public sealed class RecordReplayTests : IDisposable
         Assert.Equal(HttpStatusCode.BadGateway, answer.StatusCode);
         Assert.Contains("streamed and not kept", await answer.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.Equal("status 201", uploaded);
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("record it again with a larger stream_large_bodies", StringComparison.Ordinal));
     }
 
     /// <summary>POSTs exactly these bytes with exactly this Content-Type (HttpClient would re-format a quoted boundary).</summary>
@@ -305,11 +309,11 @@ public sealed class RecordReplayTests : IDisposable
         return result;
     }
 
-    private async Task<ProxyHarness> ReplayHarnessAsync(ServerReplayOptions options, TimeProvider? time = null)
+    private async Task<ProxyHarness> ReplayHarnessAsync(ServerReplayOptions options, TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
     {
         var cassette = Cassette.Load(CassettePath);
         var addon = new ServerReplayAddon(new ReplayStore(cassette.Flows, options, cassette.Modes), time, Redactor.Default);
-        return await ProxyHarness.StartAsync(null, o => o with { Addons = [addon] });
+        return await ProxyHarness.StartAsync(null, o => o with { Addons = [addon], LoggerFactory = loggerFactory ?? o.LoggerFactory });
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
