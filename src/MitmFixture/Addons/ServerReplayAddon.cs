@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
 using MitmFixture.Http;
@@ -10,7 +12,7 @@ namespace MitmFixture.Addons;
 /// for a TLS handshake. Unmatched requests follow <see cref="ServerReplayOptions.Extra"/> whether
 /// or not the recordings are used up (unlike mitmproxy, issue #8363).
 /// </summary>
-public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = null, Redactor? redactor = null) : ProxyAddon
+public sealed partial class ServerReplayAddon(ReplayStore store, TimeProvider? time = null, Redactor? redactor = null) : ProxyAddon
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -24,6 +26,9 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
     /// <summary>Raised for each request no recording answers, with the nearest-match explanation.</summary>
     public event Action<Flow, string>? Unmatched;
 
+    /// <summary>Where a replay that cannot give the recorded answer says why: the proxy that runs this addon sets it when it starts.</summary>
+    internal ILogger Logger { get; set; } = NullLogger.Instance;
+
     /// <summary>
     /// An HTTP/2 gRPC call is matched before its body: by method path and the other knobs here, by
     /// its messages as they arrive (the proxy plays it, see <see cref="GrpcPlayback"/>), so a
@@ -36,10 +41,18 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
             return default;
         }
 
-        var candidates = Store.GrpcCandidates(Probe(flow));
-        if (candidates.Count > 0)
+        try
         {
-            flow.GrpcPlayback = new GrpcPlayback(candidates, recorded => Store.TryClaim(recorded) ? Answer(recorded) : null, Store.Options.IgnoreContent, why => Unmatched?.Invoke(flow, why));
+            var candidates = Store.GrpcCandidates(Probe(flow));
+            if (candidates.Count > 0)
+            {
+                flow.GrpcPlayback = new GrpcPlayback(candidates, recorded => Store.TryClaim(recorded) ? Answer(recorded) : null, Store.Options.IgnoreContent, why => Unmatched?.Invoke(flow, why));
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            flow.GrpcPlayback = null;
+            Refuse(flow, $"server replay failed ({e.GetType().Name}: {e.Message}); the call was not sent to the server");
         }
 
         return default;
@@ -48,24 +61,52 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
     /// <inheritdoc/>
     public override ValueTask RequestAsync(Flow flow, CancellationToken cancellationToken)
     {
+        try
+        {
+            Play(flow);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // The pipeline would log a throw and go on, and a flow with no answer goes to the live
+            // server: a cassette's request must never reach the network because replay broke.
+            flow.WebSocketPlayback = null;
+            flow.Replay = ReplayKind.None;
+            Refuse(flow, $"server replay failed ({e.GetType().Name}: {e.Message}); the request was not sent to the server");
+        }
+
+        return default;
+    }
+
+    private void Play(Flow flow)
+    {
         var probe = Probe(flow);
         if (Store.TryTake(probe, out var recorded))
         {
-            var response = Answer(recorded!); // set when found
+            if (recorded!.Response!.Body is null) // the store holds flows with responses only
+            {
+                // Served as it stands it would be an empty body under the recorded Content-Length
+                // (mitmproxy fails such a flow too: it cannot assemble a message whose content is None).
+                var notKept = $"the recorded response to {recorded.Request.Method} {recorded.Request.Url} has no body to give: it was streamed and not kept when recording (stream_large_bodies); record it again with a larger stream_large_bodies to keep it";
+                Refuse(flow, notKept);
+                Unmatched?.Invoke(flow, notKept);
+                return;
+            }
+
+            var response = Answer(recorded); // set when found
             flow.Response = response;
             flow.Replay = ReplayKind.Response;
-            if (recorded!.WebSocket is { } ws && response.StatusCode == 101)
+            if (recorded.WebSocket is { } ws && response.StatusCode == 101)
             {
                 flow.WebSocketPlayback = new WebSocketPlayback(ws.Messages, Store.Options.WebSocketMatchByOrder, Store.Options.WebSocketPlayDelays);
             }
 
-            return default;
+            return;
         }
 
         var policy = Store.Options.EffectiveExtra;
         if (policy == UnmatchedPolicy.Forward)
         {
-            return default;
+            return;
         }
 
         var why = Store.Explain(probe);
@@ -85,8 +126,15 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
                 flow.Response.Headers.Add("X-MitmFixture-Unmatched", "1");
                 break;
         }
+    }
 
-        return default;
+    /// <summary>A 502 that says why, on the flow's error and in the log, in place of an answer replay cannot give.</summary>
+    private void Refuse(Flow flow, string why)
+    {
+        flow.Response = HttpResponse.Create(502, $"MitmFixture server replay: {why}\n");
+        flow.Response.Headers.Add("X-MitmFixture-Replay-Error", "1");
+        flow.Error = new FlowError($"server replay: {why}", _time.GetUtcNow());
+        LogRefused(Logger, flow.Request.Method, flow.Request.Url, why);
     }
 
     /// <summary>
@@ -136,4 +184,7 @@ public sealed class ServerReplayAddon(ReplayStore store, TimeProvider? time = nu
     /// <summary>No server connection is needed for hosts the recording answers, or at all when unmatched requests are not forwarded.</summary>
     public override bool WantsUpstreamFor(string host, int port) =>
         Store.Options.EffectiveExtra == UnmatchedPolicy.Forward && !Store.HasHost(host, port);
+
+    [LoggerMessage(EventId = 50, Level = LogLevel.Warning, Message = "{Method} {Url}: {Why}")]
+    private static partial void LogRefused(ILogger logger, string method, string url, string why);
 }

@@ -131,12 +131,34 @@ internal static class BodyCodec
         return content;
     }
 
+    /// <summary>
+    /// The loader reads a body's <c>"json"</c> at <c>$.flows[i].request.body.json</c>, five levels
+    /// into the file, within the serializer's depth limit (64 unless set): deeper JSON would not load back.
+    /// </summary>
+    private static readonly int EmbeddedMaxDepth = (CassetteJsonContext.Default.Options.MaxDepth is > 0 and var limit ? limit : 64) - 5;
+
+    /// <summary>
+    /// Embeds the body as JSON only when the loader reads it back to the same bytes: not when it has
+    /// duplicate keys (the loader refuses them), is <c>null</c> (read back as no body at all), nests
+    /// past what the loader reads, holds a surrogate escape (a lone one is rewritten on the way
+    /// through), or is not already compact. Anything else is kept as text by the caller.
+    /// </summary>
     private static bool TryEmbedJson(byte[] content, out JsonElement json)
     {
         json = default;
+        if (HasSurrogateEscape(content))
+        {
+            return false;
+        }
+
         try
         {
-            using var document = JsonDocument.Parse(content);
+            using var document = JsonDocument.Parse(content, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = EmbeddedMaxDepth });
+            if (document.RootElement.ValueKind == JsonValueKind.Null)
+            {
+                return false;
+            }
+
             var compact = JsonSerializer.SerializeToUtf8Bytes(document.RootElement, JsonElementContext.Default.JsonElement);
             if (!compact.AsSpan().SequenceEqual(content))
             {
@@ -150,6 +172,29 @@ internal static class BodyCodec
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// <c>\uD800</c> to <c>\uDFFF</c> anywhere (a false alarm on an escaped backslash only costs the
+    /// readable form): the writer unescapes strings, and a lone surrogate does not survive that.
+    /// </summary>
+    private static bool HasSurrogateEscape(ReadOnlySpan<byte> content)
+    {
+        for (var i = content.IndexOf("\\u"u8); i >= 0 && i + 3 < content.Length; i = NextEscape(content, i + 2))
+        {
+            if ((content[i + 2] | 0x20) == 'd' && content[i + 3] is (>= (byte)'8' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f') or (>= (byte)'A' and <= (byte)'F'))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static int NextEscape(ReadOnlySpan<byte> content, int from)
+    {
+        var next = content[from..].IndexOf("\\u"u8);
+        return next < 0 ? -1 : from + next;
     }
 }
 

@@ -224,15 +224,15 @@ internal sealed class SecretFinder(RedactionOptions options)
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
-                    if (_fields.Contains(property.Name))
+                    if (NameOf(property) is { } name && _fields.Contains(name))
                     {
                         if (Scalar(property.Value) is { } secret)
                         {
-                            book.Add(secret, Redactor.Kind(property.Name));
+                            book.Add(secret, Redactor.Kind(name));
                         }
                         else
                         {
-                            LearnStrings(property.Value, Redactor.Kind(property.Name), book); // a secret field may hold a list or an object of secrets
+                            LearnStrings(property.Value, Redactor.Kind(name), book); // a secret field may hold a list or an object of secrets
                         }
                     }
                     else
@@ -276,15 +276,45 @@ internal sealed class SecretFinder(RedactionOptions options)
 
                 break;
             case JsonValueKind.String:
-                book.Add(element.GetString()!, kind); // a string element's value is never null
+                book.Add(StringOf(element), kind);
                 break;
         }
     }
 
     private static string? Scalar(JsonElement element) => element.ValueKind switch
     {
-        JsonValueKind.String => element.GetString(),
+        JsonValueKind.String => StringOf(element),
         JsonValueKind.Number => element.GetRawText(),
         _ => null,
     };
+
+    /// <summary>
+    /// A string's value, or, when it holds a lone surrogate escape (<c>"\ud800"</c>: valid JSON, not
+    /// valid text, and .NET will not unescape it), its escaped form as the body holds it, which is what
+    /// the byte-level replacement then finds.
+    /// </summary>
+    private static string StringOf(JsonElement element)
+    {
+        try
+        {
+            return element.GetString()!; // a string element's value is never null
+        }
+        catch (InvalidOperationException)
+        {
+            return element.GetRawText()[1..^1];
+        }
+    }
+
+    /// <summary>A property's name, or null for a name with a lone surrogate escape, which no configured field name is.</summary>
+    private static string? NameOf(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 }

@@ -67,6 +67,12 @@ public sealed class ProxyServer : IAsyncDisposable
         }
 
         var logger = options.LoggerFactory?.CreateLogger("MitmFixture.Proxy") ?? NullLogger.Instance;
+        foreach (var replay in options.Addons.OfType<Addons.ServerReplayAddon>())
+        {
+            // The commands make their logger factory after composing the pipeline, so it is handed over here.
+            replay.Logger = options.LoggerFactory?.CreateLogger("MitmFixture.Replay") ?? replay.Logger;
+        }
+
         var authority = options.CertificateAuthority ?? CertificateAuthority.LoadOrCreate(options.CertificateDirectory, options.TimeProvider);
         var address = ResolveListenAddress(options.ListenHost);
         var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

@@ -76,9 +76,9 @@ public sealed class ReplayStore
     {
         lock (_gate)
         {
-            var key = RequestFingerprint.Of(request, _options).Key;
             recorded = null;
-            if (!_byKey.TryGetValue(key, out var queue) || queue.Count == 0)
+            if ((!_byKey.TryGetValue(RequestFingerprint.Of(request, _options).Key, out var queue) || queue.Count == 0) &&
+                (!_byKey.TryGetValue(BodyNotKeptKey(request), out queue) || queue.Count == 0))
             {
                 return false;
             }
@@ -126,7 +126,7 @@ public sealed class ReplayStore
                 return false;
             }
 
-            var key = RequestFingerprint.Of(recorded.Request, _options).Key;
+            var key = KeyOf(recorded.Request);
             if (_byKey.TryGetValue(key, out var queue))
             {
                 _byKey[key] = new Queue<Flow>(queue.Where(f => f != recorded));
@@ -166,7 +166,7 @@ public sealed class ReplayStore
                 continue;
             }
 
-            var key = RequestFingerprint.Of(flow.Request, _options).Key;
+            var key = KeyOf(flow.Request);
             if (!map.TryGetValue(key, out var queue))
             {
                 map[key] = queue = new Queue<Flow>();
@@ -177,4 +177,15 @@ public sealed class ReplayStore
 
         _byKey = map;
     }
+
+    /// <summary>
+    /// A recorded request's key. One whose body was streamed and not kept (<c>"streamed": true</c>)
+    /// cannot be compared by body, so it is keyed on everything else, apart from the exact keys: a
+    /// recording with the live body wins over one without a body.
+    /// </summary>
+    private string KeyOf(HttpRequest recorded) =>
+        recorded.Body is null ? BodyNotKeptKey(recorded) : RequestFingerprint.Of(recorded, _options).Key;
+
+    private string BodyNotKeptKey(HttpRequest request) =>
+        "body not kept:" + RequestFingerprint.Of(request, _options with { IgnoreContent = true }).Key;
 }

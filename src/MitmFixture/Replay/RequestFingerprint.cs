@@ -44,7 +44,11 @@ internal sealed record RequestFingerprint(
             headers);
     }
 
-    /// <summary>The body as matching sees it: JSON canonical (key order and spacing ignored), multipart without its boundary, forms filtered.</summary>
+    /// <summary>
+/// The body as matching sees it: JSON canonical (key order and spacing ignored), multipart without
+/// its boundary, forms filtered; any body that cannot be read so is keyed by its bytes (never a throw:
+/// recordings are keyed when a cassette loads, and one body must not stop the rest).
+/// </summary>
     private static string BodyKey(HttpRequest request, ServerReplayOptions options)
     {
         var body = request.DecodedBody ?? [];
@@ -116,8 +120,10 @@ internal sealed record RequestFingerprint(
             canonical = builder.ToString();
             return true;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
+            // Valid JSON .NET will not hold as text or as an object: a lone surrogate escape
+            // ("\ud800" cannot become a string) or a duplicate key. The raw bytes still key it.
             return false;
         }
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
@@ -260,6 +261,32 @@ public sealed class RecordReplayTests : IDisposable
         Assert.Contains("replay it in the same mode", why, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RecordedWithStreamLargeBodies_StreamedResponse502SayingWhy_StreamedRequestMatchesWithoutItsBody()
+    {
+        var upstream = await TestUpstream.StartAsync();
+        var big = $"{upstream.HttpUrl}/bytes/2000000";
+        var upload = $"{upstream.HttpUrl}/status/201";
+        await RecordAsync(upstream, async client =>
+        {
+            await client.GetByteArrayAsync(big, TestContext.Current.CancellationToken);
+            return await PostAsync(client, upload, new byte[2_000_000], "application/octet-stream");
+        }, streamLargeBodies: 1_000_000);
+        await upstream.DisposeAsync();
+
+        var logs = new CapturingLoggerProvider();
+        using var logging = LoggerFactory.Create(b => b.AddProvider(logs));
+        await using var replay = await ReplayHarnessAsync(new ServerReplayOptions { KillExtra = true }, loggerFactory: logging);
+        var client = replay.CreateClient();
+        using var answer = await client.GetAsync(big, TestContext.Current.CancellationToken);
+        var uploaded = await PostAsync(client, upload, Enumerable.Repeat((byte)'x', 2_000_000).ToArray(), "application/octet-stream");
+
+        Assert.Equal(HttpStatusCode.BadGateway, answer.StatusCode);
+        Assert.Contains("streamed and not kept", await answer.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal("status 201", uploaded);
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("record it again with a larger stream_large_bodies", StringComparison.Ordinal));
+    }
+
     /// <summary>POSTs exactly these bytes with exactly this Content-Type (HttpClient would re-format a quoted boundary).</summary>
     private static async Task<string> PostAsync(HttpClient client, string url, byte[] body, string contentType)
     {
@@ -269,11 +296,11 @@ public sealed class RecordReplayTests : IDisposable
         return await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
     }
 
-    private async Task<T> RecordAsync<T>(TestUpstream? upstream, Func<HttpClient, Task<T>> traffic)
+    private async Task<T> RecordAsync<T>(TestUpstream? upstream, Func<HttpClient, Task<T>> traffic, long? streamLargeBodies = null)
     {
         var writer = CassetteWriter.Create(CassettePath);
         T result;
-        await using (var harness = await ProxyHarness.StartAsync(upstream, o => o with { Addons = [new RecordingAddon(writer)] }))
+        await using (var harness = await ProxyHarness.StartAsync(upstream, o => o with { Addons = [new RecordingAddon(writer)], StreamLargeBodies = streamLargeBodies }))
         {
             result = await traffic(harness.CreateClient());
         }
@@ -282,11 +309,11 @@ public sealed class RecordReplayTests : IDisposable
         return result;
     }
 
-    private async Task<ProxyHarness> ReplayHarnessAsync(ServerReplayOptions options, TimeProvider? time = null)
+    private async Task<ProxyHarness> ReplayHarnessAsync(ServerReplayOptions options, TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
     {
         var cassette = Cassette.Load(CassettePath);
         var addon = new ServerReplayAddon(new ReplayStore(cassette.Flows, options, cassette.Modes), time, Redactor.Default);
-        return await ProxyHarness.StartAsync(null, o => o with { Addons = [addon] });
+        return await ProxyHarness.StartAsync(null, o => o with { Addons = [addon], LoggerFactory = loggerFactory ?? o.LoggerFactory });
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

@@ -216,4 +216,39 @@ public sealed class ReplayStoreTests
         Assert.False(addon.WantsUpstreamFor("a.test", 443));
         Assert.True(addon.WantsUpstreamFor("b.test", 443));
     }
+
+    [Fact]
+    public void RecordedJsonWithLoneSurrogate_LoadsAndMatchesTheSameBytesOnly()
+    {
+        var store = new ReplayStore([Recorded("POST", "http://a.test/p", "{\"a\":\"\\ud800\"}", "application/json")], new ServerReplayOptions { Reuse = true });
+
+        Assert.True(store.TryTake(Request("POST", "http://a.test/p", "{\"a\":\"\\ud800\"}", "application/json"), out _));
+        Assert.False(store.TryTake(Request("POST", "http://a.test/p", "{\"a\":\"\\udc00\"}", "application/json"), out _));
+    }
+
+    [Fact]
+    public void RecordedRequestBodyStreamedAndNotKept_MatchesOnEverythingButTheBody()
+    {
+        var recorded = Recorded("PUT", "http://a.test/upload?x=1");
+        recorded.Request.Body = null; // as a cassette's "body": {"streamed": true} loads
+        recorded.Request.Stream = true;
+
+        Assert.True(Matches(new ServerReplayOptions(), recorded, Request("PUT", "http://a.test/upload?x=1", new string('x', 5000), "application/octet-stream")));
+        Assert.False(Matches(new ServerReplayOptions(), recorded, Request("PUT", "http://a.test/upload?x=2", new string('x', 5000), "application/octet-stream")));
+        Assert.False(Matches(new ServerReplayOptions(), recorded, Request("POST", "http://a.test/upload?x=1", new string('x', 5000), "application/octet-stream")));
+    }
+
+    [Fact]
+    public void RecordedRequestBodyKept_ExactBodyWinsOverAStreamedRecordingOfTheSameRequest()
+    {
+        var streamed = Recorded("PUT", "http://a.test/upload", answer: "streamed");
+        streamed.Request.Body = null;
+        streamed.Request.Stream = true;
+        var store = new ReplayStore([streamed, Recorded("PUT", "http://a.test/upload", "abc", answer: "kept")]);
+
+        Assert.True(store.TryTake(Request("PUT", "http://a.test/upload", "abc"), out var first));
+        Assert.Equal("kept", first!.Response!.Text);
+        Assert.True(store.TryTake(Request("PUT", "http://a.test/upload", "abc"), out var second));
+        Assert.Equal("streamed", second!.Response!.Text);
+    }
 }

@@ -63,4 +63,28 @@ public sealed class RequestFingerprintTests
         HttpRequest.Create("POST", "http://api.test/x", Encoding.UTF8.GetBytes(body), ("Content-Type", contentType));
 
     private static string Key(HttpRequest request) => RequestFingerprint.Of(request, Options).Key;
+
+    /// <summary>JSON a canonicaliser can choke on; the key must still come out (from the raw bytes if need be).</summary>
+    public static TheoryData<string> AwkwardJson => new()
+    {
+        "{\"a\":\"\\ud800\"}", "{\"\\udc00\":1}", "[\"\\ud800\\ud800\"]", "{\"a\":1,\"a\":2}", "{\"a\":{\"b\":1,\"b\":1}}",
+        "null", "1E400", "-0", "123456789012345678901234567890", "{\"a\":1}x",
+        new string('[', 300) + new string(']', 300), string.Concat(Enumerable.Repeat("{\"a\":", 70)) + "1" + new string('}', 70),
+    };
+
+    [Theory]
+    [MemberData(nameof(AwkwardJson))]
+    public void Of_AwkwardJsonBody_NeverThrowsAndIsStable(string body)
+    {
+        foreach (var options in (ServerReplayOptions[])[Options, new ServerReplayOptions { IgnoreJsonFields = ["a", "a.b"] }])
+        {
+            var key = RequestFingerprint.Of(Post(body, "application/json"), options).Key;
+
+            Assert.Equal(key, RequestFingerprint.Of(Post(body, "application/json"), options).Key);
+        }
+    }
+
+    [Fact]
+    public void Of_LoneSurrogateJson_OtherBytesOtherKey() =>
+        Assert.NotEqual(Key(Post("{\"a\":\"\\ud800\"}", "application/json")), Key(Post("{\"a\":\"\\ud801\"}", "application/json")));
 }
