@@ -3,7 +3,7 @@ using System.Text;
 namespace MitmFixture.Http;
 
 /// <summary>
-/// The one bytes-to-text decision for bodies: a byte order mark wins over the Content-Type's
+/// The one bytes-to-text decision for bodies: a byte order mark (UTF-8, UTF-16 or UTF-32) wins over the Content-Type's
 /// charset, which wins over UTF-16 or UTF-32 JSON told by its NULs, then the UTF-8 default
 /// (WHATWG Encoding §6 "decode", as browsers do, with RFC 4627's JSON rule before the default);
 /// invalid bytes become U+FFFD rather than throwing. It sits in <c>Http/</c> beside
@@ -19,6 +19,20 @@ internal static class BodyCharset
         {
             bytes = bytes[3..];
             return Encoding.UTF8;
+        }
+
+        // UTF-32's marks before UTF-16's, which FF FE 00 00 also starts with (as .NET's StreamReader and
+        // Python's json read them; WHATWG knows no UTF-32, but a text body that starts with U+0000 is no text).
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE, 0x00, 0x00]))
+        {
+            bytes = bytes[4..];
+            return Encoding.UTF32;
+        }
+
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0xFE, 0xFF]))
+        {
+            bytes = bytes[4..];
+            return Utf32BigEndian;
         }
 
         if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))

@@ -23,6 +23,17 @@ public sealed class BodyCharsetTests
         Assert.Equal("héllo", response.Text);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Text_Utf32ByteOrderMark_IsReadAsUtf32NotUtf16(bool bigEndian)
+    {
+        var encoding = new UTF32Encoding(bigEndian, byteOrderMark: true);
+        var response = HttpResponse.Create(200, [.. encoding.GetPreamble(), .. encoding.GetBytes("{\"token\":\"héllo\"}")], ("Content-Type", "application/json"));
+
+        Assert.Equal("{\"token\":\"héllo\"}", response.Text); // FF FE 00 00 was read as UTF-16LE: NULs between the letters
+    }
+
     [Fact]
     public void Text_DeclaredLegacyCharset_Decoded()
     {
