@@ -29,6 +29,25 @@ internal static class CassetteNaming
         return (name.Length == 0 ? "cassette" : name) + ".json";
     }
 
+    /// <summary>The test each cassette named after a test belongs to, in this test run (every fixture of the process).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ClaimedBy = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Refuses a second test whose name makes the same file as another's: <see cref="FileNameFor"/> is
+    /// not one to one (<c>a*b</c> and <c>a:b</c>, <c>a b</c> and <c>a-b</c> as theory arguments), and two
+    /// tests on one file would overwrite each other's recordings or replay each other's answers.
+    /// Names chosen by the test (<c>UseCassetteAsync(name)</c>) may be shared on purpose and are not claimed.
+    /// </summary>
+    public static void Claim(string path, string testName)
+    {
+        if (ClaimedBy.GetOrAdd(path, testName) is var owner && owner != testName)
+        {
+            throw new InvalidOperationException(
+                $"tests '{owner}' and '{testName}' would both use cassette {path}: a cassette's file name keeps letters, digits, " +
+                "'.', '-' and '_' only, so their names make the same file. Name this test's cassette: UseCassetteAsync(\"a name of its own\").");
+        }
+    }
+
     /// <summary>The full path for <paramref name="name"/> in <paramref name="folder"/>, refusing names that escape it.</summary>
     public static string PathFor(string folder, string name)
     {

@@ -84,6 +84,11 @@ internal sealed class FixtureHost(FixtureOptions options) : IAsyncDisposable
         var proxy = Proxy; // rethrows a start-up failure here, in the test
         var folder = options.CassetteFolder ?? CassetteNaming.DefaultFolder(AppContext.BaseDirectory);
         var path = CassetteNaming.PathFor(folder, name is null ? CassetteNaming.FileNameFor(testName) : name);
+        if (name is null)
+        {
+            CassetteNaming.Claim(path, testName);
+        }
+
         var scope = new CassetteScope(_session, options, Clients, testName, path, EffectiveMode(path, warn), owner, output, warn);
         scope.Start(proxy);
         return scope;
