@@ -53,6 +53,21 @@ public sealed class SecretPlacesTests : IDisposable
         Assert.Contains("/items?access_token=<ACCESS_TOKEN>&page=2", cassette, StringComparison.Ordinal);
     }
 
+    // An outside audit of the fixture found ?api_key= and ?token= in clear in a cassette, its snapshot and the test's log.
+    [Theory]
+    [InlineData("api_key", "<API_KEY>")]
+    [InlineData("apiKey", "<APIKEY>")]
+    [InlineData("token", "<TOKEN>")]
+    public void QueryKeyOrToken_ByDefault_IsRedactedInTheQueryAndWhereItIsEchoed(string name, string placeholder)
+    {
+        var echo = Get($"https://api.test/items?{name}=k3y-v4lue-9d8c7b&page=2", HttpResponse.Create(200, "{\"you_sent\":\"k3y-v4lue-9d8c7b\"}", "application/json"));
+
+        var cassette = Written(echo);
+
+        Assert.DoesNotContain("k3y-v4lue-9d8c7b", cassette, StringComparison.Ordinal);
+        Assert.Contains($"/items?{name}={placeholder}&page=2", cassette, StringComparison.Ordinal);
+    }
+
     // No list of encoded forms covers every escape; in the query the value is decoded and compared.
     [Fact]
     public void QueryValue_WithAnEscapeNoEncoderWouldChoose_IsRedactedInThePath()
