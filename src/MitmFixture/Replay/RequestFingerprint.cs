@@ -45,10 +45,10 @@ internal sealed record RequestFingerprint(
     }
 
     /// <summary>
-/// The body as matching sees it: JSON canonical (key order and spacing ignored), multipart without
-/// its boundary, forms filtered; any body that cannot be read so is keyed by its bytes (never a throw:
-/// recordings are keyed when a cassette loads, and one body must not stop the rest).
-/// </summary>
+    /// The body as matching sees it: JSON canonical (key order and spacing ignored), multipart without
+    /// its boundary, forms filtered; any body that cannot be read so is keyed by its bytes (never a throw:
+    /// recordings are keyed when a cassette loads, and one body must not stop the rest).
+    /// </summary>
     private static string BodyKey(HttpRequest request, ServerReplayOptions options)
     {
         var body = request.DecodedBody ?? [];
