@@ -69,6 +69,9 @@ public sealed class ProxyPipeline
     /// <summary>Builds the pipeline, adding every problem found (bad specs and filters, unreadable cassettes) to <paramref name="errors"/>.</summary>
     public static ProxyPipeline Compose(ProxyConfiguration configuration, PipelineParts parts, List<string> errors)
     {
+        // The typed properties (the fixture's, an embedder's) get the check the option surfaces give these names.
+        CheckHeaderNames("redact_headers", configuration.Redaction.Headers, errors);
+        CheckHeaderNames("server_replay_use_headers", configuration.ServerReplay.UseHeaders, errors);
         var redactor = new Redactor(configuration.Redaction);
         var features = FeaturesFor(configuration, errors).Create(errors, configuration.Proxy.TimeProvider, parts.EditableModifyBody);
         var serverReplay = parts.ServerReplay is null ? LoadServerReplay(configuration, redactor, errors) : null;
@@ -83,6 +86,17 @@ public sealed class ProxyPipeline
             errors.Count == 0 ? parts.Recording?.Invoke(redactor) : null,
         ];
         return new ProxyPipeline(addons.OfType<ProxyAddon>().ToList(), redactor, serverReplay, features.ModifyBody);
+    }
+
+    private static void CheckHeaderNames(string option, IReadOnlyList<string> names, List<string> errors)
+    {
+        foreach (var name in names)
+        {
+            if (Http.HttpSyntax.HeaderName(name) is { } problem)
+            {
+                errors.Add($"{option}: {problem}");
+            }
+        }
     }
 
     /// <summary>

@@ -271,6 +271,25 @@ public sealed class FeatureAddonTests(UpstreamFixture fixture) : IClassFixture<U
         Assert.Equal("modify_headers '/~q/bad name/1': header name \"bad name\" has a space at offset 3; expected a token (RFC 9110 §5.6.2)", Assert.Single(errors));
     }
 
+    [Fact]
+    public void Compose_TypedHeaderNamesThatAreNoTokens_AreErrorsAsOnTheOptionSurfaces()
+    {
+        // The fixture and embedders set these as properties, past the parsers of --set and options files.
+        var errors = new List<string>();
+        var configuration = new ProxyConfiguration
+        {
+            Redaction = new MitmFixture.Cassettes.RedactionOptions { Headers = ["Authorization", "X Api Key"] },
+            ServerReplay = new MitmFixture.Replay.ServerReplayOptions { UseHeaders = ["Accept:"] },
+        };
+
+        ProxyPipeline.Compose(configuration, new PipelineParts(), errors);
+
+        Assert.Equal(
+            ["redact_headers: header name \"X Api Key\" has a space at offset 1; expected a token (RFC 9110 §5.6.2)",
+             "server_replay_use_headers: header name \"Accept:\" has ':' (U+003A) at offset 6; expected a token (RFC 9110 §5.6.2)"],
+            errors);
+    }
+
     [Theory]
     [InlineData("s3cret")]
     [InlineData("")]
