@@ -17,7 +17,7 @@ internal static class JsonSecretNumbers
         AllowMultipleValues = true, // ndjson, JSON Lines
         AllowTrailingCommas = true,
         CommentHandling = JsonCommentHandling.Skip,
-        MaxDepth = 256, // as deep as the secret finder reads
+        MaxDepth = SecretFinder.JsonMaxDepth,
     };
 
     /// <summary>

@@ -166,8 +166,10 @@ internal sealed class SecretFinder(RedactionOptions options)
         return prefix is ")]}'" or ")]}'," or "while(1);" or "for(;;);" ? trimmed[start..] : text;
     }
 
-    /// <summary>Deeper than the reader's default of 64: a secret nested deeper is still learned, and both readers agree on what parses.</summary>
-    private static readonly JsonDocumentOptions Depth = new() { MaxDepth = 256 };
+    /// <summary>Deeper than the reader's default of 64: a secret nested deeper is still learned, and every JSON reader of redaction agrees on what parses.</summary>
+    internal const int JsonMaxDepth = 256;
+
+    private static readonly JsonDocumentOptions Depth = new() { MaxDepth = JsonMaxDepth };
 
     private void LearnJson(string text, SecretBook book)
     {
