@@ -10,10 +10,21 @@ namespace MitmFixture.Cassettes;
 /// </summary>
 internal static class CookieSecretShape
 {
-    // Substrings of the names session and anti-forgery cookies go by: PHPSESSID, JSESSIONID,
-    // connect.sid, .AspNetCore.Session, laravel_session, csrftoken, XSRF-TOKEN, remember_token...
-    private static readonly string[] CredentialNameParts =
-        ["sess", "sid", "token", "auth", "csrf", "xsrf", "forgery", "jwt", "login", "remember", "key", "secret", "pass", "credential", "sso", "saml", "ticket"];
+    // The words session and anti-forgery cookies are named with: connect.sid, .AspNetCore.Session,
+    // laravel_session, XSRF-TOKEN, remember_token, user_id... A word of the name is one of these, or
+    // a run of them written together (sessionid, csrftoken, apikey, authtoken).
+    private static readonly string[] CredentialWords =
+    [
+        "session", "sessions", "sess", "sid", "id", "token", "tokens", "auth", "oauth", "csrf", "xsrf", "forgery", "antiforgery",
+        "jwt", "login", "remember", "key", "keys", "api", "secret", "secrets",
+        "pass", "password", "passwd", "pwd", "credential", "credentials", "creds", "sso", "saml", "ticket",
+    ];
+
+    /// <summary>
+    /// Words that end a platform's one-word session cookie whatever comes before them:
+    /// PHP's PHPSESSID, Java's JSESSIONID, Google's SID, SSID and SAPISID.
+    /// </summary>
+    private static readonly string[] SessionSuffixes = ["sid", "sessionid"];
 
     /// <summary>Letters, digits and what base64, base64url, JWTs and signed values (<c>s:…</c>) are made of.</summary>
     private const string TokenPunctuation = "-._~+/=:";
@@ -22,32 +33,76 @@ internal static class CookieSecretShape
     public static bool IsCredential(string name, string value) => HasCredentialName(name) || LooksRandom(value);
 
     /// <summary>
-    /// A name containing one of <see cref="CredentialNameParts"/> (case-insensitive), or <c>id</c> as
-    /// a word of its own (<c>user_id</c>, <c>visitorId</c>, <c>ID</c>): a cookie named so is an
-    /// identifier, whatever its value looks like.
+    /// A name with a credential word in it, as a word: the name is split on anything but letters and
+    /// digits, between letters and digits, and at camelCase humps (<c>ASP.NET_SessionId</c> is
+    /// ASP, NET, Session, Id), and a word counts when it is one of <see cref="CredentialWords"/> or
+    /// several of them written together (<c>sessionid</c>, <c>csrftoken</c>), or a platform's session
+    /// id (<see cref="SessionSuffixes"/>, and classic ASP's <c>ASPSESSIONID</c> with the random
+    /// letters IIS appends). Case-insensitive. So <c>author</c>, <c>keyboard</c>, <c>monkey</c> and
+    /// <c>passive</c>, which hold such a word only as letters of another, do not count.
     /// </summary>
     public static bool HasCredentialName(string name)
     {
-        foreach (var part in CredentialNameParts)
+        foreach (var word in Words(name))
         {
-            if (name.Contains(part, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        var at = name.IndexOf("id", StringComparison.OrdinalIgnoreCase);
-        for (; at >= 0; at = name.IndexOf("id", at + 1, StringComparison.OrdinalIgnoreCase))
-        {
-            var starts = at == 0 || !char.IsAsciiLetter(name[at - 1]) || (char.IsAsciiLetterLower(name[at - 1]) && name[at] == 'I');
-            var ends = at + 2 == name.Length || !char.IsAsciiLetterLower(name[at + 2]);
-            if (starts && ends)
+            var lower = word.ToLowerInvariant();
+            if (IsCompound(lower) || SessionSuffixes.Any(s => lower.EndsWith(s, StringComparison.Ordinal))
+                || lower.StartsWith("aspsessionid", StringComparison.Ordinal))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>The words of a cookie name: split at anything but ASCII letters and digits, between letters and digits, and at camelCase humps (<c>XSRFToken</c> is XSRF, Token).</summary>
+    private static IEnumerable<string> Words(string name)
+    {
+        var start = 0;
+        for (var i = 0; i <= name.Length; i++)
+        {
+            var boundary = i == name.Length || !char.IsAsciiLetterOrDigit(name[i])
+                || (i > start && (char.IsAsciiDigit(name[i]) != char.IsAsciiDigit(name[i - 1])
+                    || (char.IsAsciiLetterUpper(name[i]) && char.IsAsciiLetterLower(name[i - 1]))
+                    || (char.IsAsciiLetterUpper(name[i]) && char.IsAsciiLetterUpper(name[i - 1]) && i + 1 < name.Length && char.IsAsciiLetterLower(name[i + 1]))));
+            if (!boundary)
+            {
+                continue;
+            }
+
+            if (i > start)
+            {
+                yield return name[start..i];
+            }
+
+            start = i < name.Length && !char.IsAsciiLetterOrDigit(name[i]) ? i + 1 : i;
+        }
+    }
+
+    /// <summary>Whether <paramref name="word"/> (lowercase) is made of <see cref="CredentialWords"/> end to end.</summary>
+    private static bool IsCompound(string word)
+    {
+        // reachable[i]: the first i letters are credential words written together.
+        var reachable = new bool[word.Length + 1];
+        reachable[0] = true;
+        for (var i = 0; i < word.Length; i++)
+        {
+            if (!reachable[i])
+            {
+                continue;
+            }
+
+            foreach (var credential in CredentialWords)
+            {
+                if (word.AsSpan(i).StartsWith(credential, StringComparison.Ordinal))
+                {
+                    reachable[i + credential.Length] = true;
+                }
+            }
+        }
+
+        return reachable[word.Length];
     }
 
     /// <summary>

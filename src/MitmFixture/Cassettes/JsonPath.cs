@@ -59,7 +59,8 @@ internal static class JsonPath
 
     public static string LastName(string path) => Steps(path).OfType<string>().LastOrDefault() ?? path;
 
-    private static IEnumerable<object> Steps(string path)
+    /// <summary>The steps of <paramref name="path"/>: a property name (string) or an array index (int) each.</summary>
+    internal static IEnumerable<object> Steps(string path)
     {
         var text = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
         foreach (var part in text.Split('.', StringSplitOptions.RemoveEmptyEntries))

@@ -36,7 +36,7 @@ public sealed record RedactionOptions
     /// </summary>
     public IReadOnlyDictionary<string, Func<string?>> Placeholders { get; init; } = new Dictionary<string, Func<string?>>();
 
-    /// <summary>Secrets shorter than this are not searched for elsewhere (too likely to hit innocent text). Default 4.</summary>
+    /// <summary>Secrets shorter than this are not searched for elsewhere (too likely to hit innocent text); they are still replaced in the header or field that names them as secret. Default 4.</summary>
     public int MinimumSecretLength { get; init; } = 4;
 
     /// <summary>A placeholder for every value of environment variable <paramref name="variable"/>, named after it.</summary>

@@ -241,31 +241,10 @@ internal sealed partial class RedactionSession
             return path;
         }
 
-        var output = new StringBuilder(path, 0, query + 1, path.Length);
-        var changed = false;
-        var first = true;
-        foreach (var pair in path[(query + 1)..].Split('&'))
-        {
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            var value = equals < 0 ? "" : pair[(equals + 1)..];
-            var named = equals > 0 && _finder.IsSecretQueryName(FormUrlEncoding.Decode(pair[..equals]));
-            var placeholder = value.Length == 0 || RedactionPlaceholder.IsPlaceholder(value) ? null
-                : QueryValuePlaceholder(Unescape(value.Replace('+', ' ')), named) ?? QueryValuePlaceholder(Unescape(value), named);
-            if (!first)
-            {
-                output.Append('&');
-            }
-
-            first = false;
-            output.Append(placeholder is null ? pair : pair[..(equals + 1)] + placeholder);
-            changed |= placeholder is not null;
-        }
-
-        return changed ? output.ToString() : path;
+        var pairs = path[(query + 1)..];
+        var scrubbed = ScrubPairs(pairs, _finder.IsSecretQueryName);
+        return ReferenceEquals(scrubbed, pairs) ? path : path[..(query + 1)] + scrubbed;
     }
-
-    private string? QueryValuePlaceholder(string value, bool named) =>
-        named ? _book.PlaceholderOf(value) : _book.SearchedPlaceholderOf(value);
 
     private static string Unescape(string text)
     {
@@ -294,6 +273,11 @@ internal sealed partial class RedactionSession
                 ? CredentialHeader.Rewrite(field.Name, field.Value, PlaceholderOf)
                 : field.Value;
             value = _book.Replace(value);
+            if (IsUrlHeader(field.Name))
+            {
+                value = ScrubUrl(value); // a short token in a redirect's query or fragment, under its own name
+            }
+
             if (value != field.Value)
             {
                 headers.ReplaceAt(i, field.Name, value);
@@ -310,10 +294,16 @@ internal sealed partial class RedactionSession
 
     private bool ScrubBody(HttpMessage message)
     {
-        if (message.DecodeProblem is not null || message.DecodedBody is not { Length: > 0 } body
-            || ScrubBytes(body, message.ContentType) is not { } scrubbed)
+        if (message.DecodeProblem is not null || message.DecodedBody is not { Length: > 0 } body)
         {
-            return false; // kept encoded past the decoding limit, or nothing to replace
+            return false; // kept encoded past the decoding limit
+        }
+
+        var scrubbed = ScrubBytes(body, message.ContentType);
+        scrubbed = ScrubMultipartFields(scrubbed ?? body, message.ContentType) ?? scrubbed;
+        if (scrubbed is null)
+        {
+            return false; // nothing to replace
         }
 
         message.SetDecodedBody(scrubbed);
@@ -353,26 +343,28 @@ internal sealed partial class RedactionSession
 
         var preamble = bytes.AsSpan(0, bytes.Length - content.Length);
         var text = encoding.GetString(content);
-        var scrubbed = ReplaceText(text);
+        var scrubbed = ReplaceText(text, contentType);
         return scrubbed == text ? null : [.. preamble, .. encoding.GetBytes(scrubbed)];
     }
 
     /// <summary>
     /// A body's text with every known secret replaced. In JSON a number holding a secret becomes a
     /// string first (<see cref="JsonSecretNumbers"/>), so the body stays JSON; only done when the
-    /// plain replacement changed something, so text without secrets is read once.
+    /// plain replacement changed something, so text without secrets is read once. Then the secret
+    /// fields' values, whatever their length (<see cref="ScrubTextFields"/>).
     /// </summary>
-    private string ReplaceText(string text)
+    private string ReplaceText(string text, string? contentType)
     {
         var replaced = _book.Replace(text);
-        return ReferenceEquals(replaced, text) || replaced == text ? text : _book.Replace(JsonSecretNumbers.Quote(text, _book.Replace));
+        replaced = ReferenceEquals(replaced, text) || replaced == text ? text : _book.Replace(JsonSecretNumbers.Quote(text, _book.Replace));
+        return ScrubTextFields(replaced, contentType);
     }
 
     private byte[]? ScrubNarrow(byte[] bytes, string? contentType)
     {
         if (TryText(bytes, out var utf8))
         {
-            return ReplaceText(utf8) is var replaced && replaced != utf8 ? Encoding.UTF8.GetBytes(replaced) : null;
+            return ReplaceText(utf8, contentType) is var replaced && replaced != utf8 ? Encoding.UTF8.GetBytes(replaced) : null;
         }
 
         ReadOnlySpan<byte> content = bytes;
@@ -384,7 +376,7 @@ internal sealed partial class RedactionSession
 
         var preamble = bytes.AsSpan(0, bytes.Length - content.Length); // the byte order mark, kept as it was
         var text = encoding.GetString(content);
-        var scrubbed = ReplaceText(text);
+        var scrubbed = ReplaceText(text, contentType);
         return scrubbed == text ? null : [.. preamble, .. encoding.GetBytes(scrubbed)];
     }
 

@@ -23,6 +23,15 @@ internal sealed class SecretFinder(RedactionOptions options)
     /// <summary>Whether a query parameter of this name holds a secret: a secret field name or a configured query parameter.</summary>
     public bool IsSecretQueryName(string key) => IsSecretName(key, options.QueryParameters);
 
+    /// <summary>Whether a URL-encoded or multipart form field of this name holds a secret: a secret field name or a configured form field.</summary>
+    public bool IsSecretFormName(string key) => IsSecretName(key, options.FormFields);
+
+    /// <summary>Whether a JSON property of this name holds secrets, at any depth (<see cref="RedactionOptions.SecretFields"/>).</summary>
+    public bool IsSecretJsonName(string name) => _fields.Contains(name);
+
+    /// <summary>The steps of each configured JSON path (<see cref="RedactionOptions.JsonFields"/>).</summary>
+    public IReadOnlyList<object[]> JsonPaths { get; } = [.. options.JsonFields.Select(path => JsonPath.Steps(path).ToArray()).Where(steps => steps.Length > 0)];
+
     public void Learn(Flow flow, SecretBook book)
     {
         var request = flow.Request;

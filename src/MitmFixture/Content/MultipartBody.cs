@@ -14,6 +14,9 @@ internal static class MultipartBody
 {
     public sealed record Part(HttpHeaders Headers, byte[] Content)
     {
+        /// <summary>Where <see cref="Content"/> starts in the body it was read from, so a field can be replaced where it stands.</summary>
+        public int ContentOffset { get; init; }
+
         /// <summary>Content-Disposition has Content-Type's parameter syntax (RFC 6266 §4.1), so one parser serves both.</summary>
         private ContentTypeHeader Disposition => ContentTypeHeader.Parse(Headers.Get("Content-Disposition"));
 
@@ -55,7 +58,7 @@ internal static class MultipartBody
             var start = afterDelimiter + LineEnd(span[afterDelimiter..]); // transport padding, then the line end
             var next = NextDelimiter(span, start, delimiter);
             var section = next < 0 ? span[start..] : span[start..next];
-            parts.Add(ReadPart(TrimFinalLineEnd(section)));
+            parts.Add(ReadPart(TrimFinalLineEnd(section), start));
             at = next;
         }
 
@@ -91,7 +94,7 @@ internal static class MultipartBody
         return -1;
     }
 
-    private static Part ReadPart(ReadOnlySpan<byte> section)
+    private static Part ReadPart(ReadOnlySpan<byte> section, int start)
     {
         var crlf = section.IndexOf("\r\n\r\n"u8);
         var lf = section.IndexOf("\n\n"u8);
@@ -99,18 +102,19 @@ internal static class MultipartBody
         if (section.StartsWith("\r\n"u8) || section.StartsWith("\n"u8))
         {
             // A blank first line: no headers, the rest is content (RFC 2046 §5.1.1 allows a part without headers).
-            return new Part(new HttpHeaders(), section[(section[0] == '\r' ? 2 : 1)..].ToArray());
+            var blank = section[0] == '\r' ? 2 : 1;
+            return new Part(new HttpHeaders(), section[blank..].ToArray()) { ContentOffset = start + blank };
         }
 
         if (headEnd < 0)
         {
-            return new Part(new HttpHeaders(), section.ToArray());
+            return new Part(new HttpHeaders(), section.ToArray()) { ContentOffset = start };
         }
 
         // Browsers send a file name's UTF-8 bytes as they are (RFC 7578 §4.2).
         var headBytes = section[..headEnd];
         var head = Utf8.IsValid(headBytes) ? Encoding.UTF8.GetString(headBytes) : Encoding.Latin1.GetString(headBytes);
-        return new Part(ParseHeaders(head), section[(headEnd + separator)..].ToArray());
+        return new Part(ParseHeaders(head), section[(headEnd + separator)..].ToArray()) { ContentOffset = start + headEnd + separator };
     }
 
     /// <summary><c>Name: value</c> lines; a line without a colon is skipped rather than failing the part.</summary>

@@ -267,11 +267,22 @@ internal sealed partial class ClientSession
         return false;
     }
 
+    /// <summary>
+    /// Records the error, runs the error hook, then logs the flow's line: after the hook, as its
+    /// answered flow's line follows the response hook, so an addon that keeps the log (the fixture's
+    /// redacted test output) has learned the flow's own secrets before the line that can quote them.
+    /// </summary>
     private async ValueTask FailAsync(Flow flow, string message)
     {
         flow.Error = new FlowError(message, _context.Time.GetUtcNow());
-        ProxyLog.FlowFailed(_context.Logger, flow.Request.Method, flow.Request.Url, message);
-        await _pipeline.ErrorAsync(flow, CancellationToken.None);
+        try
+        {
+            await _pipeline.ErrorAsync(flow, CancellationToken.None);
+        }
+        finally
+        {
+            ProxyLog.FlowFailed(_context.Logger, flow.Request.Method, flow.Request.Url, message);
+        }
     }
 
     private static bool ClientIsHttp10(HttpRequest request) => request.HttpVersion == "HTTP/1.0";

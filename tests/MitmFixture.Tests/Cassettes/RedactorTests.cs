@@ -139,6 +139,24 @@ public sealed class RedactorTests : IDisposable
         Assert.Equal("/list?tab=ab&password=<PASSWORD>", flows[1].Request.Path);
     }
 
+    // author, keyboard and monkey hold auth and key as letters, not as words: their ordinary values stay where the site shows them.
+    [Theory]
+    [InlineData("author")]
+    [InlineData("keyboard")]
+    [InlineData("monkey")]
+    [InlineData("passive")]
+    public void Redact_AnOrdinaryCookieUnderANameThatOnlyContainsACredentialWord_StaysElsewhere(string name)
+    {
+        var cookie = Get("https://a.test/posts", ("Cookie", $"{name}=lovelace"));
+        var page = new Flow(HttpRequest.Create("GET", "https://a.test/posts/lovelace")) { Response = HttpResponse.Create(200, "{\"by\":\"lovelace\"}", "application/json") };
+
+        var flows = Redactor.Default.Redact([cookie, page]);
+
+        Assert.Equal($"{name}=<COOKIE>", flows[0].Request.Headers["Cookie"]);
+        Assert.Equal("/posts/lovelace", flows[1].Request.Path);
+        Assert.Equal("{\"by\":\"lovelace\"}", flows[1].Response!.Text);
+    }
+
     [Fact]
     public void Redact_AnOrdinaryCookieValue_StaysElsewhere_UntilANamedSecretHasTheSameValue()
     {

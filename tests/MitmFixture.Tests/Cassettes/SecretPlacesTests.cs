@@ -1,7 +1,10 @@
 using System.Text;
+using MitmFixture.Addons;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
 using MitmFixture.Http;
+using MitmFixture.Replay;
+using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Cassettes;
 
@@ -286,6 +289,98 @@ public sealed class SecretPlacesTests : IDisposable
 
         Assert.Equal("{\"access_token\":\"<ACCESS_TOKEN>\"}", encoding.GetString(flows[0].Response!.Body!)); // still in its own encoding
         Assert.Equal("<ACCESS_TOKEN>", flows[1].Request.Headers["X-Token"]);
+    }
+
+    // A value shorter than MinimumSecretLength is not searched for elsewhere (it would rewrite
+    // unrelated text), but in the field that names it as a secret it is the secret, and it went
+    // into the cassette in clear in every place but the query and the credential headers.
+    [Theory]
+    [InlineData("form", "user=abc&password=abc", "user=abc&password=<PASSWORD>")]
+    [InlineData("form", "user=abc&password=a%20c&api_key=ab", "user=abc&password=<PASSWORD>&api_key=<API_KEY>")]
+    [InlineData("form", "pin=12&code=12", "pin=<PIN>&code=12")] // FormFields
+    [InlineData("json", "{\"user\":\"abc\",\"password\":\"abc\"}", "{\"user\":\"abc\",\"password\":\"<PASSWORD>\"}")]
+    [InlineData("json", "{\"n\":12,\"auth\":{\"password\":12}}", "{\"n\":12,\"auth\":{\"password\":\"<PASSWORD>\"}}")]
+    [InlineData("json", "{\"token\":[\"ab\",\"cd\"],\"tab\":\"ab\"}", "{\"token\":[\"<TOKEN>\",\"<TOKEN-2>\"],\"tab\":\"ab\"}")]
+    [InlineData("json", "{\"user\":{\"pin\":\"12\"},\"pin\":\"12\"}", "{\"user\":{\"pin\":\"<PIN>\"},\"pin\":\"12\"}")] // JsonFields
+    [InlineData("json", "{\"password\":\"a\\u0062c\"}", "{\"password\":\"<PASSWORD>\"}")] // escaped in the body
+    [InlineData("multipart", "--b0\r\nContent-Disposition: form-data; name=\"user\"\r\n\r\nabc\r\n--b0\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nabc\r\n--b0--\r\n",
+        "--b0\r\nContent-Disposition: form-data; name=\"user\"\r\n\r\nabc\r\n--b0\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\n<PASSWORD>\r\n--b0--\r\n")]
+    public void ShortSecret_InARequestBodyFieldNamedAsSecret_IsReplacedThere_AndNowhereElse(string kind, string body, string expected)
+    {
+        var contentType = kind switch
+        {
+            "form" => "application/x-www-form-urlencoded",
+            "json" => "application/json",
+            _ => "multipart/form-data; boundary=b0",
+        };
+        var redactor = new Redactor(new RedactionOptions { FormFields = ["pin"], JsonFields = ["user.pin"] });
+        var login = new Flow(HttpRequest.Create("POST", "https://api.test/login", Encoding.UTF8.GetBytes(body), ("Content-Type", contentType))) { Response = HttpResponse.Create(200, "abc") };
+
+        var flows = SavedAndLoaded(redactor, login);
+
+        Assert.Equal(expected, flows[0].Request.Text);
+        Assert.Equal("abc", flows[0].Response!.Text); // not searched for elsewhere
+    }
+
+    [Fact]
+    public void ShortSecret_InAResponsesFormBody_AndInARedirectsQueryAndFragment_IsReplacedThere()
+    {
+        // GitHub's token endpoint answers a form unless asked for JSON; the implicit grant hands the token in the fragment.
+        var token = Get("https://auth.test/token", HttpResponse.Create(200, "access_token=ab&scope=ab", "application/x-www-form-urlencoded"));
+        var redirect = Get("https://auth.test/authorize", HttpResponse.Create(302, [], ("Location", "https://app.test/cb?state=xy&token=xy#access_token=cd&state=cd")));
+
+        var flows = SavedAndLoaded(Redactor.Default, token, redirect);
+
+        Assert.Equal("access_token=<ACCESS_TOKEN>&scope=ab", flows[0].Response!.Text);
+        Assert.Equal("https://app.test/cb?state=xy&token=<TOKEN>#access_token=<ACCESS_TOKEN-2>&state=cd", flows[1].Response!.Headers["Location"]);
+    }
+
+    // Recorded through the proxy from a real server, then replayed: the short secrets are gone from
+    // their fields, everything else is as the client sent it, and live requests carrying the real
+    // values still match the recording.
+    [Fact]
+    public async Task Record_ShortSecretsInQueryFormJsonAndMultipart_AreReplacedInTheirFields_AndTheCassetteReplays()
+    {
+        await using var server = new CountingServer();
+        var path = Path.Combine(_directory, "short.json");
+        var writer = CassetteWriter.Create(path);
+        await using (var harness = await ProxyHarness.StartAsync(null, o => o with { Addons = [new RecordingAddon(writer)] }))
+        {
+            await SendShortSecretsAsync(harness.CreateClient(), server.Url);
+        }
+
+        await writer.DisposeAsync();
+        var flows = Cassette.Load(path).Flows;
+
+        Assert.Equal("/search?q=abc&token=<TOKEN>", flows[0].Request.Path);
+        Assert.Equal("user=abc&password=<PASSWORD>", flows[1].Request.Text);
+        Assert.Equal("{\"user\":\"abc\",\"password\":\"<PASSWORD>\"}", flows[2].Request.Text);
+        Assert.Matches("name=\"?user\"?\r\n\r\nabc\r\n", flows[3].Request.Text); // HttpClient leaves a plain name unquoted
+        Assert.Matches("name=\"?password\"?\r\n\r\n<PASSWORD>\r\n", flows[3].Request.Text);
+        var text = await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
+        Assert.DoesNotContain("pwq", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("tkq", text, StringComparison.Ordinal);
+
+        var cassette = Cassette.Load(path);
+        var replay = new ServerReplayAddon(new ReplayStore(cassette.Flows, new ServerReplayOptions { KillExtra = true }, cassette.Modes), null, Redactor.Default);
+        await using var offline = await ProxyHarness.StartAsync(null, o => o with { Addons = [replay] });
+        await SendShortSecretsAsync(offline.CreateClient(), server.Url);
+
+        Assert.All(offline.Proxy.Flows.Snapshot(), f => Assert.Equal(ReplayKind.Response, f.Replay));
+        Assert.Equal(0, replay.Store.Remaining);
+        Assert.Equal(4, server.Requests); // the replay reached no server
+    }
+
+    private static async Task SendShortSecretsAsync(HttpClient client, string url)
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        (await client.GetAsync(url + "/search?q=abc&token=tkq", cancel)).EnsureSuccessStatusCode();
+        using var form = new FormUrlEncodedContent([new("user", "abc"), new("password", "pwq")]);
+        (await client.PostAsync(url + "/form", form, cancel)).EnsureSuccessStatusCode();
+        using var json = new StringContent("{\"user\":\"abc\",\"password\":\"pwq\"}", Encoding.UTF8, "application/json");
+        (await client.PostAsync(url + "/json", json, cancel)).EnsureSuccessStatusCode();
+        using var multipart = new MultipartFormDataContent("b0") { { new StringContent("abc"), "user" }, { new StringContent("pwq"), "password" } };
+        (await client.PostAsync(url + "/multipart", multipart, cancel)).EnsureSuccessStatusCode();
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

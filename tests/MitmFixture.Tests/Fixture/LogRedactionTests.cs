@@ -49,5 +49,34 @@ public sealed class LogRedactionTests : IDisposable
         Assert.DoesNotContain("-log-", log, StringComparison.Ordinal);
     }
 
+    // A failed flow's line was written before the scope learned the flow, so its own credential showed in clear.
+    [Theory]
+    [InlineData(RecordMode.Record)]
+    [InlineData(RecordMode.Passthrough)]
+    public async Task FailedFlowLine_InTheTestOutput_HasTheFlowsOwnSecretRedacted(RecordMode mode)
+    {
+        using var refused = new ClosedPort();
+        await using var host = new FixtureHost(TestFixtureOptions.Isolated(mode, _folder));
+        await host.StartAsync();
+        var output = new ConcurrentQueue<string>();
+        const string Test = "Api.LogTests.Fail";
+
+        var scope = host.OpenScope(Test, "failed", new ScopeOwner(Test, Test), output.Enqueue, _ => { });
+        using (var client = scope.CreateClient())
+        {
+            using var bearer = new HttpRequestMessage(HttpMethod.Get, refused.HttpUrl + "/users/BT-fail-717171?echo=BT-fail-717171");
+            bearer.Headers.Add("Authorization", "Bearer BT-fail-717171");
+            using var answer = await client.SendAsync(bearer, Cancel);
+            Assert.Equal(502, (int)answer.StatusCode);
+        }
+
+        await Eventually.TrueAsync(() => output.Any(l => l.Contains(" failed: ", StringComparison.Ordinal)));
+        await scope.DisposeAsync();
+
+        var log = string.Join("\n", output);
+        Assert.Contains("/users/<AUTHORIZATION>?echo=<AUTHORIZATION> failed: ", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("BT-fail-717171", log, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }
