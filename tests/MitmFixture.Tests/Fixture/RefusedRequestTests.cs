@@ -117,5 +117,22 @@ public sealed class RefusedRequestTests : IDisposable
         await fixture.DisposeAsync();
     }
 
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task ChildProcessOnTheSharedPort_WithOneScopeOpen_StillBelongsToIt()
+    {
+        // A child process carries no execution context either, and nothing in-process to refuse it: the shared port's rule stays.
+        await using var server = new CountingServer();
+        var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Record));
+        var open = await fixture.UseCassetteAsync("child-alone");
+
+        var curl = await Curl.RunAsync("-q", "--silent", "--max-time", "20", "-x", fixture.Proxy.Url.ToString(), server.Url + "/from-curl");
+
+        Assert.True(curl.ExitCode == 0, curl.Stderr);
+        Assert.Equal("/from-curl", Assert.Single(open.Flows).Request.Path);
+        await open.DisposeAsync();
+        await fixture.DisposeAsync();
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }
