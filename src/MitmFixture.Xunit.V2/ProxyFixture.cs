@@ -59,8 +59,14 @@ public class ProxyFixture : IAsyncLifetime
     /// <inheritdoc/>
     public virtual Task InitializeAsync() => _host.StartAsync();
 
-    /// <summary>A handler routed through the proxy and trusting its CA; it picks the running test's cassette port per request.</summary>
-    public HttpMessageHandler CreateHandler() => _host.CreateHandler(() => ProxyUrl);
+    /// <summary>
+    /// A handler routed through the proxy and trusting its CA; it picks the running test's cassette
+    /// port per request. A request with no open scope in its execution context (the test did not open
+    /// one, its scope has ended, or the request runs outside the test's execution context) is refused
+    /// with <see cref="UnattributedRequestException"/>, and fails the next cassette scope to end on
+    /// this fixture, or the fixture's dispose; unless the mode is Passthrough.
+    /// </summary>
+    public HttpMessageHandler CreateHandler() => _host.CreateHandler(Route);
 
     /// <summary>An HttpClient that goes through the proxy (the running test's cassette port) and trusts its CA.</summary>
     public HttpClient CreateClient() => ProxyClients.CreateClient(CreateHandler());
@@ -89,6 +95,36 @@ public class ProxyFixture : IAsyncLifetime
     }
 
     /// <summary>
+    /// Where a request through <see cref="CreateHandler"/> goes. xunit 2 has no ambient test, so the
+    /// execution context's scope is all there is: a test that opened none and work outside any test's
+    /// execution context look alike here, and both are refused, as the xunit v3 fixture refuses them.
+    /// </summary>
+    private RequestRoute Route(HttpRequestMessage request)
+    {
+        var scope = _current.Value;
+        if (scope is { Ended: false })
+        {
+            return RequestRoute.To(scope.ProxyUrl);
+        }
+
+        if (ModeResolver.Resolve(_host.Options.Mode, _host.Options.ReadEnvironment) == RecordMode.Passthrough)
+        {
+            return RequestRoute.To(Proxy.Url); // nothing is recorded or replayed: the shared port's rule is enough
+        }
+
+        var what = $"{request.Method} {request.RequestUri}";
+        return RequestRoute.Refuse(scope is not null
+            ? $"test '{scope.Owner.TestName ?? scope.Name}' sent {what} through the fixture after its cassette scope ({scope.Name}) was disposed (a request it did not wait for, " +
+                "or a timer it left running), so no cassette got it. Wait for such a request before the scope ends, or keep the scope open until the work is done."
+            : $"{what} was sent through the fixture's client with no cassette scope in its execution context, so MitmFixture cannot tell which test sent it " +
+                "and refused it rather than put it into whichever cassette is open. Either the test did not call 'await using var cassette = await proxy.UseCassetteAsync(output);' " +
+                "first, or the request comes from work outside the test's execution context: started under ExecutionContext.SuppressFlow, a timer or background task " +
+                "started before the test or by an earlier test, or an app under test serving requests on its own threads. Let the test's context flow into that work " +
+                "(an app in TestServer or WebApplicationFactory: TestServerOptions.PreserveExecutionContext = true; a timer: start it in the test), or give the work " +
+                "the cassette's own client, cassette.CreateClient() or cassette.CreateHandler(), whose port names its cassette.");
+    }
+
+    /// <summary>
     /// xunit 2's TestOutputHelper knows its test only through a private field (xunit 2.9.x); an
     /// output helper of another kind names no test, and the caller must pass a name.
     /// </summary>
@@ -96,5 +132,10 @@ public class ProxyFixture : IAsyncLifetime
         output.GetType().GetField("test", BindingFlags.Instance | BindingFlags.NonPublic)?.GetValue(output) as ITest;
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Fails with <see cref="UnattributedRequestException"/> when the fixture refused requests that no
+    /// cassette scope ended after to report (a test's request after the last test's end): xunit 2
+    /// reports it as the fixture's cleanup failure, and the run fails.
+    /// </remarks>
     public virtual async Task DisposeAsync() => await _host.DisposeAsync();
 }

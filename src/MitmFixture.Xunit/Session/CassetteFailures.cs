@@ -80,7 +80,12 @@ public sealed class TrafficDriftException(string message) : Exception(message)
     }
 }
 
-/// <summary>A request reached the proxy's shared port while several tests had cassettes open, so it belongs to none.</summary>
+/// <summary>
+/// A request could not be given to one test's cassette: it reached the proxy's shared port while several
+/// tests had cassettes open, or the fixture's own client refused it (sent from no test's execution
+/// context, or by a test with no scope open, its scope ended). Thrown to the sender, and by the next
+/// cassette scope to end (or the fixture's dispose), so a request that was caught or came too late still fails a test.
+/// </summary>
 public sealed class UnattributedRequestException(string message) : Exception(message)
 {
     /// <summary>Creates the exception with a default message.</summary>

@@ -31,6 +31,7 @@ public sealed class CassetteScope : IAsyncDisposable
     private readonly List<string> _recordFailures = [];
     private readonly Dictionary<Flow, string> _recordFailedFlows = new(ReferenceEqualityComparer.Instance);
     private readonly List<string> _unattributed = [];
+    private RefusedRequests _refusedElsewhere; // refused by the fixture since the last scope ended, reported by this one
     private readonly Lock _gate = new();
     private ProxyListener? _listener;
     private CassetteWriter? _writer;
@@ -257,7 +258,8 @@ public sealed class CassetteScope : IAsyncDisposable
     }
 
     internal string EndedMessage(Flow flow) =>
-        $"MitmFixture: {flow.Request.Method} {flow.Request.Url} came through the port of cassette {Name}, which was already disposed; its test is over.";
+        $"MitmFixture: {flow.Request.Method} {flow.Request.Url} came through the port of cassette {Name}, which was already disposed; its test is over. " +
+        "It was refused and is in no cassette: wait for such a request before the scope ends (await it, or cancel it with the test's cancellation token).";
 
     /// <summary>
     /// Compares this test's traffic with <c>&lt;name&gt;.verified.json</c>, writing <c>&lt;name&gt;.received.json</c>
@@ -290,6 +292,7 @@ public sealed class CassetteScope : IAsyncDisposable
 
         await WaitForFlowsInFlightAsync();
         _session.End(this);
+        _refusedElsewhere = _session.TakeRefused();
         if (_listener is not null)
         {
             await _listener.DisposeAsync();
@@ -365,6 +368,7 @@ public sealed class CassetteScope : IAsyncDisposable
     private (string Message, Func<string, Exception> Create)? Failure(Dictionary<int, string> notes, List<Flow> unplayed)
     {
         string[] unmatched, unattributed, failures;
+        var refused = _refusedElsewhere;
         Flow[] flows;
         lock (_gate)
         {
@@ -385,11 +389,12 @@ public sealed class CassetteScope : IAsyncDisposable
             }
         }
 
-        if (unattributed.Length > 0)
+        if (unattributed.Length > 0 || refused.Count > 0)
         {
             var shown = unattributed.Take(10).Append(unattributed.Length > 10 ? $"... and {unattributed.Length - 10} more" : null).OfType<string>();
-            return ($"cassette {Path}: {unattributed.Length} request(s) could not be given to one test, so no cassette got them:\n  " + string.Join("\n  ", shown),
-                m => new UnattributedRequestException(m));
+            var own = unattributed.Length == 0 ? null : $"cassette {Path}: {unattributed.Length} request(s) could not be given to one test, so no cassette got them:\n  " + string.Join("\n  ", shown);
+            var elsewhere = refused.Count == 0 ? null : refused.Describe($"this test (cassette {Path}) is the first to end since, so it fails for them, whether or not it sent them");
+            return (string.Join("\n", new[] { own, elsewhere }.OfType<string>()), m => new UnattributedRequestException(m));
         }
 
         if (failures.Length > 0)

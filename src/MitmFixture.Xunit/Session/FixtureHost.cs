@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Logging;
 using MitmFixture.Proxy;
 using MitmFixture.Tls;
@@ -72,8 +71,15 @@ internal sealed class FixtureHost(FixtureOptions options) : IAsyncDisposable
     /// <summary>The open scope the test with this id opened last.</summary>
     public CassetteScope? ScopeOfTest(string? testId) => _session.ScopeOfTest(testId);
 
-    /// <summary>A handler whose proxy port is asked per request (<paramref name="proxyUrl"/>), so it follows the running test.</summary>
-    public HttpMessageHandler CreateHandler(Func<Uri> proxyUrl) => Clients.CreateHandler(new PerRequestProxy(proxyUrl));
+    /// <summary>
+    /// The fixture's own handler: <paramref name="route"/> decides per request, in the execution
+    /// context it is sent from, which port it goes to or why it is refused, so it follows the running test.
+    /// </summary>
+    public HttpMessageHandler CreateHandler(Func<HttpRequestMessage, RequestRoute> route) =>
+        new RoutingHandler(Clients.CreateHandler(RoutingHandler.Proxy), route, _session.Refused);
+
+    /// <summary>The name of the cassette scope this test ended last; null for a test that ended none, or no test.</summary>
+    public string? LastEndedScopeOfTest(string? testId) => _session.LastEndedScopeOfTest(testId);
 
     /// <summary>
     /// Opens a cassette scope named after <paramref name="testName"/> unless <paramref name="name"/>
@@ -130,6 +136,13 @@ internal sealed class FixtureHost(FixtureOptions options) : IAsyncDisposable
         return mode;
     }
 
+    /// <summary>
+    /// Stops the proxy, then fails with <see cref="UnattributedRequestException"/> if the fixture
+    /// refused requests that no cassette scope ended after to report them (a test's late request after
+    /// the last test): the test framework reports a fixture's failed dispose as a cleanup failure
+    /// (xunit v3 "[Test Class Cleanup Failure]", "[Test Collection ...]", "[Test Assembly ...]"; xunit 2 alike),
+    /// and the run fails.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_proxy is not null)
@@ -143,15 +156,11 @@ internal sealed class FixtureHost(FixtureOptions options) : IAsyncDisposable
         {
             File.Delete(_caFile);
         }
-    }
 
-    /// <summary>An <see cref="IWebProxy"/> asked per request, so one handler follows the running test's cassette port.</summary>
-    private sealed class PerRequestProxy(Func<Uri> proxyUrl) : IWebProxy
-    {
-        public ICredentials? Credentials { get; set; }
-
-        public Uri GetProxy(Uri destination) => proxyUrl();
-
-        public bool IsBypassed(Uri host) => false;
+        var refused = _session.TakeRefused();
+        if (refused.Count > 0)
+        {
+            throw new UnattributedRequestException(refused.Describe("no cassette scope ended after them to report them, so the fixture's end does"));
+        }
     }
 }

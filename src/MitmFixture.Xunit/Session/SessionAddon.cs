@@ -15,7 +15,10 @@ namespace MitmFixture.Xunit.Session;
 /// (<see cref="CassetteScope.ProxyUrl"/>), so its HttpClients and the child processes it starts are
 /// told apart without anything added to their requests. A client on the proxy's shared port belongs
 /// to the only open scope; while several are open it cannot be attributed, gets a 500 saying why,
-/// and every open scope fails with that message.
+/// and every open scope fails with that message. A request the fixture's own clients refuse (sent
+/// with no test's execution context, or by a test whose scope has ended), and one that comes to an
+/// ended scope's port, is kept in <see cref="Refused"/> until a scope ends and fails with it
+/// (<see cref="TakeRefused"/>), or the fixture does.
 /// </summary>
 internal sealed class SessionAddon : FinishedFlowAddon
 {
@@ -25,6 +28,10 @@ internal sealed class SessionAddon : FinishedFlowAddon
     private readonly Dictionary<string, CassetteScope> _byTest = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<ClientConnectionInfo, CassetteScope> _connections = [];
     private readonly ConditionalWeakTable<Flow, CassetteScope> _flows = [];
+    private readonly Dictionary<string, string> _endedByTest = new(StringComparer.Ordinal);
+    private readonly List<string> _refused = []; // the first MaxRefusedKept since the last scope ended; a timer left running could refuse thousands
+    private int _refusedCount;
+    private const int MaxRefusedKept = 100;
 
     /// <summary>The scope the proxy's log is written to for work started by a scope's own listener.</summary>
     internal static readonly AsyncLocal<CassetteScope?> LogRoute = new();
@@ -55,7 +62,45 @@ internal sealed class SessionAddon : FinishedFlowAddon
             if (scope.OwnerTest is { } test && _byTest.TryGetValue(test, out var byTest) && byTest == scope)
             {
                 _byTest.Remove(test);
+                _endedByTest[test] = scope.Name;
             }
+        }
+    }
+
+    /// <summary>The name of the scope a test ended last, to tell a late request from one of a test that never opened a scope.</summary>
+    public string? LastEndedScopeOfTest(string? testId)
+    {
+        lock (_gate)
+        {
+            return testId is not null && _endedByTest.TryGetValue(testId, out var name) ? name : null;
+        }
+    }
+
+    /// <summary>
+    /// Remembers a request refused because no open scope could take it. Its sender got an error it
+    /// may have caught, or its test is over, so the next scope to end fails with it (or the fixture's dispose).
+    /// </summary>
+    public void Refused(string why)
+    {
+        lock (_gate)
+        {
+            _refusedCount++;
+            if (_refused.Count < MaxRefusedKept)
+            {
+                _refused.Add(why);
+            }
+        }
+    }
+
+    /// <summary>The refused requests not yet reported (the first of them, and how many there were), now handed to the caller to fail with.</summary>
+    public RefusedRequests TakeRefused()
+    {
+        lock (_gate)
+        {
+            var taken = new RefusedRequests(_refused.ToArray(), _refusedCount);
+            _refused.Clear();
+            _refusedCount = 0;
+            return taken;
         }
     }
 
@@ -107,7 +152,14 @@ internal sealed class SessionAddon : FinishedFlowAddon
         {
             case { Scope: { } scope }:
                 _flows.AddOrUpdate(flow, scope);
-                return !scope.TryStart(flow) ? Refuse(flow, scope.EndedMessage(flow)) : scope.Replay is { } replay ? replay.RequestAsync(flow, cancellationToken) : default;
+                if (!scope.TryStart(flow))
+                {
+                    var late = scope.EndedMessage(flow);
+                    Refused(late); // a connection the test opened before its end, used after it: nothing fails the test any more
+                    return Refuse(flow, late);
+                }
+
+                return scope.Replay is { } replay ? replay.RequestAsync(flow, cancellationToken) : default;
             case { Unattributed: { } why }:
                 return Refuse(flow, why);
             default:
@@ -209,5 +261,19 @@ internal sealed class SessionAddon : FinishedFlowAddon
         var addon = new ServerReplayAddon(new Replay.ReplayStore(cassette.Flows, replayOptions, cassette.Modes), options.Proxy.TimeProvider, new Redactor(options.Redaction));
         addon.Unmatched += unmatched;
         return addon;
+    }
+}
+
+/// <summary>Requests the fixture refused and has not reported yet: the first <see cref="Kept"/> of them, and how many there were.</summary>
+internal readonly record struct RefusedRequests(IReadOnlyList<string> Kept, int Count)
+{
+    /// <summary>The failure message, saying who reports them and why (<paramref name="reporter"/>); the same reason given twice is shown once.</summary>
+    public string Describe(string reporter)
+    {
+        var distinct = Kept.Distinct().ToArray();
+        var notShown = Math.Max(0, distinct.Length - 10) + (Count - Kept.Count); // the same reason again is not counted: the header's total has it
+        var shown = distinct.Take(10).Append(notShown > 0 ? $"... and {notShown} more" : null).OfType<string>();
+        return $"MitmFixture refused {Count} request(s) that no open cassette could take, and their senders could not be failed for them " +
+            $"(the error may have been caught, or the test is over); {reporter}:\n  " + string.Join("\n  ", shown);
     }
 }

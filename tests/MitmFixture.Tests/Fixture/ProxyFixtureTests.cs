@@ -98,13 +98,17 @@ public sealed class ProxyFixtureTests : IDisposable
     public async Task FixtureClient_InATestWithNoScope_IsRefusedAndReachesNoServer(RecordMode mode)
     {
         await using var upstream = await TestUpstream.StartAsync();
-        await using var fixture = await TestFixtureOptions.StartAsync(Options(mode));
+        var fixture = await TestFixtureOptions.StartAsync(Options(mode));
 
         var refused = await Assert.ThrowsAsync<UnattributedRequestException>(() => fixture.CreateClient().GetAsync($"{upstream.HttpUrl}/echo/unscoped", TestContext.Current.CancellationToken));
 
         Assert.Contains("/echo/unscoped through the fixture with no cassette scope open", refused.Message, StringComparison.Ordinal);
         Assert.Equal(0, upstream.Requests);
         Assert.Contains(TestContext.Current.Warnings ?? [], w => w.Contains("/echo/unscoped", StringComparison.Ordinal));
+
+        // An app under test may have caught it: with no scope ending after it, the fixture's end fails for it.
+        var reported = await Assert.ThrowsAsync<UnattributedRequestException>(async () => await fixture.DisposeAsync());
+        Assert.Contains("/echo/unscoped through the fixture with no cassette scope open", reported.Message, StringComparison.Ordinal);
     }
 
     [Fact]
