@@ -48,18 +48,30 @@ internal sealed partial class ClientSession
             var player = new GrpcPlayer(_context, flow, features, clientBody, playback, () => ReplayedCallHookAsync(features, flow, cancellationToken));
             try
             {
-                await player.RunAsync(cancellationToken);
-            }
-            catch (GrpcFramingException e)
-            {
-                await FailAsync(flow, $"the client's gRPC body is malformed: {e.Message}");
-                Reset(features, Http2ErrorCode.ProtocolError);
-                return;
-            }
+                try
+                {
+                    await player.RunAsync(cancellationToken);
+                }
+                catch (GrpcFramingException e)
+                {
+                    await FailAsync(flow, $"the client's gRPC body is malformed: {e.Message}");
+                    Reset(features, Http2ErrorCode.ProtocolError);
+                    return;
+                }
 
-            if (!player.HookRan)
+                if (!player.HookRan)
+                {
+                    await _pipeline.ResponseAsync(flow, cancellationToken);
+                }
+            }
+            finally
             {
-                await _pipeline.ResponseAsync(flow, cancellationToken);
+                // A call the recording does not implement: its line after the flow's hook, as FailAsync
+                // logs one, so a redacted log has learned the flow first (never lost: in a finally).
+                if (player.Failure is { } failure)
+                {
+                    ProxyLog.FlowFailed(_context.Logger, flow.Request.Method, flow.Request.Url, failure);
+                }
             }
 
             return;

@@ -41,6 +41,13 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
     /// <summary>True once the response hook ran (<c>beforeEnd</c>); a call that ended otherwise (a reset) leaves it to the caller.</summary>
     public bool HookRan { get; private set; }
 
+    /// <summary>
+    /// The flow's error when the call ended UNIMPLEMENTED, for the caller to log once the flow's hook
+    /// has run, wherever it ran: an addon that keeps a redacted log (the fixture's test output) learns
+    /// the flow's secrets in that hook, so the line that could quote them comes after it.
+    /// </summary>
+    public string? Failure { get; private set; }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var candidates = playback.Candidates.Select(c => new Candidate(c)).ToList();
@@ -228,7 +235,7 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
     {
         var message = $"MitmFixture server replay: {why}";
         flow.Error = new FlowError(message, context.Time.GetUtcNow());
-        ProxyLog.FlowFailed(context.Logger, flow.Request.Method, flow.Request.Url, message);
+        Failure = message; // logged by the caller after the hook (ExchangeHttp2Async)
         playback.Unmatched?.Invoke(why);
         var status = new HttpHeaders([("grpc-status", UnimplementedStatus), ("grpc-message", PercentEncode(message))]);
         if (committed is not null && features.Get<IHttpResponseFeature>()!.HasStarted) // Kestrel always provides it
@@ -303,12 +310,12 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
             {
                 if (i >= expected.Count)
                 {
-                    return $"the client sent message {i + 1} ({Show(received[i].Content)}); the recording of {Flow.Request.PathOnly} has {expected.Count}";
+                    return $"the client sent message {i + 1} ({Show(received[i])}); the recording of {Flow.Request.PathOnly} has {expected.Count}";
                 }
 
                 if (received[i].Compressed != expected[i].Compressed || !received[i].Content.AsSpan().SequenceEqual(expected[i].Content))
                 {
-                    return $"client message {i + 1} of {Flow.Request.PathOnly} is {Show(received[i].Content)}; the recording expects {Show(expected[i].Content)}";
+                    return $"client message {i + 1} of {Flow.Request.PathOnly} is {Show(received[i])}; the recording expects {Show(expected[i])}{FirstDifference(received[i], expected[i])}";
                 }
             }
 
@@ -349,7 +356,16 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
             return then is { } t && (next >= 0 ? ended < t : ended <= t);
         }
 
-        private static string Show(byte[] content) =>
-            content.Length <= 32 ? $"{content.Length} bytes {Convert.ToHexString(content)}" : $"{content.Length} bytes {Convert.ToHexString(content, 0, 32)}…";
+        /// <summary>
+        /// A message by its size and kind, never its bytes: this text is the flow's error, the log's
+        /// line and the test's failure, and a token in a message, as hex, is one no redactor recognises.
+        /// </summary>
+        private static string Show(GrpcMessage message) => $"{message.Content.Length} bytes{(message.Compressed ? ", compressed" : "")}";
+
+        /// <summary>Where two messages of the same size and kind first differ, which is what tells them apart without showing either.</summary>
+        private static string FirstDifference(GrpcMessage received, GrpcMessage expected) =>
+            received.Compressed == expected.Compressed && received.Content.Length == expected.Content.Length
+                ? $", first differing at byte {received.Content.AsSpan().CommonPrefixLength(expected.Content) + 1}"
+                : "";
     }
 }

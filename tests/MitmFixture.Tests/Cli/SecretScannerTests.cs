@@ -174,6 +174,65 @@ public sealed class SecretScannerTests
         Assert.All(findings, f => Assert.Contains(sid, lines[f.Line - 1], StringComparison.Ordinal));
     }
 
+    // A secret shorter than the minimum has no forms to search for; redaction replaces it only in the
+    // field that names it. scan reports those lines, by doing what redact does, and no other line
+    // that holds the same value (user=abc beside password=abc).
+    [Fact]
+    public void ScanChanges_ShortSecretsInTheFieldsThatNameThem_AreFoundOnTheirLines_TheSameValueElsewhereIsNot()
+    {
+        var search = new Flow(HttpRequest.Create("GET", "https://a.test/search?q=pwq&token=tkq"))
+        {
+            Response = HttpResponse.Create(302, null, ("Location", "https://app.test/cb?state=pwq#access_token=atq")),
+        };
+        var form = new Flow(HttpRequest.Create("POST", "https://a.test/form", "user=pwq&password=pwq"u8.ToArray(), ("Content-Type", "application/x-www-form-urlencoded")))
+        {
+            Response = HttpResponse.Create(200, "{\"user\":\"pwq\"}", "application/json"),
+        };
+        var json = new Flow(HttpRequest.Create("POST", "https://a.test/json", "{\"user\":\"pwq\",\"password\":\"pwq\",\"pin\":77,\"api_key\":[\"k1\"]}"u8.ToArray(), ("Content-Type", "application/json")))
+        {
+            Response = HttpResponse.Create(200, "ok"),
+        };
+        var multipart = new Flow(HttpRequest.Create("POST", "https://a.test/upload", "--b0\r\nContent-Disposition: form-data; name=\"user\"\r\n\r\npwq\r\n--b0\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nmpq\r\n--b0--\r\n"u8.ToArray(), ("Content-Type", "multipart/form-data; boundary=b0")))
+        {
+            Response = HttpResponse.Create(200, "ok"),
+        };
+        var text = Cassette.ToJson([search, form, json, multipart], Redactor.None);
+        var lines = text.Split('\n');
+        var flows = Loaded(text);
+
+        var findings = SecretScanner.ScanChanges(text, flows, [], SecretScanner.Learn(flows, Redactor.Default)).ToList();
+
+        int LineOf(string part) => Assert.Single(Enumerable.Range(1, lines.Length), n => lines[n - 1].Contains(part, StringComparison.Ordinal));
+        Assert.Equal(
+            [
+                (LineOf("\"/search?q=pwq&token=tkq\""), "<TOKEN>"),
+                (LineOf("\"Location: https://app.test/cb?state=pwq#access_token=atq\""), "<ACCESS_TOKEN>"),
+                (LineOf("\"user=pwq&password=pwq\""), "<PASSWORD>"),
+                (LineOf("\"password\": \"pwq\""), "<PASSWORD>"),
+                (LineOf("\"k1\""), "<API_KEY>"),
+                (LineOf("\"base64\": \"" + Convert.ToBase64String(multipart.Request.Body!)), "<PASSWORD-2>"), // stored as base64; created with a body
+            ],
+            findings.Select(f => (f.Line, f.What.Replace("a secret redaction would replace by ", "", StringComparison.Ordinal))).Order());
+        Assert.All(findings, f => Assert.DoesNotContain("pwq", f.What, StringComparison.Ordinal));
+
+        var redacted = Cassette.ToJson([search, form, json, multipart], Redactor.Default);
+        Assert.Empty(SecretScanner.ScanChanges(redacted, Loaded(redacted), [], SecretScanner.Learn(Loaded(redacted), Redactor.Default)));
+    }
+
+    // A number under a secret name becomes a string of its placeholder; the finding is on its line.
+    [Fact]
+    public void ScanChanges_ShortNumberUnderASecretName_IsFoundOnItsLine()
+    {
+        var flow = new Flow(HttpRequest.Create("POST", "https://a.test/pin", "{\"password\":77,\"n\":77}"u8.ToArray(), ("Content-Type", "application/json"))) { Response = HttpResponse.Create(200, "ok") };
+        var text = Cassette.ToJson([flow], Redactor.None);
+        var flows = Loaded(text);
+
+        var finding = Assert.Single(SecretScanner.ScanChanges(text, flows, [], SecretScanner.Learn(flows, Redactor.Default)));
+
+        Assert.Equal("a secret redaction would replace by <PASSWORD>", finding.What);
+        Assert.Equal("\"password\": 77,", text.Split('\n')[finding.Line - 1].Trim());
+    }
+
     /// <summary>The flows of a cassette's text, loaded as scan loads a file.</summary>
     private static IReadOnlyList<Flow> Loaded(string json)
     {

@@ -81,6 +81,104 @@ public sealed class UpkeepCommandTests : IDisposable
         Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 
+    // A cassette recorded before short secrets were replaced in their own fields holds password=pwq in
+    // clear; redact now replaces it, so scan, CI's gate, must report it, and pass once redact has run.
+    [Fact]
+    public async Task Scan_ShortSecretsInAQueryAFormBodyAndAJsonBody_AreReportedOnTheirLines_RedactClearsThem()
+    {
+        var path = Path.Combine(_directory, "short.json");
+        var search = new Flow(HttpRequest.Create("GET", "https://api.example.com/search?q=abc&token=tkq")) { Response = HttpResponse.Create(200, "abc") };
+        var form = new Flow(HttpRequest.Create("POST", "https://api.example.com/form", "user=abc&password=pwq"u8.ToArray(), ("Content-Type", "application/x-www-form-urlencoded")))
+        {
+            Response = HttpResponse.Create(200, "ok"),
+        };
+        var json = new Flow(HttpRequest.Create("POST", "https://api.example.com/json", "{\"user\":\"abc\",\"password\":\"pwq\"}"u8.ToArray(), ("Content-Type", "application/json")))
+        {
+            Response = HttpResponse.Create(200, "ok"),
+        };
+        Cassette.Save(path, [search, form, json], Redactor.None); // as a recording made before the short-secret rule
+        var lines = await File.ReadAllLinesAsync(path, TestContext.Current.CancellationToken);
+        int LineOf(string text) => Array.FindIndex(lines, l => l.Contains(text, StringComparison.Ordinal)) + 1;
+        var queryLine = LineOf("\"/search?q=abc&token=tkq\"");
+        var formLine = LineOf("\"user=abc&password=pwq\"");
+        var jsonLine = LineOf("\"password\": \"pwq\"");
+        Assert.All([queryLine, formLine, jsonLine], line => Assert.True(line > 0));
+
+        await using (var scan = CliProcess.Start("scan", path))
+        {
+            Assert.Equal(1, await scan.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal(
+                [$"{path}:{queryLine}: a secret redaction would replace by <TOKEN>", $"{path}:{formLine}: a secret redaction would replace by <PASSWORD>", $"{path}:{jsonLine}: a secret redaction would replace by <PASSWORD>"],
+                scan.Lines);
+            Assert.Contains("3 possible secret(s) found", scan.Stderr, StringComparison.Ordinal);
+        }
+
+        await using (var redact = CliProcess.Start("redact", path))
+        {
+            Assert.Equal(0, await redact.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        var flows = Cassette.Load(path).Flows;
+        Assert.Equal("/search?q=abc&token=<TOKEN>", flows[0].Request.Path);
+        Assert.Equal("user=abc&password=<PASSWORD>", flows[1].Request.Text);
+        Assert.Equal("{\"user\":\"abc\",\"password\":\"<PASSWORD>\"}", flows[2].Request.Text);
+        await using var again = CliProcess.Start("scan", path);
+        Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Empty(again.Lines);
+        Assert.Contains("no secrets found", again.Stderr, StringComparison.Ordinal);
+    }
+
+    // What record writes is what redact would write: redact changes no byte of it, and scan (which
+    // reports what redact would change) finds nothing, short secrets in their fields, a token and a
+    // session cookie included, and the same short value left in clear where it is not named as secret.
+    [Fact]
+    public async Task Record_DefaultRedaction_ScanFindsNothing_AndRedactChangesNoByte()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var upstream = await TestUpstream.StartAsync();
+        var path = Path.Combine(_directory, "recorded.json");
+        await using (var record = CliProcess.Start("record", "-o", path, "--listen", "127.0.0.1:0", "--set", $"confdir={_directory}"))
+        {
+            var proxy = await record.WaitListeningAsync();
+            using (var client = new HttpClient(new SocketsHttpHandler { Proxy = new System.Net.WebProxy(proxy), UseProxy = true }))
+            {
+                client.DefaultRequestHeaders.Authorization = new("Bearer", "live-token-1234567890");
+                (await client.GetAsync($"{upstream.HttpUrl}/echo/search?q=abc&token=tkq", ct)).EnsureSuccessStatusCode();
+                using var form = new FormUrlEncodedContent([new("user", "abc"), new("password", "pwq")]);
+                (await client.PostAsync($"{upstream.HttpUrl}/echo/form", form, ct)).EnsureSuccessStatusCode();
+                using var json = new StringContent("{\"user\":\"abc\",\"password\":\"pwq\",\"pin\":1234}", System.Text.Encoding.UTF8, "application/json");
+                (await client.PostAsync($"{upstream.HttpUrl}/echo/json", json, ct)).EnsureSuccessStatusCode();
+                using var multipart = new MultipartFormDataContent("b0") { { new StringContent("abc"), "user" }, { new StringContent("pwq"), "password" } };
+                (await client.PostAsync($"{upstream.HttpUrl}/echo/multipart", multipart, ct)).EnsureSuccessStatusCode();
+                (await client.GetAsync($"{upstream.HttpUrl}/setcookie/sid/3f9a8c0e1b2d4f6a8c0e1b2d4f6a8c0e", ct)).EnsureSuccessStatusCode();
+                (await client.GetAsync($"{upstream.HttpUrl}/echo/me", ct)).EnsureSuccessStatusCode(); // sends the cookie back
+            }
+
+            record.Terminate();
+            Assert.Equal(0, await record.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        var recorded = await File.ReadAllBytesAsync(path, ct);
+        var text = System.Text.Encoding.UTF8.GetString(recorded);
+        Assert.Contains("password=<PASSWORD>", text, StringComparison.Ordinal); // redacted in its field
+        Assert.Contains("password=pwq", text, StringComparison.Ordinal); // and kept in the echo, where nothing names it
+        Assert.Contains("sid=<COOKIE>", text, StringComparison.Ordinal);
+
+        await using (var scan = CliProcess.Start("scan", path))
+        {
+            Assert.Equal(0, await scan.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Empty(scan.Lines);
+            Assert.Contains("no secrets found", scan.Stderr, StringComparison.Ordinal);
+        }
+
+        await using (var redact = CliProcess.Start("redact", path))
+        {
+            Assert.Equal(0, await redact.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        Assert.Equal(text, await File.ReadAllTextAsync(path, ct));
+    }
+
     [Fact]
     public async Task Scan_NamedEnvironmentValue_IsReported()
     {
