@@ -110,6 +110,20 @@ public sealed class CassetteValidatorTests : IDisposable
         Assert.Equal("recorded", Assert.Single(Cassette.Load(link).Flows).Response!.Text);
     }
 
+    // A string that is not UTF-8 was reported as "expected an object", the words for an array element.
+    [Fact]
+    public void Load_HeaderNotUtf8_SaysSo()
+    {
+        var path = Path.Combine(_directory, "latin1.json");
+        var bytes = System.Text.Encoding.UTF8.GetBytes(HostileCassettes.With(8080, "request_header", "\"X-Test: caf@\""));
+        bytes[Array.IndexOf(bytes, (byte)'@')] = 0xE9; // é in Latin-1: not UTF-8
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(path));
+
+        Assert.Equal($"{path}:{HostileCassettes.LineOf("request_header")} at $.flows[0].request.headers[1]: expected UTF-8 text", error.Message);
+    }
+
     [Theory]
     [MemberData(nameof(Structures))]
     public void Load_BrokenStructure_OneLineError(string json, string words)

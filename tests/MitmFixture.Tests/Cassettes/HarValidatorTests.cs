@@ -103,6 +103,8 @@ public sealed class HarValidatorTests : IDisposable
     [Theory]
     [InlineData("""{"log":{"entries":[null]}}""", "at $.log.entries[0]: expected an entry object, got null")]
     [InlineData("""{"log":{"entries":[],"entries":[]}}""", "uplicate")]
+    [InlineData("[]", "at $: expected a HAR 1.2 file: expected an object")]
+    [InlineData("""{"log":{"entries":[{"request":{"method":"GET","url":"http://a/","headers":[{"name":"X","value":"\udc00"}]},"response":{"status":200,"headers":[]}}]}}""", "at $.log.entries[0].request.headers[0].value: expected a HAR 1.2 file: expected text (an escape is not valid UTF-16")]
     public void Import_BrokenStructure_OneLineError(string json, string words)
     {
         var path = Write(json);

@@ -102,6 +102,9 @@ public static class HostileCassettes
         { """{"version":1,"flows":[{"id":"a","request":{"method":5,"scheme":"http","host":"h","port":80,"path":"/"}}]}""", "at $.flows[0].request.method: expected a string" },
         { """{"version":1,"flows":[{"id":"a","request":{"method":"GET","scheme":"http","host":"h","port":80,"path":"/","timestamp_start":"soon"}}]}""", "at $.flows[0].request.timestamp_start: expected a date and time" },
         { """{"version":1,"flows":[{"id":"a","request":{"method":"GET","scheme":"http","host":"h","port":80,"path":"/","headers":["X-A: 1"],"http_version":null}}]}""", "null" },
+        // A string of the wrong kind is named as one, not in the words for an array element ("expected an object").
+        { """{"version":1,"flows":[{"id":"a","request":{"method":"GET","scheme":"http","host":"h","port":80,"path":"/","headers":[5]}}]}""", "at $.flows[0].request.headers[0]: expected a string" },
+        { """{"version":1,"flows":[{"id":"a","request":{"method":"GET","scheme":"http","host":"h","port":80,"path":"/","headers":["X-A: \ud800"]}}]}""", "at $.flows[0].request.headers[0]: expected text (an escape is not valid UTF-16" },
         { "null", "version" },
         { "[]", "version" },
         { "", "" },
