@@ -523,6 +523,10 @@ internal sealed partial class ClientSession
             Http1Writer.CheckFields(trailers, "trailer"); // before the head goes into the buffer
             chunked = FixBufferedFraming(headers, response.BodyLength, trailers, forceLength: true);
         }
+        else
+        {
+            BodyFraming.ForBodylessResponse(headers, response.StatusCode);
+        }
 
         Http1Writer.WriteResponseHead(writer, response.HttpVersion, response.StatusCode, response.Reason, headers); // refuses an unsafe head before writing a byte
         _responseStarted = true;
