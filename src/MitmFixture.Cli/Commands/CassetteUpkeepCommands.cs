@@ -63,7 +63,7 @@ internal static class CassetteUpkeepCommands
             var found = 0;
             var code = ForEach(parse.GetValue(cassettes)!, (path, cassette) =>
             {
-                var text = File.ReadAllText(path);
+                var text = System.Text.Encoding.UTF8.GetString(InputFile.ReadJson(path)); // as Cassette.Load read it: a UTF-16 file without a mark is scanned as its text, not its bytes
                 var learned = SecretScanner.Learn(cassette.Flows, Redactor.Default);
                 var findings = SecretScanner.Scan(text, values).Concat(SecretScanner.ScanLearned(text, learned)).Concat(SecretScanner.ScanBase64(text, cassette.Flows, learned, values)).ToList();
                 // What redact would change (a short secret in its own field, which has no forms to search

@@ -92,6 +92,17 @@ public sealed partial class ServerReplayAddon(ReplayStore store, TimeProvider? t
                 return;
             }
 
+            if (recorded.WebSocket is not null && recorded.Response.StatusCode == 101 && !AsksForWebSocket(flow.Request))
+            {
+                // Matching ignores headers, so a plain GET (or any HTTP/2 request) can match a recorded
+                // handshake; a 101 and frames to a client that did not ask would desynchronise it, and an
+                // HTTP/2 stream cannot switch at all. A live server's unasked 101 gets a 502 too.
+                var notAsked = $"the recorded response to {recorded.Request.Method} {recorded.Request.Url} is a WebSocket handshake (101 Switching Protocols), and this request did not ask to switch to websocket (an HTTP/1.1 request with Upgrade: websocket and a Sec-WebSocket-Key); a 101 goes only to a client that asked for it (RFC 9110 §15.2.2)";
+                Refuse(flow, notAsked);
+                Unmatched?.Invoke(flow, notAsked);
+                return;
+            }
+
             var response = Answer(recorded); // set when found
             flow.Response = response;
             flow.Replay = ReplayKind.Response;
@@ -127,6 +138,9 @@ public sealed partial class ServerReplayAddon(ReplayStore store, TimeProvider? t
                 break;
         }
     }
+
+    private static bool AsksForWebSocket(HttpRequest request) =>
+        request.HttpVersion is "HTTP/1.1" or "HTTP/1.0" && request.Headers.HasToken("Upgrade", "websocket") && request.Headers.Contains("Sec-WebSocket-Key");
 
     /// <summary>A 502 that says why, on the flow's error and in the log, in place of an answer replay cannot give.</summary>
     private void Refuse(Flow flow, string why)

@@ -49,7 +49,7 @@ public sealed class Cassette
         byte[] bytes;
         try
         {
-            bytes = InputFile.ReadAllBytes(path);
+            bytes = InputFile.ReadJson(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -124,8 +124,31 @@ internal static class CassetteSerializer
     /// </summary>
     internal static string Plain(JsonException e)
     {
+        // A value the reader could not take as a string: the serializer's own message names a .NET
+        // type, and the property table below guesses from where the value sits ("expected an object"
+        // for a header line, an array element), so the reader's reason is put in the file's words first.
+        if (e.InnerException is InvalidOperationException problem)
+        {
+            if (problem.InnerException is DecoderFallbackException)
+            {
+                return "expected UTF-8 text";
+            }
+
+            if (problem.Message.Contains("UTF-16", StringComparison.Ordinal))
+            {
+                return "expected text (an escape is not valid UTF-16: \\uD800 to \\uDFFF come in pairs, high then low)";
+            }
+
+            // A number where a header line or a name belongs (a date's converter says the same, and its
+            // property is named below, so only an array element is taken here).
+            if (problem.Message.Contains("as a string", StringComparison.Ordinal) && e.Path?.EndsWith(']') == true)
+            {
+                return "expected a string";
+            }
+        }
+
         var message = e.Message;
-        foreach (var tail in (string[])[" Path:", " LineNumber:", " Consider updating"])
+        foreach (var tail in (string[])[" Path:", " LineNumber:", " Consider updating", " Change the reader options"])
         {
             var cut = message.IndexOf(tail, StringComparison.Ordinal);
             if (cut > 0)
@@ -148,6 +171,7 @@ internal static class CassetteSerializer
             _ when property.StartsWith("timestamp", StringComparison.Ordinal) || property is "startedDateTime" or "not_before" or "not_after" => "a date and time such as \"2026-01-01T00:00:00Z\"",
             "headers" or "trailers" or "flows" or "messages" or "entries" or "cookies" or "queryString" or "_webSocketMessages" => "an array",
             "request" or "response" or "body" or "connection" or "client" or "server" or "certificate" or "web_socket" or "grpc" or "error" or "metadata" or "log" or "content" or "postData" or "timings" or "creator" => "an object",
+            "$" => "an object", // the whole file: a cassette or a HAR
             _ when property.All(char.IsAsciiDigit) => "an object", // an array element: a flow, entry or message
             _ => "a string",
         });

@@ -107,6 +107,13 @@ internal static class CassetteValidator
             return problem;
         }
 
+        // Past U+00FF it can be no host a client asked for (a head is Latin-1 bytes) nor one to dial
+        // (the lookup fails at replay), and a look-alike ('а', U+0430, in "exаmple.com") reads as another host.
+        if (HttpSyntax.Bytes(host!) is { } wide) // Atom refused null
+        {
+            return wide + "; write a name past ASCII in its IDNA form (xn--...), as a client sends it";
+        }
+
         var bad = host!.IndexOfAny(['/', '?', '#', '@', '\\']); // Atom refused null
         if (bad >= 0)
         {

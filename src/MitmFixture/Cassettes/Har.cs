@@ -39,7 +39,7 @@ public static class Har
         byte[] bytes;
         try
         {
-            bytes = WithoutByteOrderMark(InputFile.ReadAllBytes(path));
+            bytes = InputFile.ReadJson(path);
             file = JsonSerializer.Deserialize(bytes, HarJsonContext.Default.HarFile);
         }
         catch (JsonException e)
@@ -83,15 +83,6 @@ public static class Har
             throw CassetteFormatException.InFile(e, path, bytes);
         }
     }
-
-    /// <summary>Fiddler and Windows editors save HAR with a byte-order mark, which JSON (RFC 8259 §8.1) does not allow; UTF-16 is transcoded.</summary>
-    private static byte[] WithoutByteOrderMark(byte[] bytes) => bytes switch
-    {
-        [0xEF, 0xBB, 0xBF, ..] => bytes[3..],
-        [0xFF, 0xFE, ..] => Encoding.UTF8.GetBytes(Encoding.Unicode.GetString(bytes, 2, bytes.Length - 2)),
-        [0xFE, 0xFF, ..] => Encoding.UTF8.GetBytes(Encoding.BigEndianUnicode.GetString(bytes, 2, bytes.Length - 2)),
-        _ => bytes,
-    };
 
     private static HarEntry ToEntry(Flow flow)
     {

@@ -36,6 +36,12 @@ internal static class HarValidator
         Check(at + ".request.url", "the URL", HttpSyntax.Atom(request.Url));
         Check(at + ".request.httpVersion", "the HTTP version", Version(request.HttpVersion));
         Fields(request.Headers, at + ".request.headers");
+        if (request.Headers!.Count(h => string.Equals(h.Name, "Host", StringComparison.OrdinalIgnoreCase)) > 1) // Fields refused a null list, entry or name
+        {
+            // As CassetteValidator refuses it, and a live request gets a 400 (RFC 9112 §3.2): which one a server would pick is the ambiguity request smuggling lives on.
+            throw new CassetteFormatException(at + ".request.headers", "has more than one Host header; expected at most one");
+        }
+
 
         var response = entry.Response ?? throw new CassetteFormatException(at + ".response", "expected a response object, got null");
         if (response.Status > 0)

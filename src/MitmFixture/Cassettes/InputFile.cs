@@ -1,3 +1,6 @@
+using System.Text;
+using MitmFixture.Http;
+
 namespace MitmFixture.Cassettes;
 
 /// <summary>
@@ -8,6 +11,29 @@ namespace MitmFixture.Cassettes;
 /// </summary>
 internal static class InputFile
 {
+    /// <summary>
+    /// A cassette or HAR file as UTF-8 JSON, the encoding the readers take. Windows editors save JSON
+    /// with a byte order mark, and some as UTF-16: RFC 8259 §8.1 lets a parser ignore the mark, and
+    /// the file is read as the mark says (UTF-8, UTF-16, UTF-32), or as UTF-16 or UTF-32 told by the
+    /// NULs in its first bytes (RFC 4627 §3), as a JSON body is (<see cref="BodyCharset"/>). UTF-8 bytes
+    /// are returned as they are, so text that is not UTF-8 is still refused where it stands; a wider file
+    /// keeps its lines, so an error still names the right one.
+    /// </summary>
+    /// <exception cref="IOException">The file is empty, not a regular file, too large, or unreadable.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
+    public static byte[] ReadJson(string path)
+    {
+        var bytes = ReadAllBytes(path);
+        ReadOnlySpan<byte> text = bytes;
+        var encoding = BodyCharset.Detect(ref text, declared: null);
+        if (encoding is UTF8Encoding)
+        {
+            return text.Length == bytes.Length ? bytes : text.ToArray();
+        }
+
+        return Encoding.UTF8.GetBytes(encoding.GetString(text));
+    }
+
     /// <exception cref="IOException">The file is empty, not a regular file, too large, or unreadable.</exception>
     /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
     /// <param name="allowEmpty">

@@ -56,6 +56,40 @@ internal readonly record struct BodyFraming(BodyKind Kind, long Length)
         return new BodyFraming(BodyKind.UntilClose, -1);
     }
 
+    /// <summary>
+    /// Makes the framing fields of a response that carries no body (<paramref name="statusCode"/> 1xx,
+    /// 204 or 304, or an answer to HEAD) ones a client can take: whatever a cassette, an addon or a
+    /// server put there is sent as it is otherwise, since no body follows to frame. A 1xx or 204 has
+    /// neither Content-Length nor Transfer-Encoding (RFC 9110 §8.6, RFC 9112 §6.1: a server MUST NOT
+    /// send them; HTTP/2 servers such as Kestrel refuse them outright). A 304 or an answer to HEAD keeps
+    /// a Content-Length only when it is one valid value (it tells the length a GET would get) and no
+    /// Transfer-Encoding sits beside it (RFC 9112 §6.1, §6.3 items 3 and 5).
+    /// </summary>
+    public static void ForBodylessResponse(HttpHeaders headers, int statusCode)
+    {
+        if (statusCode is < 200 or 204)
+        {
+            headers.Remove("Content-Length");
+            headers.Remove("Transfer-Encoding");
+            return;
+        }
+
+        if (headers.Contains("Transfer-Encoding"))
+        {
+            headers.Remove("Content-Length");
+            return;
+        }
+
+        try
+        {
+            ContentLength(headers);
+        }
+        catch (MalformedHttpException)
+        {
+            headers.Remove("Content-Length"); // values that disagree or do not parse: none is the length
+        }
+    }
+
     /// <summary>The Content-Length, or null when absent. Differing or malformed values are refused (RFC 9112 §6.3 item 5).</summary>
     private static long? ContentLength(HttpHeaders headers)
     {

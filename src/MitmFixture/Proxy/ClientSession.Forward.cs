@@ -284,6 +284,11 @@ internal sealed partial class ClientSession
             headers.Remove("Sec-WebSocket-Extensions");
         }
 
+        // HTTP/1.0 has no chunked coding (RFC 9112 §6.1: a recipient treats an HTTP/1.0 message with
+        // Transfer-Encoding as faulty framing, and one that ignores it reads the chunks as the next
+        // request), so a request sent as HTTP/1.0 goes with a Content-Length and without its trailers,
+        // as an HTTP/1.0 client's answer goes without the server's.
+        var trailers = request.HttpVersion == "HTTP/1.0" ? null : request.Trailers;
         var chunked = false;
         if (body.Streaming)
         {
@@ -296,8 +301,8 @@ internal sealed partial class ClientSession
         }
         else
         {
-            Http1Writer.CheckFields(request.Trailers, "trailer"); // before the head goes into the buffer
-            chunked = FixBufferedFraming(headers, request.BodyLength, request.Trailers, forceLength: request.Headers.Contains("Content-Length") || request.Headers.Contains("Transfer-Encoding"));
+            Http1Writer.CheckFields(trailers, "trailer"); // before the head goes into the buffer
+            chunked = FixBufferedFraming(headers, request.BodyLength, trailers, forceLength: request.Headers.Contains("Content-Length") || request.Headers.Contains("Transfer-Encoding"));
         }
 
         var useAbsoluteForm = _context.Options.Mode.Kind == ProxyModeKind.Upstream && request.Scheme == "http";
@@ -317,7 +322,7 @@ internal sealed partial class ClientSession
             return;
         }
 
-        await WriteBufferedBodyAsync(writer, request, request.Trailers, chunked, FlushServer);
+        await WriteBufferedBodyAsync(writer, request, trailers, chunked, FlushServer);
     }
 
     /// <summary>Flushes the request to the server; a server that is gone is a stale connection (retried once when reused).</summary>
@@ -522,6 +527,10 @@ internal sealed partial class ClientSession
             var trailers = clientHttp10 ? null : response.Trailers;
             Http1Writer.CheckFields(trailers, "trailer"); // before the head goes into the buffer
             chunked = FixBufferedFraming(headers, response.BodyLength, trailers, forceLength: true);
+        }
+        else
+        {
+            BodyFraming.ForBodylessResponse(headers, response.StatusCode);
         }
 
         Http1Writer.WriteResponseHead(writer, response.HttpVersion, response.StatusCode, response.Reason, headers); // refuses an unsafe head before writing a byte

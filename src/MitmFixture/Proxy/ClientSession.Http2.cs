@@ -201,7 +201,8 @@ internal sealed partial class ClientSession
         var bodyless = flow.Request.Method == "HEAD" || response.StatusCode is < 200 or 204 or 304;
 
         // The body as it is now (an addon may have changed it), not as the server framed it.
-        if (!WriteHead(features, flow, response, bodyless ? DeclaredLength(response) : body.Length))
+        // A bodyless answer's length as BodyFraming keeps it (none for a 1xx or 204, which Kestrel refuses at the response's start).
+        if (!WriteHead(features, flow, response, bodyless ? BodylessLength(response) : body.Length))
         {
             return;
         }
@@ -272,6 +273,13 @@ internal sealed partial class ClientSession
             features.Get<IHttpResetFeature>()?.Reset(0x2); // INTERNAL_ERROR
             return false;
         }
+    }
+
+    private static long? BodylessLength(HttpResponse response)
+    {
+        var headers = response.Headers.Clone();
+        BodyFraming.ForBodylessResponse(headers, response.StatusCode);
+        return headers.Contains("Content-Length") ? DeclaredLength(response) : null;
     }
 
     private static bool IsConnectionSpecific(string name) =>

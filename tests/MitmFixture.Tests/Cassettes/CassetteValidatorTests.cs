@@ -110,6 +110,48 @@ public sealed class CassetteValidatorTests : IDisposable
         Assert.Equal("recorded", Assert.Single(Cassette.Load(link).Flows).Response!.Text);
     }
 
+    // People edit cassettes, and Windows editors save JSON with a byte order mark, some as UTF-16.
+    // RFC 8259 §8.1 lets a parser ignore the mark, and HAR and options files honoured it, while a
+    // cassette was refused with the reader's "'0xEF' is an invalid start of a value".
+    [Theory]
+    [InlineData("utf-8")]
+    [InlineData("utf-16")]
+    [InlineData("utf-16BE")]
+    [InlineData("utf-32")]
+    public void Load_WithAByteOrderMark_Loads(string encoding)
+    {
+        var path = Path.Combine(_directory, $"bom-{encoding}.json");
+        File.WriteAllText(path, HostileCassettes.Valid(), System.Text.Encoding.GetEncoding(encoding)); // with the encoding's mark
+
+        Assert.Equal("recorded", Assert.Single(Cassette.Load(path).Flows).Response!.Text);
+    }
+
+    // Read as UTF-8, the file's lines are its lines: a problem still points at the right one.
+    [Fact]
+    public void Load_Utf16WithAHostileField_NamesTheLine()
+    {
+        var path = Path.Combine(_directory, "hostile-utf16.json");
+        File.WriteAllText(path, HostileCassettes.With(8080, "request_header", "\"X-Test: plain\\r\\nX-Injected: 1\""), System.Text.Encoding.Unicode);
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(path));
+
+        Assert.Equal($"{path}:{HostileCassettes.LineOf("request_header")} at $.flows[0].request.headers[1]: the value of header 'X-Test' has a CR (0x0D) at offset 5", error.Message);
+    }
+
+    // A string that is not UTF-8 was reported as "expected an object", the words for an array element.
+    [Fact]
+    public void Load_HeaderNotUtf8_SaysSo()
+    {
+        var path = Path.Combine(_directory, "latin1.json");
+        var bytes = System.Text.Encoding.UTF8.GetBytes(HostileCassettes.With(8080, "request_header", "\"X-Test: caf@\""));
+        bytes[Array.IndexOf(bytes, (byte)'@')] = 0xE9; // é in Latin-1: not UTF-8
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.Throws<CassetteFormatException>(() => Cassette.Load(path));
+
+        Assert.Equal($"{path}:{HostileCassettes.LineOf("request_header")} at $.flows[0].request.headers[1]: expected UTF-8 text", error.Message);
+    }
+
     [Theory]
     [MemberData(nameof(Structures))]
     public void Load_BrokenStructure_OneLineError(string json, string words)

@@ -54,6 +54,10 @@ public sealed class HarValidatorTests : IDisposable
         { "url", "\"http://example.com:0/\"", "$.log.entries[0].request.url", "the URL's port is 0" },
         { "response_header", """{"name": "Set-Cookie", "value": "a=b\uff1b Domain\uff1devil.com"}""", "$.log.entries[0].response.headers[0].value", "(U+FF1B), past U+00FF" },
         { "status", "100", "$.log.entries[0].response.status", "the status is 100, an interim answer" },
+
+        // As in a cassette (and as a live request gets a 400): which Host a server picks is where request smuggling lives.
+        // convert wrote such a HAR into a cassette that the next command refused, naming the cassette instead of the HAR.
+        { "request_header", """{"name": "Host", "value": "a.example"}, {"name": "host", "value": "b.example"}""", "$.log.entries[0].request.headers", "has more than one Host header; expected at most one" },
     };
 
     // The entry's end is its start plus its time: a time no DateTimeOffset can hold crashed the import.
@@ -103,6 +107,8 @@ public sealed class HarValidatorTests : IDisposable
     [Theory]
     [InlineData("""{"log":{"entries":[null]}}""", "at $.log.entries[0]: expected an entry object, got null")]
     [InlineData("""{"log":{"entries":[],"entries":[]}}""", "uplicate")]
+    [InlineData("[]", "at $: expected a HAR 1.2 file: expected an object")]
+    [InlineData("""{"log":{"entries":[{"request":{"method":"GET","url":"http://a/","headers":[{"name":"X","value":"\udc00"}]},"response":{"status":200,"headers":[]}}]}}""", "at $.log.entries[0].request.headers[0].value: expected a HAR 1.2 file: expected text (an escape is not valid UTF-16")]
     public void Import_BrokenStructure_OneLineError(string json, string words)
     {
         var path = Write(json);

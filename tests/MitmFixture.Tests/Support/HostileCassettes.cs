@@ -63,6 +63,7 @@ public static class HostileCassettes
         { "host", "\"evil.example/path\"", "$.flows[0].request.host", "'/'" },
         { "host", "\"127.0.0.1:18555\"", "$.flows[0].request.host", "the host has ':' at offset 9; expected a host name or IP address (the port goes in \"port\")" },
         { "host", "\"[::1::zz\"", "$.flows[0].request.host", "has ':'" },
+        { "host", "\"ex\\u0430mple.com\"", "$.flows[0].request.host", "the host has 'а' (U+0430), past U+00FF: a message head is Latin-1 bytes at offset 2; write a name past ASCII in its IDNA form" },
         { "port", "0", "$.flows[0].request.port", "the port is 0; expected 1 to 65535" },
         { "port", "65536", "$.flows[0].request.port", "the port is 65536" },
         { "request_version", "\"HTTP/1.1\\r\\nX-Injected: 1\"", "$.flows[0].request.http_version", "the HTTP version is \"HTTP/1.1\\x0d\\x0aX-Injected: 1\"" },
@@ -102,6 +103,9 @@ public static class HostileCassettes
         { """{"version":1,"flows":[{"id":"a","request":{"method":5,"scheme":"http","host":"h","port":80,"path":"/"}}]}""", "at $.flows[0].request.method: expected a string" },
         { """{"version":1,"flows":[{"id":"a","request":{"method":"GET","scheme":"http","host":"h","port":80,"path":"/","timestamp_start":"soon"}}]}""", "at $.flows[0].request.timestamp_start: expected a date and time" },
         { """{"version":1,"flows":[{"id":"a","request":{"method":"GET","scheme":"http","host":"h","port":80,"path":"/","headers":["X-A: 1"],"http_version":null}}]}""", "null" },
+        // A string of the wrong kind is named as one, not in the words for an array element ("expected an object").
+        { """{"version":1,"flows":[{"id":"a","request":{"method":"GET","scheme":"http","host":"h","port":80,"path":"/","headers":[5]}}]}""", "at $.flows[0].request.headers[0]: expected a string" },
+        { """{"version":1,"flows":[{"id":"a","request":{"method":"GET","scheme":"http","host":"h","port":80,"path":"/","headers":["X-A: \ud800"]}}]}""", "at $.flows[0].request.headers[0]: expected text (an escape is not valid UTF-16" },
         { "null", "version" },
         { "[]", "version" },
         { "", "" },

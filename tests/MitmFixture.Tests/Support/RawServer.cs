@@ -20,7 +20,21 @@ public sealed class RawServer : IAsyncDisposable
         _loop = AcceptAsync(Encoding.Latin1.GetBytes(response), closeAfter);
     }
 
+    private readonly StringBuilder _received = new();
+
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>Every byte clients sent, as Latin-1 text in arrival order: what reached the server, byte for byte.</summary>
+    public string Received
+    {
+        get
+        {
+            lock (_received)
+            {
+                return _received.ToString();
+            }
+        }
+    }
 
     public string Url => $"http://127.0.0.1:{Port}";
 
@@ -56,7 +70,13 @@ public sealed class RawServer : IAsyncDisposable
                         return;
                     }
 
-                    seen.Append(Encoding.Latin1.GetString(buffer, 0, n));
+                    var text = Encoding.Latin1.GetString(buffer, 0, n);
+                    lock (_received)
+                    {
+                        _received.Append(text);
+                    }
+
+                    seen.Append(text);
                     while (seen.ToString().IndexOf("\r\n\r\n", StringComparison.Ordinal) is var end and >= 0)
                     {
                         seen.Remove(0, end + 4);
