@@ -74,8 +74,7 @@ start_mf() { # name cli port tls-port
 }
 start_mf mitmfixture "$cli" $MF $MFS
 dotnet build -c Release -v q bench/MitmFixture.Bench >/dev/null
-# The floor runs with the settings the CLI gives itself (src/MitmFixture.Cli/Program.cs).
-DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 )) \
+DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 \
   dotnet bench/MitmFixture.Bench/bin/Release/net10.0/MitmFixture.Bench.dll floor $FL $UP >/dev/null 2>"$out/floor.err" & pids+=($!); pid_of[dotnet-floor]=$!
 [ -n "${MF_BASELINE:-}" ] && start_mf baseline "$MF_BASELINE" $MB $MBS
 

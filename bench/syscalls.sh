@@ -38,8 +38,7 @@ nginx -p "$PWD/$out/origin" -c nginx.conf
 dotnet build -c Release -v q src/MitmFixture.Cli >/dev/null
 dotnet build -c Release -v q bench/MitmFixture.Bench >/dev/null
 cli=src/MitmFixture.Cli/bin/Release/net10.0/MitmFixture.Cli.dll
-# The floor runs with the settings the CLI gives itself (src/MitmFixture.Cli/Program.cs).
-DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 )) \
+DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 \
   dotnet bench/MitmFixture.Bench/bin/Release/net10.0/MitmFixture.Bench.dll floor $FL $UP >/dev/null 2>&1 & pids+=($!); floor=$!
 dotnet "$cli" dump --listen 127.0.0.1:$MF --set confdir="$out/ca" >/dev/null 2>&1 & pids+=($!); plain=$!
 dotnet "$cli" dump --listen 127.0.0.1:$MFS --mode reverse:https://127.0.0.1:$UPS --ssl-insecure --set confdir="$out/ca" >/dev/null 2>&1 & pids+=($!); tls=$!

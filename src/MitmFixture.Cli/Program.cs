@@ -11,17 +11,6 @@ if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLET
     Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 }
 
-// With inline completions the runtime starts one socket engine thread per core, and a proxied
-// request's two sockets land on different ones, so its work hops between threads that sleep and
-// wake in turn. Half the cores (at least one) cut the context switches per request from about 7 to
-// under 2 and CPU per request by about a tenth on 2 cores (bench/RESULTS.md), and leave the other
-// half to the proxy's peers: the test suite, the app, the origin.
-// export DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT to choose.
-if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT") is null)
-{
-    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT", Math.Max(1, Environment.ProcessorCount / 2).ToString(System.Globalization.CultureInfo.InvariantCulture));
-}
-
 var root = new RootCommand("MitmFixture: a record/replay intercepting HTTP(S) proxy for .NET test suites.")
 {
     DumpCommand.Create(),
