@@ -15,6 +15,7 @@ namespace MitmFixture.Proxy;
 public static class OptionRegistry
 {
     private static readonly IReadOnlyList<string> DefaultRedactedHeaders = new Cassettes.RedactionOptions().Headers;
+    private static readonly IReadOnlyList<string> DefaultSecretFields = new Cassettes.RedactionOptions().SecretFields;
 
     /// <summary>Every option, in the order <c>--help</c> and the README list them.</summary>
     public static IReadOnlyList<OptionDefinition> All { get; } =
@@ -118,6 +119,9 @@ public static class OptionRegistry
             c => c.Redaction.Headers.Where(h => !DefaultRedactedHeaders.Contains(h, StringComparer.OrdinalIgnoreCase)).ToList(), (c, v) => c with { Redaction = c.Redaction with { Headers = [.. c.Redaction.Headers.Where(h => DefaultRedactedHeaders.Contains(h, StringComparer.OrdinalIgnoreCase)), .. v] } }, HeaderName),
         Bool("redact_defaults", OptionGroup.Redaction, "RedactionOptions.Headers", "Redact Authorization, Proxy-Authorization, Cookie and Set-Cookie.",
             c => DefaultRedactedHeaders.All(h => c.Redaction.Headers.Contains(h, StringComparer.OrdinalIgnoreCase)), SetDefaultRedaction),
+        // As redact_headers: the option holds the names added to the defaults (the OAuth fields), which it always keeps.
+        List("redact_secret_fields", OptionGroup.Redaction, "RedactionOptions.SecretFields", "A field name whose values are secrets wherever it appears (JSON bodies at any depth, forms, queries), besides access_token, password and the other default ones.", "a field name", "pin",
+            c => c.Redaction.SecretFields.Where(f => !DefaultSecretFields.Contains(f, StringComparer.OrdinalIgnoreCase)).ToList(), (c, v) => c with { Redaction = c.Redaction with { SecretFields = [.. c.Redaction.SecretFields.Where(f => DefaultSecretFields.Contains(f, StringComparer.OrdinalIgnoreCase)), .. v] } }, NotEmpty),
         List("redact_query_params", OptionGroup.Redaction, "RedactionOptions.QueryParameters", "A query parameter whose values are kept out of cassettes.", "a parameter name", "api_key",
             c => c.Redaction.QueryParameters, (c, v) => c with { Redaction = c.Redaction with { QueryParameters = v } }, NotEmpty),
         List("redact_form_fields", OptionGroup.Redaction, "RedactionOptions.FormFields", "A URL-encoded form field whose values are kept out of cassettes.", "a field name", "password",

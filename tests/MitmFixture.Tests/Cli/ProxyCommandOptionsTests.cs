@@ -129,6 +129,7 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         ["server_replay_websocket_delays"] = o => o with { Replay = o.Replay with { WebSocketPlayDelays = false } },
         ["redact_headers"] = o => o with { Redaction = o.Redaction with { Headers = [.. o.Redaction.Headers, "X-Api-Key"] } },
         ["redact_defaults"] = o => o with { Redaction = o.Redaction with { Headers = [] } },
+        ["redact_secret_fields"] = o => o with { Redaction = o.Redaction with { SecretFields = [.. o.Redaction.SecretFields, "pin"] } },
         ["redact_query_params"] = o => o with { Redaction = o.Redaction with { QueryParameters = ["api_key"] } },
         ["redact_form_fields"] = o => o with { Redaction = o.Redaction with { FormFields = ["password"] } },
         ["redact_json_fields"] = o => o with { Redaction = o.Redaction with { JsonFields = ["token"] } },
