@@ -69,7 +69,7 @@ internal static partial class SecretScanner
         var lines = text.Split('\n');
         for (var f = 0; f < flows.Count; f++)
         {
-            foreach (var (stored, searched, where) in HeldBytes(flows[f]))
+            foreach (var (stored, searched, where, asText) in HeldBytes(flows[f]))
             {
                 var found = needles.FirstOrDefault(n => searched.AsSpan().IndexOf(n.Bytes) >= 0);
                 if (found.Bytes is null)
@@ -84,6 +84,11 @@ internal static partial class SecretScanner
                 var line = stored.Select(bytes => Convert.ToBase64String(bytes, 0, Math.Min(bytes.Length, 48)))
                     .Select(start => Array.FindIndex(lines, l => l.Contains(start, StringComparison.Ordinal)))
                     .FirstOrDefault(at => at >= 0, -1);
+                if (line < 0 && asText)
+                {
+                    continue; // the file holds it as text, where ScanLearned and Scan find it on its own line
+                }
+
                 yield return new Finding(line + 1, $"{found.What}, inside {where} of flow {f + 1} (base64{(line < 0 ? ", line not found" : "")})");
             }
         }
@@ -94,9 +99,10 @@ internal static partial class SecretScanner
     /// bytes as the file may store them, to find their line by, and as they are searched. Bodies are
     /// stored with their Content-Encoding undone (<c>BodyCodec</c>), or raw when they could not be
     /// decoded; a compressed gRPC message is stored compressed and searched decoded with its side's
-    /// <c>grpc-encoding</c>, as redaction reads it.
+    /// <c>grpc-encoding</c>, as redaction reads it. AsText: the file may hold it as text instead
+    /// (a text WebSocket message; a text or JSON body, unless it was kept encoded).
     /// </summary>
-    private static IEnumerable<(byte[][] Stored, byte[] Searched, string Where)> HeldBytes(Flow flow)
+    private static IEnumerable<(byte[][] Stored, byte[] Searched, string Where, bool AsText)> HeldBytes(Flow flow)
     {
         if (flow.Grpc is { } grpc)
         {
@@ -105,7 +111,7 @@ internal static partial class SecretScanner
                 var message = grpc.Messages[i];
                 var encoding = message.Compressed ? (message.FromClient ? flow.Request.Headers : flow.Response?.Headers)?.Get("grpc-encoding") : null;
                 var searched = encoding is not null && ContentEncoding.TryDecode(message.Content, encoding, GrpcMapper.MaxMessageBytes, out var plain, out _) ? plain : message.Content;
-                yield return ([message.Content], searched, $"gRPC message {i + 1}");
+                yield return ([message.Content], searched, $"gRPC message {i + 1}", false);
             }
 
             yield break; // a gRPC call's bodies are its messages joined, and the file leaves them out
@@ -115,18 +121,18 @@ internal static partial class SecretScanner
         {
             for (var i = 0; i < ws.Messages.Count; i++)
             {
-                yield return ([ws.Messages[i].Content], ws.Messages[i].Content, $"WebSocket message {i + 1}");
+                yield return ([ws.Messages[i].Content], ws.Messages[i].Content, $"WebSocket message {i + 1}", ws.Messages[i].IsText);
             }
         }
 
         if (flow.Request.DecodedBody is { Length: > 0 } request)
         {
-            yield return ([request, flow.Request.Body!], request, "the request body"); // a decoded body has a body
+            yield return ([request, flow.Request.Body!], request, "the request body", BodyCodec.Encode(flow.Request)?.Base64 is null); // a decoded body has a body
         }
 
         if (flow.Response?.DecodedBody is { Length: > 0 } response)
         {
-            yield return ([response, flow.Response.Body!], response, "the response body");
+            yield return ([response, flow.Response.Body!], response, "the response body", BodyCodec.Encode(flow.Response)?.Base64 is null);
         }
     }
 

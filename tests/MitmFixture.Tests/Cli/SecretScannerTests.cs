@@ -127,6 +127,26 @@ public sealed class SecretScannerTests
         Assert.Contains(Convert.ToBase64String(compressed), text.Split('\n')[finding.Line - 1], StringComparison.Ordinal);
     }
 
+    // A body or WebSocket message the file holds as text is searched on its own line (ScanLearned);
+    // ScanBase64 used to report it a second time, on line 0, "base64, line not found".
+    [Fact]
+    public void ScanBase64_SecretInABodyOrAMessageTheFileHoldsAsText_IsLeftToTheLineSearch()
+    {
+        const string token = "opaque7token8value9";
+        var grant = new Flow(HttpRequest.Create("POST", "https://auth.example.com/token", System.Text.Encoding.UTF8.GetBytes($"{{\"access_token\":\"{token}\"}}"), ("Content-Type", "application/json")))
+        {
+            Response = HttpResponse.Create(200, $"token={token}", "text/plain"),
+        };
+        var socket = new Flow(HttpRequest.Create("GET", "https://api.example.com/ws")) { Response = HttpResponse.Create(101, "") }
+            .WithWebSocket((true, WebSocketMessageType.Text, $"auth {token}"));
+        var text = Cassette.ToJson([grant, socket], Redactor.None);
+        var flows = Loaded(text);
+        var learned = SecretScanner.Learn(flows, Redactor.Default);
+
+        Assert.Empty(SecretScanner.ScanBase64(text, flows, learned, [("TOKEN", token)]));
+        Assert.Equal(3, SecretScanner.ScanLearned(text, learned).Count()); // the request body's line, the response's and the message's
+    }
+
     /// <summary>
     /// A gzip binary body is stored decoded, or raw ("encoded": true) when it was recorded past a
     /// smaller decode limit than scan's; either way the finding is on the line that holds it.
