@@ -2,38 +2,43 @@ using System.CommandLine;
 using MitmFixture.Cassettes;
 using MitmFixture.Cli.Output;
 using MitmFixture.Filters;
+using MitmFixture.Proxy;
 
 namespace MitmFixture.Cli.Commands;
 
 /// <summary>Cassette upkeep without re-recording: redact, scan (for CI) and prune.</summary>
 internal static class CassetteUpkeepCommands
 {
+    /// <summary>
+    /// The flags <c>redact</c> had before it took the shared redaction options, kept as more spellings
+    /// of those options (committed CI scripts use them), on <c>redact</c> and <c>scan</c> alike.
+    /// <c>--env</c> was both commands' own: a variable whose value must not stay in a cassette, which
+    /// is what redact_env says.
+    /// </summary>
+    private static readonly (string Option, string Flag)[] OlderSpellings =
+    [
+        ("redact_headers", "--header"),
+        ("redact_query_params", "--query"),
+        ("redact_form_fields", "--form"),
+        ("redact_json_fields", "--json-field"),
+        ("redact_secret_fields", "--field"),
+        ("redact_env", "--env"),
+    ];
+
     public static Command Redact()
     {
         var cassettes = new Argument<string[]>("cassette") { Arity = ArgumentArity.OneOrMore, Description = "Cassettes to rewrite in place." };
-        var headers = new Option<string[]>("--header") { Description = "More header names to redact (Authorization, Proxy-Authorization, Cookie and Set-Cookie always are)." };
-        var query = new Option<string[]>("--query") { Description = "Query parameter names to redact." };
-        var form = new Option<string[]>("--form") { Description = "Form field names to redact." };
-        var json = new Option<string[]>("--json-field") { Description = "JSON body fields (paths) to redact." };
-        var field = new Option<string[]>("--field") { Description = "More field names whose values are secrets in JSON (any depth), forms and queries (access_token, refresh_token, id_token, client_secret and password always are)." };
-        var env = new Option<string[]>("--env") { Description = "Environment variables whose values become <NAME> placeholders." };
-        var command = new Command("redact", "Apply today's redaction rules to existing cassettes, atomically: a secret learned in any flow is replaced in all of them.") { cassettes, headers, query, form, json, field, env };
+        var command = new Command("redact", "Apply today's redaction rules, by the redact_* options, to existing cassettes, atomically: a secret learned in any flow is replaced in all of them.") { cassettes };
+        var redaction = RedactionOptionsOf(command);
         command.SetAction(parse =>
         {
-            var options = new RedactionOptions
+            var errors = new List<string>();
+            var redactor = new Redactor(redaction.Build(parse, errors).Redaction);
+            if (errors.Count > 0)
             {
-                Headers = [.. new RedactionOptions().Headers, .. parse.GetValue(headers) ?? []],
-                QueryParameters = parse.GetValue(query) ?? [],
-                FormFields = parse.GetValue(form) ?? [],
-                JsonFields = parse.GetValue(json) ?? [],
-                SecretFields = [.. new RedactionOptions().SecretFields, .. parse.GetValue(field) ?? []],
-            };
-            foreach (var variable in parse.GetValue(env) ?? [])
-            {
-                options = options.WithEnvironmentVariable(variable);
+                return ProxyCommandOptions.Report(errors);
             }
 
-            var redactor = new Redactor(options);
             return ForEach(parse.GetValue(cassettes)!, (path, cassette) =>
             {
                 if (!OutputFile.TryWrite(path, () => Cassette.SaveWithModes(path, cassette.Flows, cassette.Modes, redactor)))
@@ -51,27 +56,36 @@ internal static class CassetteUpkeepCommands
     public static Command Scan()
     {
         var cassettes = new Argument<string[]>("cassette") { Arity = ArgumentArity.OneOrMore, Description = "Cassettes to check." };
-        var env = new Option<string[]>("--env") { Description = "Environment variables whose values must not appear (repeatable)." };
-        var command = new Command("scan", "Fail (exit 1) when a cassette holds something that looks like a secret, equals a named environment variable's value, or that redact would replace.") { cassettes, env };
+        var command = new Command("scan", "Fail (exit 1) when a cassette holds something that looks like a secret, or that redact with the same redact_* options would replace (a redact_env variable's value too).") { cassettes };
+        var redaction = RedactionOptionsOf(command);
         command.SetAction(parse =>
         {
-            var values = (parse.GetValue(env) ?? [])
-                .Select(name => (name, Environment.GetEnvironmentVariable(name)))
-                .Where(p => p.Item2 is { Length: >= 4 })
-                .Select(p => (p.name, p.Item2!))
+            var errors = new List<string>();
+            var options = redaction.Build(parse, errors).Redaction;
+            if (errors.Count > 0)
+            {
+                return ProxyCommandOptions.Report(errors);
+            }
+
+            // Named values are also learned (redaction replaces them by <NAME>); they are reported by name.
+            var values = options.Placeholders
+                .Select(p => (Name: p.Key, Value: p.Value()))
+                .Where(p => p.Value is { Length: >= 4 })
+                .Select(p => (p.Name, p.Value!))
                 .ToList();
+            var redactor = new Redactor(options);
             var found = 0;
             var code = ForEach(parse.GetValue(cassettes)!, (path, cassette) =>
             {
                 var text = System.Text.Encoding.UTF8.GetString(InputFile.ReadJson(path)); // as Cassette.Load read it: a UTF-16 file without a mark is scanned as its text, not its bytes
-                var learned = SecretScanner.Learn(cassette.Flows, Redactor.Default);
+                var learned = SecretScanner.Learn(cassette.Flows, redactor);
                 var findings = SecretScanner.Scan(text, values).Concat(SecretScanner.ScanLearned(text, learned)).Concat(SecretScanner.ScanBase64(text, cassette.Flows, learned, values)).ToList();
                 // What redact would change (a short secret in its own field, which has no forms to search
                 // for), unless a finding above already says it for that line (ScanBase64's adds where).
                 var said = findings.ToLookup(f => f.Line);
                 findings.AddRange(SecretScanner.ScanChanges(text, cassette.Flows, cassette.Modes, learned)
                     .Where(change => !said[change.Line].Any(f => f.What.StartsWith(change.What, StringComparison.Ordinal))));
-                foreach (var finding in findings.DistinctBy(f => (f.Line, f.What)).OrderBy(f => f.Line))
+                foreach (var finding in SecretScanner.NamedOnce(findings, values).DistinctBy(f => (f.Line, f.What)).OrderBy(f => f.Line))
                 {
                     Console.WriteLine($"{path}:{finding.Line}: {finding.What}");
                     found++;
@@ -84,10 +98,26 @@ internal static class CassetteUpkeepCommands
                 return code;
             }
 
-            Console.Error.WriteLine(found == 0 ? "no secrets found" : $"{found} possible secret(s) found; run 'mitmfixture redact' (with --env/--header as needed) and commit again");
+            Console.Error.WriteLine(found == 0 ? "no secrets found" : $"{found} possible secret(s) found; run 'mitmfixture redact' (with the same redact_* options) and commit again");
             return found == 0 ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The redaction options exactly as <c>convert</c> takes them (flags, <c>--set</c>, <c>--options</c>,
+    /// config.yaml; <c>--set</c> of another group refused), plus <see cref="OlderSpellings"/>.
+    /// </summary>
+    private static ProxyCommandOptions RedactionOptionsOf(Command command)
+    {
+        var redaction = new ProxyCommandOptions(OptionGroup.Redaction);
+        foreach (var (option, flag) in OlderSpellings)
+        {
+            redaction.AddAlias(option, flag);
+        }
+
+        redaction.AddOptionsTo(command);
+        return redaction;
     }
 
     public static Command Prune()

@@ -72,6 +72,12 @@ internal sealed class ProxyCommandOptions
     }
 
     /// <summary>
+    /// Adds <paramref name="alias"/> as one more spelling of option <paramref name="name"/>'s flag on
+    /// this command alone: the same option object, so it sets the same value (a command's older flags).
+    /// </summary>
+    public void AddAlias(string name, string alias) => _flags.Single(f => f.Definition.Name == name).On.Aliases.Add(alias);
+
+    /// <summary>
     /// The configuration the command line describes, with every problem added to <paramref name="errors"/>
     /// (the caller reports them all and exits 2). <paramref name="confHome"/> replaces the home folder
     /// for the default conf dir (tests).

@@ -140,7 +140,7 @@ internal static partial class SecretScanner
             }
         }
 
-        changes.AddRange(gained.Select(placeholder => ((IReadOnlyList<string>)chain, $"a secret redaction would replace by {placeholder}")));
+        changes.AddRange(gained.Select(placeholder => ((IReadOnlyList<string>)chain, Replaces + placeholder)));
     }
 
     /// <summary>A body's text read as JSON, or null when it is not JSON.</summary>

@@ -17,6 +17,9 @@ internal static partial class SecretScanner
 {
     public sealed record Finding(int Line, string What);
 
+    /// <summary>How a finding of a secret redaction would replace begins; the placeholder follows.</summary>
+    private const string Replaces = "a secret redaction would replace by ";
+
     /// <summary>The secrets <paramref name="flows"/> show, learned once as redaction would learn them, for <see cref="ScanLearned"/> and <see cref="ScanBase64"/>.</summary>
     public static RedactionSession Learn(IReadOnlyList<Flow> flows, Redactor redactor)
     {
@@ -27,6 +30,20 @@ internal static partial class SecretScanner
         }
 
         return session;
+    }
+
+    /// <summary>
+    /// <paramref name="findings"/> with each secret that is a named value (redact_env: redaction learns
+    /// it and replaces it by <c>&lt;NAME&gt;</c>) said as <see cref="Scan"/> says it, "the value of
+    /// $NAME", so a line that holds one is reported once, by the variable's name.
+    /// </summary>
+    public static IEnumerable<Finding> NamedOnce(IEnumerable<Finding> findings, IReadOnlyList<(string Name, string Value)> values)
+    {
+        foreach (var finding in findings)
+        {
+            var named = values.FirstOrDefault(v => finding.What.StartsWith($"{Replaces}<{v.Name}>", StringComparison.Ordinal)).Name;
+            yield return named is null ? finding : finding with { What = $"the value of ${named}{finding.What[(Replaces.Length + named.Length + 2)..]}" };
+        }
     }
 
     /// <summary>The lines where a secret <paramref name="session"/> learned (<see cref="Learn"/>) still stands.</summary>
@@ -44,7 +61,7 @@ internal static partial class SecretScanner
             {
                 if (forms.Any(f => lines[i].Contains(f, StringComparison.Ordinal)))
                 {
-                    yield return new Finding(i + 1, $"a secret redaction would replace by {placeholder}");
+                    yield return new Finding(i + 1, Replaces + placeholder);
                 }
             }
         }
@@ -58,7 +75,7 @@ internal static partial class SecretScanner
     public static IEnumerable<Finding> ScanBase64(string text, IReadOnlyList<Flow> flows, RedactionSession session, IReadOnlyList<(string Name, string Value)> values)
     {
         // Only secrets redaction replaces: one shorter than the minimum has no forms, so redact could never clear its finding.
-        var needles = session.Secrets.Where(s => session.FormsOf(s.Key).Count > 0).Select(s => (Bytes: Encoding.UTF8.GetBytes(s.Key), What: $"a secret redaction would replace by {s.Value}"))
+        var needles = session.Secrets.Where(s => session.FormsOf(s.Key).Count > 0).Select(s => (Bytes: Encoding.UTF8.GetBytes(s.Key), What: Replaces + s.Value))
             .Concat(values.Select(v => (Bytes: Encoding.UTF8.GetBytes(v.Value), What: $"the value of ${v.Name}")))
             .ToList();
         if (needles.Count == 0)

@@ -340,5 +340,33 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         Assert.Contains("--options", offered);
     }
 
+    // One declaration per option: the commands that rewrite or check cassettes take the redaction
+    // options exactly as convert does, and no other group's (redact and scan also keep redact's older flags).
+    [Theory]
+    [InlineData("convert")]
+    [InlineData("redact")]
+    [InlineData("scan")]
+    public void CassetteCommand_OffersEveryRedactionOption_AndNoOther(string name)
+    {
+        System.CommandLine.Command command = name switch
+        {
+            "convert" => MitmFixture.Cli.Commands.ConvertCommand.Create(),
+            "redact" => MitmFixture.Cli.Commands.CassetteUpkeepCommands.Redact(),
+            _ => MitmFixture.Cli.Commands.CassetteUpkeepCommands.Scan(),
+        };
+        var offered = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet();
+        var flags = OptionRegistry.All.ToDictionary(o => o, o => o.Flags.Append(o.NegativeFlag).OfType<string>().ToList());
+
+        Assert.All(flags.Where(f => f.Key.Group == OptionGroup.Redaction).SelectMany(f => f.Value), flag => Assert.Contains(flag, offered));
+        Assert.All(flags.Where(f => f.Key.Group != OptionGroup.Redaction).SelectMany(f => f.Value), flag => Assert.DoesNotContain(flag, offered));
+        Assert.Contains("--set", offered);
+        Assert.Contains("--options", offered);
+        if (name != "convert")
+        {
+            var field = command.Options.Single(o => o.Name == "--redact-secret-fields");
+            Assert.Contains("--field", field.Aliases); // the same option object, not a second declaration
+        }
+    }
+
     public void Dispose() => _surfaces.Dispose();
 }

@@ -190,6 +190,155 @@ public sealed class UpkeepCommandTests : IDisposable
         Assert.Contains("the value of $MY_TEST_KEY", string.Join("\n", scan.Lines), StringComparison.Ordinal);
     }
 
+    /// <summary>A cassette recorded before anyone named <c>pin</c> a secret: it holds one in a JSON body and a form, and the line of each.</summary>
+    private (string Path, int JsonLine, int FormLine) WithAPin()
+    {
+        var path = Path.Combine(_directory, "pin.json");
+        var json = new Flow(HttpRequest.Create("POST", "https://bank.example.com/unlock", "{\"user\":\"ada\",\"pin\":\"482915\"}"u8.ToArray(), ("Content-Type", "application/json")))
+        {
+            Response = HttpResponse.Create(200, "ok"),
+        };
+        var form = new Flow(HttpRequest.Create("POST", "https://bank.example.com/confirm", "user=ada&pin=482915"u8.ToArray(), ("Content-Type", "application/x-www-form-urlencoded")))
+        {
+            Response = HttpResponse.Create(200, "ok"),
+        };
+        Cassette.Save(path, [json, form], Redactor.None);
+        var lines = File.ReadAllLines(path);
+        return (path, Array.FindIndex(lines, l => l.Contains("\"pin\": \"482915\"", StringComparison.Ordinal)) + 1, Array.FindIndex(lines, l => l.Contains("\"user=ada&pin=482915\"", StringComparison.Ordinal)) + 1);
+    }
+
+    private static async Task<CliProcess> RunAsync(int expectedExitCode, params string[] arguments)
+    {
+        var process = CliProcess.Start(arguments);
+        Assert.Equal(expectedExitCode, await process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        return process;
+    }
+
+    // scan, the CI gate, takes the options redact takes, so it can be told the rules redact applies.
+    [Fact]
+    public async Task Scan_CustomSecretField_TheSharedOptionReportsItsLines_RedactWithTheSameOptionClearsThem()
+    {
+        var (path, jsonLine, formLine) = WithAPin();
+        Assert.True(jsonLine > 0 && formLine > 0);
+
+        await using (var unaware = await RunAsync(0, "scan", path))
+        {
+            Assert.Empty(unaware.Lines); // nothing says a pin is a secret
+        }
+
+        await using (var scan = await RunAsync(1, "scan", path, "--redact-secret-fields", "pin"))
+        {
+            Assert.Equal([$"{path}:{jsonLine}: a secret redaction would replace by <PIN>", $"{path}:{formLine}: a secret redaction would replace by <PIN>"], scan.Lines);
+            Assert.DoesNotContain("482915", string.Join("\n", scan.Lines) + scan.Stderr, StringComparison.Ordinal);
+        }
+
+        await using (await RunAsync(0, "redact", path, "--redact-secret-fields", "pin"))
+        {
+        }
+
+        var flows = Cassette.Load(path).Flows;
+        Assert.Equal("{\"user\":\"ada\",\"pin\":\"<PIN>\"}", flows[0].Request.Text);
+        Assert.Equal("user=ada&pin=<PIN>", flows[1].Request.Text);
+        await using var again = await RunAsync(0, "scan", path, "--set", "redact_secret_fields=pin");
+        Assert.Contains("no secrets found", again.Stderr, StringComparison.Ordinal);
+    }
+
+    // The options file a project records with: redact and scan read it as record and convert do.
+    [Fact]
+    public async Task RedactAndScan_OptionsFile_ApplyTheRedactionOptionsInIt()
+    {
+        var (path, jsonLine, _) = WithAPin();
+        var options = Path.Combine(_directory, "redaction.yaml");
+        await File.WriteAllTextAsync(options, "redact_secret_fields: [pin]\nredact_headers: [X-Api-Key]\n", TestContext.Current.CancellationToken);
+
+        await using (var scan = await RunAsync(1, "scan", path, "--options", options))
+        {
+            Assert.Contains($"{path}:{jsonLine}: a secret redaction would replace by <PIN>", scan.Lines);
+        }
+
+        await using (await RunAsync(0, "redact", path, "--options", options))
+        {
+        }
+
+        Assert.Equal("user=ada&pin=<PIN>", Cassette.Load(path).Flows[1].Request.Text);
+        await using (await RunAsync(0, "scan", path, "--options", options))
+        {
+        }
+    }
+
+    // The flags redact had before it shared convert's options are more spellings of those options
+    // (committed CI scripts use them), and scan takes them too, so the gate can mirror the fix.
+    [Fact]
+    public async Task RedactAndScan_OlderSpellings_SetTheSharedOptions()
+    {
+        var (path, _, formLine) = WithAPin();
+
+        await using (var scan = await RunAsync(1, "scan", path, "--field", "pin"))
+        {
+            Assert.Contains($"{path}:{formLine}: a secret redaction would replace by <PIN>", scan.Lines);
+        }
+
+        await using (await RunAsync(0, "redact", path, "--field", "pin", "--header", "X-Api-Key", "--query", "q", "--form", "user", "--json-field", "user", "--env", "NO_SUCH_VARIABLE"))
+        {
+        }
+
+        var flows = Cassette.Load(path).Flows;
+        Assert.Equal("{\"user\":\"<USER>\",\"pin\":\"<PIN>\"}", flows[0].Request.Text); // --json-field user, --field pin
+        Assert.Equal("user=<USER>&pin=<PIN>", flows[1].Request.Text); // --form user
+        await using (await RunAsync(0, "scan", path, "--field", "pin"))
+        {
+        }
+    }
+
+    // As convert refuses it: the command would take the option and do nothing with it. The cassette is left as it was.
+    [Theory]
+    [InlineData("redact")]
+    [InlineData("scan")]
+    public async Task RedactAndScan_SetOfAnOptionTheyDoNotUse_IsRefusedBeforeAnyWork(string command)
+    {
+        var (path, _, _) = WithAPin();
+        var before = await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
+
+        await using var refused = await RunAsync(2, command, path, "--set", "anticache=true", "--redact-headers", "bad name");
+
+        Assert.Contains("error: --set anticache=true: anticache applies to the commands that run the proxy only", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("error: --redact-headers 'bad name': ", refused.Stderr, StringComparison.Ordinal);
+        Assert.Empty(refused.Lines);
+        Assert.Equal(before, await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
+    }
+
+    // --env on scan and on redact is redact_env: the value is a secret wherever it stands, in any form
+    // redaction knows; scan used to search for it as is only, so an escaped copy passed the gate.
+    [Fact]
+    public async Task Scan_Env_IsRedactEnv_FindsTheValueEscaped_OnceALine_RedactClearsIt()
+    {
+        var path = Path.Combine(_directory, "escaped.json");
+        var flow = new Flow(HttpRequest.Create("GET", "https://a.test/?k=value%20of%2Fmy%20key")) { Response = HttpResponse.Create(200, "value of/my key") };
+        Cassette.Save(path, [flow], Redactor.None);
+        var lines = await File.ReadAllLinesAsync(path, TestContext.Current.CancellationToken);
+        var pathLine = Array.FindIndex(lines, l => l.Contains("value%20of", StringComparison.Ordinal)) + 1;
+        var bodyLine = Array.FindIndex(lines, l => l.Contains("\"value of/my key\"", StringComparison.Ordinal)) + 1;
+        var environment = new Dictionary<string, string> { ["MY_TEST_KEY"] = "value of/my key" };
+
+        foreach (var flag in (string[])["--env", "--redact-env"])
+        {
+            await using var scan = CliProcess.Start(environment, "scan", path, flag, "MY_TEST_KEY");
+            Assert.Equal(1, await scan.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal([$"{path}:{pathLine}: the value of $MY_TEST_KEY", $"{path}:{bodyLine}: the value of $MY_TEST_KEY"], scan.Lines);
+        }
+
+        await using (var redact = CliProcess.Start(environment, "redact", path, "--env", "MY_TEST_KEY"))
+        {
+            Assert.Equal(0, await redact.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        var redacted = await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
+        Assert.DoesNotContain("value%20of", redacted, StringComparison.Ordinal);
+        Assert.DoesNotContain("value of/my key", redacted, StringComparison.Ordinal);
+        await using var again = CliProcess.Start(environment, "scan", path, "--redact-env", "MY_TEST_KEY");
+        Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
     // A rewrite in place keeps what each flow was recorded in (replay's near-miss explanations use it).
     [Fact]
     public async Task RedactAndPrune_KeepEachFlowsRecordedMode()
