@@ -73,13 +73,15 @@ internal static class CassetteUpkeepCommands
                 .Where(p => p.Value is { Length: >= 4 })
                 .Select(p => (p.Name, p.Value!))
                 .ToList();
+            // The default credential headers redact keeps (redact_defaults off) are no finding: it would leave them.
+            var kept = new RedactionOptions().Headers.Where(h => !options.Headers.Contains(h, StringComparer.OrdinalIgnoreCase)).ToHashSet(StringComparer.OrdinalIgnoreCase);
             var redactor = new Redactor(options);
             var found = 0;
             var code = ForEach(parse.GetValue(cassettes)!, (path, cassette) =>
             {
                 var text = System.Text.Encoding.UTF8.GetString(InputFile.ReadJson(path)); // as Cassette.Load read it: a UTF-16 file without a mark is scanned as its text, not its bytes
                 var learned = SecretScanner.Learn(cassette.Flows, redactor);
-                var findings = SecretScanner.Scan(text, values).Concat(SecretScanner.ScanLearned(text, learned)).Concat(SecretScanner.ScanBase64(text, cassette.Flows, learned, values)).ToList();
+                var findings = SecretScanner.Scan(text, values, kept).Concat(SecretScanner.ScanLearned(text, learned)).Concat(SecretScanner.ScanBase64(text, cassette.Flows, learned, values)).ToList();
                 // What redact would change (a short secret in its own field, which has no forms to search
                 // for), unless a finding above already says it for that line (ScanBase64's adds where).
                 var said = findings.ToLookup(f => f.Line);

@@ -153,7 +153,12 @@ internal static partial class SecretScanner
         }
     }
 
-    public static IEnumerable<Finding> Scan(string text, IReadOnlyList<(string Name, string Value)> values)
+    /// <summary>
+    /// The lines that hold a named value, a credential header that is not a placeholder (but one of
+    /// <paramref name="keptHeaders"/>, which the redaction options keep: redact_defaults off), or a
+    /// well-known token shape.
+    /// </summary>
+    public static IEnumerable<Finding> Scan(string text, IReadOnlyList<(string Name, string Value)> values, IReadOnlySet<string>? keptHeaders = null)
     {
         var lines = text.Split('\n');
         for (var i = 0; i < lines.Length; i++)
@@ -165,6 +170,11 @@ internal static partial class SecretScanner
                 {
                     yield return new Finding(i + 1, $"the value of ${name}");
                 }
+            }
+
+            if (CredentialHeader().Match(line) is { Success: true } header && keptHeaders?.Contains(header.Groups[1].Value) != true)
+            {
+                yield return new Finding(i + 1, "a credential header that is not a placeholder");
             }
 
             foreach (var (pattern, what) in Patterns)
@@ -179,7 +189,6 @@ internal static partial class SecretScanner
 
     private static readonly (Regex Pattern, string What)[] Patterns =
     [
-        (CredentialHeader(), "a credential header that is not a placeholder"),
         (Jwt(), "a JSON Web Token"),
         (AwsKey(), "an AWS access key id"),
         (GitHubToken(), "a GitHub token"),

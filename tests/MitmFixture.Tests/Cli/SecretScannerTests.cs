@@ -42,6 +42,19 @@ public sealed class SecretScannerTests
         Assert.Equal(["a credential header that is not a placeholder"], findings.Select(f => f.What).Distinct());
     }
 
+    // With redact_defaults off, redact keeps the default credential headers: scan must not fail the gate on them.
+    [Fact]
+    public void Scan_CredentialHeaderTheRedactionOptionsKeep_IsNoFinding_OthersStillAre()
+    {
+        var text = Saved("{}", ("Cookie", "theme=dark-mode"), ("X-Api-Key", "k-1234567890"));
+
+        var findings = SecretScanner.Scan(text, [], new HashSet<string>(["Cookie"], StringComparer.OrdinalIgnoreCase)).ToList();
+
+        var finding = Assert.Single(findings);
+        Assert.Contains("X-Api-Key", text.Split('\n')[finding.Line - 1], StringComparison.Ordinal);
+        Assert.Equal(2, SecretScanner.Scan(text, []).Count());
+    }
+
     [Theory]
     [InlineData("{\"note\":\"eyJhbGciOiJIUzI1NiJ9 alone is no token\"}")]
     [InlineData("{\"aws\":\"AKIA-short\"}")]

@@ -307,6 +307,29 @@ public sealed class UpkeepCommandTests : IDisposable
         Assert.Equal(before, await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
     }
 
+    // A cassette recorded with --no-redact-defaults keeps its cookie on purpose: scan with the same
+    // option agrees with redact, which leaves it, instead of failing the gate on it for ever.
+    [Fact]
+    public async Task Scan_NoRedactDefaults_PassesTheCookieRedactKeeps()
+    {
+        var path = Path.Combine(_directory, "cookie.json");
+        Cassette.Save(path, [new Flow(HttpRequest.Create("GET", "https://a.test/prefs", null, ("Cookie", "theme=dark-mode"))) { Response = HttpResponse.Create(200, "ok") }], Redactor.None);
+
+        await using (var scan = await RunAsync(1, "scan", path))
+        {
+            Assert.Contains(scan.Lines, l => l.Contains("a credential header that is not a placeholder", StringComparison.Ordinal));
+        }
+
+        await using (await RunAsync(0, "redact", path, "--no-redact-defaults"))
+        {
+        }
+
+        Assert.Equal("theme=dark-mode", Cassette.Load(path).Flows[0].Request.Headers["Cookie"]);
+        await using (await RunAsync(0, "scan", path, "--no-redact-defaults"))
+        {
+        }
+    }
+
     // --env on scan and on redact is redact_env: the value is a secret wherever it stands, in any form
     // redaction knows; scan used to search for it as is only, so an escaped copy passed the gate.
     [Fact]
