@@ -172,7 +172,7 @@ internal static partial class SecretScanner
                 }
             }
 
-            if (CredentialHeader().Match(line) is { Success: true } header && keptHeaders?.Contains(header.Groups[1].Value) != true)
+            if (CredentialHeader().Matches(line).Any(header => DefaultCredentialHeaders.Contains(header.Groups[1].Value) && keptHeaders?.Contains(header.Groups[1].Value) != true))
             {
                 yield return new Finding(i + 1, "a credential header that is not a placeholder");
             }
@@ -196,9 +196,12 @@ internal static partial class SecretScanner
         (PrivateKey(), "a private key"),
     ];
 
-    // A value that is only placeholders passes: "<AUTHORIZATION>", "Bearer <ACCESS_TOKEN>",
-    // "sid=<COOKIE>; theme=<COOKIE-2>", "sid=<COOKIE>; Path=/; HttpOnly".
-    [GeneratedRegex(@"""(Authorization|Proxy-Authorization|Cookie|Set-Cookie|X-Api-Key|Api-Key): (?!(?-i:(?:[A-Za-z][\w.-]* )?<[A-Z0-9_]+(?:-[0-9]+)?>""|[^""=;]+=<[A-Z0-9_]+(?:-[0-9]+)?>(?:; ?[^""=;]+=<[A-Z0-9_]+(?:-[0-9]+)?>)*(?:;[^""]*)?""))[^""]{6,}""", RegexOptions.IgnoreCase)]
+    /// <summary>The headers redaction replaces by default (<see cref="RedactionOptions.Headers"/>): one list for redact and scan.</summary>
+    private static readonly HashSet<string> DefaultCredentialHeaders = new(new RedactionOptions().Headers, StringComparer.OrdinalIgnoreCase);
+
+    // A header line ("Name: value") whose value is not only placeholders: "<AUTHORIZATION>",
+    // "Bearer <ACCESS_TOKEN>", "sid=<COOKIE>; theme=<COOKIE-2>", "sid=<COOKIE>; Path=/; HttpOnly" pass.
+    [GeneratedRegex(@"""([!#$%&'*+.^_`|~0-9A-Za-z-]+): (?!(?-i:(?:[A-Za-z][\w.-]* )?<[A-Z0-9_]+(?:-[0-9]+)?>""|[^""=;]+=<[A-Z0-9_]+(?:-[0-9]+)?>(?:; ?[^""=;]+=<[A-Z0-9_]+(?:-[0-9]+)?>)*(?:;[^""]*)?""))[^""]{6,}""", RegexOptions.IgnoreCase)]
     private static partial Regex CredentialHeader();
 
     [GeneratedRegex(@"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")]

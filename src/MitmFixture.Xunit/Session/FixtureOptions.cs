@@ -22,7 +22,7 @@ public sealed record FixtureOptions
     /// <summary>Server replay matching and refresh (mitmproxy's server_replay_* options). Default: mitmproxy's defaults.</summary>
     public ServerReplayOptions Replay { get; init; } = new();
 
-    /// <summary>What is kept out of cassettes, cassette-wide. Default: Authorization, Proxy-Authorization, Cookie, Set-Cookie and the OAuth token fields (see <see cref="RedactionOptions"/>).</summary>
+    /// <summary>What is kept out of cassettes, cassette-wide. Default: Authorization, Proxy-Authorization, Cookie, Set-Cookie, common API key headers (X-Api-Key and others) and the OAuth token fields (see <see cref="RedactionOptions"/>).</summary>
     public RedactionOptions Redaction { get; init; } = new();
 
     /// <summary>What Drift mode ignores when it compares live answers with the cassette. Default: the traffic snapshot rules plus Transfer-Encoding and Content-Encoding.</summary>

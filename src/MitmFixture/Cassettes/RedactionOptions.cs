@@ -9,8 +9,26 @@ namespace MitmFixture.Cassettes;
 /// </summary>
 public sealed record RedactionOptions
 {
-    /// <summary>Header names whose values are secrets. Default: Authorization, Proxy-Authorization, Cookie, Set-Cookie.</summary>
-    public IReadOnlyList<string> Headers { get; init; } = ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"];
+    /// <summary>
+    /// Header names whose values are secrets. Default: Authorization, Proxy-Authorization, Cookie,
+    /// Set-Cookie, and the API key and token headers of widely used APIs and gateways (X-Api-Key,
+    /// Api-Key, X-Auth-Token, X-Access-Token, Private-Token, X-Goog-Api-Key, Ocp-Apim-Subscription-Key,
+    /// X-Amz-Security-Token, X-Vault-Token), which carry the credential itself rather than after a scheme.
+    /// </summary>
+    public IReadOnlyList<string> Headers { get; init; } = DefaultHeaders;
+
+    /// <summary>
+    /// The names the option surfaces' <c>redact_headers</c> gave (not the typed API's business): a name
+    /// that is also a default is then known to be wanted on its own, whether redact_defaults is on or off.
+    /// </summary>
+    internal IReadOnlyList<string> AddedHeaders { get; init; } = [];
+
+    private static readonly string[] DefaultHeaders =
+    [
+        "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie",
+        "X-Api-Key", "Api-Key", "X-Auth-Token", "X-Access-Token", "Private-Token", "X-Goog-Api-Key",
+        "Ocp-Apim-Subscription-Key", "X-Amz-Security-Token", "X-Vault-Token",
+    ];
 
     /// <summary>
     /// Field names whose values are secrets wherever they appear: JSON bodies at any depth,

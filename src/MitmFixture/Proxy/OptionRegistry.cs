@@ -115,9 +115,9 @@ public static class OptionRegistry
             c => c.ServerReplay.WebSocketPlayDelays, (c, v) => c with { ServerReplay = c.ServerReplay with { WebSocketPlayDelays = v } }),
 
         // Redaction
-        List("redact_headers", OptionGroup.Redaction, "RedactionOptions.Headers", "A header whose values are kept out of cassettes, besides the default ones.", "a header name", "X-Api-Key",
-            c => c.Redaction.Headers.Where(h => !DefaultRedactedHeaders.Contains(h, StringComparer.OrdinalIgnoreCase)).ToList(), (c, v) => c with { Redaction = c.Redaction with { Headers = [.. c.Redaction.Headers.Where(h => DefaultRedactedHeaders.Contains(h, StringComparer.OrdinalIgnoreCase)), .. v] } }, HeaderName),
-        Bool("redact_defaults", OptionGroup.Redaction, "RedactionOptions.Headers", "Redact Authorization, Proxy-Authorization, Cookie and Set-Cookie.",
+        List("redact_headers", OptionGroup.Redaction, "RedactionOptions.Headers", "A header whose values are kept out of cassettes, besides the default ones.", "a header name", "X-Partner-Key",
+            c => c.Redaction.Headers.Where(h => !IsDefaultHeader(h) || c.Redaction.AddedHeaders.Contains(h, StringComparer.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase).ToList(), SetRedactedHeaders, HeaderName),
+        Bool("redact_defaults", OptionGroup.Redaction, "RedactionOptions.Headers", "Redact the default credential headers: Authorization, Proxy-Authorization, Cookie, Set-Cookie and the API key and token headers of common APIs (X-Api-Key, Api-Key, X-Auth-Token and others; RedactionOptions.Headers).",
             c => DefaultRedactedHeaders.All(h => c.Redaction.Headers.Contains(h, StringComparer.OrdinalIgnoreCase)), SetDefaultRedaction),
         // As redact_headers: the option holds the names added to the defaults (the OAuth fields), which it always keeps.
         List("redact_secret_fields", OptionGroup.Redaction, "RedactionOptions.SecretFields", "A field name whose values are secrets wherever it appears (JSON bodies at any depth, forms, queries), besides access_token, password and the other default ones.", "a field name", "pin",
@@ -255,9 +255,25 @@ public static class OptionRegistry
         return c with { Redaction = (c.Redaction with { Placeholders = kept }).WithEnvironmentVariables(names.Where(n => !kept.ContainsKey(n))) };
     }
 
+    private static bool IsDefaultHeader(string name) => DefaultRedactedHeaders.Contains(name, StringComparer.OrdinalIgnoreCase);
+
+    private static bool DefaultsOn(ProxyConfiguration c) => DefaultRedactedHeaders.All(h => c.Redaction.Headers.Contains(h, StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// redact_headers: the defaults as they stand (on or off) plus the names given. The names are also
+    /// remembered (<see cref="Cassettes.RedactionOptions.AddedHeaders"/>), so one that is a default too
+    /// (X-Api-Key) stays redacted when redact_defaults is turned off before or after it.
+    /// </summary>
+    private static ProxyConfiguration SetRedactedHeaders(ProxyConfiguration c, IReadOnlyList<string> names)
+    {
+        var on = DefaultsOn(c);
+        var defaults = c.Redaction.Headers.Where(h => IsDefaultHeader(h) && (on || !c.Redaction.AddedHeaders.Contains(h, StringComparer.OrdinalIgnoreCase)));
+        return c with { Redaction = c.Redaction with { Headers = [.. defaults, .. names], AddedHeaders = names } };
+    }
+
     private static ProxyConfiguration SetDefaultRedaction(ProxyConfiguration c, bool on)
     {
-        var others = c.Redaction.Headers.Where(h => !DefaultRedactedHeaders.Contains(h, StringComparer.OrdinalIgnoreCase));
-        return c with { Redaction = c.Redaction with { Headers = on ? [.. DefaultRedactedHeaders, .. others] : [.. others] } };
+        var others = c.Redaction.Headers.Where(h => !IsDefaultHeader(h)).Concat(c.Redaction.AddedHeaders).Distinct(StringComparer.OrdinalIgnoreCase);
+        return c with { Redaction = c.Redaction with { Headers = on ? [.. DefaultRedactedHeaders, .. others.Where(h => !IsDefaultHeader(h))] : [.. others] } };
     }
 }

@@ -24,6 +24,31 @@ public sealed class RedactorTests : IDisposable
 
     private static string Base64Url(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
+    // The API key and token headers of widely used APIs carry the credential as the whole value, and
+    // are redacted by default like Authorization (README "Redaction"): in the header, and wherever the
+    // same value shows up again.
+    [Theory]
+    [InlineData("X-Api-Key", "X_API_KEY")]
+    [InlineData("Api-Key", "API_KEY")]
+    [InlineData("X-Auth-Token", "X_AUTH_TOKEN")]
+    [InlineData("X-Access-Token", "X_ACCESS_TOKEN")]
+    [InlineData("Private-Token", "PRIVATE_TOKEN")]
+    [InlineData("X-Goog-Api-Key", "X_GOOG_API_KEY")]
+    [InlineData("Ocp-Apim-Subscription-Key", "OCP_APIM_SUBSCRIPTION_KEY")]
+    [InlineData("X-Amz-Security-Token", "X_AMZ_SECURITY_TOKEN")]
+    [InlineData("x-vault-token", "X_VAULT_TOKEN")]
+    public void Redact_ApiKeyHeaderOfACommonApi_IsReplacedByDefault_InTheHeaderAndElsewhere(string header, string kind)
+    {
+        const string Key = "key-7c1e9a3b5d2f";
+        var flow = new Flow(HttpRequest.Create("GET", "https://api.test/me", null, (header, Key))) { Response = HttpResponse.Create(200, $"you sent {Key}") };
+
+        var json = Cassette.ToJson(Redactor.Default.Redact([flow]));
+
+        Assert.DoesNotContain(Key, json, StringComparison.Ordinal);
+        Assert.Contains($"{header}: <{kind}>", json, StringComparison.Ordinal);
+        Assert.Contains($"you sent <{kind}>", json, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Redact_TokenFromAResponseBody_IsReplacedInEarlierAndLaterFlowsInEveryForm()
     {

@@ -127,7 +127,7 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         ["server_replay_kill_extra"] = o => o with { Replay = o.Replay with { KillExtra = true } },
         ["server_replay_websocket_match_by_order"] = o => o with { Replay = o.Replay with { WebSocketMatchByOrder = true } },
         ["server_replay_websocket_delays"] = o => o with { Replay = o.Replay with { WebSocketPlayDelays = false } },
-        ["redact_headers"] = o => o with { Redaction = o.Redaction with { Headers = [.. o.Redaction.Headers, "X-Api-Key"] } },
+        ["redact_headers"] = o => o with { Redaction = o.Redaction with { Headers = [.. o.Redaction.Headers, "X-Partner-Key"] } },
         ["redact_defaults"] = o => o with { Redaction = o.Redaction with { Headers = [] } },
         ["redact_secret_fields"] = o => o with { Redaction = o.Redaction with { SecretFields = [.. o.Redaction.SecretFields, "pin"] } },
         ["redact_query_params"] = o => o with { Redaction = o.Redaction with { QueryParameters = ["api_key"] } },

@@ -35,6 +35,8 @@ public sealed class SecretScannerTests
     [InlineData("Authorization", "Bearer live-token-123456")]
     [InlineData("Cookie", "session=abcdef123456")]
     [InlineData("X-Api-Key", "k-1234567890")]
+    [InlineData("X-Vault-Token", "hvs.CAESIJ1234567890")]
+    [InlineData("Ocp-Apim-Subscription-Key", "0123456789abcdef0123456789abcdef")]
     public void Scan_CredentialHeaderNotAPlaceholder_IsFound(string header, string value)
     {
         var findings = SecretScanner.Scan(Saved("{}", (header, value)), []).ToList();
@@ -54,6 +56,11 @@ public sealed class SecretScannerTests
         Assert.Contains("X-Api-Key", text.Split('\n')[finding.Line - 1], StringComparison.Ordinal);
         Assert.Equal(2, SecretScanner.Scan(text, []).Count());
     }
+
+    // A header that is not a credential header by default (redact leaves it) is no finding, whatever its value.
+    [Fact]
+    public void Scan_AnOrdinaryHeaderWithALongValue_IsNoFinding() =>
+        Assert.Empty(SecretScanner.Scan(Saved("{}", ("X-Request-Id", "0f9e8d7c6b5a4f3e"), ("Accept", "application/json")), []));
 
     [Theory]
     [InlineData("{\"note\":\"eyJhbGciOiJIUzI1NiJ9 alone is no token\"}")]

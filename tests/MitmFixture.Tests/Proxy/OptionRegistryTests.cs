@@ -92,11 +92,34 @@ public sealed class OptionRegistryTests
     {
         var configuration = new ProxyConfiguration();
         Assert.True(OptionRegistry.TryApply(ref configuration, "redact_defaults", "false", out _));
-        Assert.True(OptionRegistry.TryApply(ref configuration, "redact_headers", "X-Api-Key", out _));
+        Assert.True(OptionRegistry.TryApply(ref configuration, "redact_headers", "X-Partner-Key", out _));
+
+        Assert.Equal(["X-Partner-Key"], configuration.Redaction.Headers);
+        Assert.Equal("false", OptionRegistry.Find("redact_defaults")!.Show(configuration));
+        Assert.Equal("X-Partner-Key", OptionRegistry.Find("redact_headers")!.Show(configuration));
+    }
+
+    // X-Api-Key is a default credential header and the name users most often add themselves: listed in
+    // redact_headers, it stays redacted when redact_defaults is turned off, before it or after it.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void RedactHeaders_ADefaultNameListedToo_StaysRedactedWithDefaultsOff(bool defaultsOffFirst)
+    {
+        var configuration = new ProxyConfiguration();
+        (string Name, string Value)[] steps = [("redact_defaults", "false"), ("redact_headers", "X-Api-Key")];
+        foreach (var (name, value) in defaultsOffFirst ? steps : steps.Reverse())
+        {
+            Assert.True(OptionRegistry.TryApply(ref configuration, name, value, out _));
+        }
 
         Assert.Equal(["X-Api-Key"], configuration.Redaction.Headers);
-        Assert.Equal("false", OptionRegistry.Find("redact_defaults")!.Show(configuration));
         Assert.Equal("X-Api-Key", OptionRegistry.Find("redact_headers")!.Show(configuration));
+        Assert.True(OptionRegistry.TryApply(ref configuration, "redact_defaults", "true", out _));
+        Assert.Contains("Authorization", configuration.Redaction.Headers);
+        Assert.True(OptionRegistry.TryApply(ref configuration, "redact_headers", "X-Partner-Key", out _));
+        Assert.Contains("X-Api-Key", configuration.Redaction.Headers); // still a default, and defaults are on
+        Assert.Contains("X-Partner-Key", configuration.Redaction.Headers);
     }
 
     /// <summary>Every option property as text, keyed <c>Type.Property</c>: lists by their items, dictionaries by their keys.</summary>
