@@ -25,51 +25,16 @@ internal static class JsonSecretNumbers
     /// turned into a string of the replaced text; text that is not a JSON object or array (behind an
     /// anti-XSSI prefix too) is returned as it is.
     /// </summary>
-    public static string Quote(string text, Func<string, string> replace)
-    {
-        var json = SecretFinder.WithoutXssiPrefix(text);
-        if (json.TrimStart() is not ['{' or '[', ..])
+    public static string Quote(string text, Func<string, string> replace) =>
+        JsonTokenSplice.Apply(text, Reader, (ref Utf8JsonReader reader) =>
         {
-            return text;
-        }
-
-        var bytes = Encoding.UTF8.GetBytes(json);
-        var output = new List<byte>(bytes.Length + 16);
-        var copied = 0;
-        var reader = new Utf8JsonReader(bytes, Reader);
-        try
-        {
-            while (reader.Read())
+            if (reader.TokenType != JsonTokenType.Number)
             {
-                if (reader.TokenType != JsonTokenType.Number)
-                {
-                    continue;
-                }
-
-                var number = Encoding.ASCII.GetString(reader.ValueSpan); // a number token is ASCII, never escaped
-                var replaced = replace(number);
-                if (replaced == number)
-                {
-                    continue;
-                }
-
-                var start = (int)reader.TokenStartIndex;
-                output.AddRange(bytes.AsSpan(copied, start - copied));
-                output.AddRange(Encoding.UTF8.GetBytes($"\"{JsonEncodedText.Encode(replaced, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)}\""));
-                copied = start + reader.ValueSpan.Length;
+                return null;
             }
-        }
-        catch (JsonException)
-        {
-            return text; // not JSON after all: there is no validity to keep
-        }
 
-        if (copied == 0)
-        {
-            return text;
-        }
-
-        output.AddRange(bytes.AsSpan(copied));
-        return text[..^json.Length] + Encoding.UTF8.GetString([.. output]);
-    }
+            var number = Encoding.ASCII.GetString(reader.ValueSpan); // a number token is ASCII, never escaped
+            var replaced = replace(number);
+            return replaced == number ? null : $"\"{JsonEncodedText.Encode(replaced, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)}\"";
+        });
 }

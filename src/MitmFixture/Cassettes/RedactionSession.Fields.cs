@@ -90,98 +90,68 @@ internal sealed partial class RedactionSession
             return text;
         }
 
-        var json = SecretFinder.WithoutXssiPrefix(text);
-        if (json.TrimStart() is not ['{' or '[', ..])
-        {
-            return text;
-        }
-
-        var bytes = Encoding.UTF8.GetBytes(json);
-        var output = new List<byte>(bytes.Length + 16);
-        var copied = 0;
-        var reader = new Utf8JsonReader(bytes, FieldReader);
         var steps = new List<object>(); // the path to the current value: property names and array indexes
         var containers = new Stack<(bool IsArray, int Index, bool HasStep)>();
         var secretDepth = -1; // the steps' count inside a secret field's object or list, whose strings are all secrets
         string? name = null;
-        try
+        return JsonTokenSplice.Apply(text, FieldReader, (ref Utf8JsonReader reader) =>
         {
-            while (reader.Read())
+            switch (reader.TokenType)
             {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.PropertyName:
-                        name = PropertyName(ref reader);
-                        continue;
-                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
-                        if (containers.Pop().HasStep)
-                        {
-                            secretDepth = secretDepth == steps.Count ? -1 : secretDepth;
-                            steps.RemoveAt(steps.Count - 1);
-                        }
-
-                        continue;
-                }
-
-                var hasStep = containers.Count > 0;
-                var secretName = false;
-                if (hasStep)
-                {
-                    var parent = containers.Pop();
-                    if (parent.IsArray)
+                case JsonTokenType.PropertyName:
+                    name = PropertyName(ref reader);
+                    return null;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    if (containers.Pop().HasStep)
                     {
-                        parent.Index++;
-                        steps.Add(parent.Index);
-                    }
-                    else
-                    {
-                        steps.Add(name ?? "");
-                        secretName = name is not null && _finder.IsSecretJsonName(name);
+                        secretDepth = secretDepth == steps.Count ? -1 : secretDepth;
+                        steps.RemoveAt(steps.Count - 1);
                     }
 
-                    containers.Push(parent);
-                }
-
-                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
-                {
-                    if (secretName && secretDepth < 0)
-                    {
-                        secretDepth = steps.Count;
-                    }
-
-                    containers.Push((reader.TokenType == JsonTokenType.StartArray, -1, hasStep));
-                    continue;
-                }
-
-                var isString = reader.TokenType == JsonTokenType.String;
-                var secret = (isString || reader.TokenType == JsonTokenType.Number)
-                    && ((secretDepth < 0 && secretName) || (secretDepth >= 0 && isString) || _finder.JsonPaths.Any(path => path.SequenceEqual(steps)));
-                if (secret && _book.PlaceholderOf(isString ? StringValue(ref reader) : Encoding.ASCII.GetString(reader.ValueSpan)) is { } placeholder)
-                {
-                    var start = (int)reader.TokenStartIndex;
-                    output.AddRange(bytes.AsSpan(copied, start - copied));
-                    output.AddRange(Encoding.UTF8.GetBytes($"\"{placeholder}\"")); // a placeholder needs no JSON escape
-                    copied = start + reader.ValueSpan.Length + (isString ? 2 : 0); // a string's raw bytes, escapes and all, between its quotes
-                }
-
-                if (hasStep)
-                {
-                    steps.RemoveAt(steps.Count - 1);
-                }
+                    return null;
             }
-        }
-        catch (JsonException)
-        {
-            return text; // not JSON after all: the finder learned nothing from it either
-        }
 
-        if (copied == 0)
-        {
-            return text;
-        }
+            var hasStep = containers.Count > 0;
+            var secretName = false;
+            if (hasStep)
+            {
+                var parent = containers.Pop();
+                if (parent.IsArray)
+                {
+                    parent.Index++;
+                    steps.Add(parent.Index);
+                }
+                else
+                {
+                    steps.Add(name ?? "");
+                    secretName = name is not null && _finder.IsSecretJsonName(name);
+                }
 
-        output.AddRange(bytes.AsSpan(copied));
-        return text[..^json.Length] + Encoding.UTF8.GetString([.. output]);
+                containers.Push(parent);
+            }
+
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                if (secretName && secretDepth < 0)
+                {
+                    secretDepth = steps.Count;
+                }
+
+                containers.Push((reader.TokenType == JsonTokenType.StartArray, -1, hasStep));
+                return null;
+            }
+
+            var isString = reader.TokenType == JsonTokenType.String;
+            var secret = (isString || reader.TokenType == JsonTokenType.Number)
+                && ((secretDepth < 0 && secretName) || (secretDepth >= 0 && isString) || _finder.JsonPaths.Any(path => path.SequenceEqual(steps)));
+            var placeholder = secret ? _book.PlaceholderOf(isString ? StringValue(ref reader) : Encoding.ASCII.GetString(reader.ValueSpan)) : null;
+            if (hasStep)
+            {
+                steps.RemoveAt(steps.Count - 1);
+            }
+
+            return placeholder is null ? null : $"\"{placeholder}\""; // a placeholder needs no JSON escape
+        });
     }
 
     /// <summary>A property's name, or null for one with a lone surrogate escape, which no secret field name is (as the finder reads it).</summary>
