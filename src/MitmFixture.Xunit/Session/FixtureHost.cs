@@ -11,7 +11,7 @@ namespace MitmFixture.Xunit.Session;
 /// </summary>
 internal sealed class FixtureHost(FixtureOptions options) : IAsyncDisposable
 {
-    private readonly SessionAddon _session = new();
+    private readonly SessionAddon _session = new(() => ModeResolver.Resolve(options.Mode, options.ReadEnvironment) == RecordMode.Passthrough);
     private ProxyServer? _proxy;
     private CertificateAuthority? _authority;
     private Exception? _startFailure;

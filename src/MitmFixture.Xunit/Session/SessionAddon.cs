@@ -15,12 +15,13 @@ namespace MitmFixture.Xunit.Session;
 /// (<see cref="CassetteScope.ProxyUrl"/>), so its HttpClients and the child processes it starts are
 /// told apart without anything added to their requests. A client on the proxy's shared port belongs
 /// to the only open scope; while several are open it cannot be attributed, gets a 500 saying why,
-/// and every open scope fails with that message. A request the fixture's own clients refuse (sent
+/// and every open scope fails with that message; while none is open (but in Passthrough) it is refused too. A request the fixture's own clients refuse (sent
 /// with no test's execution context, or by a test whose scope has ended), and one that comes to an
 /// ended scope's port, is kept in <see cref="Refused"/> until a scope ends and fails with it
 /// (<see cref="TakeRefused"/>), or the fixture does.
 /// </summary>
-internal sealed class SessionAddon : FinishedFlowAddon
+/// <param name="passesThrough">Whether the fixture runs in Passthrough, where a request with no scope open may go on unrecorded.</param>
+internal sealed class SessionAddon(Func<bool> passesThrough) : FinishedFlowAddon
 {
     private readonly Lock _gate = new();
     private readonly List<CassetteScope> _open = [];
@@ -222,24 +223,41 @@ internal sealed class SessionAddon : FinishedFlowAddon
             return (own, null);
         }
 
+        string noScope;
         lock (_gate)
         {
-            if (_open.Count <= 1)
+            if (_open.Count == 1)
             {
-                return (_open.FirstOrDefault(), null);
+                return (_open[0], null);
             }
 
-            var why = $"MitmFixture cannot tell which test sent {flow.Request.Method} {flow.Request.Url}: it came to the proxy's shared port " +
-                $"while {_open.Count} cassettes were open ({string.Join(", ", _open.Select(s => s.Name))}). Send each test's requests through " +
-                "its own port: the fixture's CreateClient()/CreateHandler()/EnvironmentVariables/ProxyUrl inside the test after UseCassetteAsync, " +
-                "or the cassette's own CreateClient()/CreateHandler()/EnvironmentVariables/ProxyUrl.";
-            foreach (var scope in _open)
+            if (_open.Count > 1)
             {
-                scope.Unattributed(why);
+                var why = $"MitmFixture cannot tell which test sent {flow.Request.Method} {flow.Request.Url}: it came to the proxy's shared port " +
+                    $"while {_open.Count} cassettes were open ({string.Join(", ", _open.Select(s => s.Name))}). Send each test's requests through " +
+                    "its own port: the fixture's CreateClient()/CreateHandler()/EnvironmentVariables/ProxyUrl inside the test after UseCassetteAsync, " +
+                    "or the cassette's own CreateClient()/CreateHandler()/EnvironmentVariables/ProxyUrl.";
+                foreach (var scope in _open)
+                {
+                    scope.Unattributed(why);
+                }
+
+                return (null, why);
             }
 
-            return (null, why);
+            if (passesThrough())
+            {
+                return (null, null); // nothing is recorded or replayed: it goes on, as it would without the fixture
+            }
+
+            noScope = $"MitmFixture refused {flow.Request.Method} {flow.Request.Url}: it came to the proxy's shared port while no cassette was open, " +
+                "so no cassette could record or replay it, and sent on it would reach the network unrecorded (in Replay mode too). " +
+                "Open the test's cassette first ('await using var cassette = await fixture.UseCassetteAsync();') and start the client inside it, " +
+                "or give it the cassette's own ProxyUrl/EnvironmentVariables.";
         }
+
+        Refused(noScope); // a client that catches the 500, or a test that is over: the next scope to end, or the fixture, fails with it
+        return (null, noScope);
     }
 
     private static ValueTask Refuse(Flow flow, string why)

@@ -134,5 +134,38 @@ public sealed class RefusedRequestTests : IDisposable
         await fixture.DisposeAsync();
     }
 
+    [Theory]
+    [Trait("Category", "Slow")]
+    [InlineData(RecordMode.Replay)]
+    [InlineData(RecordMode.Record)]
+    public async Task ChildProcessOnTheSharedPort_WithNoScopeOpen_IsRefusedAndFailsTheFixture(RecordMode mode)
+    {
+        // No cassette can take it: sent on, it would reach the network unrecorded, in Replay mode too.
+        await using var server = new CountingServer();
+        var fixture = await TestFixtureOptions.StartAsync(Options(mode));
+
+        var curl = await Curl.RunAsync("-q", "--silent", "--max-time", "20", "-w", "\n%{http_code}", "-x", fixture.Proxy.Url.ToString(), server.Url + "/no-scope");
+
+        Assert.EndsWith("\n500", curl.Stdout, StringComparison.Ordinal);
+        Assert.Contains("came to the proxy's shared port while no cassette was open", curl.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, server.Requests);
+        var failure = await Assert.ThrowsAsync<UnattributedRequestException>(async () => await fixture.DisposeAsync()); // or the next scope to end, as for every refused request
+        Assert.Contains($"MitmFixture refused GET {server.Url}/no-scope: it came to the proxy's shared port while no cassette was open", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task ChildProcessOnTheSharedPort_WithNoScopeOpen_InPassthrough_GoesOn()
+    {
+        await using var server = new CountingServer();
+        var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Passthrough));
+
+        var curl = await Curl.RunAsync("-q", "--silent", "--max-time", "20", "-x", fixture.Proxy.Url.ToString(), server.Url + "/passthrough");
+
+        Assert.True(curl.ExitCode == 0, curl.Stderr);
+        Assert.Equal(1, server.Requests);
+        await fixture.DisposeAsync(); // nothing refused, nothing to report
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }
