@@ -107,7 +107,7 @@ public class ProxyFixture : IAsyncLifetime
             return RequestRoute.To(scope.ProxyUrl);
         }
 
-        if (ModeResolver.Resolve(_host.Options.Mode, _host.Options.ReadEnvironment) == RecordMode.Passthrough)
+        if (_host.PassesThrough())
         {
             return RequestRoute.To(Proxy.Url); // nothing is recorded or replayed: the shared port's rule is enough
         }

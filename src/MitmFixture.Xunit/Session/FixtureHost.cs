@@ -11,7 +11,7 @@ namespace MitmFixture.Xunit.Session;
 /// </summary>
 internal sealed class FixtureHost(FixtureOptions options) : IAsyncDisposable
 {
-    private readonly SessionAddon _session = new(() => ModeResolver.Resolve(options.Mode, options.ReadEnvironment) == RecordMode.Passthrough);
+    private readonly SessionAddon _session = new(() => PassesThrough(options));
     private ProxyServer? _proxy;
     private CertificateAuthority? _authority;
     private Exception? _startFailure;
@@ -20,6 +20,11 @@ internal sealed class FixtureHost(FixtureOptions options) : IAsyncDisposable
     private ILoggerFactory? _logging;
 
     public FixtureOptions Options => options;
+
+    /// <summary>Whether the fixture runs in Passthrough, where nothing is recorded or replayed, so a request no cassette can take may go on.</summary>
+    public bool PassesThrough() => PassesThrough(options);
+
+    private static bool PassesThrough(FixtureOptions options) => ModeResolver.Resolve(options.Mode, options.ReadEnvironment) == RecordMode.Passthrough;
 
     /// <summary>The running proxy. Throws the start-up failure if it did not start.</summary>
     public ProxyServer Proxy => _proxy ?? throw new InvalidOperationException("the MitmFixture proxy did not start: " + _startFailure?.Message, _startFailure);

@@ -118,7 +118,7 @@ public static class OptionRegistry
         List("redact_headers", OptionGroup.Redaction, "RedactionOptions.Headers", "A header whose values are kept out of cassettes, besides the default ones.", "a header name", "X-Partner-Key",
             c => c.Redaction.Headers.Where(h => !IsDefaultHeader(h) || c.Redaction.AddedHeaders.Contains(h, StringComparer.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase).ToList(), SetRedactedHeaders, HeaderName),
         Bool("redact_defaults", OptionGroup.Redaction, "RedactionOptions.Headers", "Redact the default credential headers: Authorization, Proxy-Authorization, Cookie, Set-Cookie and the API key and token headers of common APIs (X-Api-Key, Api-Key, X-Auth-Token and others; RedactionOptions.Headers).",
-            c => DefaultRedactedHeaders.All(h => c.Redaction.Headers.Contains(h, StringComparer.OrdinalIgnoreCase)), SetDefaultRedaction),
+            DefaultsOn, SetDefaultRedaction),
         // As redact_headers: the option holds the names added to the defaults (the OAuth fields), which it always keeps.
         List("redact_secret_fields", OptionGroup.Redaction, "RedactionOptions.SecretFields", "A field name whose values are secrets wherever it appears (JSON bodies at any depth, forms, queries), besides access_token, password and the other default ones.", "a field name", "pin",
             c => c.Redaction.SecretFields.Where(f => !DefaultSecretFields.Contains(f, StringComparer.OrdinalIgnoreCase)).ToList(), (c, v) => c with { Redaction = c.Redaction with { SecretFields = [.. c.Redaction.SecretFields.Where(f => DefaultSecretFields.Contains(f, StringComparer.OrdinalIgnoreCase)), .. v] } }, NotEmpty),
