@@ -104,7 +104,7 @@ public class ProxyFixture : IAsyncLifetime
         var scope = _current.Value;
         if (scope is { Ended: false })
         {
-            return RequestRoute.To(scope.ProxyUrl);
+            return RequestRoute.To(scope);
         }
 
         if (_host.PassesThrough())

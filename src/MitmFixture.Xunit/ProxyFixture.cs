@@ -112,7 +112,7 @@ public class ProxyFixture : IAsyncLifetime
         var test = TestContext.Current.Test;
         if (_host.ScopeOfTest(test?.UniqueID) is { } scope)
         {
-            return RequestRoute.To(scope.ProxyUrl);
+            return RequestRoute.To(scope);
         }
 
         if (_host.PassesThrough())

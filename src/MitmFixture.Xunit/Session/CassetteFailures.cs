@@ -86,17 +86,23 @@ public sealed class TrafficDriftException(string message) : Exception(message)
 /// context, or by a test with no scope open, its scope ended). Thrown to the sender, and by the next
 /// cassette scope to end (or the fixture's dispose), so a request that was caught or came too late still fails a test.
 /// </summary>
-public sealed class UnattributedRequestException(string message) : Exception(message)
+public sealed class UnattributedRequestException : Exception
 {
     /// <summary>Creates the exception with a default message.</summary>
     public UnattributedRequestException()
-        : this("unattributed request")
+        : base("unattributed request")
     {
     }
 
-    /// <summary>Creates the exception with <paramref name="message"/> and the <paramref name="inner"/> that caused it.</summary>
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public UnattributedRequestException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with <paramref name="message"/> and the <paramref name="inner"/> that caused it (a connection to a port that had closed).</summary>
     public UnattributedRequestException(string message, Exception inner)
-        : this(message + " " + inner.Message)
+        : base(message, inner)
     {
     }
 }

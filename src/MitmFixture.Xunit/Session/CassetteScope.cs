@@ -257,8 +257,10 @@ public sealed class CassetteScope : IAsyncDisposable
         }
     }
 
-    internal string EndedMessage(Flow flow) =>
-        $"MitmFixture: {flow.Request.Method} {flow.Request.Url} came through the port of cassette {Name}, which was already disposed; its test is over. " +
+    internal string EndedMessage(Flow flow) => EndedMessage(flow.Request.Method, flow.Request.Url);
+
+    internal string EndedMessage(string method, string url) =>
+        $"MitmFixture: {method} {url} came through the port of cassette {Name}, which was already disposed; its test is over. " +
         "It was refused and is in no cassette: wait for such a request before the scope ends (await it, or cancel it with the test's cancellation token).";
 
     /// <summary>

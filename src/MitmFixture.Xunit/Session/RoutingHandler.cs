@@ -6,9 +6,12 @@ namespace MitmFixture.Xunit.Session;
 /// Where one request through the fixture's own clients goes: a proxy port (its test's cassette port,
 /// or the shared port when the fixture passes traffic through), or nowhere, with the reason it is refused.
 /// </summary>
-internal readonly record struct RequestRoute(Uri? ProxyUrl, string? Refusal)
+/// <param name="Scope">The cassette scope whose port was chosen, if one was: it may end before the request connects.</param>
+internal readonly record struct RequestRoute(Uri? ProxyUrl, string? Refusal, CassetteScope? Scope = null)
 {
     public static RequestRoute To(Uri proxyUrl) => new(proxyUrl, null);
+
+    public static RequestRoute To(CassetteScope scope) => new(scope.ProxyUrl, null, scope);
 
     public static RequestRoute Refuse(string why) => new(null, why);
 }
@@ -44,7 +47,18 @@ internal sealed class RoutingHandler(HttpMessageHandler inner, Func<HttpRequestM
         }
 
         Chosen.Value = to.ProxyUrl; // an async method: the value is this request's alone, undone when it returns
-        return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (to.Scope is { Ended: true } scope)
+        {
+            // The scope ended between the choice and the connection (its port closed): the test did not
+            // wait for its request, as when it sends one after the end, so it is remembered the same way.
+            var ended = scope.EndedMessage(request.Method.Method, request.RequestUri?.ToString() ?? "(no URI)");
+            refused(ended);
+            throw new UnattributedRequestException(ended, e);
+        }
     }
 
     private sealed class ChosenProxy : IWebProxy

@@ -100,6 +100,34 @@ public sealed class RefusedRequestTests : IDisposable
     }
 
     [Fact]
+    public async Task FixtureHandler_ScopeEndingBetweenRouteAndConnection_IsRememberedAsRefused()
+    {
+        // The fixture's handler chose the test's port, then the scope ended (its listener closed)
+        // before the request connected: the connection fails, and the fixture must remember it as it
+        // remembers a request sent after the end, instead of leaving a caught HttpRequestException only.
+        await using var server = new CountingServer();
+        var fixture = await TestFixtureOptions.StartAsync(Options(RecordMode.Record));
+        var scope = await fixture.UseCassetteAsync("ends-in-between");
+        var remembered = new List<string>();
+        RequestRoute EndingRoute(HttpRequestMessage request)
+        {
+            var route = RequestRoute.To(scope);
+            scope.DisposeAsync().AsTask().GetAwaiter().GetResult(); // the end lands after the choice
+            return route;
+        }
+
+        using var client = new HttpClient(new RoutingHandler(new SocketsHttpHandler { Proxy = RoutingHandler.Proxy, UseProxy = true }, EndingRoute, remembered.Add));
+
+        var refused = await Assert.ThrowsAsync<UnattributedRequestException>(() => client.GetStringAsync(server.Url + "/in-between", TestContext.Current.CancellationToken));
+
+        Assert.Contains($"GET {server.Url}/in-between came through the port of cassette ends-in-between, which was already disposed", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(refused.Message, Assert.Single(remembered)); // what the next scope to end, or the fixture's dispose, fails with
+        Assert.IsType<HttpRequestException>(refused.InnerException); // the refused connection, kept for the curious
+        Assert.Equal(0, server.Requests);
+        await fixture.DisposeAsync();
+    }
+
+    [Fact]
     public async Task FixtureClient_RequestWithNoTestsContextInPassthrough_GoesThroughTheSharedPort()
     {
         await using var server = new CountingServer();
