@@ -202,7 +202,7 @@ internal sealed partial class ClientSession
 
         // The body as it is now (an addon may have changed it), not as the server framed it.
         // A bodyless answer's length as BodyFraming keeps it (none for a 1xx or 204, which Kestrel refuses at the response's start).
-        if (!WriteHead(features, flow, response, bodyless ? BodylessLength(response) : body.Length))
+        if (!await WriteHeadAsync(features, flow, response, bodyless ? BodylessLength(response) : body.Length))
         {
             return;
         }
@@ -221,12 +221,25 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>
-    /// Sets the status and headers the client gets (sent with the first write). False when Kestrel
-    /// refuses a field (CR, LF or NUL set by an addon, an edit or a cassette): nothing unsafe is sent,
-    /// the flow gets the error and the stream a reset.
+    /// Sets the status and headers the client gets (sent with the first write). False when a field
+    /// cannot be sent (CR, LF, NUL or a character past U+00FF, set by an addon, an edit or a cassette):
+    /// refused as the HTTP/1.1 side refuses it, with a 502 saying why and the flow's error; a field
+    /// Kestrel still refuses gets the stream a reset.
     /// </summary>
-    private bool WriteHead(IFeatureCollection features, Flow flow, HttpResponse response, long? contentLength)
+    private async ValueTask<bool> WriteHeadAsync(IFeatureCollection features, Flow flow, HttpResponse response, long? contentLength)
     {
+        try
+        {
+            Http1Writer.CheckFields(response.Trailers, "trailer"); // known now only when the body was held
+            Http1Writer.CheckFields(response.Headers, "header");
+        }
+        catch (UnsafeHeadException e)
+        {
+            await FailAsync(flow, e.Message);
+            await AnswerErrorAsync(features, 502, e.Message);
+            return false;
+        }
+
         var target = features.Get<IHttpResponseFeature>()!; // Kestrel always provides it
         try
         {

@@ -229,7 +229,7 @@ internal sealed partial class ClientSession
         // The response streams: its head goes to the client now, its body as it arrives.
         response.Stream = true;
         var bodyFeature = features.Get<IHttpResponseBodyFeature>()!; // Kestrel always provides it
-        if (!WriteHead(features, flow, response, grpc ? null : DeclaredLength(response)))
+        if (!await WriteHeadAsync(features, flow, response, grpc ? null : DeclaredLength(response)))
         {
             return;
         }

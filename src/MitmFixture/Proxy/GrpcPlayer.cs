@@ -172,6 +172,7 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
         var target = features.Get<IHttpResponseFeature>()!; // Kestrel always provides it
         try
         {
+            Http1Writer.CheckFields(response.Headers, "header"); // Kestrel writes values as Latin-1: nothing past it may reach it
             target.StatusCode = response.StatusCode;
             foreach (var field in response.Headers)
             {
@@ -183,7 +184,7 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
 
             return true;
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or UnsafeHeadException)
         {
             flow.Error = new FlowError($"unsafe response head: {e.Message}", context.Time.GetUtcNow());
             features.Get<IHttpResetFeature>()?.Reset(0x2); // INTERNAL_ERROR

@@ -104,6 +104,11 @@ internal sealed class Http2Front : IAsyncDisposable
     private static void Configure(KestrelServerOptions options, HttpLimits limits)
     {
         options.AddServerHeader = false;
+        // Field values are Latin-1 bytes on the HTTP/1.1 side (obs-text, RFC 9110 §5.5, passes through, as in
+        // mitmproxy); Kestrel would refuse them (a reset stream, a 400). The engine refuses what is past
+        // U+00FF before a head reaches Kestrel (Http1Writer.CheckFields), so Latin-1 never has to substitute.
+        options.RequestHeaderEncodingSelector = static _ => System.Text.Encoding.Latin1;
+        options.ResponseHeaderEncodingSelector = static _ => System.Text.Encoding.Latin1;
         options.AllowAlternateSchemes = true; // TLS is ours, so Kestrel's transport looks plain; :scheme is the client's (https)
         options.Limits.MaxRequestBodySize = null; // bounded per flow by max_buffered_body_bytes, as for HTTP/1.1
         options.Limits.MaxRequestHeadersTotalSize = limits.MaxHeadBytes;

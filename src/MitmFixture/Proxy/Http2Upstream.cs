@@ -55,6 +55,10 @@ internal sealed class Http2Upstream : IDisposable
             EnableMultipleHttp2Connections = true,
             MaxResponseHeadersLength = Math.Max(1, limits.MaxHeadBytes / 1024),
             ConnectCallback = ConnectAsync,
+            // Field values are Latin-1 bytes, as on the HTTP/1.1 side (obs-text passes through); what is
+            // past U+00FF is refused before a message is made (StartAsync), so Latin-1 never substitutes.
+            RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
+            ResponseHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
         };
         _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
 #pragma warning restore CA2000
@@ -70,6 +74,15 @@ internal sealed class Http2Upstream : IDisposable
     public async ValueTask<Http2Answer> StartAsync(Flow flow, ServerKey key, StreamingRequestContent? streamingBody, CancellationToken cancellationToken)
     {
         var request = flow.Request;
+        try
+        {
+            Http1Writer.CheckFields(request.Headers, "header"); // CR, LF, NUL or past U+00FF (an addon's, an edit's): refused as on HTTP/1.1
+        }
+        catch (UnsafeHeadException e)
+        {
+            throw new UpstreamException(e.Message, 502, e);
+        }
+
         var message = ToMessage(request, streamingBody);
         message.Options.Set(KeyOption, key);
         if ((_cleartextPriorKnowledge && key.Scheme == "http") || _context.Options.Mode.IsH2cTarget(key.Scheme, key.Host, key.Port))

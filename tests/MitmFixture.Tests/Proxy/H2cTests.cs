@@ -108,6 +108,34 @@ public sealed class H2cTests : H2UpstreamTests
 
     [Fact]
     [Trait("Category", "Slow")]
+    public async Task Curl_H2Client_Latin1FieldValues_PassBothWaysToAnHttp11Server()
+    {
+        // obs-text (RFC 9110 §5.5) passes through the HTTP/1.1 side as bytes; an h2 client's must too,
+        // towards the server and back, rather than a 400 or a 502 from the framework's ASCII-only default.
+        await using var server = new RawServer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Back: caf\u00e9\r\nConnection: close\r\n\r\nok", closeAfter: true);
+        await using var harness = await ReverseAsync($"http://127.0.0.1:{server.Port}");
+        var headerFile = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(headerFile, Encoding.Latin1.GetBytes("X-Name: caf\u00e9\n"), Cancel);
+
+            var result = await Curl.RunAsync("--http2-prior-knowledge", "--include", "-H", "@" + headerFile, $"http://127.0.0.1:{harness.Proxy.Port}/latin1");
+
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            Assert.StartsWith("HTTP/2 200", result.Stdout, StringComparison.Ordinal);
+            Assert.Contains("x-name: caf\u00e9\r\n", server.Received, StringComparison.OrdinalIgnoreCase); // the byte 0xE9, as sent
+            var flow = Assert.Single(harness.Proxy.Flows.Snapshot());
+            Assert.Equal("caf\u00e9", flow.Request.Headers.Get("x-name"));
+            Assert.Equal("caf\u00e9", flow.Response!.Headers.Get("X-Back"));
+        }
+        finally
+        {
+            File.Delete(headerFile);
+        }
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
     public async Task Nghttp_ReverseModeToH2cServer_GetsBodyAndTrailers()
     {
         await using var harness = await ReverseAsync($"h2c://127.0.0.1:{Upstream.H2cPort}");

@@ -97,4 +97,48 @@ public sealed class Http2FeatureTests : H2UpstreamTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task ResponseHeaderWithLatin1Value_ReachesTheH2ClientAsItWouldAnHttp11One()
+    {
+        // An HTTP/1.1 server may send obs-text (RFC 9110 §5.5): the HTTP/1.1 side passes those bytes on,
+        // so an h2 client must get them too, not a reset stream.
+        await using var harness = await StartAsync(new FeatureOptions(), [new MitmFixture.Xunit.FlowHooks { OnResponse = f => f.Response!.Headers.Set("X-Name", "caf\u00e9") }]);
+        using var request = H2($"{Upstream.H2Url}/headers");
+
+        using var response = await harness.CreateClient().SendAsync(request, Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("caf\u00e9", Assert.Single(response.Headers.GetValues("x-name"))); // HttpClient reads a field's bytes as Latin-1
+        Assert.Null(Assert.Single(harness.Proxy.Flows.Snapshot()).Error);
+    }
+
+    [Fact]
+    public async Task ResponseHeaderPastLatin1_IsA502SayingWhy_NotAResetStream()
+    {
+        // A character no HTTP field can carry (past U+00FF), put there by an addon or a cassette: refused
+        // as the HTTP/1.1 side refuses it, with a 502 and the flow's error, before any byte of the head is sent.
+        await using var harness = await StartAsync(new FeatureOptions(), [new MitmFixture.Xunit.FlowHooks { OnResponse = f => f.Response!.Headers.Set("X-Name", "\u0100") }]);
+        using var request = H2($"{Upstream.H2Url}/headers");
+
+        using var response = await harness.CreateClient().SendAsync(request, Cancel);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var error = Assert.Single(harness.Proxy.Flows.Snapshot()).Error;
+        Assert.NotNull(error);
+        Assert.Contains("X-Name", error.Message, StringComparison.Ordinal);
+        Assert.Contains(error.Message, await response.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RequestHeaderPastLatin1_IsA502SayingWhy_AndNeverSent()
+    {
+        await using var harness = await StartAsync(new FeatureOptions(), [new MitmFixture.Xunit.FlowHooks { OnRequest = f => f.Request.Headers.Set("X-Name", "\u0100") }]);
+        using var request = H2($"{Upstream.H2Url}/headers");
+
+        using var response = await harness.CreateClient().SendAsync(request, Cancel);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("refused to send the header 'X-Name'", Assert.Single(harness.Proxy.Flows.Snapshot()).Error!.Message, StringComparison.Ordinal);
+    }
 }
