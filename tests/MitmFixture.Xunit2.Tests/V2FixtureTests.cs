@@ -1,3 +1,4 @@
+using MitmFixture.Tests.Support;
 using MitmFixture.Xunit.Session;
 using Xunit.Abstractions;
 
@@ -18,9 +19,9 @@ public sealed class V2FixtureTests(ITestOutputHelper output) : IDisposable
     {
         string url;
         string path;
-        await using (var origin = new Origin())
+        await using (var server = new CountingServer())
         {
-            url = origin.Url + "/quote";
+            url = server.Url + "/quote";
             var recording = await IsolatedFixture.StartAsync(RecordMode.Record, _folder);
             await using (var cassette = await recording.UseCassetteAsync(output))
             {
@@ -30,7 +31,7 @@ public sealed class V2FixtureTests(ITestOutputHelper output) : IDisposable
             }
 
             await recording.DisposeAsync();
-            Assert.Equal(1, origin.Requests);
+            Assert.Equal(1, server.Requests);
         }
 
         Assert.Contains(nameof(RecordThenReplay_CassetteNamedAfterTheTest_ReplaysWithTheServerGone), path, StringComparison.Ordinal); // read from xunit 2's ITestOutputHelper
@@ -49,7 +50,7 @@ public sealed class V2FixtureTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task ParallelScopes_EachRequestGoesToTheCassetteOfTheScopeInItsExecutionContext()
     {
-        await using var origin = new Origin();
+        await using var server = new CountingServer();
         var fixture = await IsolatedFixture.StartAsync(RecordMode.Record, _folder);
         using var client = fixture.CreateClient(); // one client for both, as a class fixture's would be
         async Task<CassetteScope> RunAsync(string name)
@@ -57,7 +58,7 @@ public sealed class V2FixtureTests(ITestOutputHelper output) : IDisposable
             var scope = await fixture.UseCassetteAsync(output, name);
             for (var i = 0; i < 3; i++)
             {
-                await client.GetStringAsync($"{origin.Url}/{name}/{i}");
+                await client.GetStringAsync($"{server.Url}/{name}/{i}");
             }
 
             return scope;
@@ -78,33 +79,33 @@ public sealed class V2FixtureTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task RequestWithNoScope_IsRefusedNotSentAndFailsTheFixturesDispose()
     {
-        await using var origin = new Origin();
+        await using var server = new CountingServer();
         var fixture = await IsolatedFixture.StartAsync(RecordMode.Record, _folder);
         using var client = fixture.CreateClient();
 
-        var refused = await Assert.ThrowsAsync<UnattributedRequestException>(() => client.GetStringAsync(origin.Url + "/no-scope"));
+        var refused = await Assert.ThrowsAsync<UnattributedRequestException>(() => client.GetStringAsync(server.Url + "/no-scope"));
 
-        Assert.Contains($"GET {origin.Url}/no-scope was sent through the fixture's client with no cassette scope in its execution context", refused.Message, StringComparison.Ordinal);
-        Assert.Equal(0, origin.Requests);
+        Assert.Contains($"GET {server.Url}/no-scope was sent through the fixture's client with no cassette scope in its execution context", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, server.Requests);
         var failure = await Assert.ThrowsAsync<UnattributedRequestException>(fixture.DisposeAsync); // xunit 2 reports it as the fixture's cleanup failure
-        Assert.Contains($"GET {origin.Url}/no-scope was sent", failure.Message, StringComparison.Ordinal);
+        Assert.Contains($"GET {server.Url}/no-scope was sent", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task ProxyLog_GoesToTheTestsOutput_WithSecretQueryValuesRedacted()
     {
-        await using var origin = new Origin();
+        await using var server = new CountingServer();
         var fixture = await IsolatedFixture.StartAsync(RecordMode.Record, _folder);
         var captured = new CapturedOutput();
         await using (await fixture.UseCassetteAsync(captured, "logged"))
         {
             using var client = fixture.CreateClient();
-            await client.GetStringAsync(origin.Url + "/items?access_token=tok-7f3a9c2e51");
+            await client.GetStringAsync(server.Url + "/items?access_token=tok-7f3a9c2e51");
         }
 
         await fixture.DisposeAsync();
         var log = string.Join("\n", captured.Lines);
-        Assert.Contains($"GET {origin.Url}/items?access_token=<ACCESS_TOKEN>", log, StringComparison.Ordinal);
+        Assert.Contains($"GET {server.Url}/items?access_token=<ACCESS_TOKEN>", log, StringComparison.Ordinal);
         Assert.DoesNotContain("tok-7f3a9c2e51", log, StringComparison.Ordinal);
     }
 
