@@ -26,7 +26,7 @@ internal static class ClientReplayCommand
             Cassette? recorded = null;
             try
             {
-                recorded = Cassette.Load(parse.GetValue(cassette)!, configuration.Proxy.Limits.MaxDecodedBodyBytes); // within decode_limit, as live bodies
+                recorded = ClientReplayer.Load(parse.GetValue(cassette)!, configuration.Proxy.Limits.MaxDecodedBodyBytes); // within decode_limit, as live bodies; refuses what must not be sent again
             }
             catch (CassetteFormatException e)
             {

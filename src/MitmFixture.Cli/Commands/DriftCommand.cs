@@ -4,6 +4,7 @@ using MitmFixture.Cassettes;
 using MitmFixture.Cli.Output;
 using MitmFixture.Filters;
 using MitmFixture.Proxy;
+using MitmFixture.Replay;
 using MitmFixture.Replay.Drift;
 
 namespace MitmFixture.Cli.Commands;
@@ -41,7 +42,7 @@ internal static class DriftCommand
             {
                 try
                 {
-                    cassettes.Add(Cassette.Load(path, configuration.Proxy.Limits.MaxDecodedBodyBytes)); // compared with live bodies decoded within the same limit
+                    cassettes.Add(ClientReplayer.Load(path, configuration.Proxy.Limits.MaxDecodedBodyBytes)); // its requests are sent again; compared with live bodies decoded within the same limit
                 }
                 catch (CassetteFormatException e)
                 {

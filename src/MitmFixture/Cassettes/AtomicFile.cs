@@ -27,7 +27,7 @@ internal static partial class AtomicFile
     /// <summary>Writes the file through <paramref name="write"/>, straight into the temp file: a large cassette is never composed in memory first.</summary>
     public static void Write(string path, Action<Stream> write)
     {
-        var full = Path.GetFullPath(path);
+        var full = FinalTarget(Path.GetFullPath(path));
         var directory = Path.GetDirectoryName(full)!; // a full path has a directory
         Directory.CreateDirectory(directory);
         SweepOnce(directory);
@@ -50,6 +50,18 @@ internal static partial class AtomicFile
             TryDelete(temporary);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The file a write to <paramref name="full"/> replaces: for a symbolic link, or a chain of them, the
+    /// file at its end (which need not exist yet). A rename over the link itself would put a copy in its
+    /// place, and a cassette shared through links would silently fork.
+    /// </summary>
+    /// <exception cref="IOException">The links loop, or go too deep to follow.</exception>
+    private static string FinalTarget(string full)
+    {
+        var info = new FileInfo(full);
+        return info.LinkTarget is null ? full : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full; // a path that is no link (or no file yet) is written as it is
     }
 
     /// <summary>Sweeps <paramref name="directory"/> the first time this process writes there.</summary>

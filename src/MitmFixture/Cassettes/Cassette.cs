@@ -44,7 +44,14 @@ public sealed class Cassette
     /// <paramref name="maxDecodedBodyBytes"/> (the proxy's <c>decode_limit</c>), so a recorded body is
     /// decoded, or kept encoded, exactly as the same body arriving live is: replay matching compares the two.
     /// </summary>
-    public static Cassette Load(string path, long maxDecodedBodyBytes)
+    public static Cassette Load(string path, long maxDecodedBodyBytes) => Load(path, maxDecodedBodyBytes, check: null);
+
+    /// <summary>
+    /// Reads a cassette as <see cref="Load(string, long)"/> does, then gives each flow to
+    /// <paramref name="check"/> with its JSON path (<c>$.flows[3]</c>): a <see cref="CassetteFormatException"/>
+    /// it throws at a path under that one is placed in the file (line) like any other.
+    /// </summary>
+    internal static Cassette Load(string path, long maxDecodedBodyBytes, Action<Flow, string>? check)
     {
         byte[] bytes;
         try
@@ -66,6 +73,7 @@ public sealed class Cassette
             for (var i = 0; i < file.Flows.Count; i++)
             {
                 var flow = FlowMapper.ToFlow(file.Flows[i], $"$.flows[{i}]");
+                check?.Invoke(flow, $"$.flows[{i}]");
                 flow.Request.MaxDecodedBodyBytes = maxDecodedBodyBytes;
                 flow.Response?.MaxDecodedBodyBytes = maxDecodedBodyBytes;
                 flows.Add(flow);

@@ -163,10 +163,15 @@ internal static class CassetteSerializer
         }
 
         var property = e.Path is { } path ? path[(path.LastIndexOfAny(['.', '[']) + 1)..].TrimEnd(']') : "";
+        if (e.Path == "$.log.version")
+        {
+            return "expected a string"; // a HAR's format version is "1.2"; a cassette's is a whole number
+        }
+
         return "expected " + (property switch
         {
             "port" or "status_code" or "status" or "version" or "close_code" or "size" or "bodySize" or "headersSize" => "a whole number",
-            "time" or "opcode" => "a number",
+            "time" or "opcode" or "blocked" or "dns" or "connect" or "ssl" or "send" or "wait" or "receive" => "a number", // a HAR's times and timings
             "streamed" or "encoded" or "from_client" or "closed_by_client" or "compressed" or "injected" => "true or false",
             _ when property.StartsWith("timestamp", StringComparison.Ordinal) || property is "startedDateTime" or "not_before" or "not_after" => "a date and time such as \"2026-01-01T00:00:00Z\"",
             "headers" or "trailers" or "flows" or "messages" or "entries" or "cookies" or "queryString" or "_webSocketMessages" => "an array",

@@ -28,12 +28,9 @@ internal static class CassetteValidator
                 Response(response, at + ".response");
             }
 
-            if (flow.WebSocket is { Messages: { } messages })
+            if (flow.WebSocket is { } webSocket)
             {
-                for (var m = 0; m < messages.Count; m++)
-                {
-                    _ = messages[m] ?? throw new CassetteFormatException($"{at}.web_socket.messages[{m}]", "expected a message object, got null");
-                }
+                WebSocket(webSocket, at + ".web_socket");
             }
 
             if (flow.Grpc is { Messages: { } grpcMessages })
@@ -74,6 +71,29 @@ internal static class CassetteValidator
         Check(at + ".http_version", "the HTTP version", response.HttpVersion is null ? null : HttpSyntax.Version(response.HttpVersion));
         Fields(response.Headers, at + ".headers", "header");
         Fields(response.Trailers, at + ".trailers", "trailer");
+    }
+
+    private static void WebSocket(WebSocketRecord webSocket, string at)
+    {
+        if (webSocket.Messages is { } messages)
+        {
+            for (var m = 0; m < messages.Count; m++)
+            {
+                _ = messages[m] ?? throw new CassetteFormatException($"{at}.messages[{m}]", "expected a message object, got null");
+            }
+        }
+
+        // Display only today (the replayed close is the player's own), but what a file says a peer sent
+        // must be something a peer could send.
+        if (WebSocketClose.CodeProblem(webSocket.CloseCode) is { } code)
+        {
+            throw new CassetteFormatException(at + ".close_code", code);
+        }
+
+        if (WebSocketClose.ReasonProblem(webSocket.CloseCode, webSocket.CloseReason) is { } reason)
+        {
+            throw new CassetteFormatException(at + ".close_reason", reason);
+        }
     }
 
     /// <summary>"Name: value" lines: the name a token, the value free of control characters but HTAB.</summary>

@@ -63,6 +63,7 @@ public static class Har
 
         try
         {
+            HarValidator.Log(file.Log);
             var flows = file.Log.Entries.Select((e, i) => ToFlow(e, $"$.log.entries[{i}]")).ToList();
             var unanswered = flows.Count(f => f.Response is null);
             if (unanswered > 0)

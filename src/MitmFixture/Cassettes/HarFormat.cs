@@ -21,8 +21,9 @@ internal sealed record HarFile
 
 internal sealed record HarLog
 {
+    /// <summary>"1.2" as browsers write it, or "1.1" (Fiddler); HAR 1.2 reads an empty one as "1.1". Checked on import.</summary>
     [JsonPropertyName("version")]
-    public string Version { get; init; } = "1.2";
+    public string? Version { get; init; } = "1.2";
 
     [JsonPropertyName("creator")]
     public HarCreator Creator { get; init; } = new();
@@ -265,6 +266,6 @@ internal sealed record HarWebSocketMessage
     public string? Data { get; init; }
 }
 
-[JsonSourceGenerationOptions(WriteIndented = true, NewLine = "\n", DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, AllowTrailingCommas = true, AllowDuplicateProperties = false, NumberHandling = JsonNumberHandling.AllowReadingFromString)]
+[JsonSourceGenerationOptions(WriteIndented = true, NewLine = "\n", DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, AllowTrailingCommas = true, AllowDuplicateProperties = false)] // numbers are JSON numbers, as HAR 1.2 types them and every tool writes them: "NaN" is no time
 [JsonSerializable(typeof(HarFile))]
 internal sealed partial class HarJsonContext : JsonSerializerContext;

@@ -18,6 +18,19 @@ internal static class HarValidator
     /// <summary>A year in milliseconds: longer than any exchange a HAR records.</summary>
     private const double MaxEntryMilliseconds = 365.0 * 24 * 3600 * 1000;
 
+    /// <summary>
+    /// The format version: "1.2" (browsers, Charles, Insomnia, Playwright, mitmproxy) or "1.1" (Fiddler);
+    /// HAR 1.2 reads an empty one as "1.1". Absent reads as null here (see CassetteValidator) and is
+    /// taken as given. Another is a format this reader does not know, however familiar the rest looks.
+    /// </summary>
+    public static void Log(HarLog log)
+    {
+        if (log.Version is not (null or "1.2" or "1.1" or ""))
+        {
+            throw new CassetteFormatException("$.log.version", $"is {CassetteValidator.Quote(log.Version)}; expected \"1.2\" or \"1.1\" (the HAR versions there are; browsers write \"1.2\")");
+        }
+    }
+
     public static void Validate(HarEntry? entry, string at)
     {
         if (entry is null)

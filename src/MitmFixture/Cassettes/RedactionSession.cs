@@ -382,7 +382,8 @@ internal sealed partial class RedactionSession
 
     private bool ScrubMessages(Flow flow, WebSocketData ws)
     {
-        var closeReason = ws.CloseReason is { } reason ? _book.Replace(reason) : null;
+        // A placeholder may be longer than its secret: cut to what a close frame holds, so the cassette still loads.
+        var closeReason = ws.CloseReason is { } reason ? WebSocketClose.FitReason(_book.Replace(reason)) : null;
         var data = new WebSocketData { CloseCode = ws.CloseCode, CloseReason = closeReason, ClosedByClient = ws.ClosedByClient, TimestampEnd = ws.TimestampEnd };
         var changed = closeReason != ws.CloseReason;
         foreach (var m in ws.Messages)

@@ -64,13 +64,7 @@ internal readonly record struct WebSocketFrame(bool Fin, WebSocketOpcode Opcode,
     /// <summary>A close frame with a status code and a reason cut to fit a control frame (RFC 6455 §5.5.1).</summary>
     public static void WriteClose(IBufferWriter<byte> output, int code, string reason, bool mask)
     {
-        // A control frame carries at most 125 bytes: 2 for the code, 123 for the reason, cut on a character boundary.
-        while (System.Text.Encoding.UTF8.GetByteCount(reason) > 123)
-        {
-            reason = reason[..^1];
-        }
-
-        var text = System.Text.Encoding.UTF8.GetBytes(reason);
+        var text = System.Text.Encoding.UTF8.GetBytes(WebSocketClose.FitReason(reason));
         var payload = new byte[2 + text.Length];
         payload[0] = (byte)(code >> 8);
         payload[1] = (byte)code;

@@ -25,6 +25,14 @@ internal sealed partial class ClientSession
         _responseStarted = false;
         try
         {
+            // 0. HTTP/1.0 has no chunked coding: RFC 9112 §6.1 says its Transfer-Encoding makes the framing
+            // faulty and the connection must close. Refused before any addon or server sees it, as Kestrel does.
+            if (client is not null && framing.Kind == BodyKind.Chunked && ClientIsHttp10(request))
+            {
+                await RefuseAsync(flow, client, 400, "an HTTP/1.0 request with Transfer-Encoding has faulty framing (HTTP/1.0 has no chunked coding; RFC 9112 §6.1)");
+                return false;
+            }
+
             // 1. Headers are in; addons may answer, kill, or ask for the body to be streamed.
             await _pipeline.RequestHeadersAsync(flow, Shutdown);
             if (flow.Killed)

@@ -1,5 +1,6 @@
 using MitmFixture.Flows;
 using MitmFixture.Http;
+using MitmFixture.Replay;
 
 namespace MitmFixture.Proxy;
 
@@ -17,6 +18,13 @@ internal sealed partial class ClientSession
     /// <exception cref="UnsafeHeadException">The head or the trailers are over one of the limits, which the message names.</exception>
     private void CheckRecordedHead(Flow flow, HttpMessage message, string what)
     {
+        // What client replay must not send, however the request got here (a cassette loaded for server
+        // replay, the console's r, ProxyServer.ReplayAsync): ClientReplayer.Load refuses it earlier, by file and line.
+        if (message is HttpRequest request && ResendableRequest.Problem(request) is { } problem)
+        {
+            throw new UnsafeHeadException($"refused to send the recorded request: {problem.Reason}");
+        }
+
         var startLine = message is HttpResponse response
             ? response.HttpVersion.Length + response.Reason.Length + 7 // "HTTP/1.1 200 OK\r\n"
             : flow.Request.Method.Length + flow.Request.Path.Length + flow.Request.HttpVersion.Length + 32; // "GET /path HTTP/1.1\r\n", and an authority in absolute form, roughly

@@ -87,6 +87,11 @@ internal sealed class WebSocketMessageReader(bool fromClient, long maxMessage, I
                     reader.UnreadSequence.Slice(0, header.Length).CopyTo(payload);
                     reader.Advance(header.Length);
                     header.Unmask(payload, 0);
+                    if (header.Opcode == WebSocketOpcode.Close)
+                    {
+                        WebSocketClose.Check(payload); // a code no endpoint may send is neither relayed nor recorded
+                    }
+
                     return new WebSocketStep(WebSocketStepKind.Control, new WebSocketFrame(true, header.Opcode, payload));
                 }
 

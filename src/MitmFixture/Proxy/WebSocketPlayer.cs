@@ -57,9 +57,15 @@ internal sealed class WebSocketPlayer(ProxyContext context, Flow flow, DuplexCon
                 i++;
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or WebSocketProtocolException)
+        catch (WebSocketProtocolException e)
         {
-            // The client went away or broke the protocol; the flow keeps what was exchanged.
+            // As the relay answers a live client: the flow says why, the client gets the close code.
+            flow.Error = new FlowError($"WebSocket protocol error from the client: {e.Message}", context.Time.GetUtcNow());
+            await TryCloseAsync(e.CloseCode, e.Message);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client went away; the flow keeps what was exchanged.
         }
         finally
         {
@@ -86,8 +92,9 @@ internal sealed class WebSocketPlayer(ProxyContext context, Flow flow, DuplexCon
                 switch (frame.Opcode)
                 {
                     case WebSocketOpcode.Close:
+                        WebSocketClose.Check(frame.Payload);
                         _data.ClosedByClient = true;
-                        _data.CloseCode = frame.Payload.Length >= 2 ? (frame.Payload[0] << 8) | frame.Payload[1] : 1005;
+                        _data.CloseCode = frame.Payload.Length >= 2 ? (frame.Payload[0] << 8) | frame.Payload[1] : WebSocketClose.NoStatus;
                         WebSocketFrame.Write(client.Writer, true, WebSocketOpcode.Close, frame.Payload, mask: false);
                         await client.Writer.FlushAsync(context.Shutdown);
                         return null;
@@ -121,7 +128,19 @@ internal sealed class WebSocketPlayer(ProxyContext context, Flow flow, DuplexCon
         WebSocketFrame.WriteClose(client.Writer, code, reason, mask: false);
         await client.Writer.FlushAsync(context.Shutdown);
         _data.CloseCode = code;
-        _data.CloseReason = reason;
+        _data.CloseReason = WebSocketClose.FitReason(reason); // as sent: a cassette refuses a longer one
+    }
+
+    private async Task TryCloseAsync(int code, string reason)
+    {
+        try
+        {
+            await CloseAsync(code, reason);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client is already gone.
+        }
     }
 
     private static string Describe(WebSocketMessage message)

@@ -105,7 +105,7 @@ internal sealed class WebSocketRelay(ProxyContext context, Flow flow, DuplexConn
 
             flow.Error = new FlowError($"WebSocket protocol error from the {(fromClient ? "client" : "server")}: {e.Message}", context.Time.GetUtcNow());
             _data.CloseCode = e.CloseCode;
-            _data.CloseReason = e.Message;
+            _data.CloseReason = WebSocketClose.FitReason(e.Message); // as sent
             await TrySendCloseAsync(client.Writer, e.CloseCode, e.Message, mask: false);
             await TrySendCloseAsync(server.Writer, e.CloseCode, e.Message, mask: true);
             await stop.CancelAsync();

@@ -1,3 +1,4 @@
+using MitmFixture.Cassettes;
 using MitmFixture.Flows;
 using MitmFixture.Http;
 
@@ -16,6 +17,22 @@ public sealed record ClientReplayResult(IReadOnlyList<Flow> Flows, int Failed, b
 /// </summary>
 public static class ClientReplayer
 {
+    /// <summary>
+    /// Reads a cassette whose requests are to be sent again (client replay, drift) as
+    /// <see cref="Cassette.Load(string, long)"/> does, and refuses one holding a request client replay
+    /// must not send: a CONNECT, the HTTP/2 preface (<c>PRI</c>) or an h2c upgrade (<c>Upgrade: h2c</c>,
+    /// <c>HTTP2-Settings</c>), naming the file, line and why.
+    /// </summary>
+    /// <exception cref="CassetteFormatException">The cassette cannot be read, or holds such a request.</exception>
+    public static Cassette Load(string path, long maxDecodedBodyBytes) =>
+        Cassette.Load(path, maxDecodedBodyBytes, static (flow, at) =>
+        {
+            if (ResendableRequest.Problem(flow.Request) is { } problem)
+            {
+                throw new CassetteFormatException($"{at}.request.{problem.Field}", problem.Reason);
+            }
+        });
+
     /// <param name="send">Sends one request through the proxy's addons: <c>ProxyServer.ReplayAsync</c>.</param>
     public static async Task<ClientReplayResult> RunAsync(
         IEnumerable<Flow> recorded,

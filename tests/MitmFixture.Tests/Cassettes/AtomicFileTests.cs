@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using MitmFixture.Cassettes;
+using MitmFixture.Flows;
+using MitmFixture.Http;
 using MitmFixture.Tests.Support;
 using MitmFixture.Xunit;
 using MitmFixture.Xunit.Session;
@@ -23,6 +25,43 @@ public sealed class AtomicFileTests : IDisposable
 
         Assert.False(File.Exists(stale));
         Assert.Equal(["mine.json"], Directory.GetFiles(_directory).Select(Path.GetFileName));
+    }
+
+    // Every writer goes through AtomicFile: a link to a link to a cassette is written through to the
+    // cassette (the temp file beside it, so the rename stays on its file system), both links kept.
+    [Fact]
+    public void Write_ThroughAChainOfRelativeLinks_ReplacesTheTargetAndKeepsTheLinks()
+    {
+        var shared = Directory.CreateDirectory(Path.Combine(_directory, "shared")).FullName;
+        var project = Directory.CreateDirectory(Path.Combine(_directory, "project")).FullName;
+        var target = Path.Combine(shared, "users.json");
+        Cassette.Save(target, []);
+        var first = Path.Combine(shared, "current.json");
+        File.CreateSymbolicLink(first, "users.json");
+        var second = Path.Combine(project, "users.json");
+        File.CreateSymbolicLink(second, Path.Combine("..", "shared", "current.json"));
+        var flow = new Flow(HttpRequest.Create("GET", "http://example.com/users")) { Response = HttpResponse.Create(200, "ok") };
+
+        Cassette.Save(second, [flow]);
+
+        Assert.Equal("users.json", new FileInfo(first).LinkTarget);
+        Assert.Equal(Path.Combine("..", "shared", "current.json"), new FileInfo(second).LinkTarget);
+        Assert.Equal("/users", Assert.Single(Cassette.Load(target).Flows).Request.Path);
+        Assert.Equal(["users.json"], Directory.GetFileSystemEntries(project).Select(Path.GetFileName));
+        Assert.Equal(["current.json", "users.json"], Directory.GetFileSystemEntries(shared).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    // A link whose file does not exist yet (a cassette not recorded yet) gets that file, not a copy in its place.
+    [Fact]
+    public void Write_DanglingLink_CreatesTheFileItNames()
+    {
+        var link = Path.Combine(_directory, "new.json");
+        File.CreateSymbolicLink(link, "recorded.json");
+
+        Cassette.Save(link, []);
+
+        Assert.Equal("recorded.json", new FileInfo(link).LinkTarget);
+        Assert.Empty(Cassette.Load(Path.Combine(_directory, "recorded.json")).Flows);
     }
 
     [Fact]

@@ -19,6 +19,26 @@ public sealed class CassetteValidatorTests : IDisposable
         Assert.Equal("recorded", flow.Response!.Text);
     }
 
+    // What peers send (1000, 1001, 1011, the registry's 1012-1014, applications' 3000-4999) and what the
+    // proxy records for a close frame without a code (1005); a reason of 123 bytes is a full close frame.
+    [Theory]
+    [InlineData("1000", "\"done\"")]
+    [InlineData("1001", "\"\"")]
+    [InlineData("1005", "\"\"")]
+    [InlineData("1005", "null")]
+    [InlineData("1011", "\"oops\"")]
+    [InlineData("1014", "null")]
+    [InlineData("3000", "\"x\"")]
+    [InlineData("4999", "\"a\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\"")]
+    [InlineData("null", "null")]
+    public void Load_WebSocketCloseAPeerCanSend_Loads(string code, string reason)
+    {
+        var flow = Assert.Single(Cassette.Load(Write(HostileCassettes.With(8080, "web_socket", $", \"web_socket\": {{ \"close_code\": {code}, \"close_reason\": {reason} }}"))).Flows);
+
+        Assert.Equal(code == "null" ? null : int.Parse(code, System.Globalization.CultureInfo.InvariantCulture), flow.WebSocket!.CloseCode);
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(flow.WebSocket.CloseReason ?? "") <= 123);
+    }
+
     [Fact]
     public void Load_HtabInHeaderValue_IsAllowed()
     {

@@ -138,6 +138,24 @@ public sealed class SecretPlacesTests : IDisposable
         Assert.Contains("bad token <AUTHORIZATION>", cassette, StringComparison.Ordinal);
     }
 
+    // A placeholder can be longer than the secret it replaces: a full close reason would pass the 123
+    // bytes a close frame holds, and the cassette it was written to would not load.
+    [Fact]
+    public void WebSocketCloseReason_FullAndLongerOnceRedacted_IsCutToFitAndTheCassetteLoads()
+    {
+        const string Bearer = "BT-cut-31";
+        var socket = Get("https://api.test/ws", HttpResponse.Create(101, ""), ("Authorization", $"Bearer {Bearer}"));
+        socket.WebSocket = new WebSocketData { CloseCode = 1008, CloseReason = new string('x', 110) + " " + Bearer };
+        var path = Path.Combine(_directory, "cut.json");
+
+        Cassette.Save(path, [socket]);
+
+        var reason = Assert.Single(Cassette.Load(path).Flows).WebSocket!.CloseReason!;
+        Assert.StartsWith(new string('x', 110) + " <AUTHOR", reason, StringComparison.Ordinal);
+        Assert.Equal(123, Encoding.UTF8.GetByteCount(reason));
+        Assert.DoesNotContain(Bearer, File.ReadAllText(path), StringComparison.Ordinal);
+    }
+
     // Its strings, not its numbers: a lifetime beside the secret (expires_in 3600) learned as a secret
     // would replace every 3600 in the cassette, and leave the JSON it stood in invalid.
     [Fact]

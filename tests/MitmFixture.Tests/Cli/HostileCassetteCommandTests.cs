@@ -70,6 +70,27 @@ public sealed class HostileCassetteCommandTests : IDisposable
         Assert.Single(server.Requests);
     }
 
+    // mitmproxy's client replay refuses a CONNECT and strips an h2c upgrade: these commands send the
+    // recorded requests again, so such a cassette is refused before the proxy starts, naming file and line.
+    [Theory]
+    [InlineData("client-replay", "method", "\"CONNECT\"", "$.flows[0].request.method", "client replay does not send CONNECT")]
+    [InlineData("client-replay", "request_header", "\"Upgrade: h2c\"", "$.flows[0].request.headers[1]", "an h2c upgrade")]
+    [InlineData("drift", "request_header", "\"HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\"", "$.flows[0].request.headers[1]", "HTTP2-Settings belongs to an h2c upgrade")]
+    public async Task ClientReplayAndDrift_RequestThatMustNotBeSentAgain_RefusedAtLoadAndNothingReachesTheServer(string command, string field, string value, string jsonPath, string reason)
+    {
+        await using var server = new ScriptedRawServer(_ => new("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        var file = Write("unsendable.json", HostileCassettes.With(server.Port, field, value));
+
+        await using var cli = CliProcess.Start(command, file, "--set", $"confdir={_directory}");
+        var code = await cli.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, code);
+        var error = Assert.Single(cli.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => !l.StartsWith("Run 'mitmfixture", StringComparison.Ordinal));
+        Assert.StartsWith($"error: {file}:{HostileCassettes.LineOf(field)} at {jsonPath}: ", error, StringComparison.Ordinal);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+        Assert.Equal(0, server.Connections);
+    }
+
     [Fact]
     public async Task ConvertAndScan_NullFlow_OneLineError()
     {

@@ -386,6 +386,33 @@ public sealed class UpkeepCommandTests : IDisposable
         Assert.Equal(["reverse:https://api.example.com", "reverse:https://api.example.com"], pruned.Modes);
     }
 
+    // A cassette kept once and linked from several test projects: a rewrite in place goes to the
+    // file the link names, and the link stays a link (a rename over it used to replace it with a copy).
+    [Fact]
+    public async Task RedactAndPrune_SymlinkedCassette_RewriteTheTargetAndKeepTheLink()
+    {
+        var target = Leaky();
+        var linked = Directory.CreateDirectory(Path.Combine(_directory, "project")).FullName;
+        var link = Path.Combine(linked, "leaky.json");
+        File.CreateSymbolicLink(link, Path.Combine("..", "leaky.json")); // relative, as git checks a link out
+
+        await using (var redact = CliProcess.Start("redact", link))
+        {
+            Assert.Equal(0, await redact.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        Assert.Equal(Path.Combine("..", "leaky.json"), new FileInfo(link).LinkTarget);
+        Assert.DoesNotContain("live-token-123456", await File.ReadAllTextAsync(target, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        await using (var prune = CliProcess.Start("prune", link, "~u health"))
+        {
+            Assert.Equal(0, await prune.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        Assert.Equal(Path.Combine("..", "leaky.json"), new FileInfo(link).LinkTarget);
+        Assert.Equal("/login", Assert.Single(Cassette.Load(target).Flows).Request.Path);
+        Assert.Equal(["leaky.json"], Directory.GetFileSystemEntries(linked).Select(Path.GetFileName)); // no temporary left beside the link
+    }
+
     [Fact]
     public async Task Prune_DropsMatchingFlows()
     {

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using MitmFixture.Cassettes;
 using MitmFixture.Proxy;
 using MitmFixture.Tests.Proxy;
 using MitmFixture.Tests.Support;
@@ -153,5 +154,40 @@ public sealed class ClientAbuseTests(UpstreamFixture fixture) : IClassFixture<Up
 
         Assert.True(close.Length >= 4 && close[0] == 0x88 && ((close[2] << 8) | close[3]) == 1002, Convert.ToHexString(close));
         await Eventually.TrueAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault()?.Error?.Message.Contains(reason, StringComparison.Ordinal) == true);
+    }
+
+    // A close frame is checked as wsproto checks it for mitmproxy (RFC 6455 §5.5.1, §7.4, §8.1): one no
+    // endpoint may send is neither relayed nor recorded, so a recording of it loads (a cassette refuses such a code).
+    [Theory]
+    [InlineData(new byte[] { 0x88, 0x82, 0, 0, 0, 0, 0x03, 0xED }, 1002, "close code 1005 is not one an endpoint may send")]
+    [InlineData(new byte[] { 0x88, 0x82, 0, 0, 0, 0, 0x03, 0xE7 }, 1002, "close code 999")]
+    [InlineData(new byte[] { 0x88, 0x82, 0, 0, 0, 0, 0x13, 0x88 }, 1002, "close code 5000")]
+    [InlineData(new byte[] { 0x88, 0x81, 0, 0, 0, 0, 0x03 }, 1002, "1-byte payload")]
+    [InlineData(new byte[] { 0x88, 0x84, 0, 0, 0, 0, 0x03, 0xE8, 0xC3, 0x28 }, 1007, "close reason is not UTF-8")]
+    public async Task WebSocketCloseNoPeerMaySend_ClosedWithItsCodeRecordedAndTheRecordingLoads(byte[] frame, int code, string reason)
+    {
+        await using var harness = await ProxyHarness.StartAsync(Upstream);
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+        await raw.SendAsync($"GET {Upstream.HttpUrl}/ws HTTP/1.1\r\nHost: 127.0.0.1:{Upstream.HttpPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 101", await raw.ReadAsync("\r\n\r\n"), StringComparison.Ordinal);
+
+        await raw.Stream.WriteAsync(frame, TestContext.Current.CancellationToken);
+        var close = Encoding.Latin1.GetBytes(await raw.ReadAsync(timeoutMs: 5000));
+
+        Assert.True(close.Length >= 4 && close[0] == 0x88 && ((close[2] << 8) | close[3]) == code, Convert.ToHexString(close));
+        await Eventually.TrueAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault() is { WebSocket.TimestampEnd: not null });
+        var flow = harness.Proxy.Flows.Snapshot().Single();
+        Assert.Contains(reason, flow.Error?.Message, StringComparison.Ordinal);
+        Assert.Equal(code, flow.WebSocket!.CloseCode);
+        var cassette = Path.Combine(Path.GetTempPath(), $"mitmfixture-close-{Guid.NewGuid():N}.json");
+        try
+        {
+            Cassette.Save(cassette, [flow]);
+            Assert.Equal(code, Assert.Single(Cassette.Load(cassette).Flows).WebSocket!.CloseCode);
+        }
+        finally
+        {
+            File.Delete(cassette);
+        }
     }
 }

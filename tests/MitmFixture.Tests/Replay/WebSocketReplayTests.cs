@@ -75,6 +75,54 @@ public sealed class WebSocketReplayTests : IDisposable
         Assert.Contains("unexpected message 'surprise'; the recording expects 'expected'", replayed.CloseStatusDescription, StringComparison.Ordinal);
     }
 
+    // The 1008's reason quotes the messages: cut to fit the close frame when sent, and recorded as sent,
+    // so a cassette of the replay loads (it refuses a close reason over 123 bytes).
+    [Fact]
+    public async Task UnexpectedClientMessage_LongNonAsciiText_TheReasonRecordedIsTheOneSent()
+    {
+        var upstream = await TestUpstream.StartAsync();
+        var url = $"ws://127.0.0.1:{upstream.HttpPort}/ws";
+        await RecordAsync(async socket => await ExchangeAsync(socket, new string('é', 50)), url);
+        await upstream.DisposeAsync();
+
+        await using var harness = await ReplayAsync(new ServerReplayOptions { KillExtra = true });
+        using var replayed = await ConnectAsync(harness, url);
+        await replayed.SendAsync(Encoding.UTF8.GetBytes(new string('日', 50)), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+        await replayed.ReceiveAsync(new byte[1024], TestContext.Current.CancellationToken);
+
+        Assert.Equal((WebSocketCloseStatus)1008, replayed.CloseStatus);
+        await Eventually.TrueAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault()?.WebSocket?.CloseReason is not null);
+        var flow = harness.Proxy.Flows.Snapshot().Single();
+        Assert.Equal(replayed.CloseStatusDescription, flow.WebSocket!.CloseReason);
+        var again = Path.Combine(_directory, "again.json");
+        Cassette.Save(again, [flow]);
+        Assert.Equal(flow.WebSocket.CloseReason, Assert.Single(Cassette.Load(again).Flows).WebSocket!.CloseReason);
+    }
+
+    // As a live client's through the relay: a close code no endpoint may send gets 1002 and the flow says why.
+    [Fact]
+    public async Task ClientCloseWithACodeNoPeerMaySend_Gets1002AndTheFlowSaysWhy()
+    {
+        var upstream = await TestUpstream.StartAsync();
+        var url = $"ws://127.0.0.1:{upstream.HttpPort}/ws";
+        await RecordAsync(async socket => await ExchangeAsync(socket, "one"), url);
+        await upstream.DisposeAsync();
+
+        await using var harness = await ReplayAsync(new ServerReplayOptions { KillExtra = true });
+        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+        await raw.SendAsync($"GET http://127.0.0.1:{upstream.HttpPort}/ws HTTP/1.1\r\nHost: 127.0.0.1:{upstream.HttpPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 101", await raw.ReadAsync("\r\n\r\n"), StringComparison.Ordinal);
+        await raw.Stream.WriteAsync(new byte[] { 0x88, 0x82, 0, 0, 0, 0, 0x03, 0xED }, TestContext.Current.CancellationToken); // 1005, masked with zeros
+
+        var close = Encoding.Latin1.GetBytes(await raw.ReadAsync(timeoutMs: 5000));
+
+        Assert.True(close.Length >= 4 && close[0] == 0x88 && ((close[2] << 8) | close[3]) == 1002, Convert.ToHexString(close));
+        await Eventually.TrueAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault()?.Error is not null);
+        var flow = harness.Proxy.Flows.Snapshot().Single();
+        Assert.Contains("close code 1005 is not one an endpoint may send", flow.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal(1002, flow.WebSocket!.CloseCode);
+    }
+
     [Fact]
     public async Task ServerPushDelays_AreTheRecordedOnes_CappedAtTenSeconds()
     {

@@ -35,7 +35,7 @@ public static class HostileCassettes
                   @response_header@
                 ],
                 "body": { "text": "recorded" }
-              }
+              }@web_socket@
             }
           ]
         }
@@ -84,6 +84,18 @@ public static class HostileCassettes
         // An interim answer as the recorded one leaves the client waiting for the final answer.
         { "status", "100", "$.flows[0].response.status_code", "the status code is 100, an interim answer" },
         { "status", "199", "$.flows[0].response.status_code", "an interim answer" },
+
+        // A close no peer may send (RFC 6455 §7.4): 1005 and 1006 are for a close without a code or a frame, never on the wire.
+        { "web_socket", ", \"web_socket\": { \"close_code\": 1006 }", "$.flows[0].web_socket.close_code", "the close code is 1006; expected one an endpoint may send (1000-1003, 1007-1014, 3000-4999; RFC 6455 §7.4), or 1005 for a close frame without a code" },
+        { "web_socket", ", \"web_socket\": { \"close_code\": 1015 }", "$.flows[0].web_socket.close_code", "the close code is 1015" },
+        { "web_socket", ", \"web_socket\": { \"close_code\": 1004 }", "$.flows[0].web_socket.close_code", "the close code is 1004" },
+        { "web_socket", ", \"web_socket\": { \"close_code\": 999 }", "$.flows[0].web_socket.close_code", "the close code is 999" },
+        { "web_socket", ", \"web_socket\": { \"close_code\": 2999 }", "$.flows[0].web_socket.close_code", "the close code is 2999" },
+        { "web_socket", ", \"web_socket\": { \"close_code\": 5000 }", "$.flows[0].web_socket.close_code", "the close code is 5000" },
+        { "web_socket", ", \"web_socket\": { \"close_code\": -1 }", "$.flows[0].web_socket.close_code", "the close code is -1" },
+        { "web_socket", $", \"web_socket\": {{ \"close_code\": 1000, \"close_reason\": \"{string.Concat(Enumerable.Repeat("\\u00e9", 62))}\" }}", "$.flows[0].web_socket.close_reason", "the close reason is 124 bytes of UTF-8; expected at most 123" },
+        { "web_socket", ", \"web_socket\": { \"close_code\": 1005, \"close_reason\": \"bye\" }", "$.flows[0].web_socket.close_reason", "a close reason without a close code" },
+        { "web_socket", ", \"web_socket\": { \"close_reason\": \"bye\" }", "$.flows[0].web_socket.close_reason", "a close reason without a close code" },
     };
 
     /// <summary>Whole documents that are not cassettes in shape, and a word their one-line error must contain.</summary>
@@ -130,6 +142,7 @@ public static class HostileCassettes
             ["reason"] = "\"OK\"",
             ["response_version"] = "\"HTTP/1.1\"",
             ["response_header"] = "\"X-Answer: plain\"",
+            ["web_socket"] = "",
         };
         var text = Template.Replace("@authority@", $"127.0.0.1:{port}", StringComparison.Ordinal);
         foreach (var (name, standard) in defaults)
