@@ -60,11 +60,11 @@ public static class OptionRegistry
         Text("min_request_body_data_rate", OptionGroup.Proxy, "HttpLimits.MinRequestBodyDataRate", "Bytes per second a request body must average after its grace period; slower gives a 408. 0 turns it off.", "bytes per second, 0 for none", "500",
             c => ShowRate(c.Proxy.Limits.MinRequestBodyDataRate), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MinRequestBodyDataRate = Rate(v, c.Proxy.Limits.MinRequestBodyDataRate) } } }),
         Text("min_request_body_grace_period", OptionGroup.Proxy, "HttpLimits.MinRequestBodyDataRate", "Seconds before the request body rate is checked.", "seconds, such as 5", "1",
-            c => ShowSeconds(c.Proxy.Limits.MinRequestBodyDataRate?.GracePeriod ?? TimeSpan.Zero), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MinRequestBodyDataRate = c.Proxy.Limits.MinRequestBodyDataRate is { } r ? r with { GracePeriod = Seconds(v) } : null } } }),
+            c => c.Proxy.Limits.MinRequestBodyDataRate is { } r ? ShowSeconds(r.GracePeriod) : "", (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MinRequestBodyDataRate = GraceOf(c.Proxy.Limits.MinRequestBodyDataRate, v, "min_request_body_data_rate") } } }),
         Text("min_response_data_rate", OptionGroup.Proxy, "HttpLimits.MinResponseDataRate", "Bytes per second a client must read a response at: each write gets the grace period plus its size at this rate, or the connection is closed. 0 turns it off.", "bytes per second, 0 for none", "500",
             c => ShowRate(c.Proxy.Limits.MinResponseDataRate), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MinResponseDataRate = Rate(v, c.Proxy.Limits.MinResponseDataRate) } } }),
         Text("min_response_grace_period", OptionGroup.Proxy, "HttpLimits.MinResponseDataRate", "Seconds of grace for each write to the client.", "seconds, such as 5", "1",
-            c => ShowSeconds(c.Proxy.Limits.MinResponseDataRate?.GracePeriod ?? TimeSpan.Zero), (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MinResponseDataRate = c.Proxy.Limits.MinResponseDataRate is { } r ? r with { GracePeriod = Seconds(v) } : null } } }),
+            c => c.Proxy.Limits.MinResponseDataRate is { } r ? ShowSeconds(r.GracePeriod) : "", (c, v) => c with { Proxy = c.Proxy with { Limits = c.Proxy.Limits with { MinResponseDataRate = GraceOf(c.Proxy.Limits.MinResponseDataRate, v, "min_response_data_rate") } } }),
 
         // FeatureOptions
         Bool("anticache", OptionGroup.Features, "FeatureOptions.Anticache", "Strip If-None-Match and If-Modified-Since so servers always send bodies.",
@@ -191,6 +191,16 @@ public static class OptionRegistry
             ValidateItem = validate,
             AddItems = (c, values) => values.Count == 0 ? c : set(c, [.. get(c), .. values]),
         };
+
+    /// <summary>
+    /// A minimum data rate with the grace period <paramref name="text"/>. The period belongs to the
+    /// rate, so while the rate is off (0) there is none to set: it was dropped without a word.
+    /// </summary>
+    private static Http.MinDataRate GraceOf(Http.MinDataRate? rate, string text, string rateName)
+    {
+        var grace = Seconds(text);
+        return rate is null ? throw new FormatException($"no effect while {rateName} is 0 (off); set {rateName} too") : rate with { GracePeriod = grace };
+    }
 
     private static UnmatchedPolicy ParseExtra(string text)
     {

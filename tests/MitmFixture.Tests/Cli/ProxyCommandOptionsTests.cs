@@ -546,5 +546,19 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         }
     }
 
+    // The grace period is part of the rate: with the rate off there is none, and a period given then was dropped unread.
+    [Theory]
+    [InlineData("min_request_body_data_rate", "min_request_body_grace_period", "--min-request-body-grace-period")]
+    [InlineData("min_response_data_rate", "min_response_grace_period", "--min-response-grace-period")]
+    public void GracePeriod_WhileItsRateIsOff_IsRefusedNotDropped(string rate, string grace, string flag)
+    {
+        var errors = new List<string>();
+
+        var configuration = _surfaces.Parse(["--set", $"{rate}=0", flag, "3"], errors);
+
+        Assert.Equal($"{flag} '3': no effect while {rate} is 0 (off); set {rate} too", Assert.Single(errors));
+        Assert.Equal("", OptionRegistry.Find(grace)!.Show(configuration)); // shown as unset, not as a "0" it would refuse
+    }
+
     public void Dispose() => _surfaces.Dispose();
 }
