@@ -1,6 +1,5 @@
 using MitmFixture.Http;
 using MitmFixture.Proxy;
-using MitmFixture.Replay;
 using MitmFixture.Tests.Support;
 using MitmFixture.Xunit.Session;
 
@@ -123,8 +122,6 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         ["server_replay_ignore_json_fields"] = o => o with { Replay = o.Replay with { IgnoreJsonFields = ["requestId"] } },
         ["server_replay_reuse"] = o => o with { Replay = o.Replay with { Reuse = true } },
         ["server_replay_refresh"] = o => o with { Replay = o.Replay with { Refresh = false } },
-        ["server_replay_extra"] = o => o with { Replay = o.Replay with { Extra = UnmatchedPolicy.NotFound404 } },
-        ["server_replay_kill_extra"] = o => o with { Replay = o.Replay with { KillExtra = true } },
         ["server_replay_websocket_match_by_order"] = o => o with { Replay = o.Replay with { WebSocketMatchByOrder = true } },
         ["server_replay_websocket_delays"] = o => o with { Replay = o.Replay with { WebSocketPlayDelays = false } },
         ["redact_headers"] = o => o with { Redaction = o.Redaction with { Headers = [.. o.Redaction.Headers, "X-Partner-Key"] } },
