@@ -122,6 +122,28 @@ public sealed class OptionRegistryTests
         Assert.Contains("X-Partner-Key", configuration.Redaction.Headers);
     }
 
+    // mitmproxy's sizes (human.parse_size) take b, k, m, g and t; "1t" was refused here.
+    [Theory]
+    [InlineData("body_size_limit", "100b", 100, "100")]
+    [InlineData("body_size_limit", "512k", 512L * 1024, "512k")]
+    [InlineData("decode_limit", "2g", 2L << 30, "2g")]
+    [InlineData("stream_large_bodies", "1t", 1L << 40, "1t")]
+    [InlineData("stream_large_bodies", "1048576", 1L << 20, "1m")]
+    public void Size_MitmproxysUnits_AreTakenAndShownBack(string name, string value, long bytes, string shown)
+    {
+        var configuration = new ProxyConfiguration();
+
+        Assert.True(OptionRegistry.TryApply(ref configuration, name, value, out var error), error);
+
+        Assert.Equal(bytes, name switch
+        {
+            "body_size_limit" => configuration.Proxy.Limits.MaxBufferedBodyBytes,
+            "decode_limit" => configuration.Proxy.Limits.MaxDecodedBodyBytes,
+            _ => configuration.Proxy.StreamLargeBodies,
+        });
+        Assert.Equal(shown, OptionRegistry.Find(name)!.Show(configuration));
+    }
+
     // One range per limit: a value its option refuses is refused in the typed property too (the
     // fixture's, an embedder's), where body_size_limit 0, connect_timeout 0 or -1 s and a zero grace
     // period were taken (every body a 413; every connection closed unanswered).
