@@ -64,6 +64,12 @@ internal static class OptionParsers
 
     public static string ShowRate(Http.MinDataRate? rate) => rate is null ? "0" : rate.BytesPerSecond.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>A whole number of 1 or more.</summary>
+    public static int AtLeastOne(string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= 1
+            ? count
+            : throw new FormatException("expected a whole number of 1 or more, such as 4");
+
     public static int Port(string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535
             ? port

@@ -130,6 +130,9 @@ public static class OptionRegistry
             c => c.Redaction.JsonFields, (c, v) => c with { Redaction = c.Redaction with { JsonFields = v } }, NotEmpty),
         List("redact_env", OptionGroup.Redaction, "RedactionOptions.Placeholders", "An environment variable whose value becomes <NAME> in cassettes and is put back on replay.", "an environment variable name", "API_KEY",
             c => c.Redaction.Placeholders.Keys.ToList(), SetRedactedVariables, NotEmpty),
+        // A fixture property with no option left scan and redact unable to apply a project's choice, so the CI gate and the fix could disagree with the recording.
+        Text("redact_min_secret_length", OptionGroup.Redaction, "RedactionOptions.MinimumSecretLength", "Secrets shorter than this are replaced in the header or field that names them but not searched for elsewhere, where they would hit innocent text (not in mitmproxy).", "a whole number of 1 or more, such as 4", "8",
+            c => c.Redaction.MinimumSecretLength.ToString(System.Globalization.CultureInfo.InvariantCulture), (c, v) => c with { Redaction = c.Redaction with { MinimumSecretLength = AtLeastOne(v) } }),
 
         // Client replay
         Bool("client_replay_stop_on_error", OptionGroup.ClientReplay, "ClientReplayOptions.StopOnError", "Stop at the first request that fails.",

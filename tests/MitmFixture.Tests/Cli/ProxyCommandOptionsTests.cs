@@ -131,6 +131,7 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         ["redact_form_fields"] = o => o with { Redaction = o.Redaction with { FormFields = ["password"] } },
         ["redact_json_fields"] = o => o with { Redaction = o.Redaction with { JsonFields = ["token"] } },
         ["redact_env"] = o => o with { Redaction = o.Redaction.WithEnvironmentVariable("API_KEY") },
+        ["redact_min_secret_length"] = o => o with { Redaction = o.Redaction with { MinimumSecretLength = 8 } },
     };
 
     [Fact]

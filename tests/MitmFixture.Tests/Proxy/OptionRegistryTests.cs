@@ -22,7 +22,6 @@ public sealed class OptionRegistryTests
         "HttpLimits.HeadersTimeout",
         "HttpLimits.IdleTimeout",
         "HttpLimits.ResponseTimeout",
-        "RedactionOptions.MinimumSecretLength",
     ];
 
     private static readonly Type[] OptionTypes =
