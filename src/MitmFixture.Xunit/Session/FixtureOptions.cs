@@ -19,7 +19,7 @@ public sealed record FixtureOptions
     /// <summary>Where <c>.verified.json</c> snapshots live. Default: <c>snapshots/</c> beside the test project.</summary>
     public string? SnapshotFolder { get; init; }
 
-    /// <summary>Server replay matching and refresh (mitmproxy's server_replay_* options). Default: mitmproxy's defaults.</summary>
+    /// <summary>Server replay matching and refresh (mitmproxy's server_replay_* options). Default: mitmproxy's defaults. <c>Extra</c> and <c>KillExtra</c> are the fixture's to decide (an unmatched request gets a 500 and fails the test): set, they fail the fixture's start.</summary>
     public ServerReplayOptions Replay { get; init; } = new();
 
     /// <summary>What is kept out of cassettes, cassette-wide. Default: Authorization, Proxy-Authorization, Cookie, Set-Cookie, common API key headers (X-Api-Key and others) and the OAuth token fields (see <see cref="RedactionOptions"/>).</summary>
@@ -49,7 +49,7 @@ public sealed record FixtureOptions
     /// <summary>Extra addons (the counterpart of mitmproxy scripts), run before replay and recording.</summary>
     public IReadOnlyList<ProxyAddon> Addons { get; init; } = [];
 
-    /// <summary>Engine options: mode, streaming, TLS, ignore_hosts, limits. Listen port and CA are chosen by the fixture.</summary>
+    /// <summary>Engine options: mode, streaming, TLS, ignore_hosts, limits. Default: <see cref="ProxyOptions"/>' defaults. The listen address, conf dir, CA and addons are the fixture's to choose (give addons to <see cref="FixtureOptions.Addons"/>): set, they fail the fixture's start.</summary>
     public ProxyOptions Proxy { get; init; } = new();
 
     /// <summary>Whether this is a CI run, where Auto never records. Default: the CI environment variable is "true".</summary>
@@ -77,7 +77,8 @@ public sealed record FixtureOptions
 
     /// <summary>
     /// These options with one set by its mitmproxy name, as <c>--set NAME=VALUE</c> does
-    /// (<c>new FixtureOptions().With("anticache", "true")</c>); a list option adds the value.
+    /// (<c>new FixtureOptions().With("anticache", "true")</c>); a list option adds the value, and an
+    /// empty value unsets an option that can be unset.
     /// </summary>
     /// <exception cref="ArgumentException">The name is unknown or the value does not parse; the message says why.</exception>
     public FixtureOptions With(string name, string value)
