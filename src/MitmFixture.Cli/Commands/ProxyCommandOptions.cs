@@ -9,7 +9,8 @@ namespace MitmFixture.Cli.Commands;
 /// mitmproxy's <c>cmdline.py</c> makes its flags: one flag per option (<c>--no-NAME</c> too for
 /// booleans), <c>--set NAME=VALUE</c> for every option, <c>--options FILE</c> (JSON or YAML), and the
 /// conf dir's <c>config.yaml</c>. Later sources win for single values; list values add up, in the
-/// order config.yaml, --options, --set, flags.
+/// order config.yaml, --options, --set, flags; <c>--set NAME</c> alone (or a null in a file) empties a
+/// list or unsets a value given before it.
 /// </summary>
 internal sealed class ProxyCommandOptions
 {
@@ -40,7 +41,7 @@ internal sealed class ProxyCommandOptions
         }
     }
 
-    public Option<string[]> Set { get; } = new("--set", "-s") { Description = "Set any option by its mitmproxy name: NAME=VALUE (repeatable; e.g. anticache=true, modify_headers=/~q/X-Test/1).", HelpName = "NAME=VALUE" };
+    public Option<string[]> Set { get; } = new("--set", "-s") { Description = "Set any option by its mitmproxy name: NAME=VALUE (repeatable; e.g. anticache=true, modify_headers=/~q/X-Test/1); NAME alone turns a boolean on, empties a list or unsets a value.", HelpName = "NAME=VALUE" };
 
     public Option<string?> OptionsPath { get; } = new("--options") { Description = "A JSON or YAML (.yaml, .yml) file of mitmproxy option names; flags and --set add to it.", HelpName = "FILE" };
 
@@ -90,7 +91,7 @@ internal sealed class ProxyCommandOptions
         // mitmproxy reads config.yaml from the conf dir the command line names, before anything else.
         var confdir = FlagValues(parse).LastOrDefault(f => f.Definition.Name == "confdir").Value
             ?? sets.LastOrDefault(s => s.Name == "confdir").Value
-            ?? file.Assignments?.LastOrDefault(a => a.Key == "confdir" && a.Values.Count == 1)?.Values[0]
+            ?? file.Assignments?.Select(a => a.Key == "confdir" && a.Values is [var folder] ? folder : null).LastOrDefault(folder => folder is not null)
             ?? Path.Combine(confHome ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".mitmfixture");
         var configuration = new ProxyConfiguration();
         var configYaml = Path.Combine(confdir, "config.yaml");
@@ -110,14 +111,29 @@ internal sealed class ProxyCommandOptions
             {
                 errors.Add($"--set '{text}': expected NAME=VALUE");
             }
-            else if (OptionRegistry.Find(name) is { } other && !_groups.Contains(other.Group))
+            else if (OptionRegistry.Find(name) is not { } option)
+            {
+                errors.Add($"--set {name}: unknown option; known: {OptionRegistry.KnownNames}");
+            }
+            else if (!_groups.Contains(option.Group))
             {
                 // As its flag is not offered here: the command would take it and do nothing with it.
-                errors.Add($"--set {text}: {other.Name} applies to {CommandsOf(other.Group)} only");
+                errors.Add($"--set {text}: {option.Name} applies to {CommandsOf(option.Group)} only");
             }
-            else if (!OptionRegistry.TryApply(ref configuration, name, value ?? (OptionRegistry.Find(name)?.Type == OptionType.Bool ? "true" : ""), out var error))
+            else
             {
-                errors.Add(OptionRegistry.Find(name) is null ? $"--set {name}: {error}" : $"--set {text}: {error}");
+                try
+                {
+                    // mitmproxy's --set NAME without a value: a boolean is turned on, a list emptied and an
+                    // optional value unset, so what config.yaml or an options file set can be taken back.
+                    configuration = value is not null ? option.Apply(configuration, value)
+                        : option.Type == OptionType.Bool ? option.Apply(configuration, "true")
+                        : option.Replace(configuration, []);
+                }
+                catch (FormatException e)
+                {
+                    errors.Add($"--set {text}: {e.Message}"); // each parser says what it expected
+                }
             }
         }
 

@@ -7,8 +7,16 @@ using YamlDotNet.RepresentationModel;
 
 namespace MitmFixture.Cli.Settings;
 
-/// <summary>One key of an options file, with its value(s) and the line it is on.</summary>
-internal sealed record OptionAssignment(string Key, IReadOnlyList<string> Values, bool IsList, int Line);
+/// <summary>
+/// One key of an options file, with its value(s) and the line it is on. <see cref="Values"/> is null
+/// for a null value (YAML <c>key:</c>, <c>~</c> or <c>null</c>; JSON <c>null</c>), which sets the
+/// option back as <c>--set NAME</c> alone does; <see cref="Problem"/> says what is wrong with a value
+/// of the wrong shape, reported in line order with the others when the file is applied.
+/// </summary>
+internal sealed record OptionAssignment(string Key, IReadOnlyList<string>? Values, bool IsList, int Line)
+{
+    public string? Problem { get; init; }
+}
 
 /// <summary>
 /// Options files: a JSON object or a YAML mapping of mitmproxy option names, as mitmproxy's
@@ -77,6 +85,28 @@ internal static class OptionsFile
                 continue;
             }
 
+            if (assignment.Problem is { } problem)
+            {
+                errors.Add($"{where}: {problem}");
+                continue;
+            }
+
+            if (assignment.Values is null)
+            {
+                // A null: a list emptied, an optional value unset, a boolean back to its default, as --set NAME
+                // alone does (and mitmproxy's None); an option that always needs a value says so.
+                try
+                {
+                    configuration = option.Replace(configuration, []);
+                }
+                catch (FormatException e)
+                {
+                    errors.Add($"{where}: {e.Message}");
+                }
+
+                continue;
+            }
+
             if (assignment.IsList && option.Type != OptionType.List)
             {
                 errors.Add($"{where}: expected {option.Expected}, not a list");
@@ -121,14 +151,26 @@ internal static class OptionsFile
                 }
 
                 reader.Read();
-                if (JsonValues(ref reader) is { } values)
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    assignments.Add(new OptionAssignment(key, null, false, line));
+                }
+                else if (JsonValues(ref reader) is { } values)
                 {
                     assignments.Add(new OptionAssignment(key, values, reader.TokenType == JsonTokenType.EndArray, line));
                 }
                 else
                 {
-                    errors.Add($"{label}:{line}: \"{key}\": expected a string, a number, true/false or a list of strings");
+                    assignments.Add(new OptionAssignment(key, [], false, line) { Problem = ExpectedValue });
                 }
+            }
+
+            // One object: what follows it (a second object, a stray word) was dropped unread, where the
+            // YAML reader refuses a second document. Reading on past the object throws, naming its line.
+            if (reader.Read())
+            {
+                errors.Add($"{label}:{LineAt(bytes, reader.TokenStartIndex)}: expected one JSON object of option names; more follows it here");
+                return [];
             }
 
             return assignments;
@@ -221,21 +263,26 @@ internal static class OptionsFile
         {
             var line = (int)keyNode.Start.Line;
             var key = (keyNode as YamlScalarNode)?.Value ?? "";
-            List<string>? values = valueNode switch
+            assignments.Add(valueNode switch
             {
-                YamlScalarNode { Value: { Length: > 0 } value } => [value],
-                YamlSequenceNode sequence when sequence.Children.All(c => c is YamlScalarNode { Value.Length: > 0 }) => sequence.Children.Select(c => ((YamlScalarNode)c).Value!).ToList(),
-                _ => null,
-            };
-            if (values is null)
-            {
-                errors.Add($"{label}:{line}: \"{key}\": expected a string, a number, true/false or a list of strings");
-                continue;
-            }
-
-            assignments.Add(new OptionAssignment(key, values, valueNode is YamlSequenceNode, line));
+                YamlScalarNode scalar when IsNull(scalar) => new OptionAssignment(key, null, false, line),
+                YamlScalarNode scalar => new OptionAssignment(key, [scalar.Value ?? ""], false, line),
+                YamlSequenceNode sequence when sequence.Children.All(c => c is YamlScalarNode item && !IsNull(item)) =>
+                    new OptionAssignment(key, [.. sequence.Children.Select(c => ((YamlScalarNode)c).Value ?? "")], true, line),
+                _ => new OptionAssignment(key, [], false, line) { Problem = ExpectedValue },
+            });
         }
 
         return assignments;
     }
+
+    private const string ExpectedValue = "expected a string, a number, true/false, a list of strings or null";
+
+    /// <summary>
+    /// YAML's null (the core schema: nothing, <c>~</c>, <c>null</c>, <c>Null</c>, <c>NULL</c>, unquoted).
+    /// YamlStream does not resolve tags, so <c>stickyauth: null</c> was the filter "null" and
+    /// <c>listen_host: ~</c> the host "~"; quoted, <c>'null'</c> is the text.
+    /// </summary>
+    private static bool IsNull(YamlScalarNode scalar) =>
+        scalar.Style is ScalarStyle.Plain or ScalarStyle.Any && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";
 }

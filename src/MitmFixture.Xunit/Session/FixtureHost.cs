@@ -37,7 +37,7 @@ internal sealed class FixtureHost(FixtureOptions options) : IAsyncDisposable
         {
             // An in-memory CA per fixture: nothing is written to the user's home, and startup stays fast.
             _authority = CertificateAuthority.CreateEphemeral("MitmFixture Test CA");
-            var errors = new List<string>();
+            var errors = new List<string>(options.Problems());
 
             // The same composition as every command: server replay (the test's cassette) before the
             // rewriting addons, the session (recording) last.

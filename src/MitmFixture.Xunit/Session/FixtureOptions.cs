@@ -19,7 +19,7 @@ public sealed record FixtureOptions
     /// <summary>Where <c>.verified.json</c> snapshots live. Default: <c>snapshots/</c> beside the test project.</summary>
     public string? SnapshotFolder { get; init; }
 
-    /// <summary>Server replay matching and refresh (mitmproxy's server_replay_* options). Default: mitmproxy's defaults.</summary>
+    /// <summary>Server replay matching and refresh (mitmproxy's server_replay_* options). Default: mitmproxy's defaults. <c>Extra</c> and <c>KillExtra</c> are the fixture's to decide (an unmatched request gets a 500 and fails the test): set, they fail the fixture's start.</summary>
     public ServerReplayOptions Replay { get; init; } = new();
 
     /// <summary>What is kept out of cassettes, cassette-wide. Default: Authorization, Proxy-Authorization, Cookie, Set-Cookie, common API key headers (X-Api-Key and others) and the OAuth token fields (see <see cref="RedactionOptions"/>).</summary>
@@ -49,7 +49,7 @@ public sealed record FixtureOptions
     /// <summary>Extra addons (the counterpart of mitmproxy scripts), run before replay and recording.</summary>
     public IReadOnlyList<ProxyAddon> Addons { get; init; } = [];
 
-    /// <summary>Engine options: mode, streaming, TLS, ignore_hosts, limits. Listen port and CA are chosen by the fixture.</summary>
+    /// <summary>Engine options: mode, streaming, TLS, ignore_hosts, limits. Default: <see cref="ProxyOptions"/>' defaults. The listen address, conf dir, CA and addons are the fixture's to choose (give addons to <see cref="FixtureOptions.Addons"/>): set, they fail the fixture's start.</summary>
     public ProxyOptions Proxy { get; init; } = new();
 
     /// <summary>Whether this is a CI run, where Auto never records. Default: the CI environment variable is "true".</summary>
@@ -77,14 +77,15 @@ public sealed record FixtureOptions
 
     /// <summary>
     /// These options with one set by its mitmproxy name, as <c>--set NAME=VALUE</c> does
-    /// (<c>new FixtureOptions().With("anticache", "true")</c>); a list option adds the value.
+    /// (<c>new FixtureOptions().With("anticache", "true")</c>); a list option adds the value, and an
+    /// empty value unsets an option that can be unset.
     /// </summary>
     /// <exception cref="ArgumentException">The name is unknown or the value does not parse; the message says why.</exception>
     public FixtureOptions With(string name, string value)
     {
-        if (OptionRegistry.Find(name) is { } option && NotFixtureOptions.Contains(option.Name))
+        if (OptionRegistry.Find(name) is { } option && NotFixtureOptions.TryGetValue(option.Name, out var why))
         {
-            throw new ArgumentException($"{name}: not a fixture option (the fixture listens on a free loopback port with an in-memory CA and replays each test's own cassette)", nameof(name));
+            throw new ArgumentException($"{name}: not a fixture option: {why}", nameof(name));
         }
 
         var configuration = Configuration;
@@ -96,8 +97,55 @@ public sealed record FixtureOptions
         return this with { Proxy = configuration.Proxy, Features = configuration.Features, Replay = configuration.ServerReplay, Redaction = configuration.Redaction };
     }
 
-    /// <summary>Options the fixture chooses itself (listen address, CA, the cassette) or that belong to other commands.</summary>
-    private static readonly HashSet<string> NotFixtureOptions = ["listen", "listen_host", "listen_port", "confdir", "server_replay", "client_replay_stop_on_error"];
+    /// <summary>
+    /// Options the fixture decides itself (listen address, CA, the cassette, what an unmatched request
+    /// gets) or that belong to other commands, with why: refused by <see cref="With"/>, and given
+    /// through the typed properties, refused when the fixture starts (<see cref="Problems"/>).
+    /// </summary>
+    private static readonly Dictionary<string, string> NotFixtureOptions = new()
+    {
+        ["listen"] = "the fixture listens on a free loopback port",
+        ["listen_host"] = "the fixture listens on loopback",
+        ["listen_port"] = "the fixture picks a free port",
+        ["confdir"] = "the fixture makes an in-memory CA and reads no config.yaml",
+        ["server_replay"] = "the fixture replays each test's own cassette",
+        ["server_replay_extra"] = UnmatchedIsTheFixtures,
+        ["server_replay_kill_extra"] = UnmatchedIsTheFixtures,
+        ["client_replay_stop_on_error"] = "client replay is a command, not a fixture feature",
+    };
+
+    private const string UnmatchedIsTheFixtures = "a request the cassette cannot answer gets a 500 naming the nearest recording and fails the test";
+
+    /// <summary>
+    /// What in these options the fixture would not honour: an option of <see cref="NotFixtureOptions"/>
+    /// given through a typed property (<c>Proxy = new() { ListenPort = 9000 }</c>, <c>Replay = new() {
+    /// KillExtra = true }</c>), and the engine's own pipeline and CA, which the fixture makes. Each was
+    /// overridden without a word; the fixture's start now fails naming it, as <see cref="With"/> does.
+    /// </summary>
+    internal IReadOnlyList<string> Problems()
+    {
+        var configuration = Configuration;
+        var problems = new List<string>();
+        foreach (var (name, why) in NotFixtureOptions)
+        {
+            if (OptionRegistry.Find(name) is { } option && option.Show(configuration) != option.Default)
+            {
+                problems.Add($"{name} ({option.Target} = {option.Show(configuration)}): not a fixture option: {why}");
+            }
+        }
+
+        if (Proxy.Addons.Count > 0)
+        {
+            problems.Add("ProxyOptions.Addons: not a fixture option: the fixture composes the pipeline; give your addons to FixtureOptions.Addons");
+        }
+
+        if (Proxy.CertificateAuthority is not null)
+        {
+            problems.Add("ProxyOptions.CertificateAuthority: not a fixture option: the fixture makes an in-memory CA of its own");
+        }
+
+        return problems;
+    }
 
     /// <summary>Accept traffic snapshots as they are (write .verified.json). Default: the MITMFIXTURE_ACCEPT environment variable is "1" or "true".</summary>
     public bool AcceptSnapshots { get; init; } = AcceptFromEnvironment;

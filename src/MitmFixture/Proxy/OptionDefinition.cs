@@ -110,9 +110,18 @@ public sealed record OptionDefinition
     /// <summary>The default, as <see cref="Show"/> writes it.</summary>
     public string Default => Show(new ProxyConfiguration());
 
-    /// <summary>The configuration with this option set to <paramref name="value"/> (a list option adds it).</summary>
+    /// <summary>
+    /// The configuration with this option set to <paramref name="value"/> (a list option adds it). An
+    /// empty value unsets a single-valued option that can be unset (<c>stickycookie</c>,
+    /// <c>stream_large_bodies</c>, ...), on every surface, as the console's prompt and mitmproxy's
+    /// <c>--set NAME=</c> do; anywhere else it is refused as not what was expected.
+    /// </summary>
     /// <exception cref="FormatException">The value does not parse; the message says what was expected.</exception>
-    public ProxyConfiguration Apply(ProxyConfiguration configuration, string value) => _apply(configuration, value.Trim());
+    public ProxyConfiguration Apply(ProxyConfiguration configuration, string value)
+    {
+        var text = value.Trim();
+        return text.Length == 0 && Type == OptionType.Text && Clearer is { } unset ? unset(configuration) : _apply(configuration, text);
+    }
 
     /// <summary>
     /// The configuration with every value in <paramref name="values"/> applied in order, as
@@ -170,7 +179,8 @@ public sealed record OptionDefinition
     /// <summary>
     /// The configuration with this option's value(s) replaced by <paramref name="values"/> (a list
     /// option takes any number, others one; none resets or unsets it): what an editor needs, where
-    /// <see cref="Apply"/> adds to a list.
+    /// <see cref="Apply"/> adds to a list. With none it is also <c>--set NAME</c> without a value
+    /// (but for a boolean, which that turns on) and a null in an options file.
     /// </summary>
     /// <exception cref="FormatException">A value does not parse, or the option cannot be left without one.</exception>
     public ProxyConfiguration Replace(ProxyConfiguration configuration, IReadOnlyList<string> values)
@@ -182,7 +192,7 @@ public sealed record OptionDefinition
 
         if (Clearer is null)
         {
-            return values.Count == 1 ? Apply(configuration, values[0]) : throw new FormatException($"expected {Expected}");
+            return values.Count == 1 ? Apply(configuration, values[0]) : throw new FormatException($"a value is needed: expected {Expected}");
         }
 
         var errors = new List<string>(1);

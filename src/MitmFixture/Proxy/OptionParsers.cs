@@ -7,7 +7,7 @@ internal static class OptionParsers
 {
     public static bool Bool(string text) => bool.TryParse(text, out var value) ? value : throw new FormatException("expected true or false");
 
-    /// <summary>Sizes as mitmproxy writes them: <c>1048576</c>, <c>512k</c>, <c>1m</c>, <c>2g</c> (powers of 1024), positive.</summary>
+    /// <summary>Sizes as mitmproxy writes them (<c>human.parse_size</c>): <c>1048576</c>, <c>100b</c>, <c>512k</c>, <c>1m</c>, <c>2g</c>, <c>1t</c> (powers of 1024), positive.</summary>
     public static long Size(string text)
     {
         const string Expected = "expected a size such as 1m, 512k or 1048576";
@@ -25,6 +25,7 @@ internal static class OptionParsers
                 'k' => 1024L,
                 'm' => 1024L * 1024,
                 'g' => 1024L * 1024 * 1024,
+                't' => 1024L * 1024 * 1024 * 1024,
                 _ => 0,
             };
             text = text[..^1];
@@ -41,6 +42,7 @@ internal static class OptionParsers
     public static string ShowSize(long? bytes) => bytes switch
     {
         null => "",
+        { } b when b % (1024L * 1024 * 1024 * 1024) == 0 => $"{b / (1024L * 1024 * 1024 * 1024)}t",
         { } b when b % (1024L * 1024 * 1024) == 0 => $"{b / (1024L * 1024 * 1024)}g",
         { } b when b % (1024L * 1024) == 0 => $"{b / (1024L * 1024)}m",
         { } b when b % 1024 == 0 => $"{b / 1024}k",
@@ -61,6 +63,12 @@ internal static class OptionParsers
             : rate == 0 ? null : new Http.MinDataRate(rate, current?.GracePeriod ?? Http.MinDataRate.Default.GracePeriod);
 
     public static string ShowRate(Http.MinDataRate? rate) => rate is null ? "0" : rate.BytesPerSecond.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A whole number of 1 or more.</summary>
+    public static int AtLeastOne(string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= 1
+            ? count
+            : throw new FormatException("expected a whole number of 1 or more, such as 4");
 
     public static int Port(string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535

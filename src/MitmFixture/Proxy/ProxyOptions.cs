@@ -130,28 +130,40 @@ public sealed record ProxyOptions
         return errors;
     }
 
+    /// <summary>
+    /// The limits' ranges, the same the options' parsers (<see cref="OptionRegistry"/>) give their names,
+    /// so a typed value (the fixture's, an embedder's) is refused where its <c>--set</c> spelling would be:
+    /// a zero body_size_limit answered every body with 413, and a negative connect_timeout closed every
+    /// connection with no answer.
+    /// </summary>
     private static IEnumerable<string> ValidateLimits(HttpLimits limits)
     {
-        if (limits.HeadersTimeout <= TimeSpan.Zero)
+        foreach (var (name, value) in new (string, long)[] { ("HttpLimits.MaxHeadBytes", limits.MaxHeadBytes), ("HttpLimits.MaxHeaderCount", limits.MaxHeaderCount), ("body_size_limit", limits.MaxBufferedBodyBytes) })
         {
-            yield return $"headers_timeout: {limits.HeadersTimeout.TotalSeconds} s must be positive";
+            if (value <= 0)
+            {
+                yield return $"{name}: {value} must be positive";
+            }
         }
 
-        if (limits.IdleTimeout <= TimeSpan.Zero)
+        foreach (var (name, time) in new[] { ("headers_timeout", limits.HeadersTimeout), ("keepalive_timeout", limits.IdleTimeout), ("connect_timeout", limits.ConnectTimeout), ("HttpLimits.ResponseTimeout", limits.ResponseTimeout) })
         {
-            yield return $"keepalive_timeout: {limits.IdleTimeout.TotalSeconds} s must be positive";
+            if (time <= TimeSpan.Zero)
+            {
+                yield return $"{name}: {time.TotalSeconds} s must be positive";
+            }
         }
 
-        foreach (var (name, rate) in new[] { ("min_request_body_data_rate", limits.MinRequestBodyDataRate), ("min_response_data_rate", limits.MinResponseDataRate) })
+        foreach (var (name, grace, rate) in new[] { ("min_request_body_data_rate", "min_request_body_grace_period", limits.MinRequestBodyDataRate), ("min_response_data_rate", "min_response_grace_period", limits.MinResponseDataRate) })
         {
             if (rate is { BytesPerSecond: <= 0 or double.NaN or double.PositiveInfinity })
             {
                 yield return $"{name}: {rate.BytesPerSecond} bytes/s must be a positive number (null turns the minimum off)";
             }
 
-            if (rate is { } r && r.GracePeriod < TimeSpan.Zero)
+            if (rate is { } r && r.GracePeriod <= TimeSpan.Zero)
             {
-                yield return $"{name}: grace period {r.GracePeriod.TotalSeconds} s must not be negative";
+                yield return $"{grace}: {r.GracePeriod.TotalSeconds} s must be positive";
             }
         }
     }

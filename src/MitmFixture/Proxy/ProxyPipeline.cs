@@ -72,6 +72,11 @@ public sealed class ProxyPipeline
         // The typed properties (the fixture's, an embedder's) get the check the option surfaces give these names.
         CheckHeaderNames("redact_headers", configuration.Redaction.Headers, errors);
         CheckHeaderNames("server_replay_use_headers", configuration.ServerReplay.UseHeaders, errors);
+        if (configuration.Redaction.MinimumSecretLength < 1)
+        {
+            errors.Add($"redact_min_secret_length: {configuration.Redaction.MinimumSecretLength} must be 1 or more"); // as the option's parser refuses it
+        }
+
         var redactor = new Redactor(configuration.Redaction);
         var features = FeaturesFor(configuration, errors).Create(errors, configuration.Proxy.TimeProvider, parts.EditableModifyBody);
         var serverReplay = parts.ServerReplay is null ? LoadServerReplay(configuration, redactor, errors) : null;

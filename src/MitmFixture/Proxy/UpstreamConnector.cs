@@ -14,6 +14,15 @@ namespace MitmFixture.Proxy;
 /// <summary>Opens server connections: TCP, through the upstream proxy when chaining, then TLS when the scheme asks.</summary>
 internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time, ILogger logger)
 {
+    /// <summary>The longest delay a <see cref="CancellationTokenSource"/> takes (2^32 - 2 ms, 49.7 days).</summary>
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    /// <summary>
+    /// connect_timeout as a timer takes it: a longer one (connect_timeout=1e9, meaning "never") threw
+    /// from the timer's constructor on every connection, which then closed with no answer and no log.
+    /// </summary>
+    private TimeSpan ConnectTimeout => options.Limits.ConnectTimeout < LongestTimer ? options.Limits.ConnectTimeout : LongestTimer;
+
     private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
 
     /// <summary>h2 first: the server picks, and its choice is on the connection's ServerConnectionInfo.Alpn.</summary>
@@ -71,7 +80,7 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time,
             string? refusal = null;
             try
             {
-                using var timeout = new CancellationTokenSource(options.Limits.ConnectTimeout, time);
+                using var timeout = new CancellationTokenSource(ConnectTimeout, time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
                 await tls.AuthenticateAsClientAsync(
                     new SslClientAuthenticationOptions
@@ -156,7 +165,7 @@ internal sealed class UpstreamConnector(ProxyOptions options, TimeProvider time,
     private async ValueTask<Socket> DialAsync(string host, int port, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        using var timeout = new CancellationTokenSource(options.Limits.ConnectTimeout, time);
+        using var timeout = new CancellationTokenSource(ConnectTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {

@@ -108,6 +108,23 @@ public sealed class DumpCommandTests(UpstreamFixture fixture) : IClassFixture<Up
         Assert.False(File.Exists(Path.Combine(_confdir, "out.json")));
     }
 
+    // config.yaml is read by every command; mitmproxy's --set NAME alone takes a list it set back for one
+    // run. It was refused ("modify_headers '': expected /filter/..."), so the only way out was another confdir.
+    [Fact]
+    public async Task Dump_SetNameAlone_TakesBackAListConfigYamlSet()
+    {
+        File.WriteAllText(Path.Combine(_confdir, "config.yaml"), "modify_headers:\n  - /~q/X-From-Config/1\nanticomp: true\n");
+        await using var cli = CliProcess.Start("dump", "--listen", "127.0.0.1:0", "--set", $"confdir={_confdir}", "--set", "modify_headers", "-H", "/~q/X-From-Flag/1");
+        var url = await cli.WaitListeningAsync();
+        using var client = new HttpClient(new HttpClientHandler { Proxy = new WebProxy(url), UseProxy = true });
+
+        var echo = await client.GetStringAsync($"{Upstream.HttpUrl}/echo/cleared", TestContext.Current.CancellationToken);
+
+        Assert.DoesNotContain("X-From-Config", echo, StringComparison.Ordinal);
+        Assert.Contains("X-From-Flag: 1", echo, StringComparison.Ordinal);
+        Assert.Contains("Accept-Encoding: identity", echo, StringComparison.Ordinal); // the rest of config.yaml still applies
+    }
+
     [Fact]
     public async Task Dump_BadOptions_ListsEveryErrorAndExits2()
     {

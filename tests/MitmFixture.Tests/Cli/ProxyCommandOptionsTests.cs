@@ -1,6 +1,5 @@
 using MitmFixture.Http;
 using MitmFixture.Proxy;
-using MitmFixture.Replay;
 using MitmFixture.Tests.Support;
 using MitmFixture.Xunit.Session;
 
@@ -123,8 +122,6 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         ["server_replay_ignore_json_fields"] = o => o with { Replay = o.Replay with { IgnoreJsonFields = ["requestId"] } },
         ["server_replay_reuse"] = o => o with { Replay = o.Replay with { Reuse = true } },
         ["server_replay_refresh"] = o => o with { Replay = o.Replay with { Refresh = false } },
-        ["server_replay_extra"] = o => o with { Replay = o.Replay with { Extra = UnmatchedPolicy.NotFound404 } },
-        ["server_replay_kill_extra"] = o => o with { Replay = o.Replay with { KillExtra = true } },
         ["server_replay_websocket_match_by_order"] = o => o with { Replay = o.Replay with { WebSocketMatchByOrder = true } },
         ["server_replay_websocket_delays"] = o => o with { Replay = o.Replay with { WebSocketPlayDelays = false } },
         ["redact_headers"] = o => o with { Redaction = o.Redaction with { Headers = [.. o.Redaction.Headers, "X-Partner-Key"] } },
@@ -134,6 +131,7 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         ["redact_form_fields"] = o => o with { Redaction = o.Redaction with { FormFields = ["password"] } },
         ["redact_json_fields"] = o => o with { Redaction = o.Redaction with { JsonFields = ["token"] } },
         ["redact_env"] = o => o with { Redaction = o.Redaction.WithEnvironmentVariable("API_KEY") },
+        ["redact_min_secret_length"] = o => o with { Redaction = o.Redaction with { MinimumSecretLength = 8 } },
     };
 
     [Fact]
@@ -235,7 +233,7 @@ public sealed class ProxyCommandOptionsTests : IDisposable
     [InlineData("broken.json", "{\"a\": }", new[] { ":1: expected a JSON object of option names" })]
     [InlineData("list.json", "[1]", new[] { ": expected a JSON object of option names" })]
     [InlineData("empty-list.json", "{\"confdir\": [], \"mode\": {\"a\": 1}}", new[] { ":1: \"confdir\": expected a folder, not a list", ":1: \"mode\": expected a string" })]
-    [InlineData("empty-list.yaml", "confdir: []\nmode:\n", new[] { ":1: \"confdir\": expected a folder, not a list", ":2: \"mode\": expected a string" })]
+    [InlineData("empty-list.yaml", "confdir: []\nmode:\n", new[] { ":1: \"confdir\": expected a folder, not a list", ":2: \"mode\": a value is needed: expected regular" })]
     [InlineData("headers.yaml", "modify_headers:\n  - /~q/X-Good/1\n  - /~q/bad name/1\nmode: upstream:notaurl\n", new[] { ":1: \"modify_headers\": modify_headers '/~q/bad name/1': header name \"bad name\" has a space", ":4: \"mode\": mode 'upstream:notaurl': the upstream proxy must be reached over http://" })]
     [InlineData("headers.json", "{\"setheaders\": [\"/~q/bad name/1\"], \"mode\": \"upstream:notaurl\"}", new[] { ":1: \"setheaders\": modify_headers '/~q/bad name/1': header name \"bad name\" has a space", ":1: \"mode\": mode 'upstream:notaurl': the upstream proxy must be reached over http://" })]
     public void OptionsFile_BadKeysAndValues_NameTheFileLineAndKey(string fileName, string text, string[] messages)
@@ -366,6 +364,198 @@ public sealed class ProxyCommandOptionsTests : IDisposable
             var field = command.Options.Single(o => o.Name == "--redact-secret-fields");
             Assert.Contains("--field", field.Aliases); // the same option object, not a second declaration
         }
+    }
+
+    // mitmproxy's --set NAME without a value empties a list and unsets an optional value; here it was
+    // refused (or checked as an empty spec), so a list config.yaml or an options file set could not be taken back.
+    [Fact]
+    public void Set_NameAlone_EmptiesAListOrUnsetsAValueGivenBefore()
+    {
+        var confdir = Directory.CreateTempSubdirectory("mitmfixture-confdir-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(confdir, "config.yaml"), "modify_headers: [/~q/X-Config/1]\nstickycookie: ~d example.com\nstream_large_bodies: 1m\nproxyauth: user:pass\nredact_env: [API_KEY]\n");
+            var errors = new List<string>();
+
+            var configuration = _surfaces.Parse(["--confdir", confdir, "--set", "modify_headers", "--set", "stickycookie", "--set", "stream_large_bodies=", "--set", "proxyauth=", "--set", "redact_env", "-H", "/~q/X-Flag/1"], errors);
+
+            Assert.Empty(errors);
+            Assert.Equal(["/~q/X-Flag/1"], configuration.Features.ModifyHeaders); // flags come after --set, and add
+            Assert.Null(configuration.Features.StickyCookie);
+            Assert.Null(configuration.Proxy.StreamLargeBodies);
+            Assert.Null(configuration.Features.ProxyAuth);
+            Assert.Empty(configuration.Redaction.Placeholders);
+        }
+        finally
+        {
+            Directory.Delete(confdir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("mode", "--set mode: a value is needed: expected regular, socks5, reverse:URL or upstream:URL")]
+    [InlineData("listen_port=", "--set listen_port=: expected a port, 0 to 65535")]
+    [InlineData("anticache=", "--set anticache=: expected true or false")]
+    [InlineData("modify_headers=", "--set modify_headers=: modify_headers '': expected /filter/subject/replacement")]
+    public void Set_NoValueForAnOptionThatNeedsOne_SaysSo(string set, string message)
+    {
+        var errors = new List<string>();
+
+        _surfaces.Parse(["--set", set], errors);
+
+        Assert.StartsWith(message, Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    // A null in a file is YAML's and JSON's "no value": the option goes back as --set NAME alone sends it.
+    // YamlStream does not resolve tags, so "stickyauth: null" was the filter "null" and "listen_host: ~" the host "~".
+    [Theory]
+    [InlineData("nulls.yaml", "modify_headers:\nstickyauth: null\nstream_large_bodies: ~\nanticache: NULL\n")]
+    [InlineData("nulls.json", "{ \"modify_headers\": null, \"stickyauth\": null, \"stream_large_bodies\": null, \"anticache\": null }")]
+    public void OptionsFile_Null_SetsTheOptionBackOverConfigYaml(string fileName, string text)
+    {
+        var confdir = Directory.CreateTempSubdirectory("mitmfixture-confdir-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(confdir, "config.yaml"), "modify_headers: [/~q/X-Config/1]\nstickyauth: ~d example.com\nstream_large_bodies: 1m\nanticache: true\n");
+            var file = Path.Combine(confdir, fileName);
+            File.WriteAllText(file, text);
+            var errors = new List<string>();
+
+            var configuration = _surfaces.Parse(["--confdir", confdir, "--options", file], errors);
+
+            Assert.Empty(errors);
+            Assert.Empty(configuration.Features.ModifyHeaders);
+            Assert.Null(configuration.Features.StickyAuth);
+            Assert.Null(configuration.Proxy.StreamLargeBodies);
+            Assert.False(configuration.Features.Anticache);
+        }
+        finally
+        {
+            Directory.Delete(confdir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("text.yaml", "stickyauth: 'null'\nlisten_host: \"~\"\n")] // quoted, it is the text
+    public void OptionsFile_QuotedNull_IsTheText(string fileName, string text)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mitmfixture-{Guid.NewGuid():N}-{fileName}");
+        File.WriteAllText(path, text);
+        try
+        {
+            var errors = new List<string>();
+
+            var configuration = _surfaces.Parse(["--options", path], errors);
+
+            Assert.Empty(errors);
+            Assert.Equal("null", configuration.Features.StickyAuth);
+            Assert.Equal("~", configuration.Proxy.ListenHost);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("null.yaml", "anticomp: true\nlisten_host: ~\nmode:\n", new[] { ":2: \"listen_host\": a value is needed: expected a host name or address", ":3: \"mode\": a value is needed: expected regular" })]
+    [InlineData("null.json", "{\n  \"listen_host\": null,\n  \"modify_headers\": [null]\n}", new[] { ":2: \"listen_host\": a value is needed", ":3: \"modify_headers\": expected a string, a number, true/false, a list of strings or null" })]
+    public void OptionsFile_NullForAnOptionThatNeedsAValue_NamesItsLine(string fileName, string text, string[] messages)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mitmfixture-{Guid.NewGuid():N}-{fileName}");
+        File.WriteAllText(path, text);
+        try
+        {
+            var errors = new List<string>();
+
+            _surfaces.Parse(["--options", path], errors);
+
+            Assert.Equal(messages.Length, errors.Count);
+            Assert.All(messages.Zip(errors), pair => Assert.StartsWith($"--options {path}{pair.First}", pair.Second, StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    // The JSON reader stopped at the end of the first object: a second object's keys, or anything else
+    // after it, were dropped without a word, where a second YAML document is refused.
+    [Theory]
+    [InlineData("{ \"anticache\": true }\n{ \"anticomp\": true }\n", ":2: expected a JSON object of option names: '{' is invalid after a single JSON value")]
+    [InlineData("{ \"anticache\": true }\n\n  anticomp: true\n", ":3: expected a JSON object of option names: 'a' is invalid after a single JSON value")]
+    public void OptionsFile_JsonWithMoreAfterTheObject_IsRefusedAtItsLine(string json, string message)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mitmfixture-{Guid.NewGuid():N}-options.json");
+        File.WriteAllText(path, json);
+        try
+        {
+            var errors = new List<string>();
+
+            var configuration = _surfaces.Parse(["--options", path], errors);
+
+            Assert.StartsWith($"--options {path}{message}", Assert.Single(errors), StringComparison.Ordinal);
+            Assert.False(configuration.Features.Anticache); // nothing of a file that does not read whole is applied
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void OptionsFile_JsonWithACommentAfterTheObject_IsRead()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mitmfixture-{Guid.NewGuid():N}-options.json");
+        File.WriteAllText(path, "{ \"anticache\": true }\n// the end\n\n");
+        try
+        {
+            var errors = new List<string>();
+
+            var configuration = _surfaces.Parse(["--options", path], errors);
+
+            Assert.Empty(errors);
+            Assert.True(configuration.Features.Anticache);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    // A value of the wrong shape (a mapping, a list of mappings) was reported before every other error,
+    // out of line order; now each error is where its key is.
+    [Fact]
+    public void OptionsFile_Errors_AreInLineOrder()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"mitmfixture-{Guid.NewGuid():N}-options.yaml");
+        File.WriteAllText(path, "anticache: yes\nmodify_headers: {a: 1}\nlisten_port: lots\nredact_headers: [{b: 2}]\n");
+        try
+        {
+            var errors = new List<string>();
+
+            _surfaces.Parse(["--options", path], errors);
+
+            Assert.Equal([1, 2, 3, 4], errors.Select(e => int.Parse(e[$"--options {path}:".Length..e.IndexOf(": ", StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    // The grace period is part of the rate: with the rate off there is none, and a period given then was dropped unread.
+    [Theory]
+    [InlineData("min_request_body_data_rate", "min_request_body_grace_period", "--min-request-body-grace-period")]
+    [InlineData("min_response_data_rate", "min_response_grace_period", "--min-response-grace-period")]
+    public void GracePeriod_WhileItsRateIsOff_IsRefusedNotDropped(string rate, string grace, string flag)
+    {
+        var errors = new List<string>();
+
+        var configuration = _surfaces.Parse(["--set", $"{rate}=0", flag, "3"], errors);
+
+        Assert.Equal($"{flag} '3': no effect while {rate} is 0 (off); set {rate} too", Assert.Single(errors));
+        Assert.Equal("", OptionRegistry.Find(grace)!.Show(configuration)); // shown as unset, not as a "0" it would refuse
     }
 
     public void Dispose() => _surfaces.Dispose();

@@ -81,6 +81,41 @@ public sealed class UpkeepCommandTests : IDisposable
         Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 
+    // MinimumSecretLength was a fixture property with no option, so redact and scan could not apply a
+    // project's choice and the CI gate disagreed with the recording; it is redact_min_secret_length now.
+    [Fact]
+    public async Task Redact_MinSecretLength_SearchesOnlyLongerSecretsElsewhere()
+    {
+        const string token = "tok12"; // five characters: searched by default (4), not with 8
+        Flow[] Flows() =>
+        [
+            new Flow(HttpRequest.Create("POST", "https://auth.example.com/token", "grant_type=client_credentials"u8.ToArray(), ("Content-Type", "application/x-www-form-urlencoded")))
+            {
+                Response = HttpResponse.Create(200, $"{{\"access_token\":\"{token}\"}}", "application/json"),
+            },
+            new Flow(HttpRequest.Create("GET", "https://api.example.com/items", null, ("X-Note", token))) { Response = HttpResponse.Create(200, "[]") },
+        ];
+        var byDefault = Path.Combine(_directory, "default.json");
+        var longer = Path.Combine(_directory, "longer.json");
+        Cassette.Save(byDefault, Flows(), Redactor.None);
+        Cassette.Save(longer, Flows(), Redactor.None);
+
+        await using (var redact = CliProcess.Start("redact", byDefault))
+        {
+            Assert.Equal(0, await redact.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        await using (var redact = CliProcess.Start("redact", longer, "--redact-min-secret-length", "8"))
+        {
+            Assert.Equal(0, await redact.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        Assert.Equal("<ACCESS_TOKEN>", Cassette.Load(byDefault).Flows[1].Request.Headers["X-Note"]);
+        var kept = Cassette.Load(longer).Flows;
+        Assert.Equal(token, kept[1].Request.Headers["X-Note"]);
+        Assert.DoesNotContain(token, kept[0].Response!.Text, StringComparison.Ordinal); // still replaced in the field that names it
+    }
+
     // A cassette recorded before short secrets were replaced in their own fields holds password=pwq in
     // clear; redact now replaces it, so scan, CI's gate, must report it, and pass once redact has run.
     [Fact]

@@ -34,6 +34,23 @@ public sealed class ConnectionBehaviourTests(UpstreamFixture fixture) : IClassFi
         Assert.All(flows, f => Assert.Null(f.Error));
     }
 
+    // connect_timeout=1e9 (in effect "never") threw from the connect timer's constructor, which takes
+    // at most 2^32 - 2 ms, on every connection: closed with no answer and nothing logged.
+    [Theory]
+    [InlineData("1e9", false)]
+    [InlineData("4294968", false)] // just past the longest timer
+    [InlineData("1e9", true)] // the TLS handshake has its own timer
+    public async Task ConnectTimeout_LongerThanATimerTakes_StillConnects(string seconds, bool https)
+    {
+        var configuration = new MitmFixture.Proxy.ProxyConfiguration();
+        Assert.True(MitmFixture.Proxy.OptionRegistry.TryApply(ref configuration, "connect_timeout", seconds, out var error), error);
+        await using var harness = await ProxyHarness.StartAsync(Upstream, o => o with { Limits = o.Limits with { ConnectTimeout = configuration.Proxy.Limits.ConnectTimeout } });
+
+        using var answer = await harness.CreateClient().GetAsync($"{(https ? Upstream.HttpsUrl : Upstream.HttpUrl)}/echo/patient", Cancel);
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+    }
+
     [Fact]
     public async Task ServerClosingAFreshConnectionUnanswered_IsNotRetried()
     {

@@ -22,7 +22,6 @@ public sealed class OptionRegistryTests
         "HttpLimits.HeadersTimeout",
         "HttpLimits.IdleTimeout",
         "HttpLimits.ResponseTimeout",
-        "RedactionOptions.MinimumSecretLength",
     ];
 
     private static readonly Type[] OptionTypes =
@@ -120,6 +119,74 @@ public sealed class OptionRegistryTests
         Assert.True(OptionRegistry.TryApply(ref configuration, "redact_headers", "X-Partner-Key", out _));
         Assert.Contains("X-Api-Key", configuration.Redaction.Headers); // still a default, and defaults are on
         Assert.Contains("X-Partner-Key", configuration.Redaction.Headers);
+    }
+
+    // mitmproxy's sizes (human.parse_size) take b, k, m, g and t; "1t" was refused here.
+    [Theory]
+    [InlineData("body_size_limit", "100b", 100, "100")]
+    [InlineData("body_size_limit", "512k", 512L * 1024, "512k")]
+    [InlineData("decode_limit", "2g", 2L << 30, "2g")]
+    [InlineData("stream_large_bodies", "1t", 1L << 40, "1t")]
+    [InlineData("stream_large_bodies", "1048576", 1L << 20, "1m")]
+    public void Size_MitmproxysUnits_AreTakenAndShownBack(string name, string value, long bytes, string shown)
+    {
+        var configuration = new ProxyConfiguration();
+
+        Assert.True(OptionRegistry.TryApply(ref configuration, name, value, out var error), error);
+
+        Assert.Equal(bytes, name switch
+        {
+            "body_size_limit" => configuration.Proxy.Limits.MaxBufferedBodyBytes,
+            "decode_limit" => configuration.Proxy.Limits.MaxDecodedBodyBytes,
+            _ => configuration.Proxy.StreamLargeBodies,
+        });
+        Assert.Equal(shown, OptionRegistry.Find(name)!.Show(configuration));
+    }
+
+    // One range per limit: a value its option refuses is refused in the typed property too (the
+    // fixture's, an embedder's), where body_size_limit 0, connect_timeout 0 or -1 s and a zero grace
+    // period were taken (every body a 413; every connection closed unanswered).
+    [Theory]
+    [InlineData("body_size_limit", -1)]
+    [InlineData("body_size_limit", 0)]
+    [InlineData("decode_limit", 0)]
+    [InlineData("stream_large_bodies", 0)]
+    [InlineData("connect_timeout", 0)]
+    [InlineData("connect_timeout", -1)]
+    [InlineData("headers_timeout", 0)]
+    [InlineData("keepalive_timeout", 0)]
+    [InlineData("min_request_body_grace_period", 0)]
+    [InlineData("min_response_grace_period", 0)]
+    [InlineData("listen_port", 70000)]
+    public void Validate_AValueTheOptionRefuses_IsRefusedTypedToo(string name, long value)
+    {
+        var configuration = new ProxyConfiguration();
+        Assert.False(OptionRegistry.TryApply(ref configuration, name, value.ToString(System.Globalization.CultureInfo.InvariantCulture), out _));
+        var time = TimeSpan.FromSeconds(value);
+        var options = new ProxyOptions();
+        var limits = options.Limits;
+        options = name switch
+        {
+            "body_size_limit" => options with { Limits = limits with { MaxBufferedBodyBytes = value } },
+            "decode_limit" => options with { Limits = limits with { MaxDecodedBodyBytes = value } },
+            "stream_large_bodies" => options with { StreamLargeBodies = value },
+            "connect_timeout" => options with { Limits = limits with { ConnectTimeout = time } },
+            "headers_timeout" => options with { Limits = limits with { HeadersTimeout = time } },
+            "keepalive_timeout" => options with { Limits = limits with { IdleTimeout = time } },
+            "min_request_body_grace_period" => options with { Limits = limits with { MinRequestBodyDataRate = new MitmFixture.Http.MinDataRate(240, time) } },
+            "min_response_grace_period" => options with { Limits = limits with { MinResponseDataRate = new MitmFixture.Http.MinDataRate(240, time) } },
+            _ => options with { ListenPort = (int)value },
+        };
+
+        Assert.Contains(options.Validate(), e => e.StartsWith(name + ": ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_LimitsWithNoOptionName_ArePositiveToo()
+    {
+        var options = new ProxyOptions { Limits = new MitmFixture.Http.HttpLimits { MaxHeadBytes = 0, MaxHeaderCount = -1, ResponseTimeout = TimeSpan.Zero } };
+
+        Assert.Equal(["HttpLimits.MaxHeadBytes: 0 must be positive", "HttpLimits.MaxHeaderCount: -1 must be positive", "HttpLimits.ResponseTimeout: 0 s must be positive"], options.Validate());
     }
 
     /// <summary>Every option property as text, keyed <c>Type.Property</c>: lists by their items, dictionaries by their keys.</summary>

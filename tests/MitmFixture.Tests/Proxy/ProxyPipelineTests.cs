@@ -159,6 +159,21 @@ public sealed class ProxyPipelineTests : IDisposable
         Assert.False(made);
     }
 
+    // The typed property (the fixture's) gets the check its option's parser gives: a length of 0 would search every secret everywhere.
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-4)]
+    public void Compose_MinimumSecretLengthBelowOne_IsAnError(int length)
+    {
+        var errors = new List<string>();
+        var configuration = new ProxyConfiguration();
+        Assert.False(OptionRegistry.TryApply(ref configuration, "redact_min_secret_length", length.ToString(System.Globalization.CultureInfo.InvariantCulture), out _));
+
+        ProxyPipeline.Compose(configuration with { Redaction = configuration.Redaction with { MinimumSecretLength = length } }, new PipelineParts(), errors);
+
+        Assert.Equal($"redact_min_secret_length: {length} must be 1 or more", Assert.Single(errors));
+    }
+
     public void Dispose()
     {
         _surfaces.Dispose();

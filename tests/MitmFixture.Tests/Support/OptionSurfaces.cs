@@ -30,6 +30,8 @@ internal sealed class OptionSurfaces : IDisposable
         ["listen_port"] = "the fixture picks a free port",
         ["confdir"] = "the fixture uses an in-memory CA",
         ["server_replay"] = "the fixture replays each test's own cassette",
+        ["server_replay_extra"] = "an unmatched request gets the fixture's 500 and fails the test",
+        ["server_replay_kill_extra"] = "an unmatched request gets the fixture's 500 and fails the test",
         ["client_replay_stop_on_error"] = "client replay is a command, not a fixture feature",
     };
 
