@@ -116,6 +116,11 @@ internal sealed partial class ClientSession : IAsyncDisposable
         {
             ProxyLog.ClientConnectionEnded(_context.Logger, ClientName, e.Message);
         }
+        catch (Exception e)
+        {
+            // Nothing awaits a session's task: said here, or never (the other clients are served on).
+            ProxyLog.ClientSessionFailed(_context.Logger, ClientName, $"{e.GetType().Name}: {e.Message}", e);
+        }
         finally
         {
             _client.TimestampEnd = _context.Time.GetUtcNow();

@@ -35,6 +35,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Client {Client} connection ended: {Reason}")]
     public static partial void ClientConnectionEnded(ILogger logger, string client, string reason);
 
+    [LoggerMessage(EventId = 24, Level = LogLevel.Error, Message = "Client {Client} connection dropped by an unexpected error (a defect: please report it): {Reason}")]
+    public static partial void ClientSessionFailed(ILogger logger, string client, string reason, Exception exception);
+
     [LoggerMessage(EventId = 36, Level = LogLevel.Information, Message = "An addon's answer to CONNECT {Authority} could not be sent: {Error}")]
     public static partial void ConnectAnswerFailed(ILogger logger, string authority, string error);
 
