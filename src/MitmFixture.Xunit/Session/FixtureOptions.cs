@@ -52,8 +52,12 @@ public sealed record FixtureOptions
     /// <summary>Engine options: mode, streaming, TLS, ignore_hosts, limits. Default: <see cref="ProxyOptions"/>' defaults. The listen address, conf dir, CA and addons are the fixture's to choose (give addons to <see cref="FixtureOptions.Addons"/>): set, they fail the fixture's start.</summary>
     public ProxyOptions Proxy { get; init; } = new();
 
-    /// <summary>Whether this is a CI run, where Auto never records. Default: the CI environment variable is "true".</summary>
-    public bool ContinuousIntegration { get; init; } = ModeResolver.IsContinuousIntegration;
+    /// <summary>
+    /// Whether this is a CI run, where Auto never records. Default: the CI environment variable is set to
+    /// anything but false or 0, or, without CI, a build server's own variable is (TF_BUILD for Azure
+    /// Pipelines, JENKINS_URL, TEAMCITY_VERSION, CODEBUILD_BUILD_ID).
+    /// </summary>
+    public bool ContinuousIntegration { get; init; } = EnvironmentSwitches.ContinuousIntegration(Environment.GetEnvironmentVariable) is not null;
 
     /// <summary>The proxy log level written to the running test's output. Default Information (each flow, errors).</summary>
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
@@ -64,9 +68,9 @@ public sealed record FixtureOptions
     /// <summary>
     /// On a snapshot mismatch, open the user's diff tool on received vs verified (DiffEngine, as
     /// Verify does); never when <see cref="ContinuousIntegration"/>. Default: the MITMFIXTURE_DIFFTOOL
-    /// environment variable is "1" or "true".
+    /// environment variable is 1 or true (any case; another value than those, 0 or false is refused).
     /// </summary>
-    public bool OpenDiffTool { get; init; } = Environment.GetEnvironmentVariable("MITMFIXTURE_DIFFTOOL") is "1" or "true";
+    public bool OpenDiffTool { get; init; } = EnvironmentSwitches.IsOn(EnvironmentSwitches.DiffTool, Environment.GetEnvironmentVariable);
 
     /// <summary>
     /// The options above as the engine's <see cref="ProxyConfiguration"/>, the value every surface
@@ -147,18 +151,18 @@ public sealed record FixtureOptions
         return problems;
     }
 
-    /// <summary>Accept traffic snapshots as they are (write .verified.json). Default: the MITMFIXTURE_ACCEPT environment variable is "1" or "true".</summary>
+    /// <summary>Accept traffic snapshots as they are (write .verified.json). Default: the MITMFIXTURE_ACCEPT environment variable is 1 or true (any case).</summary>
     public bool AcceptSnapshots { get; init; } = AcceptFromEnvironment;
 
     /// <summary>
     /// In Drift mode, take the live answers: drifted flows are rewritten in the cassette in place and
     /// requests it had no recording for are appended (atomically, redacted), as <c>mitmfixture drift
     /// --update</c> does; the test then passes with a warning naming each rewritten flow. Default: the
-    /// MITMFIXTURE_ACCEPT environment variable is "1" or "true".
+    /// MITMFIXTURE_ACCEPT environment variable is 1 or true (any case).
     /// </summary>
     public bool AcceptDrift { get; init; } = AcceptFromEnvironment;
 
-    private static bool AcceptFromEnvironment => Environment.GetEnvironmentVariable("MITMFIXTURE_ACCEPT") is "1" or "true";
+    private static bool AcceptFromEnvironment => EnvironmentSwitches.IsOn(EnvironmentSwitches.Accept, Environment.GetEnvironmentVariable);
 }
 
 /// <summary>What happens when a cassette is older than <see cref="FixtureOptions.MaxCassetteAge"/>.</summary>

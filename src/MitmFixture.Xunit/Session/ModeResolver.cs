@@ -19,10 +19,6 @@ internal static class ModeResolver
         ?? Parse(environment(PropertyVariable), "the MitmFixtureMode MSBuild property")
         ?? configured;
 
-    /// <summary>True on CI (the conventional CI=true), where Auto must never record.</summary>
-    public static bool IsContinuousIntegration =>
-        string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
     private static RecordMode? Parse(string? text, string source)
     {
         if (string.IsNullOrWhiteSpace(text))
