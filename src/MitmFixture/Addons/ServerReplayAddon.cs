@@ -108,7 +108,10 @@ public sealed partial class ServerReplayAddon(ReplayStore store, TimeProvider? t
             flow.Replay = ReplayKind.Response;
             if (recorded.WebSocket is { } ws && response.StatusCode == 101)
             {
-                flow.WebSocketPlayback = new WebSocketPlayback(ws.Messages, Store.Options.WebSocketMatchByOrder, Store.Options.WebSocketPlayDelays);
+                flow.WebSocketPlayback = new WebSocketPlayback(ws.Messages, Store.Options.WebSocketMatchByOrder, Store.Options.WebSocketPlayDelays)
+                {
+                    Redact = _redaction is { } session ? session.RedactMessage : null, // messages were redacted when recorded, as requests were
+                };
             }
 
             return;

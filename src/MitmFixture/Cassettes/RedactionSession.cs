@@ -127,6 +127,20 @@ internal sealed partial class RedactionSession
     }
 
     /// <summary>
+    /// A live WebSocket message as a recording holds it, for replay to compare with the recorded one:
+    /// its secrets learned (<see cref="SecretFinder.LearnMessage"/>), then every known secret replaced
+    /// as in a recorded message. The bytes given are not changed.
+    /// </summary>
+    public byte[] RedactMessage(byte[] content)
+    {
+        lock (_gate)
+        {
+            _finder.LearnMessage(content, _book);
+            return ScrubBytes(content, null) ?? content;
+        }
+    }
+
+    /// <summary>
     /// What is left of a flow that could not be redacted (an addon broke it): its request line
     /// without the query, and <paramref name="why"/> as its error; nothing that can hold a secret.
     /// </summary>
@@ -391,7 +405,7 @@ internal sealed partial class RedactionSession
             var content = m.Content;
             if (ScrubBytes(content, null) is { } scrubbed)
             {
-                content = scrubbed; // text and binary messages alike
+                content = scrubbed; // text and binary messages alike, as a body without a Content-Type (and learned as one)
                 changed = true;
             }
 

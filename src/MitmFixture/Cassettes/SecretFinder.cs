@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MitmFixture.Content;
@@ -11,7 +12,8 @@ namespace MitmFixture.Cassettes;
 /// ordinary cookie value for its header only, <see cref="CookieSecretShape"/>; and a Basic
 /// credential's decoded password), secret fields by name in JSON at any depth, in
 /// URL-encoded forms and in the query (OAuth 2.0 carries tokens in all three: RFC 6749 §4-5,
-/// RFC 6750 §2), and the configured query parameters, form fields and JSON paths.
+/// RFC 6750 §2), and the configured query parameters, form fields and JSON paths; in JSON
+/// WebSocket messages as in JSON bodies, by the same code (a login or token sent over a socket).
 /// </summary>
 internal sealed class SecretFinder(RedactionOptions options)
 {
@@ -47,6 +49,27 @@ internal sealed class SecretFinder(RedactionOptions options)
             LearnRedirect(response.Headers.Get("Location"), book);
             LearnBody(response, book);
             LearnHeaders(response.Trailers, book);
+        }
+
+        if (flow.WebSocket is { } ws)
+        {
+            foreach (var message in ws.Messages)
+            {
+                LearnMessage(message.Content, book);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A WebSocket message, text or binary alike, read as a body without a Content-Type: JSON by its
+    /// shape, in the charset its byte order mark or NULs say (as <see cref="RedactionSession"/> scrubs it).
+    /// A message has no media type to call it a form, so only JSON names its secrets.
+    /// </summary>
+    public void LearnMessage(byte[] content, SecretBook book)
+    {
+        if (content.Length > 0)
+        {
+            LearnText(BodyCharset.Decode(content, (Encoding?)null), content, ContentTypeHeader.None, book);
         }
     }
 
@@ -145,13 +168,18 @@ internal sealed class SecretFinder(RedactionOptions options)
             return; // kept encoded (past the decoding limit, corrupt): nothing textual to learn from
         }
 
+        LearnText(text, message.DecodedBody!, ContentTypeHeader.Parse(message.ContentType), book); // Text is set, so the body is decoded
+    }
+
+    /// <summary>The secrets in a body's (or a WebSocket message's) <paramref name="text"/>: a form's, a multipart form's or JSON's secret fields.</summary>
+    private void LearnText(string text, byte[] bytes, ContentTypeHeader contentType, SecretBook book)
+    {
         book.Reserve(text);
-        var contentType = ContentTypeHeader.Parse(message.ContentType);
         if (MediaType.IsForm(contentType))
         {
             LearnEncoded(text, options.FormFields, book);
         }
-        else if (MultipartBody.TryParse(message.DecodedBody!, contentType, out var parts)) // Text is set, so the body is decoded
+        else if (MultipartBody.TryParse(bytes, contentType, out var parts))
         {
             // A multipart form's text fields are form fields too (RFC 7578): a password posted with curl -F.
             LearnPairs(parts.Where(p => p.Name is not null && p.FileName is null).Select(p => KeyValuePair.Create(p.Name!, BodyCharset.Decode(p.Content, p.ContentType.Charset))), options.FormFields, book);

@@ -9,4 +9,12 @@ namespace MitmFixture.Flows;
 /// <param name="Recorded">The recorded messages, both directions, in order.</param>
 /// <param name="MatchByOrder">Accept any client message where the recording has one (default: the content must match).</param>
 /// <param name="PlayDelays">Wait the recorded time before each server message (default true); false sends at once.</param>
-public sealed record WebSocketPlayback(IReadOnlyList<WebSocketMessage> Recorded, bool MatchByOrder = false, bool PlayDelays = true);
+public sealed record WebSocketPlayback(IReadOnlyList<WebSocketMessage> Recorded, bool MatchByOrder = false, bool PlayDelays = true)
+{
+    /// <summary>
+    /// A live client message's content as the recording would hold it (its secrets replaced by
+    /// placeholders), or null to compare it as it came: server replay's redaction session, so a
+    /// message carrying a password matches the recorded one carrying &lt;PASSWORD&gt;.
+    /// </summary>
+    internal Func<byte[], byte[]>? Redact { get; init; }
+}

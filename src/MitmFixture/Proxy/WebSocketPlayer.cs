@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.Sockets;
 using MitmFixture.Flows;
 using MitmFixture.Http;
+using MitmFixture.Replay;
 
 namespace MitmFixture.Proxy;
 
@@ -44,10 +45,11 @@ internal sealed class WebSocketPlayer(ProxyContext context, Flow flow, DuplexCon
                 }
 
                 _data.Add(incoming);
-                if (i >= recorded.Count || !Expected(recorded[i], incoming))
+                var live = new WebSocketMessage(incoming.Type, true, playback.Redact?.Invoke(incoming.Content) ?? incoming.Content, incoming.Timestamp); // as the recording would hold it
+                if (i >= recorded.Count || !Expected(recorded[i], live))
                 {
                     var expected = i < recorded.Count ? $"'{Describe(recorded[i])}'" : "no more client messages";
-                    var reason = $"unexpected message '{Describe(incoming)}'; the recording expects {expected}";
+                    var reason = $"unexpected message '{Describe(live)}'; the recording expects {expected}";
                     flow.Error = new FlowError($"WebSocket replay: {reason}", context.Time.GetUtcNow());
                     await CloseAsync(1008, reason);
                     return;
@@ -73,8 +75,14 @@ internal sealed class WebSocketPlayer(ProxyContext context, Flow flow, DuplexCon
         }
     }
 
-    private bool Expected(WebSocketMessage recorded, WebSocketMessage incoming) =>
-        recorded.FromClient && (playback.MatchByOrder || (recorded.Type == incoming.Type && recorded.Content.AsSpan().SequenceEqual(incoming.Content)));
+    /// <summary>
+    /// Whether the (redacted) live message is the one the recording expects. Placeholders compare by
+    /// kind, as in request matching (<see cref="RequestFingerprint"/>): this replay's session numbers
+    /// its own, so a recorded &lt;PASSWORD-2&gt; may be &lt;PASSWORD&gt; here.
+    /// </summary>
+    private bool Expected(WebSocketMessage recorded, WebSocketMessage live) =>
+        recorded.FromClient && (playback.MatchByOrder || (recorded.Type == live.Type
+            && RequestFingerprint.NormalizePlaceholders(recorded.Content).AsSpan().SequenceEqual(RequestFingerprint.NormalizePlaceholders(live.Content))));
 
     /// <summary>Reads one whole client message; null when the client closed (its close is answered).</summary>
     private async Task<WebSocketMessage?> ReadMessageAsync()

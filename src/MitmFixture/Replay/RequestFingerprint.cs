@@ -82,8 +82,8 @@ internal sealed record RequestFingerprint(
         return "raw:" + Convert.ToHexString(SHA256.HashData(body));
     }
 
-    /// <summary>The body with redaction placeholders reduced to their kind, when it is UTF-8 text holding any.</summary>
-    private static byte[] NormalizePlaceholders(byte[] body)
+    /// <summary>The body (or WebSocket message) with redaction placeholders reduced to their kind, when it is UTF-8 text holding any.</summary>
+    internal static byte[] NormalizePlaceholders(byte[] body)
     {
         if (body.AsSpan().IndexOfAny("<%\\"u8) < 0)
         {

@@ -167,6 +167,26 @@ public sealed class WebSocketReplayTests : IDisposable
         Assert.Equal(WebSocketCloseStatus.NormalClosure, replayed.CloseStatus);
     }
 
+    // The recording holds <PASSWORD> where the client sent its password (a JSON message is redacted as
+    // a JSON body is); replay redacts the live message the same way before comparing, as it does a request.
+    [Fact]
+    public async Task MessageCarryingAPassword_RecordedRedacted_MatchesTheLiveMessageCarryingIt()
+    {
+        const string login = "{\"user\":\"ada\",\"password\":\"hunter2-long-value\"}";
+        var upstream = await TestUpstream.StartAsync();
+        var url = $"ws://127.0.0.1:{upstream.HttpPort}/ws";
+        await RecordAsync(async socket => Assert.Equal("echo: " + login, await ExchangeAsync(socket, login)), url);
+        await upstream.DisposeAsync();
+        Assert.DoesNotContain("hunter2", await File.ReadAllTextAsync(CassettePath, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+
+        await using var harness = await ReplayAsync(new ServerReplayOptions { KillExtra = true }, redactor: Redactor.Default);
+        using var replayed = await ConnectAsync(harness, url);
+
+        Assert.Equal("echo: {\"user\":\"ada\",\"password\":\"<PASSWORD>\"}", await ExchangeAsync(replayed, login)); // the recorded answer
+        await replayed.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", TestContext.Current.CancellationToken);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, replayed.CloseStatus);
+    }
+
     /// <summary>Rewrites the recorded server messages' timestamps to the first one's plus the offsets given.</summary>
     private void SetServerMessageTimes(params TimeSpan[] offsets)
     {
@@ -247,13 +267,13 @@ public sealed class WebSocketReplayTests : IDisposable
         await writer.DisposeAsync();
     }
 
-    private async Task<ProxyHarness> ReplayAsync(ServerReplayOptions options, TimeProvider? time = null)
+    private async Task<ProxyHarness> ReplayAsync(ServerReplayOptions options, TimeProvider? time = null, Redactor? redactor = null)
     {
         var cassette = Cassette.Load(CassettePath);
         var patient = TimeSpan.FromMinutes(10); // beyond InstantTimers.Longest
         return await ProxyHarness.StartAsync(null, o => o with
         {
-            Addons = [new ServerReplayAddon(new ReplayStore(cassette.Flows, options))],
+            Addons = [new ServerReplayAddon(new ReplayStore(cassette.Flows, options), redactor: redactor)],
             TimeProvider = time ?? TimeProvider.System,
             Limits = time is null ? o.Limits : o.Limits with { HeadersTimeout = patient, IdleTimeout = patient, ConnectTimeout = patient, ResponseTimeout = patient },
         });

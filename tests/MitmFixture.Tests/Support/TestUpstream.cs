@@ -189,6 +189,19 @@ public sealed class TestUpstream : IAsyncDisposable
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
         });
 
+        // Hands out a token in its first message (a login over a socket), then waits for the client to close.
+        app.Map("/ws-token", async (HttpContext context) =>
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            await socket.SendAsync(Encoding.UTF8.GetBytes($"{{\"token_type\":\"Bearer\",\"access_token\":\"{WebSocketToken}\"}}"), WebSocketMessageType.Text, true, CancellationToken.None);
+            var buffer = new byte[1024];
+            while ((await socket.ReceiveAsync(buffer, CancellationToken.None)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+        });
+
         app.Map("/ws", async (HttpContext context) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
@@ -223,6 +236,9 @@ public sealed class TestUpstream : IAsyncDisposable
             }
         });
     }
+
+    /// <summary>The access token <c>/ws-token</c> sends in its first message.</summary>
+    public const string WebSocketToken = "ws-issued-token-5b1e9c0d7a";
 
     public static byte[] Pattern(int length)
     {
