@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using MitmFixture.Cassettes;
 using MitmFixture.Flows;
-using MitmFixture.Http;
 
 namespace MitmFixture.Cli.Commands;
 
@@ -125,10 +124,8 @@ internal static partial class SecretScanner
         {
             for (var i = 0; i < grpc.Messages.Count; i++)
             {
-                var message = grpc.Messages[i];
-                var encoding = message.Compressed ? (message.FromClient ? flow.Request.Headers : flow.Response?.Headers)?.Get("grpc-encoding") : null;
-                var searched = encoding is not null && ContentEncoding.TryDecode(message.Content, encoding, GrpcMapper.MaxMessageBytes, out var plain, out _) ? plain : message.Content;
-                yield return ([message.Content], searched, $"gRPC message {i + 1}", false);
+                _ = GrpcCompression.TryDecode(flow, grpc.Messages[i], out var searched, out _); // as it is when it cannot be decoded
+                yield return ([grpc.Messages[i].Content], searched, $"gRPC message {i + 1}", false);
             }
 
             yield break; // a gRPC call's bodies are its messages joined, and the file leaves them out

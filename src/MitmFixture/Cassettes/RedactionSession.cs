@@ -222,6 +222,7 @@ internal sealed partial class RedactionSession
             if (flow.Grpc is { } grpc)
             {
                 changed |= ScrubGrpcMessages(flow, grpc); // a cassette keeps them instead of the bodies
+                changed |= RejoinGrpcBodies(flow); // and what else is made of the flow (a HAR, a report) keeps the bodies
             }
 
             // A note can quote the traffic (a server's surplus bytes may hold a token).
@@ -418,64 +419,6 @@ internal sealed partial class RedactionSession
         }
 
         return changed;
-    }
-
-    /// <summary>
-    /// A gRPC call's messages with every known secret replaced. A compressed message is decoded with
-    /// its side's <c>grpc-encoding</c>, scrubbed and encoded again; one that cannot be decoded is
-    /// searched as it is and the flow's <c>Metadata["grpc_redaction"]</c> says it could not be read.
-    /// </summary>
-    private bool ScrubGrpcMessages(Flow flow, GrpcData grpc)
-    {
-        var data = new GrpcData();
-        var changed = false;
-        for (var i = 0; i < grpc.Messages.Count; i++)
-        {
-            var m = grpc.Messages[i];
-            var content = m.Content;
-            if (!m.Compressed)
-            {
-                content = ScrubGrpcContent(content) ?? content;
-            }
-            else
-            {
-                var encoding = (m.FromClient ? flow.Request.Headers : flow.Response?.Headers)?.Get("grpc-encoding");
-                if (ContentEncoding.TryDecode(content, encoding, GrpcMapper.MaxMessageBytes, out var plain, out var problem) && !ContentEncoding.IsIdentity(encoding))
-                {
-                    if (ScrubGrpcContent(plain) is { } scrubbed && ContentEncoding.TryEncode(scrubbed, encoding!, out var encoded)) // decoded, so the encoding is known
-                    {
-                        content = encoded;
-                    }
-                }
-                else
-                {
-                    flow.Metadata["grpc_redaction"] = $"message {i + 1} is compressed ({encoding ?? "no grpc-encoding"}) and could not be decoded to search it for secrets: {problem ?? "unknown encoding"}";
-                    changed = true;
-                    content = ScrubBytes(content, null) ?? content;
-                }
-            }
-
-            changed |= !ReferenceEquals(content, m.Content);
-            data.Add(new GrpcMessage(m.FromClient, m.Compressed, content, m.Timestamp));
-        }
-
-        if (changed)
-        {
-            flow.Grpc = data;
-        }
-
-        return changed;
-    }
-
-    /// <summary>
-    /// A gRPC message's bytes with every known secret replaced, or null when none was there:
-    /// protobuf-aware first (<see cref="ProtobufRedaction"/>, so the message still parses on replay),
-    /// then byte for byte over the result, which catches what the field walk cannot see.
-    /// </summary>
-    private byte[]? ScrubGrpcContent(byte[] content)
-    {
-        var structured = ProtobufRedaction.Scrub(content, leaf => ScrubBytes(leaf, null));
-        return ScrubBytes(structured ?? content, null) ?? structured;
     }
 
     private static bool TryText(byte[] body, out string text)

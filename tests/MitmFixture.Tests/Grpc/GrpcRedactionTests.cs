@@ -7,6 +7,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using MitmFixture.Addons;
 using MitmFixture.Cassettes;
+using MitmFixture.Cli.Commands;
+using MitmFixture.Flows;
+using MitmFixture.Http;
 using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Grpc;
@@ -68,6 +71,121 @@ public sealed class GrpcRedactionTests : IDisposable
         Assert.DoesNotContain(Token, request.Name, StringComparison.Ordinal);
         Assert.StartsWith("<", request.Name, StringComparison.Ordinal); // the placeholder, as in the authorization header
         Assert.Equal("Hello " + request.Name, answer.Message);
+    }
+
+    // A secret shorter than the minimum is replaced only where a field names it: here a JSON field
+    // inside a protobuf string. Compressed or not, the cassette's message and the bodies of the
+    // redacted flow (a HAR, a report) hold the placeholder, and the long token is nowhere.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ShortPasswordInAJsonFieldOfAMessage_IsReplaced_InTheCassetteAndInAHarOfTheRedactedFlows(bool gzip)
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var writer = CassetteWriter.Create(CassettePath, Redactor.Default);
+        var flows = await RecordLoginAndCallAsync(gzip, writer);
+        await writer.DisposeAsync();
+        var harPath = Path.Combine(_directory, "calls.har");
+        Har.Export(harPath, flows, Redactor.Default);
+
+        var recorded = Cassette.Load(CassettePath).Flows.Single(f => f.Grpc is not null).Grpc!.Messages;
+        Assert.Equal(RedactedName, HelloRequest.Parser.ParseFrom(Plain(recorded[0].Content, gzip)).Name);
+        Assert.DoesNotContain(Token, await File.ReadAllTextAsync(harPath, cancel), StringComparison.Ordinal);
+        var call = Har.Import(harPath).Single(f => f.Request.Path.EndsWith("/SayHello", StringComparison.Ordinal));
+        var sent = Assert.Single(GrpcFraming.Split(call.Request.Body!, GrpcMapper.MaxMessageBytes));
+        Assert.Equal(RedactedName, HelloRequest.Parser.ParseFrom(Plain(sent.Content, gzip)).Name);
+        var answered = Assert.Single(GrpcFraming.Split(call.Response!.Body!, GrpcMapper.MaxMessageBytes));
+        Assert.DoesNotContain(Token, HelloReply.Parser.ParseFrom(Plain(answered.Content, gzip)).Message, StringComparison.Ordinal);
+    }
+
+    // scan reports what redact would change: the short password in the compressed message too, on
+    // the line of that message's base64 (it looked at the compressed bytes, where no placeholder shows).
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Scan_ShortPasswordInAJsonFieldOfAMessage_IsReportedOnTheMessagesLine_CompressedOrNot(bool gzip)
+    {
+        var writer = CassetteWriter.Create(CassettePath, Redactor.None); // as a recording made without redaction
+        await RecordLoginAndCallAsync(gzip, writer);
+        await writer.DisposeAsync();
+        var text = await File.ReadAllTextAsync(CassettePath, TestContext.Current.CancellationToken);
+        var flows = Cassette.Load(CassettePath).Flows;
+        var message = flows.Single(f => f.Grpc is not null).Grpc!.Messages[0];
+        var line = Array.FindIndex(text.Split('\n'), l => l.Contains(Convert.ToBase64String(message.Content), StringComparison.Ordinal)) + 1;
+        Assert.True(line > 0);
+
+        var changes = SecretScanner.ScanChanges(text, flows, Cassette.Load(CassettePath).Modes, SecretScanner.Learn(flows, Redactor.Default));
+
+        Assert.Contains(new SecretScanner.Finding(line, "a secret redaction would replace by <PASSWORD>"), changes);
+    }
+
+    // An encoding the redaction can read but not write (the decoder also takes raw deflate): the
+    // redacted message is kept uncompressed, which a frame's flag allows, and the flow says so.
+    [Fact]
+    public void Redact_ACompressedMessageThatCannotBeEncodedAgain_IsKeptUncompressed_AndTheFlowSaysSo()
+    {
+        byte[] plain = [0x0a, (byte)Token.Length, .. Encoding.ASCII.GetBytes(Token)];
+        using var compressed = new MemoryStream();
+        using (var deflate = new DeflateStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            deflate.Write(plain);
+        }
+
+        var request = HttpRequest.Create("POST", "https://api.test/greet.Greeter/SayHello", null, ("content-type", "application/grpc"), ("grpc-encoding", "raw-deflate"), ("authorization", "Bearer " + Token));
+        var flow = new Flow(request);
+        flow.Grpc = new GrpcData();
+        flow.Grpc.Add(new GrpcMessage(true, true, compressed.ToArray(), TestFlows.Start));
+
+        var redacted = Redactor.Default.Redact(flow);
+
+        var message = Assert.Single(redacted.Grpc!.Messages);
+        Assert.False(message.Compressed);
+        Assert.Equal([0x0a, 15, .. "<AUTHORIZATION>"u8], message.Content);
+        Assert.Equal("message 1 could not be encoded again with grpc-encoding 'raw-deflate' once redacted; kept uncompressed", redacted.Metadata["grpc_redaction"]);
+    }
+
+    private const string ShortPassword = "ab1"; // under MinimumSecretLength (4): replaced only where a field names it
+
+    private const string Name = "{\"password\":\"" + ShortPassword + "\",\"session\":\"" + Token + "\"}";
+
+    private const string RedactedName = "{\"password\":\"<PASSWORD>\",\"session\":\"<AUTHORIZATION>\"}";
+
+    /// <summary>
+    /// Through a proxy recording into <paramref name="writer"/>: a form login that shows the short
+    /// password, then a SayHello sending the token in its authorization header and both in its
+    /// name (JSON in a protobuf string), compressed both ways when <paramref name="gzip"/>. The proxy's own flows.
+    /// </summary>
+    private static async Task<IReadOnlyList<Flow>> RecordLoginAndCallAsync(bool gzip, CassetteWriter writer)
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        await using var upstream = await H2Upstream.StartAsync(
+            services => services.AddGrpc(o => o.ResponseCompressionAlgorithm = gzip ? "gzip" : null),
+            app =>
+            {
+                app.MapGrpcService<GreeterService>();
+                app.MapPost("/login", () => "ok");
+            });
+        await using var recorder = await ProxyHarness.StartAsync(null, o => o with { Addons = [new RecordingAddon(writer)], UpstreamTrustedCertificates = [upstream.Authority] });
+        using var handler = new SocketsHttpHandler
+        {
+            Proxy = new WebProxy(recorder.Proxy.Url),
+            UseProxy = true,
+            SslOptions = { RemoteCertificateValidationCallback = recorder.Authority.CreateValidationCallback() },
+        };
+        using var http = new HttpClient(handler, disposeHandler: false);
+        using var form = new FormUrlEncodedContent([new("user", "ada"), new("password", ShortPassword)]);
+        (await http.PostAsync($"{upstream.H2Url}/login", form, cancel)).EnsureSuccessStatusCode();
+        using var channel = GrpcChannel.ForAddress(upstream.H2Url, new GrpcChannelOptions { HttpClient = http });
+        var headers = new Metadata { { "authorization", "Bearer " + Token } };
+        if (gzip)
+        {
+            headers.Add("grpc-internal-encoding-request", "gzip");
+        }
+
+        var reply = await new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = Name }, headers, cancellationToken: cancel);
+        Assert.Equal("Hello " + Name, reply.Message);
+        await Eventually.TrueAsync(() => writer.Count == 2);
+        return recorder.Proxy.Flows.Snapshot();
     }
 
     [Fact]
