@@ -79,15 +79,18 @@ internal static class CassetteUpkeepCommands
             var found = 0;
             var code = ForEach(parse.GetValue(cassettes)!, (path, cassette) =>
             {
-                var text = System.Text.Encoding.UTF8.GetString(InputFile.ReadJson(path)); // as Cassette.Load read it: a UTF-16 file without a mark is scanned as its text, not its bytes
-                var learned = SecretScanner.Learn(cassette.Flows, redactor);
-                var findings = SecretScanner.Scan(text, values, kept).Concat(SecretScanner.ScanLearned(text, learned)).Concat(SecretScanner.ScanBase64(text, cassette.Flows, learned, values)).ToList();
-                // What redact would change (a short secret in its own field, which has no forms to search
-                // for), unless a finding above already says it for that line (ScanBase64's adds where).
-                var said = findings.ToLookup(f => f.Line);
-                findings.AddRange(SecretScanner.ScanChanges(text, cassette.Flows, cassette.Modes, learned)
-                    .Where(change => !said[change.Line].Any(f => f.What.StartsWith(change.What, StringComparison.Ordinal))));
-                foreach (var finding in SecretScanner.NamedOnce(findings, values).DistinctBy(f => (f.Line, f.What)).OrderBy(f => f.Line))
+                List<SecretScanner.Finding> findings;
+                try
+                {
+                    findings = ScanOne(path, cassette, redactor, values, kept);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // Never a stack trace, never a pass: the file is named, and the next one is scanned.
+                    findings = [new(0, $"the cassette could not be scanned ({e.GetType().Name}); fix or re-record it, then scan again")];
+                }
+
+                foreach (var finding in findings)
                 {
                     Console.WriteLine($"{path}:{finding.Line}: {finding.What}");
                     found++;
@@ -104,6 +107,20 @@ internal static class CassetteUpkeepCommands
             return found == 0 ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>What <c>scan</c> reports of one cassette (<paramref name="path"/>, loaded as <paramref name="cassette"/>), in line order.</summary>
+    private static List<SecretScanner.Finding> ScanOne(string path, Cassette cassette, Redactor redactor, IReadOnlyList<(string Name, string Value)> values, IReadOnlySet<string> kept)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(InputFile.ReadJson(path)); // as Cassette.Load read it: a UTF-16 file without a mark is scanned as its text, not its bytes
+        var learned = SecretScanner.Learn(cassette.Flows, redactor, out var unreadable);
+        var findings = SecretScanner.Scan(text, values, kept).Concat(SecretScanner.ScanLearned(text, learned)).Concat(SecretScanner.ScanBase64(text, cassette.Flows, learned, values)).ToList();
+        // What redact would change (a short secret in its own field, which has no forms to search
+        // for; a flow it cannot read), unless a finding above already says it for that line (ScanBase64's adds where).
+        var said = findings.ToLookup(f => f.Line);
+        findings.AddRange(SecretScanner.ScanChanges(text, cassette.Flows, cassette.Modes, learned, unreadable)
+            .Where(change => !said[change.Line].Any(f => f.What.StartsWith(change.What, StringComparison.Ordinal))));
+        return [.. SecretScanner.NamedOnce(findings, values).DistinctBy(f => (f.Line, f.What)).OrderBy(f => f.Line)];
     }
 
     /// <summary>

@@ -17,28 +17,40 @@ internal static partial class SecretScanner
 {
     /// <summary>
     /// The lines of <paramref name="text"/> (the file <paramref name="flows"/> were loaded from, with
-    /// their <paramref name="modes"/>) that redaction with <paramref name="session"/> (<see cref="Learn"/>)
+    /// their <paramref name="modes"/>) that redaction with <paramref name="session"/> (<see cref="Learn(IReadOnlyList{Flow}, Redactor)"/>)
     /// would rewrite to hold a new placeholder, one finding per placeholder. A value whose path the
     /// file does not have (an older format) is reported on its nearest enclosing line that it has.
+    /// A flow that cannot be read, to learn from (<paramref name="unreadable"/>, from <see cref="Learn(IReadOnlyList{Flow}, Redactor, out IReadOnlyDictionary{int, Exception})"/>)
+    /// or to scrub, is reported on its first line: redact keeps it as its request line alone.
     /// </summary>
-    public static IEnumerable<Finding> ScanChanges(string text, IReadOnlyList<Flow> flows, IReadOnlyList<string?> modes, RedactionSession session)
+    public static IEnumerable<Finding> ScanChanges(string text, IReadOnlyList<Flow> flows, IReadOnlyList<string?> modes, RedactionSession session, IReadOnlyDictionary<int, Exception>? unreadable = null)
     {
         var changes = new List<(IReadOnlyList<string> Chain, string What)>();
         for (var i = 0; i < flows.Count; i++)
         {
             List<string> chain = [JsonLocator.Element(JsonLocator.Property("$", "flows"), i)];
             var copy = FlowCopy.Of(flows[i]);
-            try
+            var failure = unreadable?.GetValueOrDefault(i); // its secrets are unknown: redact keeps none of it
+            if (failure is null)
             {
-                if (!session.Scrub(copy))
+                try
                 {
-                    continue;
+                    if (!session.Scrub(copy))
+                    {
+                        continue;
+                    }
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    failure = e;
                 }
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
+
+            if (failure is not null)
             {
-                // Redact keeps such a flow as its request line alone (Redactor.Redact): a change too.
-                changes.Add((chain, $"flow {i + 1} cannot be read to redact it ({e.GetType().Name}); redaction would keep its request line only"));
+                // Redact keeps such a flow as its request line alone (Redactor.Redact): a change too. The
+                // type alone: a message could quote the flow's content.
+                changes.Add((chain, $"flow {i + 1} cannot be read to redact it ({failure.GetType().Name}); redaction would keep its request line only"));
                 continue;
             }
 

@@ -20,14 +20,30 @@ internal static partial class SecretScanner
     private const string Replaces = "a secret redaction would replace by ";
 
     /// <summary>The secrets <paramref name="flows"/> show, learned once as redaction would learn them, for <see cref="ScanLearned"/> and <see cref="ScanBase64"/>.</summary>
-    public static RedactionSession Learn(IReadOnlyList<Flow> flows, Redactor redactor)
+    public static RedactionSession Learn(IReadOnlyList<Flow> flows, Redactor redactor) => Learn(flows, redactor, out _);
+
+    /// <summary>
+    /// <see cref="Learn(IReadOnlyList{Flow}, Redactor)"/>, going on past a flow that cannot be read
+    /// (<paramref name="unreadable"/>: its index and why), as <c>redact</c> does (<see cref="Redactor.Redact(IEnumerable{Flow})"/>):
+    /// the others are still learned from and scanned, and <see cref="ScanChanges"/> reports that one.
+    /// </summary>
+    public static RedactionSession Learn(IReadOnlyList<Flow> flows, Redactor redactor, out IReadOnlyDictionary<int, Exception> unreadable)
     {
         var session = redactor.StartSession();
-        foreach (var flow in flows)
+        var failures = new Dictionary<int, Exception>();
+        for (var i = 0; i < flows.Count; i++)
         {
-            session.Learn(flow);
+            try
+            {
+                session.Learn(flows[i]);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                failures[i] = e;
+            }
         }
 
+        unreadable = failures;
         return session;
     }
 
@@ -45,7 +61,7 @@ internal static partial class SecretScanner
         }
     }
 
-    /// <summary>The lines where a secret <paramref name="session"/> learned (<see cref="Learn"/>) still stands.</summary>
+    /// <summary>The lines where a secret <paramref name="session"/> learned (<see cref="Learn(IReadOnlyList{Flow}, Redactor)"/>) still stands.</summary>
     public static IEnumerable<Finding> ScanLearned(string text, RedactionSession session)
     {
         var lines = text.Split('\n');

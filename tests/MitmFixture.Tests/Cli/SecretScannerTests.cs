@@ -273,6 +273,29 @@ public sealed class SecretScannerTests
         Assert.Equal("\"password\": 77,", text.Split('\n')[finding.Line - 1].Trim());
     }
 
+    // redact keeps going past a flow it cannot read (it keeps its request line only); scan must too:
+    // the other flows are still learned from and scanned, and that flow is reported on its line.
+    [Fact]
+    public void Learn_AFlowThatCannotBeRead_IsSkipped_TheOthersAreStillLearned_AndScanChangesReportsIt()
+    {
+        var broken = new Flow(HttpRequest.Create("GET", "https://api.example.com/one", null, ("Authorization", "Bearer token-of-the-broken-flow"))) { Response = HttpResponse.Create(200, "ok") };
+        var fine = new Flow(HttpRequest.Create("GET", "https://api.example.com/two", null, ("Authorization", "Bearer token-of-the-fine-flow"))) { Response = HttpResponse.Create(200, "ok") };
+        var text = Cassette.ToJson([broken, fine], Redactor.None);
+        var flows = Loaded(text);
+        flows[0].Request.Path = null!; // what an addon may leave (RedactorTests): no file loads as this
+
+        var session = SecretScanner.Learn(flows, Redactor.Default);
+        _ = SecretScanner.Learn(flows, Redactor.Default, out var unreadable);
+
+        Assert.Equal([0], unreadable.Keys);
+        Assert.Equal(["token-of-the-fine-flow"], session.Secrets.Select(s => s.Key));
+        Assert.Contains(SecretScanner.ScanLearned(text, session), f => text.Split('\n')[f.Line - 1].Contains("token-of-the-fine-flow", StringComparison.Ordinal));
+        var flowLine = Array.FindIndex(text.Split('\n'), l => l.Contains("\"id\"", StringComparison.Ordinal)); // the line before the first flow's id opens it
+        var finding = Assert.Single(SecretScanner.ScanChanges(text, flows, [], session, unreadable), f => f.What.StartsWith("flow 1", StringComparison.Ordinal));
+        Assert.Equal("flow 1 cannot be read to redact it (NullReferenceException); redaction would keep its request line only", finding.What);
+        Assert.Equal(flowLine, finding.Line);
+    }
+
     /// <summary>The flows of a cassette's text, loaded as scan loads a file.</summary>
     private static IReadOnlyList<Flow> Loaded(string json)
     {
