@@ -33,10 +33,17 @@ public sealed record RedactionOptions
     /// <summary>
     /// Field names whose values are secrets wherever they appear: JSON bodies at any depth,
     /// URL-encoded forms and query strings, where OAuth 2.0 carries them (RFC 6749 §4-5, RFC 6750 §2).
-    /// Matched case-insensitively. Default access_token, refresh_token, id_token, client_secret, password,
+    /// Matched case-insensitively, so a name given again in any case is dropped (the first spelling
+    /// stays). Default access_token, refresh_token, id_token, client_secret, password,
     /// and the API key and token names most APIs take in a query (api_key, apikey, token).
     /// </summary>
-    public IReadOnlyList<string> SecretFields { get; init; } = ["access_token", "refresh_token", "id_token", "client_secret", "password", "api_key", "apikey", "token"];
+    public IReadOnlyList<string> SecretFields
+    {
+        get;
+
+        // The one place names are made unique: every surface (flags, --set, files, the fixture, this API) comes through here.
+        init => field = [.. value.Distinct(StringComparer.OrdinalIgnoreCase)];
+    } = ["access_token", "refresh_token", "id_token", "client_secret", "password", "api_key", "apikey", "token"];
 
     /// <summary>Query parameter names whose values are secrets. Default none.</summary>
     public IReadOnlyList<string> QueryParameters { get; init; } = [];

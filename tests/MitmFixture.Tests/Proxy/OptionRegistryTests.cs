@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Reflection;
+using MitmFixture.Cassettes;
 using MitmFixture.Proxy;
 
 namespace MitmFixture.Tests.Proxy;
@@ -84,6 +85,22 @@ public sealed class OptionRegistryTests
         Assert.False(OptionRegistry.TryApply(ref configuration, name, value, out var error));
         Assert.Contains(message, error, StringComparison.Ordinal);
         Assert.Same(original, configuration);
+    }
+
+    // A secret field name given twice (a flag and config.yaml), in another case, or a default named
+    // again is one name, as matching treats it: the option shows it once, the options hold it once.
+    [Fact]
+    public void RedactSecretFields_ANameGivenAgainInAnyCase_OrADefaultNamedAgain_IsHeldOnce()
+    {
+        var configuration = new ProxyConfiguration();
+        foreach (var name in new[] { "pin", "PIN", "Password", "pin" })
+        {
+            Assert.True(OptionRegistry.TryApply(ref configuration, "redact_secret_fields", name, out _));
+        }
+
+        Assert.Equal("pin", OptionRegistry.Find("redact_secret_fields")!.Show(configuration));
+        Assert.Equal([.. new RedactionOptions().SecretFields, "pin"], configuration.Redaction.SecretFields);
+        Assert.Equal(["pin", "token"], new RedactionOptions { SecretFields = ["pin", "Pin", "token", "TOKEN"] }.SecretFields); // the typed API alike, first spelling kept
     }
 
     [Fact]

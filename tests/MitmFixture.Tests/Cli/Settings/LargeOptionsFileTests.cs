@@ -51,6 +51,7 @@ public sealed class LargeOptionsFileTests : IDisposable
     {
         "redact_env" => $"MITMFIXTURE_TEST_{i}",
         "redact_headers" or "server_replay_use_headers" => $"X-Header-{i}",
+        "redact_secret_fields" => $"field_{i}", // names matched case-insensitively, held once
         "modify_headers" => $"/~q/X-Header-{i}/1",
         _ => option.Example,
     };
