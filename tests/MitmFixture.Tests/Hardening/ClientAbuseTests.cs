@@ -137,6 +137,15 @@ public sealed class ClientAbuseTests(UpstreamFixture fixture) : IClassFixture<Up
         await Eventually.TrueAsync(() => harness.Proxy.Flows.Snapshot().SingleOrDefault()?.Error is not null);
     }
 
+    /// <summary>A raw client whose WebSocket upgrade through the proxy was answered 101, for frames no client library would send.</summary>
+    private async Task<RawClient> OpenWebSocketAsync(ProxyHarness harness)
+    {
+        var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
+        await raw.SendAsync($"GET {Upstream.HttpUrl}/ws HTTP/1.1\r\nHost: 127.0.0.1:{Upstream.HttpPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 101", await raw.ReadAsync("\r\n\r\n"), StringComparison.Ordinal);
+        return raw;
+    }
+
     [Theory]
     [InlineData(new byte[] { 0x81, 0x05, (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o' }, "not masked")]
     [InlineData(new byte[] { 0x83, 0x80, 0, 0, 0, 0 }, "unknown opcode")]
@@ -145,9 +154,7 @@ public sealed class ClientAbuseTests(UpstreamFixture fixture) : IClassFixture<Up
     public async Task WebSocketViolation_ClosesWith1002AndRecordsWhy(byte[] frame, string reason)
     {
         await using var harness = await ProxyHarness.StartAsync(Upstream);
-        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
-        await raw.SendAsync($"GET {Upstream.HttpUrl}/ws HTTP/1.1\r\nHost: 127.0.0.1:{Upstream.HttpPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
-        Assert.StartsWith("HTTP/1.1 101", await raw.ReadAsync("\r\n\r\n"), StringComparison.Ordinal);
+        await using var raw = await OpenWebSocketAsync(harness);
 
         await raw.Stream.WriteAsync(frame, TestContext.Current.CancellationToken);
         var close = Encoding.Latin1.GetBytes(await raw.ReadAsync(timeoutMs: 5000));
@@ -167,9 +174,7 @@ public sealed class ClientAbuseTests(UpstreamFixture fixture) : IClassFixture<Up
     public async Task WebSocketCloseNoPeerMaySend_ClosedWithItsCodeRecordedAndTheRecordingLoads(byte[] frame, int code, string reason)
     {
         await using var harness = await ProxyHarness.StartAsync(Upstream);
-        await using var raw = await RawClient.ConnectAsync(harness.Proxy.Port);
-        await raw.SendAsync($"GET {Upstream.HttpUrl}/ws HTTP/1.1\r\nHost: 127.0.0.1:{Upstream.HttpPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
-        Assert.StartsWith("HTTP/1.1 101", await raw.ReadAsync("\r\n\r\n"), StringComparison.Ordinal);
+        await using var raw = await OpenWebSocketAsync(harness);
 
         await raw.Stream.WriteAsync(frame, TestContext.Current.CancellationToken);
         var close = Encoding.Latin1.GetBytes(await raw.ReadAsync(timeoutMs: 5000));
