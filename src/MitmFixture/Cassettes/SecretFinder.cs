@@ -118,8 +118,12 @@ internal sealed class SecretFinder(RedactionOptions options)
         }
     }
 
+    /// <summary>
+    /// A default or configured secret name, in any case, as secret field names match: an API that sends
+    /// <c>ApiKey=</c> is not spared by a rule written <c>apikey</c>, and more redaction is the safe side.
+    /// </summary>
     private bool IsSecretName(string key, IReadOnlyList<string> configured) =>
-        _fields.Contains(key) || configured.Contains(key, StringComparer.Ordinal);
+        _fields.Contains(key) || configured.Contains(key, StringComparer.OrdinalIgnoreCase);
 
     private void LearnPairs(IEnumerable<KeyValuePair<string, string>> pairs, IReadOnlyList<string> configured, SecretBook book)
     {

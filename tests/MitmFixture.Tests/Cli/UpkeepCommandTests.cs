@@ -325,6 +325,32 @@ public sealed class UpkeepCommandTests : IDisposable
         }
     }
 
+    // A configured query parameter or form field is named as a secret field is, in any case: the API that
+    // sends Voucher=... is not spared because the option says voucher (a leak), as secret field names never were.
+    [Fact]
+    public async Task Redact_ConfiguredQueryAndFormNames_MatchInAnyCase()
+    {
+        var path = Path.Combine(_directory, "cased.json");
+        var search = new Flow(HttpRequest.Create("GET", "https://api.example.com/items?Voucher=k-secret-123")) { Response = HttpResponse.Create(200, "ok") };
+        var form = new Flow(HttpRequest.Create("POST", "https://api.example.com/form", "user=abc&Pin=4711"u8.ToArray(), ("Content-Type", "application/x-www-form-urlencoded")))
+        {
+            Response = HttpResponse.Create(200, "ok"),
+        };
+        Cassette.Save(path, [search, form], Redactor.None);
+
+        await using (await RunAsync(1, "scan", path, "--query", "voucher", "--form", "PIN"))
+        {
+        }
+
+        await using (await RunAsync(0, "redact", path, "--query", "voucher", "--form", "PIN"))
+        {
+        }
+
+        var flows = Cassette.Load(path).Flows;
+        Assert.Equal("/items?Voucher=<VOUCHER>", flows[0].Request.Path);
+        Assert.Equal("user=abc&Pin=<PIN>", flows[1].Request.Text);
+    }
+
     // As convert refuses it: the command would take the option and do nothing with it. The cassette is left as it was.
     [Theory]
     [InlineData("redact")]
