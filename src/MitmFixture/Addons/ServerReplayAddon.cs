@@ -46,7 +46,10 @@ public sealed partial class ServerReplayAddon(ReplayStore store, TimeProvider? t
             var candidates = Store.GrpcCandidates(Probe(flow));
             if (candidates.Count > 0)
             {
-                flow.GrpcPlayback = new GrpcPlayback(candidates, recorded => Store.TryClaim(recorded) ? Answer(recorded) : null, Store.Options.IgnoreContent, why => Unmatched?.Invoke(flow, why));
+                flow.GrpcPlayback = new GrpcPlayback(candidates, recorded => Store.TryClaim(recorded) ? Answer(recorded) : null, Store.Options.IgnoreContent, why => Unmatched?.Invoke(flow, why))
+                {
+                    Redact = _redaction is { } session ? session.RedactGrpcMessage : null, // messages were redacted when recorded, as requests were
+                };
             }
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)

@@ -68,6 +68,15 @@ internal sealed partial class RedactionSession
         return changed;
     }
 
+    /// <summary>A live gRPC message's plain bytes as a recording holds them (server replay matches like with like); the content itself when it holds no known secret.</summary>
+    public byte[] RedactGrpcMessage(byte[] plain)
+    {
+        lock (_gate)
+        {
+            return ScrubGrpcContent(plain) ?? plain;
+        }
+    }
+
     /// <summary>
     /// A gRPC message's bytes with every known secret replaced, or null when none was there:
     /// protobuf-aware first (<see cref="ProtobufRedaction"/>, so the message still parses on replay),

@@ -35,6 +35,7 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
     private const string UnimplementedStatus = "12";
 
     private readonly List<GrpcMessage> _received = [];
+    private readonly List<byte[]?> _comparable = []; // each received message as a recording holds it (MessageMatch); null when it cannot be told so
     private readonly List<(bool, byte[])> _sent = [];
     private bool _clientEnded;
 
@@ -50,7 +51,7 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var candidates = playback.Candidates.Select(c => new Candidate(c)).ToList();
+        var candidates = playback.Candidates.Select(c => new Candidate(c, playback.Redact is not null)).ToList();
         flow.Grpc = new GrpcData();
         var reader = PipeReader.Create(clientBody, new StreamPipeReaderOptions(leaveOpen: true));
         Candidate? chosen = null;
@@ -59,16 +60,16 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
         {
             while (true)
             {
-                if (chosen is not null && !chosen.Agrees(_received, _clientEnded, playback.MatchAnyMessage))
+                if (chosen is not null && !chosen.Agrees(_received, _comparable, _clientEnded, playback.MatchAnyMessage))
                 {
-                    await EndUnexpectedAsync(response!, chosen.Explain(_received, _clientEnded)); // set with chosen
+                    await EndUnexpectedAsync(response!, chosen.Explain(_received, _comparable, _clientEnded)); // set with chosen
                     return;
                 }
 
-                var lead = chosen ?? candidates.Find(c => c.Agrees(_received, _clientEnded, playback.MatchAnyMessage));
+                var lead = chosen ?? candidates.Find(c => c.Agrees(_received, _comparable, _clientEnded, playback.MatchAnyMessage));
                 if (lead is null)
                 {
-                    await EndUnexpectedAsync(null, candidates.Count == 0 ? "the recordings of this call were all served" : candidates[0].Explain(_received, _clientEnded));
+                    await EndUnexpectedAsync(null, candidates.Count == 0 ? "the recordings of this call were all served" : candidates[0].Explain(_received, _comparable, _clientEnded));
                     return;
                 }
 
@@ -137,6 +138,7 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
                 var message = new GrpcMessage(true, compressed, payload.ToArray(), context.Time.GetUtcNow());
                 reader.AdvanceTo(frames.Position);
                 _received.Add(message);
+                _comparable.Add(playback.Redact is { } redact ? MessageMatch.Comparable(flow, message, redact) : null);
                 flow.Grpc!.Add(message); // set by RunAsync
                 return;
             }
@@ -275,7 +277,9 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
     }
 
     /// <summary>One recorded call that may answer this one.</summary>
-    private sealed class Candidate(Flow recorded)
+    /// <param name="recorded">The recorded call.</param>
+    /// <param name="redacted">Whether live messages are compared as a recording holds them (redacted, decoded, placeholders by kind).</param>
+    private sealed class Candidate(Flow recorded, bool redacted)
     {
         public Flow Flow { get; } = recorded;
 
@@ -283,8 +287,10 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
 
         private List<GrpcMessage> ClientMessages => field ??= Messages.Where(m => m.FromClient).ToList();
 
+        private List<byte[]?> ClientComparable => field ??= redacted ? ClientMessages.Select(m => MessageMatch.Comparable(Flow, m, redact: null)).ToList() : [];
+
         /// <summary>True when what the client sent so far is what this recording's client sent (and ended where it ended).</summary>
-        public bool Agrees(List<GrpcMessage> received, bool clientEnded, bool matchAny)
+        public bool Agrees(List<GrpcMessage> received, List<byte[]?> comparable, bool clientEnded, bool matchAny)
         {
             var expected = ClientMessages;
             if (received.Count > expected.Count || (clientEnded && received.Count != expected.Count))
@@ -294,7 +300,7 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
 
             for (var i = 0; i < received.Count; i++)
             {
-                if (!matchAny && (received[i].Compressed != expected[i].Compressed || !received[i].Content.AsSpan().SequenceEqual(expected[i].Content)))
+                if (!matchAny && !Same(i, received, comparable))
                 {
                     return false;
                 }
@@ -303,8 +309,17 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
             return true;
         }
 
+        /// <summary>
+        /// Client message <paramref name="i"/> is the recorded one: as a recording holds it when both can
+        /// be told so (a secret replaced, compressed or not), else byte for byte with the same flag.
+        /// </summary>
+        private bool Same(int i, List<GrpcMessage> received, List<byte[]?> comparable) =>
+            redacted && comparable[i] is { } live && ClientComparable[i] is { } expected
+                ? live.AsSpan().SequenceEqual(expected)
+                : received[i].Compressed == ClientMessages[i].Compressed && received[i].Content.AsSpan().SequenceEqual(ClientMessages[i].Content);
+
         /// <summary>What differs between the client's messages and this recording's, for the error.</summary>
-        public string Explain(List<GrpcMessage> received, bool clientEnded)
+        public string Explain(List<GrpcMessage> received, List<byte[]?> comparable, bool clientEnded)
         {
             var expected = ClientMessages;
             for (var i = 0; i < received.Count; i++)
@@ -314,7 +329,7 @@ internal sealed class GrpcPlayer(ProxyContext context, Flow flow, IFeatureCollec
                     return $"the client sent message {i + 1} ({Show(received[i])}); the recording of {Flow.Request.PathOnly} has {expected.Count}";
                 }
 
-                if (received[i].Compressed != expected[i].Compressed || !received[i].Content.AsSpan().SequenceEqual(expected[i].Content))
+                if (!Same(i, received, comparable))
                 {
                     return $"client message {i + 1} of {Flow.Request.PathOnly} is {Show(received[i])}; the recording expects {Show(expected[i])}{FirstDifference(received[i], expected[i])}";
                 }

@@ -10,6 +10,7 @@ using MitmFixture.Cassettes;
 using MitmFixture.Cli.Commands;
 using MitmFixture.Flows;
 using MitmFixture.Http;
+using MitmFixture.Replay;
 using MitmFixture.Tests.Support;
 
 namespace MitmFixture.Tests.Grpc;
@@ -71,6 +72,60 @@ public sealed class GrpcRedactionTests : IDisposable
         Assert.DoesNotContain(Token, request.Name, StringComparison.Ordinal);
         Assert.StartsWith("<", request.Name, StringComparison.Ordinal); // the placeholder, as in the authorization header
         Assert.Equal("Hello " + request.Name, answer.Message);
+    }
+
+    // The recording holds the token's placeholder inside the message; the same call made again carries
+    // the real token. Replay redacts the live message as recording did, so the call still matches,
+    // compressed or not, as a request with a token in its query or body does.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TokenInTheRequestMessage_TheSameCallReplaysFromTheRedactedRecording(bool gzip)
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        string address;
+        var writer = CassetteWriter.Create(CassettePath, Redactor.Default);
+        await using (var upstream = await H2Upstream.StartAsync(
+            services => services.AddGrpc(o => o.ResponseCompressionAlgorithm = gzip ? "gzip" : null),
+            app => app.MapGrpcService<GreeterService>()))
+        {
+            address = upstream.H2Url;
+            await using var recorder = await ProxyHarness.StartAsync(null, o => o with { Addons = [new RecordingAddon(writer)], UpstreamTrustedCertificates = [upstream.Authority] });
+            Assert.Equal("Hello " + Token, await SayHelloWithTokenAsync(recorder, address, gzip));
+        }
+
+        await writer.DisposeAsync();
+        var cassette = Cassette.Load(CassettePath);
+        var addon = new ServerReplayAddon(new ReplayStore(cassette.Flows, new ServerReplayOptions { KillExtra = true }, cassette.Modes), null, Redactor.Default);
+        await using var replay = await ProxyHarness.StartAsync(null, o => o with { Addons = [addon] });
+
+        var replayed = await SayHelloWithTokenAsync(replay, address, gzip); // the server is gone: only the cassette answers
+
+        Assert.StartsWith("Hello ", replayed, StringComparison.Ordinal);
+        var flow = Assert.Single(replay.Proxy.Flows.Snapshot());
+        Assert.Equal(ReplayKind.Response, flow.Replay);
+        Assert.Null(flow.Error);
+    }
+
+    /// <summary>SayHello through <paramref name="proxy"/> with the token in its authorization header and its name, the request compressed when <paramref name="gzip"/>.</summary>
+    private static async Task<string> SayHelloWithTokenAsync(ProxyHarness proxy, string address, bool gzip)
+    {
+        using var handler = new SocketsHttpHandler
+        {
+            Proxy = new WebProxy(proxy.Proxy.Url),
+            UseProxy = true,
+            SslOptions = { RemoteCertificateValidationCallback = proxy.Authority.CreateValidationCallback() },
+        };
+        using var http = new HttpClient(handler, disposeHandler: false);
+        using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpClient = http });
+        var headers = new Metadata { { "authorization", "Bearer " + Token } };
+        if (gzip)
+        {
+            headers.Add("grpc-internal-encoding-request", "gzip"); // Grpc.Net.Client compresses the request message
+        }
+
+        var reply = await new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = Token }, headers, cancellationToken: TestContext.Current.CancellationToken);
+        return reply.Message;
     }
 
     // A secret shorter than the minimum is replaced only where a field names it: here a JSON field
