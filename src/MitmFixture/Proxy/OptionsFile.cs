@@ -1,11 +1,11 @@
 using System.Text;
 using System.Text.Json;
-using MitmFixture.Proxy;
+using MitmFixture.Cassettes;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
-namespace MitmFixture.Cli.Settings;
+namespace MitmFixture.Proxy;
 
 /// <summary>
 /// One key of an options file, with its value(s) and the line it is on. <see cref="Values"/> is null
@@ -32,7 +32,7 @@ internal static class OptionsFile
         try
         {
             // Not File.ReadAllText: a pipe would block it and /dev/zero fill memory. The byte order mark still picks the encoding.
-            using var reader = new StreamReader(new MemoryStream(Cassettes.InputFile.ReadAllBytes(path, allowEmpty: true)), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            using var reader = new StreamReader(new MemoryStream(InputFile.ReadAllBytes(path, allowEmpty: true)), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
             text = reader.ReadToEnd();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
