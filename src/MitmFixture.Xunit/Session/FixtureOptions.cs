@@ -109,7 +109,7 @@ public sealed record FixtureOptions
     /// (<c>.yaml</c>/<c>.yml</c>) or a JSON object (anything else; comments and trailing commas allowed)
     /// of mitmproxy option names; a null value sets an option back. A relative path resolves against
     /// the current directory, as the CLI's does; under <c>dotnet test</c> that is the test project's
-    /// output folder, so copy the file there (<c>&lt;None Include="mitmfixture.yaml"
+    /// output folder, so copy the file there (<c>&lt;None Update="mitmfixture.yaml"
     /// CopyToOutputDirectory="PreserveNewest" /&gt;</c>) or give a full path. Options the fixture
     /// decides itself (listen address, conf dir, server replay's unmatched handling) are refused as
     /// <see cref="With"/> refuses them. Only the file given is read: never <c>~/.mitmfixture/config.yaml</c>,
