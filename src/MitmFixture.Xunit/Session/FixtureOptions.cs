@@ -113,8 +113,9 @@ public sealed record FixtureOptions
     /// CopyToOutputDirectory="PreserveNewest" /&gt;</c>) or give a full path. Options the fixture
     /// decides itself (listen address, conf dir, server replay's unmatched handling) are refused as
     /// <see cref="With"/> refuses them. Only the file given is read: never <c>~/.mitmfixture/config.yaml</c>,
-    /// so a test runs the same on every machine. Options set before are kept unless the file sets them;
-    /// options set after (<see cref="With"/>, <c>with { }</c>) win.
+    /// so a test runs the same on every machine. Options set before are kept unless the file sets them
+    /// (a list in the file adds to the values before it, as <c>--options</c> adds to config.yaml's; a
+    /// null takes them back); options set after (<see cref="With"/>, <c>with { }</c>) win.
     /// </summary>
     /// <exception cref="ArgumentException">
     /// The file cannot be read or parsed, or an entry is unknown, refused or has a bad value; the message

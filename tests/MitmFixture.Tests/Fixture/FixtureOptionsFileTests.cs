@@ -37,13 +37,14 @@ public sealed class FixtureOptionsFileTests : IDisposable
     }
 
     [Fact]
-    public void WithOptionsFile_SetsWhatWithSets_AndKeepsWhatTheFileLeaves()
+    public void WithOptionsFile_SetsWhatWithSets_KeepsWhatTheFileLeaves_AndAddsToLists()
     {
         var path = Write("options.yaml", "modify_headers:\n  - /~q/X-A/1\nstickycookie: ~d example.com\n");
 
-        var options = new FixtureOptions().With("anticomp", "true").WithOptionsFile(path);
+        var options = new FixtureOptions().With("anticomp", "true").With("modify_headers", "/~q/X-B/2").WithOptionsFile(path);
 
-        var byName = new FixtureOptions().With("anticomp", "true").With("modify_headers", "/~q/X-A/1").With("stickycookie", "~d example.com");
+        var byName = new FixtureOptions().With("anticomp", "true").With("modify_headers", "/~q/X-B/2").With("modify_headers", "/~q/X-A/1").With("stickycookie", "~d example.com");
+        Assert.Equal(2, options.Features.ModifyHeaders.Count);
         Assert.Equal(byName.Features.ModifyHeaders, options.Features.ModifyHeaders);
         Assert.Equal(byName.Features.StickyCookie, options.Features.StickyCookie);
         Assert.True(options.Features.Anticomp);
