@@ -1,5 +1,4 @@
 using System.CommandLine;
-using MitmFixture.Cli.Settings;
 using MitmFixture.Proxy;
 
 namespace MitmFixture.Cli.Commands;

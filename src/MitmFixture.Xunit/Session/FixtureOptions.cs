@@ -98,12 +98,49 @@ public sealed record FixtureOptions
             throw new ArgumentException($"{name}={value}: {error}", nameof(name));
         }
 
-        return this with { Proxy = configuration.Proxy, Features = configuration.Features, Replay = configuration.ServerReplay, Redaction = configuration.Redaction };
+        return WithConfiguration(configuration);
     }
 
     /// <summary>
+    /// These options with every entry of an options file applied in file order: the file
+    /// <c>mitmfixture --options FILE</c> takes, read by the same reader
+    /// (<see cref="OptionsFile.ApplyFile"/>), so a project keeps one file for its proxy and its tests
+    /// (<c>new FixtureOptions().WithOptionsFile("mitmfixture.yaml")</c>). A YAML mapping
+    /// (<c>.yaml</c>/<c>.yml</c>) or a JSON object (anything else; comments and trailing commas allowed)
+    /// of mitmproxy option names; a null value sets an option back. A relative path resolves against
+    /// the current directory, as the CLI's does; under <c>dotnet test</c> that is the test project's
+    /// output folder, so copy the file there (<c>&lt;None Update="mitmfixture.yaml"
+    /// CopyToOutputDirectory="PreserveNewest" /&gt;</c>) or give a full path. Options the fixture
+    /// decides itself (listen address, conf dir, server replay's unmatched handling) are refused as
+    /// <see cref="With"/> refuses them. Only the file given is read: never <c>~/.mitmfixture/config.yaml</c>,
+    /// so a test runs the same on every machine. Options set before are kept unless the file sets them
+    /// (a list in the file adds to the values before it, as <c>--options</c> adds to config.yaml's; a
+    /// null takes them back); options set after (<see cref="With"/>, <c>with { }</c>) win.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// The file cannot be read or parsed, or an entry is unknown, refused or has a bad value; the message
+    /// lists every problem, one a line, as <c>FILE:LINE: "key": why</c> with the file's full path.
+    /// </exception>
+    public FixtureOptions WithOptionsFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var errors = new List<string>();
+        var configuration = OptionsFile.ApplyFile(Configuration, path, errors, option => NotFixtureOptions.TryGetValue(option.Name, out var why) ? "not a fixture option: " + why : null);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join('\n', errors), nameof(path));
+        }
+
+        return WithConfiguration(configuration);
+    }
+
+    private FixtureOptions WithConfiguration(ProxyConfiguration configuration) =>
+        this with { Proxy = configuration.Proxy, Features = configuration.Features, Replay = configuration.ServerReplay, Redaction = configuration.Redaction };
+
+    /// <summary>
     /// Options the fixture decides itself (listen address, CA, the cassette, what an unmatched request
-    /// gets) or that belong to other commands, with why: refused by <see cref="With"/>, and given
+    /// gets) or that belong to other commands, with why: refused by <see cref="With"/> and
+    /// <see cref="WithOptionsFile"/>, and given
     /// through the typed properties, refused when the fixture starts (<see cref="Problems"/>).
     /// </summary>
     private static readonly Dictionary<string, string> NotFixtureOptions = new()

@@ -125,11 +125,12 @@ public sealed class OptionBehaviourTests(UpstreamFixture fixture) : IClassFixtur
     /// <summary>A proxy configured through <paramref name="surface"/>: the command line's composition, or a real fixture.</summary>
     private async Task<RunningProxy> StartAsync(Surface surface, OptionDefinition option, string value)
     {
-        if (surface == Surface.Fixture)
+        if (OptionSurfaces.ThroughFixture(surface))
         {
             // Passthrough: what is checked is the option's effect on live traffic, with no cassette scope
             // (in the other modes the fixture refuses a request from a test with no scope open).
-            var options = MitmFixture.Tests.Fixture.TestFixtureOptions.Isolated(RecordMode.Passthrough, _folder).With(option.Name, value);
+            var isolated = MitmFixture.Tests.Fixture.TestFixtureOptions.Isolated(RecordMode.Passthrough, _folder);
+            var options = surface == Surface.Fixture ? isolated.With(option.Name, value) : isolated.WithOptionsFile(_surfaces.FixtureFile(surface, option, value));
             var proxyFixture = ProxyFixture.WithOptions(options);
             await proxyFixture.InitializeAsync();
             return new RunningProxy(proxyFixture.Proxy, options.Configuration, new HttpClient(proxyFixture.CreateHandler()), proxyFixture); // its handler does not decompress (SocketsHttpHandler's default)

@@ -19,7 +19,7 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         var data = new TheoryData<string, Surface>();
         foreach (var option in OptionRegistry.All)
         {
-            foreach (var surface in Enum.GetValues<Surface>().Where(s => s != Surface.Fixture || !OptionSurfaces.NotFixtureOptions.ContainsKey(option.Name)))
+            foreach (var surface in Enum.GetValues<Surface>().Where(s => !OptionSurfaces.ThroughFixture(s) || !OptionSurfaces.NotFixtureOptions.ContainsKey(option.Name)))
             {
                 data.Add(option.Name, surface);
             }

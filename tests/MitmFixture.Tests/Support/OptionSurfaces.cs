@@ -15,6 +15,10 @@ public enum Surface
     YamlFile,
     ConfigYaml,
     Fixture,
+    /// <summary>A YAML options file given to <see cref="FixtureOptions.WithOptionsFile"/>.</summary>
+    FixtureYamlFile,
+    /// <summary>A JSON options file given to <see cref="FixtureOptions.WithOptionsFile"/>.</summary>
+    FixtureJsonFile,
 }
 
 /// <summary>Sets options through the real command-line code (parsed in-process), options files and the fixture.</summary>
@@ -55,8 +59,17 @@ internal sealed class OptionSurfaces : IDisposable
         Surface.YamlFile => Parse(["--options", Write("options.yaml", Yaml(option, value))], errors),
         Surface.ConfigYaml => ConfigYaml(option, value, errors),
         Surface.Fixture => new FixtureOptions().With(option.Name, value).Configuration,
+        Surface.FixtureYamlFile or Surface.FixtureJsonFile => new FixtureOptions().WithOptionsFile(FixtureFile(surface, option, value)).Configuration,
         _ => throw new ArgumentOutOfRangeException(nameof(surface)),
     };
+
+    /// <summary>Whether <paramref name="surface"/> is the fixture's (by name or by file), which refuses <see cref="NotFixtureOptions"/>.</summary>
+    public static bool ThroughFixture(Surface surface) => surface is Surface.Fixture or Surface.FixtureYamlFile or Surface.FixtureJsonFile;
+
+    /// <summary>An options file for the fixture setting one option, in the format <paramref name="surface"/> names.</summary>
+    public string FixtureFile(Surface surface, OptionDefinition option, string value) => surface == Surface.FixtureJsonFile
+        ? Write("fixture-options.json", $"{{ \"{option.Name}\": {Json(option, value)} }}")
+        : Write("fixture-options.yaml", Yaml(option, value));
 
     /// <summary>Each option's current value, by name: what two surfaces must agree on.</summary>
     public static Dictionary<string, string> Snapshot(ProxyConfiguration configuration) =>

@@ -3,7 +3,7 @@ using System.Text.Json;
 using MitmFixture.Proxy;
 using MitmFixture.Tests.Support;
 
-namespace MitmFixture.Tests.Cli.Settings;
+namespace MitmFixture.Tests.Proxy;
 
 /// <summary>
 /// An options file with tens of thousands of list entries loads in linear time: 40,000 took 69 s

@@ -1,11 +1,11 @@
 using System.Text;
 using System.Text.Json;
-using MitmFixture.Proxy;
+using MitmFixture.Cassettes;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
-namespace MitmFixture.Cli.Settings;
+namespace MitmFixture.Proxy;
 
 /// <summary>
 /// One key of an options file, with its value(s) and the line it is on. <see cref="Values"/> is null
@@ -22,17 +22,51 @@ internal sealed record OptionAssignment(string Key, IReadOnlyList<string>? Value
 /// Options files: a JSON object or a YAML mapping of mitmproxy option names, as mitmproxy's
 /// <c>config.yaml</c> (read from the conf dir) and <c>--options FILE</c> (<c>.yaml</c>/<c>.yml</c> as
 /// YAML, anything else as JSON with comments and trailing commas allowed). Every key goes through
-/// <see cref="OptionRegistry"/>; errors name the file, the line and the key.
+/// <see cref="OptionRegistry"/>; errors name the file, the line and the key. The one reader of the
+/// CLI (<c>--options</c>, config.yaml) and the fixture (<c>FixtureOptions.WithOptionsFile</c>).
 /// </summary>
-internal static class OptionsFile
+public static class OptionsFile
 {
-    public static List<OptionAssignment> Read(string path, string label, List<string> errors)
+    /// <summary>
+    /// Reads the options file at <paramref name="path"/> and applies its entries in file order onto
+    /// <paramref name="configuration"/>, as <c>mitmfixture --options FILE</c> does: a YAML mapping for
+    /// <c>.yaml</c>/<c>.yml</c>, a JSON object (comments and trailing commas allowed) for anything else,
+    /// keyed by mitmproxy option names; a null value sets an option back. A relative path resolves
+    /// against the current directory. Every problem is added to <paramref name="errors"/> as
+    /// <c>FILE:LINE: "key": why</c>, FILE the full path, in line order; the entries that were good are
+    /// still applied, so a caller refuses the result when any error was added.
+    /// </summary>
+    /// <param name="configuration">The configuration the file's entries are applied onto.</param>
+    /// <param name="path">The file; relative to the current directory unless rooted.</param>
+    /// <param name="errors">Where each problem is added.</param>
+    /// <param name="refuse">
+    /// For an option the caller decides itself, why it may not be set from the file (the whole reason,
+    /// reported after <c>FILE:LINE: "key": </c>); null to allow it. Default: every option is allowed.
+    /// </param>
+    /// <returns>The configuration with the file's entries applied.</returns>
+    public static ProxyConfiguration ApplyFile(ProxyConfiguration configuration, string path, ICollection<string> errors, Func<OptionDefinition, string?>? refuse = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(errors);
+        var fullPath = Path.GetFullPath(path);
+        var found = new List<string>();
+        configuration = Apply(configuration, Read(fullPath, fullPath, found), fullPath, found, refuse);
+        foreach (var error in found)
+        {
+            errors.Add(error);
+        }
+
+        return configuration;
+    }
+
+    internal static List<OptionAssignment> Read(string path, string label, List<string> errors)
     {
         string text;
         try
         {
             // Not File.ReadAllText: a pipe would block it and /dev/zero fill memory. The byte order mark still picks the encoding.
-            using var reader = new StreamReader(new MemoryStream(Cassettes.InputFile.ReadAllBytes(path, allowEmpty: true)), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            using var reader = new StreamReader(new MemoryStream(InputFile.ReadAllBytes(path, allowEmpty: true)), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
             text = reader.ReadToEnd();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -73,8 +107,11 @@ internal static class OptionsFile
         return null;
     }
 
-    /// <summary>Applies the assignments in file order; a bad key or value adds <c>label:line: "key": why</c>.</summary>
-    public static ProxyConfiguration Apply(ProxyConfiguration configuration, IEnumerable<OptionAssignment> assignments, string label, List<string> errors)
+    /// <summary>
+    /// Applies the assignments in file order; a bad key or value adds <c>label:line: "key": why</c>, and
+    /// so does an option <paramref name="refuse"/> gives a reason for (the fixture's own options).
+    /// </summary>
+    internal static ProxyConfiguration Apply(ProxyConfiguration configuration, IEnumerable<OptionAssignment> assignments, string label, List<string> errors, Func<OptionDefinition, string?>? refuse = null)
     {
         foreach (var assignment in assignments)
         {
@@ -82,6 +119,12 @@ internal static class OptionsFile
             if (OptionRegistry.Find(assignment.Key) is not { } option)
             {
                 errors.Add($"{where}: unknown option; known: {OptionRegistry.KnownNames}");
+                continue;
+            }
+
+            if (refuse?.Invoke(option) is { } refused)
+            {
+                errors.Add($"{where}: {refused}");
                 continue;
             }
 

@@ -1,8 +1,8 @@
 using System.Text;
-using MitmFixture.Cli.Settings;
+using MitmFixture.Proxy;
 using MitmFixture.Tests.Support;
 
-namespace MitmFixture.Tests.Cli.Settings;
+namespace MitmFixture.Tests.Proxy;
 
 /// <summary>An options file is read as input that may be hostile: a pipe or a device never blocks or fills memory.</summary>
 public sealed class OptionsFileTests : IDisposable
