@@ -62,7 +62,7 @@ public sealed record FixtureOptions
     /// <summary>The proxy log level written to the running test's output. Default Information (each flow, errors).</summary>
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 
-    /// <summary>Where the mode overrides (MITMFIXTURE_MODE and the run's MitmFixtureMode property) are read; a seam so a test of the fixture can run free of the developer's or CI's environment.</summary>
+    /// <summary>Where the mode overrides (MITMFIXTURE_MODE and the run's MitmFixtureMode property) and the MITMFIXTURE_ACCEPT and MITMFIXTURE_DIFFTOOL switches are read; a seam so a test of the fixture can run free of the developer's or CI's environment.</summary>
     internal Func<string, string?> ReadEnvironment { get; init; } = Environment.GetEnvironmentVariable;
 
     /// <summary>
@@ -70,7 +70,13 @@ public sealed record FixtureOptions
     /// Verify does); never when <see cref="ContinuousIntegration"/>. Default: the MITMFIXTURE_DIFFTOOL
     /// environment variable is 1 or true (any case; another value than those, 0 or false is refused).
     /// </summary>
-    public bool OpenDiffTool { get; init; } = EnvironmentSwitches.IsOn(EnvironmentSwitches.DiffTool, Environment.GetEnvironmentVariable);
+    public bool OpenDiffTool { get => _openDiffTool ?? EnvironmentSwitches.IsOn(EnvironmentSwitches.DiffTool, ReadEnvironment); init => _openDiffTool = value; }
+
+    // Set in code, or null: the environment is read where the option is (the fixture's start and scopes),
+    // so a bad value there fails the fixture as its other start-up problems do, and code can override it.
+    private readonly bool? _openDiffTool;
+    private readonly bool? _acceptSnapshots;
+    private readonly bool? _acceptDrift;
 
     /// <summary>
     /// The options above as the engine's <see cref="ProxyConfiguration"/>, the value every surface
@@ -185,11 +191,26 @@ public sealed record FixtureOptions
             problems.Add("ProxyOptions.CertificateAuthority: not a fixture option: the fixture makes an in-memory CA of its own");
         }
 
+        foreach (var read in new Func<bool>[] { () => OpenDiffTool, () => AcceptSnapshots, () => AcceptDrift })
+        {
+            try
+            {
+                _ = read(); // from the environment unless set in code
+            }
+            catch (ArgumentException e)
+            {
+                if (!problems.Contains(e.Message)) // MITMFIXTURE_ACCEPT serves two options: said once
+                {
+                    problems.Add(e.Message);
+                }
+            }
+        }
+
         return problems;
     }
 
     /// <summary>Accept traffic snapshots as they are (write .verified.json). Default: the MITMFIXTURE_ACCEPT environment variable is 1 or true (any case).</summary>
-    public bool AcceptSnapshots { get; init; } = AcceptFromEnvironment;
+    public bool AcceptSnapshots { get => _acceptSnapshots ?? AcceptFromEnvironment; init => _acceptSnapshots = value; }
 
     /// <summary>
     /// In Drift mode, take the live answers: drifted flows are rewritten in the cassette in place and
@@ -197,9 +218,9 @@ public sealed record FixtureOptions
     /// --update</c> does; the test then passes with a warning naming each rewritten flow. Default: the
     /// MITMFIXTURE_ACCEPT environment variable is 1 or true (any case).
     /// </summary>
-    public bool AcceptDrift { get; init; } = AcceptFromEnvironment;
+    public bool AcceptDrift { get => _acceptDrift ?? AcceptFromEnvironment; init => _acceptDrift = value; }
 
-    private static bool AcceptFromEnvironment => EnvironmentSwitches.IsOn(EnvironmentSwitches.Accept, Environment.GetEnvironmentVariable);
+    private bool AcceptFromEnvironment => EnvironmentSwitches.IsOn(EnvironmentSwitches.Accept, ReadEnvironment);
 }
 
 /// <summary>What happens when a cassette is older than <see cref="FixtureOptions.MaxCassetteAge"/>.</summary>

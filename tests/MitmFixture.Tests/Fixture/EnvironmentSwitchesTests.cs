@@ -59,4 +59,26 @@ public sealed class EnvironmentSwitchesTests
 
         Assert.Equal($"MITMFIXTURE_ACCEPT is '{value}': expected 1 or true to turn it on, 0, false or nothing to leave it off", refused.Message);
     }
+
+    [Fact]
+    public async Task BadSwitchValue_FailsTheFixturesStartNamingIt_AndCodeCanStillSetTheOption()
+    {
+        var folder = Directory.CreateTempSubdirectory("mitmfixture-switches-").FullName;
+        try
+        {
+            var environment = Environment((EnvironmentSwitches.Accept, "yes"));
+            var setInCode = TestFixtureOptions.Isolated(RecordMode.Record, folder) with { ReadEnvironment = environment }; // sets both accept options
+            var fromEnvironment = new FixtureOptions { Mode = RecordMode.Record, CassetteFolder = folder, ReadEnvironment = environment, ContinuousIntegration = false };
+
+            Assert.Empty(setInCode.Problems()); // the environment is not read for an option set in code
+            Assert.Equal(["MITMFIXTURE_ACCEPT is 'yes': expected 1 or true to turn it on, 0, false or nothing to leave it off"], fromEnvironment.Problems()); // once, for both options it serves
+            await using var fixture = await TestFixtureOptions.StartAsync(fromEnvironment);
+            var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => fixture.UseCassetteAsync("never")); // "the MitmFixture proxy did not start: ...", as for every start-up problem
+            Assert.Contains("MITMFIXTURE_ACCEPT is 'yes'", failure.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
