@@ -23,6 +23,16 @@ internal static class MessageMatch
             return null;
         }
 
-        return RequestFingerprint.NormalizePlaceholders(redact is null ? plain : redact(plain));
+        var redacted = redact is null ? plain : redact(plain);
+
+        // Field by field first, so a length prefix follows its placeholder (<PASSWORD-2> to <PASSWORD> is
+        // two bytes shorter); then byte for byte, for a message the field walk cannot read.
+        return ProtobufRedaction.Scrub(redacted, NormalizedLeaf) ?? RequestFingerprint.NormalizePlaceholders(redacted);
+    }
+
+    private static byte[]? NormalizedLeaf(byte[] leaf)
+    {
+        var normalized = RequestFingerprint.NormalizePlaceholders(leaf);
+        return ReferenceEquals(normalized, leaf) ? null : normalized;
     }
 }

@@ -107,8 +107,36 @@ public sealed class GrpcRedactionTests : IDisposable
         Assert.Null(flow.Error);
     }
 
+    // The recording session numbered a second token <AUTHORIZATION-2>; a replay that meets it first
+    // calls it <AUTHORIZATION>. Placeholders compare by kind, and inside a protobuf message the length
+    // in front of the shorter one must follow, or the call would end UNIMPLEMENTED.
+    [Fact]
+    public async Task SecondTokenOfTheRecording_ReplaysAlone_ItsNumberedPlaceholderComparedByKind()
+    {
+        const string second = "grpc-second-token-456";
+        string address;
+        var writer = CassetteWriter.Create(CassettePath, Redactor.Default);
+        await using (var upstream = await H2Upstream.StartAsync(services => services.AddGrpc(), app => app.MapGrpcService<GreeterService>()))
+        {
+            address = upstream.H2Url;
+            await using var recorder = await ProxyHarness.StartAsync(null, o => o with { Addons = [new RecordingAddon(writer)], UpstreamTrustedCertificates = [upstream.Authority] });
+            await SayHelloWithTokenAsync(recorder, address, gzip: false);
+            await SayHelloWithTokenAsync(recorder, address, gzip: false, second);
+        }
+
+        await writer.DisposeAsync();
+        var cassette = Cassette.Load(CassettePath);
+        Assert.Contains("<AUTHORIZATION-2>", HelloRequest.Parser.ParseFrom(cassette.Flows[1].Grpc!.Messages[0].Content).Name, StringComparison.Ordinal);
+        var addon = new ServerReplayAddon(new ReplayStore([cassette.Flows[1]], new ServerReplayOptions { KillExtra = true }, cassette.Modes), null, Redactor.Default);
+        await using var replay = await ProxyHarness.StartAsync(null, o => o with { Addons = [addon] });
+
+        await SayHelloWithTokenAsync(replay, address, gzip: false, second);
+
+        Assert.Equal(ReplayKind.Response, Assert.Single(replay.Proxy.Flows.Snapshot()).Replay);
+    }
+
     /// <summary>SayHello through <paramref name="proxy"/> with the token in its authorization header and its name, the request compressed when <paramref name="gzip"/>.</summary>
-    private static async Task<string> SayHelloWithTokenAsync(ProxyHarness proxy, string address, bool gzip)
+    private static async Task<string> SayHelloWithTokenAsync(ProxyHarness proxy, string address, bool gzip, string token = Token)
     {
         using var handler = new SocketsHttpHandler
         {
@@ -118,13 +146,13 @@ public sealed class GrpcRedactionTests : IDisposable
         };
         using var http = new HttpClient(handler, disposeHandler: false);
         using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpClient = http });
-        var headers = new Metadata { { "authorization", "Bearer " + Token } };
+        var headers = new Metadata { { "authorization", "Bearer " + token } };
         if (gzip)
         {
             headers.Add("grpc-internal-encoding-request", "gzip"); // Grpc.Net.Client compresses the request message
         }
 
-        var reply = await new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = Token }, headers, cancellationToken: TestContext.Current.CancellationToken);
+        var reply = await new Greeter.GreeterClient(channel).SayHelloAsync(new HelloRequest { Name = token }, headers, cancellationToken: TestContext.Current.CancellationToken);
         return reply.Message;
     }
 
