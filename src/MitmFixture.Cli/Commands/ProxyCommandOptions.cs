@@ -87,10 +87,11 @@ internal sealed class ProxyCommandOptions
         var sets = (parse.GetValue(Set) ?? []).Select(SplitSet).ToList();
         var file = parse.GetValue(OptionsPath) is { } path ? (Path: path, Assignments: OptionsFile.Read(path, "--options " + path, errors)) : default;
 
-        // mitmproxy reads config.yaml from the conf dir the command line names, before anything else.
-        var confdir = FlagValues(parse).LastOrDefault(f => f.Definition.Name == "confdir").Value
-            ?? sets.LastOrDefault(s => s.Name == "confdir").Value
-            ?? file.Assignments?.Select(a => a.Key == "confdir" && a.Values is [var folder] ? folder : null).LastOrDefault(folder => folder is not null)
+        // mitmproxy reads config.yaml from the conf dir the command line names, before anything else. An
+        // empty value unsets it (as for every option), so it means the default folder, never the current one.
+        var confdir = Named(FlagValues(parse).LastOrDefault(f => f.Definition.Name == "confdir").Value)
+            ?? Named(sets.LastOrDefault(s => s.Name == "confdir").Value)
+            ?? Named(file.Assignments?.Select(a => a.Key == "confdir" && a.Values is [var folder] ? folder : null).LastOrDefault(folder => folder is not null))
             ?? Path.Combine(confHome ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".mitmfixture");
         var configuration = new ProxyConfiguration();
         var configYaml = Path.Combine(confdir, "config.yaml");
@@ -200,4 +201,6 @@ internal sealed class ProxyCommandOptions
         var equals = text.IndexOf('=');
         return equals < 0 ? (text.Trim(), null, text) : (text[..equals].Trim(), text[(equals + 1)..].Trim(), text);
     }
+
+    private static string? Named(string? folder) => string.IsNullOrWhiteSpace(folder) ? null : folder;
 }

@@ -256,6 +256,21 @@ public sealed class ProxyCommandOptionsTests : IDisposable
         }
     }
 
+    // An empty confdir unsets it, as an empty value does every option: the default conf dir's config.yaml
+    // is read, never a config.yaml in the current folder (Path.Combine("", "config.yaml") was that).
+    [Fact]
+    public void Confdir_SetEmpty_MeansTheDefaultConfDir()
+    {
+        Directory.CreateDirectory(Path.Combine(_surfaces.Home, ".mitmfixture"));
+        File.WriteAllText(Path.Combine(_surfaces.Home, ".mitmfixture", "config.yaml"), "anticache: true\n");
+        var errors = new List<string>();
+
+        var configuration = _surfaces.Parse(["--set", "confdir="], errors);
+
+        Assert.Empty(errors);
+        Assert.True(configuration.Features.Anticache);
+    }
+
     // mitmproxy reads ~/.mitmproxy/config.yaml only when it is a file; a folder there was skipped as if absent.
     [Fact]
     public void ConfigYaml_AFolder_IsRefusedNamingItsPath()

@@ -26,6 +26,9 @@ internal sealed class OptionSurfaces : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("mitmfixture-options-").FullName;
 
+    /// <summary>The home folder <see cref="Parse"/> gives the commands: its <c>.mitmfixture</c> is the default conf dir.</summary>
+    public string Home => _folder;
+
     /// <summary>The options that are not the fixture's to take: it chooses them itself, or they belong to other commands.</summary>
     public static readonly IReadOnlyDictionary<string, string> NotFixtureOptions = new Dictionary<string, string>
     {
