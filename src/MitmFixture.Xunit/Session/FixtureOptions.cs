@@ -117,24 +117,35 @@ public sealed record FixtureOptions
     /// the current directory, as the CLI's does; under <c>dotnet test</c> that is the test project's
     /// output folder, so copy the file there (<c>&lt;None Update="mitmfixture.yaml"
     /// CopyToOutputDirectory="PreserveNewest" /&gt;</c>) or give a full path. Options the fixture
-    /// decides itself (listen address, conf dir, server replay's unmatched handling) are refused as
-    /// <see cref="With"/> refuses them. Only the file given is read: never <c>~/.mitmfixture/config.yaml</c>,
+    /// decides itself (listen address, conf dir, server replay, its unmatched handling) and other
+    /// commands' options (client_replay_stop_on_error) are checked and left alone, as a command leaves
+    /// another's in a shared file: the file may be the command line's too (<see cref="With"/> and the
+    /// typed properties refuse them, being code written for the fixture). Only the file given is read: never <c>~/.mitmfixture/config.yaml</c>,
     /// so a test runs the same on every machine. Options set before are kept unless the file sets them
     /// (a list in the file adds to the values before it, as <c>--options</c> adds to config.yaml's; a
     /// null takes them back); options set after (<see cref="With"/>, <c>with { }</c>) win.
     /// </summary>
     /// <exception cref="ArgumentException">
-    /// The file cannot be read or parsed, or an entry is unknown, refused or has a bad value; the message
+    /// The file cannot be read or parsed, or an entry is unknown or has a bad value; the message
     /// lists every problem, one a line, as <c>FILE:LINE: "key": why</c> with the file's full path.
     /// </exception>
     public FixtureOptions WithOptionsFile(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var errors = new List<string>();
-        var configuration = OptionsFile.ApplyFile(Configuration, path, errors, option => NotFixtureOptions.TryGetValue(option.Name, out var why) ? "not a fixture option: " + why : null);
+        var before = Configuration;
+        var configuration = OptionsFile.ApplyFile(before, path, errors); // every entry checked
         if (errors.Count > 0)
         {
             throw new ArgumentException(string.Join('\n', errors), nameof(path));
+        }
+
+        foreach (var name in NotFixtureOptions.Keys)
+        {
+            if (OptionRegistry.Find(name) is { } option)
+            {
+                configuration = option.Replace(configuration, option.Values(before)); // left as they were
+            }
         }
 
         return WithConfiguration(configuration);
